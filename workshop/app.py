@@ -1,0 +1,74 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from workshop.config import ROOT, Settings
+from workshop.context import Services
+from workshop.extensions import babel, csrf, socketio
+from workshop.live.publisher import SocketPublisher
+from workshop.services.bus import CommandBus
+from workshop.services.presence import PresenceTracker
+from workshop.services.ratelimit import JoinLimiter
+from workshop.services.tokens import ParticipantTokens
+from workshop.storage.database import Database
+
+# Engine.IO closes the connection on a bigger packet. Application-level limits
+# (live.handlers.MAX_PAYLOAD_BYTES) are far lower and answer with an error instead.
+TRANSPORT_MAX_BYTES = 1_000_000
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    settings = settings or Settings.from_env(**overrides)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.public_url and settings.public_url.startswith("https")),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=120),
+        BABEL_DEFAULT_LOCALE="it",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "workshop" / "translations"),
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
+                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db = Database(settings.database_url)
+    publisher = SocketPublisher(socketio)
+    tokens = ParticipantTokens(settings.secret_key)
+    limiter = JoinLimiter(settings.rate_limit_storage, settings.join_failures_per_minute)
+    server_id = uuid.uuid4().hex[:12]
+    app.extensions["workshop"] = Services(
+        settings=settings, db=db, bus=CommandBus(db, publisher, tokens, limiter),
+        presence=PresenceTracker(db, publisher, server_id), tokens=tokens, server_id=server_id,
+    )
+
+    babel.init_app(app, locale_selector=lambda: "it")
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=settings.async_mode,
+        message_queue=settings.message_queue,
+        # None = same origin only (Flask-SocketIO's default); never "*".
+        cors_allowed_origins=settings.cors_allowed_origins,
+        max_http_buffer_size=TRANSPORT_MAX_BYTES,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    from workshop.live import handlers  # noqa: F401  (registers the socket events)
+    from workshop.web import pages
+
+    app.register_blueprint(pages.bp)
+    return app

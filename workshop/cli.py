@@ -1,0 +1,131 @@
+"""Command line: `python -m workshop <command>` (see README)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlmodel import select
+
+from workshop.app import create_app
+from workshop.context import services
+from workshop.domain import joincode
+from workshop.storage import migrate
+from workshop.storage.models import Lab, LiveSession
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+             add_version_option=False)
+def cli():
+    """Laboratori partecipati del Piano di Zona."""
+
+
+def _base_url() -> str:
+    settings = services().settings
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = os.environ.get("HOST", "127.0.0.1")
+    shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host  # noqa: S104
+    return f"http://{shown}:{os.environ.get('PORT', '5000')}"
+
+
+def _print_session(code: str, lab: str, title: str, qr: bool = False) -> None:
+    url = f"{_base_url()}/s/{code}"
+    click.echo(f"  {lab} — {title}\n    codice {joincode.display(code)}   {url}")
+    if qr:
+        import segno
+
+        segno.make(url, error="m").terminal(compact=True)
+
+
+@cli.group()
+def db():
+    """Database migrations (alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Bring the database schema up to REVISION (default: the latest)."""
+    migrate.upgrade(services().settings.database_url, revision)
+    click.echo(f"Database aggiornato a {revision}.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision):
+    migrate.downgrade(services().settings.database_url, revision)
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Crea anche le sessioni dimostrative.")
+def seed(demo):
+    """Load labs, plan areas and stakeholder categories (idempotent)."""
+    from workshop.seed import seed_demo, seed_reference
+
+    svc = services()
+    seed_reference(svc.db)
+    click.echo("Dati di riferimento caricati: laboratori, aree, categorie.")
+    if demo:
+        for made in seed_demo(svc.db, svc.bus):
+            click.echo(f"Sessione dimostrativa creata: {made.lab_title} ({made.code})")
+
+
+@cli.command("create-session")
+@click.option("--lab", "lab_slug", required=True, help="Slug del laboratorio, es. dopo-di-noi.")
+@click.option("--title", required=True, help="Titolo della sessione.")
+@click.option("--question", default="", help="Domanda guida mostrata ai partecipanti.")
+@click.option("--dots", default=3, show_default=True, help="Punti per partecipante.")
+@click.option("--cap", default=2, show_default=True, help="Massimo di punti su un contributo.")
+@click.option("--qr/--no-qr", default=True, help="Stampa anche il QR code nel terminale.")
+def create_session_command(lab_slug, title, question, dots, cap, qr):
+    """Create a live session of a lab and print its join code and URL."""
+    from workshop.seed import create_session
+
+    try:
+        made = create_session(services().db, lab_slug, title, question, dots=dots, cap=cap)
+    except LookupError:
+        with services().db.reader() as s:
+            slugs = ", ".join(s.exec(select(Lab.slug).order_by(Lab.slug)))
+        raise click.BadParameter(f"laboratorio sconosciuto; scegli tra: {slugs}",
+                                 param_hint="--lab") from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.echo("Sessione creata:")
+    _print_session(made.code, made.lab_title, made.title, qr=qr)
+
+
+@cli.command()
+def sessions():
+    """List open sessions with their join codes and URLs."""
+    _list_sessions()
+
+
+def _list_sessions() -> None:
+    with services().db.reader() as s:
+        rows = s.exec(select(LiveSession, Lab).join(Lab)
+                      .where(LiveSession.closed_at.is_(None)).order_by(LiveSession.id)).all()
+    if not rows:
+        click.echo("Nessuna sessione aperta. Creane una con: python -m workshop create-session")
+    for live, lab in rows:
+        _print_session(live.join_code, lab.title, live.title)
+
+
+@cli.command()
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int, show_default="PORT or 5000")
+def serve(host, port):
+    """Run the server (async mode from WORKSHOP_ASYNC_MODE, default eventlet)."""
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    svc = services()
+    if not svc.settings.message_queue:
+        # One process serves every socket: any presence row is from a previous run.
+        svc.presence.forget_server()
+    click.echo(f"Laboratori partecipati: {_base_url()}  "
+               f"(modalità {svc.settings.async_mode}, database {svc.db.engine.dialect.name})")
+    _list_sessions()
+    from workshop.extensions import socketio
+
+    socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)

@@ -1,0 +1,97 @@
+"""Configuration read from the environment, in one place.
+
+Every setting has an embedded default so that a fresh clone runs on SQLite in
+one process. See README "Configurazione" for the operator's view.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("WORKSHOP_INSTANCE_DIR", ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(instance: Path) -> str:
+    """Use WORKSHOP_SECRET_KEY, or a key generated on first run and kept.
+
+    Keeping it matters: participant tokens are signed with it, and a new key
+    on every restart would turn every returning participant into a stranger.
+    """
+    if key := os.environ.get("WORKSHOP_SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting together must not write two keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def normalize_database_url(url: str) -> str:
+    """Pin PostgreSQL to psycopg2: SQLAlchemy 2.1 would pick psycopg 3 for a
+    bare postgresql:// URL, and psycopg 3 does not cooperate with eventlet."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def async_mode_from_env() -> str:
+    mode = os.environ.get("WORKSHOP_ASYNC_MODE", "eventlet")
+    if mode not in ASYNC_MODES:
+        raise SystemExit(f"WORKSHOP_ASYNC_MODE must be one of {ASYNC_MODES}, not {mode!r}")
+    return mode
+
+
+@dataclass
+class Settings:
+    database_url: str
+    secret_key: str
+    async_mode: str
+    message_queue: str | None = None
+    public_url: str | None = None
+    rate_limit_storage: str = "memory://"
+    # Failed join attempts (wrong code or token) allowed per client address.
+    join_failures_per_minute: int = 10
+    cors_allowed_origins: list[str] | None = None
+    # Reverse proxies in front that set X-Forwarded-* (nginx: 1).
+    proxy_hops: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        instance = _instance_dir()
+        mq = os.environ.get("WORKSHOP_MESSAGE_QUEUE") or None
+        origins = os.environ.get("WORKSHOP_CORS_ORIGINS")
+        values = dict(
+            database_url=normalize_database_url(os.environ.get(
+                "WORKSHOP_DATABASE_URL", f"sqlite:///{instance / 'workshop.db'}"
+            )),
+            secret_key=_secret_key(instance),
+            async_mode=async_mode_from_env(),
+            message_queue=mq,
+            public_url=os.environ.get("WORKSHOP_PUBLIC_URL") or None,
+            # Failed-join counters must be shared when several processes serve the rooms.
+            rate_limit_storage=os.environ.get("WORKSHOP_RATE_LIMIT_STORAGE")
+            or (mq if mq and mq.startswith("redis") else "memory://"),
+            join_failures_per_minute=int(os.environ.get("WORKSHOP_JOIN_FAILURES_PER_MINUTE", 10)),
+            cors_allowed_origins=origins.split(",") if origins else None,
+            proxy_hops=int(os.environ.get("WORKSHOP_PROXY_HOPS", 0)),
+        )
+        values.update(overrides)
+        return cls(**values)

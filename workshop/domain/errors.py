@@ -1,0 +1,65 @@
+"""Why a command was refused: a stable code for programs, Italian for people.
+
+Messages are written in Italian (the source language of the UI) and marked with
+`_` so Babel extracts them; the adapter that answers the client translates them
+with the request's locale. The domain only raises `Rejected(code, **params)`.
+"""
+
+from __future__ import annotations
+
+
+def _(message: str) -> str:
+    """Marker for message extraction; translation happens at the edge."""
+    return message
+
+
+MESSAGES: dict[str, str] = {
+    # Transport and shape
+    "invalid_payload": _("I dati inviati non sono validi."),
+    "payload_too_large": _("Il messaggio è troppo grande (massimo %(limit)s byte)."),
+    "unknown_event": _("Comando sconosciuto: «%(event)s»."),
+    "internal_error": _("Si è verificato un errore interno. Riprova tra poco."),
+    "command_id_reused": _(
+        "Questo identificativo di comando è già stato usato per un comando diverso."
+    ),
+    # Joining
+    "invalid_code": _("Codice non valido: controlla le cifre e riprova."),
+    "rate_limited": _("Troppi tentativi. Riprova tra %(retry_after)s secondi."),
+    "invalid_token": _("Accesso non più valido: entra di nuovo con il codice della sessione."),
+    "unknown_category": _("Scegli una categoria dall'elenco."),
+    "pseudonym_taken": _("Lo pseudonimo «%(pseudonym)s» è già in uso in questa sessione: scegline un altro."),
+    "pseudonym_invalid": _("Lo pseudonimo deve avere da %(min)s a %(max)s caratteri."),
+    "not_joined": _("Non partecipi a questa sessione: entra prima con il codice."),
+    "forbidden": _("Non hai i permessi per questa operazione."),
+    "session_closed": _("La sessione è chiusa: non si possono più fare modifiche."),
+    # Notes
+    "note_kind_invalid": _("Tipo di contributo non previsto in questa sessione."),
+    "note_empty": _("Il testo del contributo è vuoto."),
+    "note_too_long": _("Il contributo è troppo lungo: massimo %(limit)s caratteri."),
+    "note_not_found": _("Il contributo non esiste o è stato eliminato."),
+    "not_note_author": _("Puoi modificare o eliminare solo i tuoi contributi."),
+    # Votes
+    "vote_budget_exhausted": _("Hai già usato tutti i tuoi %(budget)s punti."),
+    "vote_cap_reached": _("Hai già dato il massimo di %(cap)s punti a questo contributo."),
+    "no_vote_to_withdraw": _("Non hai punti da ritirare su questo contributo."),
+}
+
+
+class Rejected(Exception):
+    """A command that breaks a rule. Nothing has changed when this is raised."""
+
+    def __init__(self, code: str, details: list[dict] | None = None, **params):
+        if code not in MESSAGES:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        self.details = details or []
+
+    def message(self, translate=lambda s: s) -> str:
+        return translate(MESSAGES[self.code]) % self.params if self.params else translate(
+            MESSAGES[self.code]
+        )
+
+    def __repr__(self) -> str:
+        return f"Rejected({self.code!r}, {self.params!r})"

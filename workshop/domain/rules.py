@@ -1,0 +1,92 @@
+"""The rules of notes and dot votes, as pure functions.
+
+Callers load the facts (how many dots a participant has used, who wrote a
+note) inside the transaction that holds the session lock, ask these functions,
+and only then write. The functions raise `Rejected` and never change anything.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from workshop.domain.commands import NOTE_KINDS
+from workshop.domain.errors import Rejected
+
+NOTE_MAX_CHARS = 500
+PSEUDONYM_MIN, PSEUDONYM_MAX = 2, 40
+DEFAULT_DOTS_PER_PARTICIPANT = 3
+DEFAULT_CAP_PER_ITEM = 2
+
+_SPACES = re.compile(r"[ \t]+")
+
+
+@dataclass(frozen=True)
+class VotingRules:
+    """Dots each participant may place, and at most how many on one item."""
+
+    budget: int = DEFAULT_DOTS_PER_PARTICIPANT
+    cap: int = DEFAULT_CAP_PER_ITEM
+
+    def __post_init__(self):
+        if not 1 <= self.budget <= 50:
+            raise ValueError("budget must be between 1 and 50")
+        if not 1 <= self.cap <= self.budget:
+            raise ValueError("cap must be between 1 and the budget")
+
+    def check_place(self, used_total: int, used_on_item: int) -> None:
+        if used_total >= self.budget:
+            raise Rejected("vote_budget_exhausted", budget=self.budget)
+        if used_on_item >= self.cap:
+            raise Rejected("vote_cap_reached", cap=self.cap)
+
+    def dots_left(self, used_total: int) -> int:
+        return max(self.budget - used_total, 0)
+
+
+def check_withdraw(used_on_item: int) -> None:
+    if used_on_item <= 0:
+        raise Rejected("no_vote_to_withdraw")
+
+
+def _without_controls(text: str) -> str:
+    # Keep newlines (markdown needs them); drop other control characters, which
+    # no keyboard produces and which only serve to confuse rendering.
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
+    )
+
+
+def note_text(text: str) -> str:
+    """The text to store for a note, or the reason it cannot be stored."""
+    text = _without_controls(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text:
+        raise Rejected("note_empty")
+    if len(text) > NOTE_MAX_CHARS:
+        raise Rejected("note_too_long", limit=NOTE_MAX_CHARS)
+    return text
+
+
+def note_kind(kind: str, allowed: tuple[str, ...] = NOTE_KINDS) -> str:
+    if kind not in allowed:
+        raise Rejected("note_kind_invalid")
+    return kind
+
+
+def pseudonym(raw: str) -> str:
+    """A display name: trimmed, inner whitespace collapsed, within bounds."""
+    name = _SPACES.sub(" ", _without_controls(raw).replace("\n", " ")).strip()
+    if not PSEUDONYM_MIN <= len(name) <= PSEUDONYM_MAX:
+        raise Rejected("pseudonym_invalid", min=PSEUDONYM_MIN, max=PSEUDONYM_MAX)
+    return name
+
+
+def pseudonym_key(name: str) -> str:
+    """Two pseudonyms that read the same to people count as the same."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def check_author(author_id: int, actor_id: int) -> None:
+    if author_id != actor_id:
+        raise Rejected("not_note_author")

@@ -1,0 +1,1 @@
+"""Socket.IO adapter: thin event handlers and the publisher of committed events."""

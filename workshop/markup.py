@@ -1,0 +1,51 @@
+"""Markdown to safe HTML: the one place where user text becomes markup.
+
+Python-Markdown passes raw HTML, `javascript:` links and event-handler
+attributes straight through, so its output is cleaned with an allowlist
+(bleach) before anyone sees it. Everything that renders user-written markdown
+(notes now, schede later) must call `render` and nothing else.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "code", "pre", "blockquote",
+     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel", "target"], "th": ["align"], "td": ["align"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+
+def _safe_link(attrs, new=False):
+    href_key = (None, "href")
+    if href_key not in attrs:
+        return attrs
+    # Links leave the platform: never pass the referrer or a window handle.
+    attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    attrs[(None, "target")] = "_blank"
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    # Escape rather than drop what is not allowed: someone who types "<3" or
+    # "<script>" sees their own words, inert.
+    strip=False,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_safe_link], skip_tags={"pre", "code"})],
+)
+
+
+def render(text: str) -> str:
+    """Render user markdown to HTML that is safe to insert into any page."""
+    html = markdown.markdown(text, extensions=["sane_lists", "nl2br", "tables"],
+                             output_format="html")
+    return _cleaner.clean(html)

@@ -1,0 +1,183 @@
+"""The command path. Every change to a live session goes through here:
+
+    validate → authorize → lock the session → skip if already applied (cid)
+    → domain rule → update read tables → append events → commit → publish
+
+Only after the commit do events leave the process, so whatever a client is
+told has happened is stored. Retries with the same client command id return
+the original outcome without applying anything twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from workshop.domain import commands as c
+from workshop.domain import events as ev
+from workshop.domain import joincode, rules
+from workshop.domain.errors import Rejected
+from workshop.domain.permissions import PARTICIPANT, Actor, authorize
+from workshop.services import views
+from workshop.services.handlers import HANDLERS
+from workshop.services.publisher import Publisher
+from workshop.services.ratelimit import JoinLimiter
+from workshop.services.tokens import ParticipantTokens
+from workshop.storage import eventlog
+from workshop.storage.database import Database
+from workshop.storage.models import Category, LiveSession, Participant, ProcessedCommand
+
+log = logging.getLogger(__name__)
+
+# Further behind than this, a reconnecting client gets a snapshot, not a replay.
+REPLAY_LIMIT = 1000
+
+
+def fingerprint(command: c.Command) -> str:
+    body = json.dumps([type(command).__name__, command.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def actor_for(participant: Participant) -> Actor:
+    return Actor(role=PARTICIPANT, session_id=participant.session_id,
+                 participant_id=participant.id, public_id=participant.public_id,
+                 category=participant.category_key)
+
+
+@dataclass
+class Joined:
+    """A successful join or resume: who, where, and what to show them."""
+
+    actor: Actor
+    token: str
+    ack: dict
+
+
+class CommandBus:
+    def __init__(self, db: Database, publisher: Publisher, tokens: ParticipantTokens,
+                 limiter: JoinLimiter):
+        self.db = db
+        self.publisher = publisher
+        self.tokens = tokens
+        self.limiter = limiter
+
+    # -- changes -----------------------------------------------------------
+
+    def execute(self, actor: Actor | None, command: c.SessionCommand) -> dict:
+        actor = authorize(actor, command)
+        handler = HANDLERS[type(command)]
+        digest = fingerprint(command)
+        with self.db.transaction() as s:
+            live = eventlog.lock_session(s, command.session_id)
+            done = s.get(ProcessedCommand, (actor.scope, command.cid))
+            if done is not None:
+                return self._replay(s, live, actor, done, digest)
+            if live.closed_at is not None:
+                raise Rejected("session_closed")
+            outcome = handler(s, live, actor, command)
+            events = eventlog.append(s, live, outcome.events)
+            s.add(ProcessedCommand(scope=actor.scope, cid=command.cid, session_id=live.id,
+                                   fingerprint=digest, first_seq=events[0]["seq"],
+                                   last_seq=events[-1]["seq"]))
+            states = {
+                pid: views.personal_state(s, live, s.get(Participant, pid))
+                for pid in outcome.affected | {actor.participant_id}
+            }
+        self.publisher.events(live.id, events)
+        for pid, state in states.items():
+            self.publisher.personal(pid, state)
+        return {"ok": True, "events": events, "self": states[actor.participant_id]}
+
+    def _replay(self, s: Session, live: LiveSession, actor: Actor, done: ProcessedCommand,
+                digest: str) -> dict:
+        if done.fingerprint != digest:
+            raise Rejected("command_id_reused")
+        events = eventlog.since(s, live.id, done.first_seq - 1, done.last_seq)
+        me = views.personal_state(s, live, s.get(Participant, actor.participant_id))
+        return {"ok": True, "duplicate": True, "events": events, "self": me}
+
+    def join(self, command: c.JoinSession, client: str) -> Joined:
+        """A newcomer enters a session: a new pseudonymous participant."""
+        self.limiter.check(client)
+        code = joincode.normalize(command.code)
+        with self.db.reader() as s:
+            session_id = code and s.exec(
+                select(LiveSession.id).where(LiveSession.join_code == code)).first()
+            category = s.get(Category, command.category)
+        if not session_id:
+            self.limiter.failed(client)
+            raise Rejected("invalid_code")
+        if category is None:
+            raise Rejected("unknown_category")
+        name = rules.pseudonym(command.pseudonym)
+        scope = f"join:{session_id}"
+        with self.db.transaction() as s:
+            live = eventlog.lock_session(s, session_id)
+            done = command.cid and s.get(ProcessedCommand, (scope, command.cid))
+            if done:
+                if done.fingerprint != fingerprint(command):
+                    raise Rejected("command_id_reused")
+                participant = s.get(Participant, done.result["participant_id"])
+                events = []
+            else:
+                if live.closed_at is not None:
+                    raise Rejected("session_closed")
+                key = rules.pseudonym_key(name)
+                if s.exec(select(Participant.id).where(Participant.session_id == live.id,
+                                                       Participant.pseudonym_key == key)).first():
+                    raise Rejected("pseudonym_taken", pseudonym=name)
+                participant = Participant(session_id=live.id, public_id=secrets.token_hex(6),
+                                          pseudonym=name, pseudonym_key=key,
+                                          category_key=category.key)
+                s.add(participant)
+                s.flush()
+                events = eventlog.append(s, live, [ev.Event(
+                    ev.PARTICIPANT_JOINED, {"participant": views.author_view(participant)})])
+                if command.cid:
+                    s.add(ProcessedCommand(scope=scope, cid=command.cid, session_id=live.id,
+                                           fingerprint=fingerprint(command),
+                                           first_seq=events[0]["seq"], last_seq=events[0]["seq"],
+                                           result={"participant_id": participant.id}))
+        if events:
+            self.publisher.events(session_id, events)
+        actor = actor_for(participant)
+        return Joined(actor, self.tokens.issue(participant.public_id),
+                      self.catch_up(actor, command.since))
+
+    def resume(self, command: c.ResumeSession, client: str) -> Joined:
+        """A returning participant: same identity, same dots, nothing changes."""
+        self.limiter.check(client)
+        public_id = self.tokens.read(command.token)
+        with self.db.reader() as s:
+            participant = public_id and s.exec(
+                select(Participant).where(Participant.public_id == public_id)).first()
+        if not participant:
+            self.limiter.failed(client)
+            raise Rejected("invalid_token")
+        actor = actor_for(participant)
+        return Joined(actor, command.token, self.catch_up(actor, command.since))
+
+    # -- reads -------------------------------------------------------------
+
+    def catch_up(self, actor: Actor, since: int | None) -> dict:
+        """What a (re)connecting client needs to be exactly up to date.
+
+        With `since` (the last sequence number it applied) and not too far
+        behind: the missed events, in order. Otherwise a full snapshot. Both
+        are read in one consistent transaction, so `head` matches the content.
+        """
+        with self.db.reader() as s:
+            live = s.get(LiveSession, actor.session_id)
+            participant = s.get(Participant, actor.participant_id)
+            if since is not None and 0 <= live.last_seq - since <= REPLAY_LIMIT:
+                return {"ok": True, "mode": "events", **views.header(s, live, participant),
+                        "events": eventlog.since(s, live.id, since, live.last_seq)}
+            return {"ok": True, "mode": "snapshot", **views.snapshot(s, live, participant)}
+
+    def sync(self, actor: Actor | None, command: c.Sync) -> dict:
+        return self.catch_up(authorize(actor, command), command.since)

@@ -1,0 +1,52 @@
+"""Who is connected to which session, shared by every server process.
+
+One row per socket in the `presence` table; counts are distinct participants,
+so two tabs of one person count once. Not part of the event log: presence is
+how things are now, not something that happened to the session's content.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import delete, select
+
+from workshop.domain.permissions import Actor
+from workshop.services import views
+from workshop.services.publisher import Publisher
+from workshop.storage.database import Database
+from workshop.storage.models import Presence
+
+
+class PresenceTracker:
+    def __init__(self, db: Database, publisher: Publisher, server_id: str):
+        self.db = db
+        self.publisher = publisher
+        self.server_id = server_id
+
+    def arrive(self, sid: str, actor: Actor) -> None:
+        with self.db.transaction() as s:
+            if s.get(Presence, (sid, actor.session_id)) is not None:
+                return
+            s.add(Presence(sid=sid, session_id=actor.session_id,
+                           participant_id=actor.participant_id,
+                           category_key=actor.category, server_id=self.server_id))
+        self._announce(actor.session_id)
+
+    def leave(self, sid: str) -> None:
+        with self.db.transaction() as s:
+            sessions = set(s.exec(select(Presence.session_id).where(Presence.sid == sid)).all())
+            s.exec(delete(Presence).where(Presence.sid == sid))
+        for session_id in sessions:
+            self._announce(session_id)
+
+    def forget_server(self, server_id: str | None = None) -> None:
+        """Drop rows a previous run of a process left behind (or all, when None)."""
+        with self.db.transaction() as s:
+            query = delete(Presence)
+            if server_id is not None:
+                query = query.where(Presence.server_id == server_id)
+            s.exec(query)
+
+    def _announce(self, session_id: int) -> None:
+        with self.db.reader() as s:
+            counts = views.presence_counts(s, session_id)
+        self.publisher.presence(session_id, counts)

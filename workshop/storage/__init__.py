@@ -1,0 +1,1 @@
+"""Storage adapter: tables, engine, the event log, migrations."""

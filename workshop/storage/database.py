@@ -1,0 +1,83 @@
+"""Engine and transactions.
+
+SQLite (the embedded default) gets WAL, foreign keys and a busy timeout;
+PostgreSQL gets a plain pooled engine (psycopg2, made cooperative by psycogreen
+in the entry point). `transaction()` is the unit of work: commit on success,
+rollback on any exception, nothing half-written either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from workshop.config import normalize_database_url
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin (the
+            # documented recipe): pysqlite would otherwise run SELECTs outside
+            # any transaction, and a read could mix two states of the database.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            # FULL: an acknowledged command survives a power cut, not only a crash.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            connection.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class Database:
+    def __init__(self, url: str):
+        url = normalize_database_url(url)
+        self.url = url
+        self.engine = make_engine(url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only transaction that sees one consistent state throughout.
+
+        Needed for snapshots: the event head and the board must describe the
+        same moment. SQLite in WAL mode gives that to any transaction;
+        PostgreSQL needs REPEATABLE READ. Never commits.
+        """
+        bind = self.engine
+        if not self.is_sqlite:
+            bind = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        # Closing (not rolling back) ends the transaction without expiring the
+        # loaded objects, so callers can keep reading them after the block.
+        with Session(bind, expire_on_commit=False) as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""HTTP adapter: server-rendered pages (Bootstrap Italia) and the health probe."""

@@ -1,0 +1,163 @@
+"""Pages for participants: enter a code, pick a pseudonym, the room.
+
+Joining through these forms goes through the same command bus as the socket
+`join`; the page only adds the browser's memory of who it is (a signed token
+in the session cookie), so coming back restores the same participant.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from sqlalchemy import text
+from sqlmodel import select
+
+from workshop.context import services
+from workshop.domain import commands as c
+from workshop.domain import joincode
+from workshop.domain.errors import Rejected
+from workshop.domain.rules import PSEUDONYM_MAX
+from workshop.services import views
+from workshop.storage.models import Category, Lab, LiveSession, Participant
+
+bp = Blueprint("pages", __name__)
+
+
+def _categories() -> list[Category]:
+    with services().db.reader() as s:
+        return list(s.exec(select(Category).order_by(Category.position)))
+
+
+def _session_by_code(code: str) -> tuple[LiveSession, Lab] | None:
+    with services().db.reader() as s:
+        row = s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.join_code == code)).first()
+        return tuple(row) if row else None
+
+
+def _remembered_participant(live: LiveSession) -> tuple[Participant, str] | None:
+    """The participant this browser already is in this session, if any."""
+    token = session.get("participants", {}).get(str(live.id))
+    public_id = token and services().tokens.read(token)
+    if not public_id:
+        return None
+    with services().db.reader() as s:
+        p = s.exec(select(Participant).where(Participant.public_id == public_id,
+                                             Participant.session_id == live.id)).first()
+    return (p, token) if p else None
+
+
+def _remember(session_id: int, token: str) -> None:
+    tokens = dict(session.get("participants", {}))
+    tokens[str(session_id)] = token
+    session["participants"] = tokens
+    session.permanent = True
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html")
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _find_session(typed: str) -> tuple[LiveSession, Lab]:
+    """The session behind a typed or scanned code; failures count toward the limit."""
+    limiter = services().bus.limiter
+    limiter.check(_client())
+    code = joincode.normalize(typed)
+    found = code and _session_by_code(code)
+    if not found:
+        limiter.failed(_client())
+        raise Rejected("invalid_code")
+    return found
+
+
+def _status(rejected: Rejected) -> int:
+    return 429 if rejected.code == "rate_limited" else 404
+
+
+@bp.post("/entra")
+def enter():
+    """The home form: a typed code leads to that session's page."""
+    typed = request.form.get("code", "")
+    try:
+        live, _ = _find_session(typed)
+    except Rejected as rejected:
+        return render_template("home.html", error=rejected.message(gettext), code=typed), _status(
+            rejected)
+    return redirect(url_for("pages.session_page", code=live.join_code))
+
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+def session_page(code: str):
+    """The URL behind the QR code: join form for newcomers, the room for the others."""
+    try:
+        live, lab = _find_session(code)
+    except Rejected as rejected:
+        return render_template("error.html", title=gettext("Sessione non trovata"),
+                               message=rejected.message(gettext)), _status(rejected)
+    if live.join_code != code:
+        return redirect(url_for("pages.session_page", code=live.join_code))
+    remembered = _remembered_participant(live)
+    if remembered is None and request.method == "POST":
+        form = request.form
+        try:
+            joined = services().bus.join(
+                c.parse(c.JoinSession, {"code": code, "pseudonym": form.get("pseudonym", ""),
+                                        "category": form.get("category", "")}),
+                request.remote_addr or "unknown")
+        except Rejected as rejected:
+            return render_template(
+                "join.html", live=live, lab=lab, categories=_categories(),
+                error=rejected.message(gettext), error_code=rejected.code,
+                pseudonym=form.get("pseudonym", ""), category=form.get("category", ""),
+                pseudonym_max=PSEUDONYM_MAX), 422
+        _remember(live.id, joined.token)
+        return redirect(url_for("pages.session_page", code=code), code=303)
+    if remembered is None:
+        return render_template("join.html", live=live, lab=lab, categories=_categories(),
+                               pseudonym_max=PSEUDONYM_MAX)
+    participant, token = remembered
+    categories = _categories()
+    config = {
+        "token": token,
+        "session": views.session_view(live, lab),
+        "me": views.author_view(participant),
+        "categories": {cat.key: cat.label for cat in categories},
+    }
+    return render_template("room.html", live=live, lab=lab, me=participant, config=config,
+                           categories=categories)
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers: 200 when the database answers, 503 otherwise."""
+    try:
+        with services().db.reader() as s:
+            s.exec(text("SELECT 1"))
+    except Exception:
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", server=services().server_id)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("privacy.html")
+
+
+@bp.get("/accessibilita")
+def accessibility():
+    return render_template("accessibility.html")
+
+
+@bp.get("/contatti")
+def contacts():
+    return render_template("contacts.html")
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return render_template("error.html", title=gettext("Pagina non trovata"),
+                           message=getattr(error, "description", "")), 404
