@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
 
     from workshop.live import handlers  # noqa: F401  (registers the socket events)
-    from workshop.web import pages
+    from workshop.web import api, pages
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
     return app

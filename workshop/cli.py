@@ -114,8 +114,10 @@ def _list_sessions() -> None:
 
 
 @cli.command()
-@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int, show_default="PORT or 5000")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"),
+              show_default="HOST or 127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int,
+              show_default="PORT or 5000")
 def serve(host, port):
     """Run the server (async mode from WORKSHOP_ASYNC_MODE, default eventlet)."""
     os.environ["HOST"], os.environ["PORT"] = host, str(port)
@@ -128,4 +130,5 @@ def serve(host, port):
     _list_sessions()
     from workshop.extensions import socketio
 
-    socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+    socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False,
+                 allow_unsafe_werkzeug=True)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import request, session
-from flask_babel import gettext
 from flask_socketio import join_room
 
+from workshop.acks import error_ack
 from workshop.context import services
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
@@ -36,11 +36,6 @@ COMMAND_EVENTS: dict[str, type[c.SessionCommand]] = {
     "vote.place": c.PlaceVote,
     "vote.withdraw": c.WithdrawVote,
 }
-
-
-def error_ack(rejected: Rejected) -> dict:
-    return {"ok": False, "error": {"code": rejected.code, "message": rejected.message(gettext),
-                                   "details": rejected.details}}
 
 
 def _payload_size(data: object) -> int:

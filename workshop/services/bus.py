@@ -30,7 +30,7 @@ from workshop.services.ratelimit import JoinLimiter
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage import eventlog
 from workshop.storage.database import Database
-from workshop.storage.models import Category, LiveSession, Participant, ProcessedCommand
+from workshop.storage.models import Category, Lab, LiveSession, Participant, ProcessedCommand
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +101,24 @@ class CommandBus:
         me = views.personal_state(s, live, s.get(Participant, actor.participant_id))
         return {"ok": True, "duplicate": True, "events": events, "self": me}
 
-    def join(self, command: c.JoinSession, client: str) -> Joined:
-        """A newcomer enters a session: a new pseudonymous participant."""
+    def find_session(self, typed_code: str, client: str) -> tuple[LiveSession, Lab]:
+        """The session behind a typed or scanned code. Failures count toward
+        the client's limit, so walking the code space is slowed down."""
         self.limiter.check(client)
-        code = joincode.normalize(command.code)
+        code = joincode.normalize(typed_code)
         with self.db.reader() as s:
-            session_id = code and s.exec(
-                select(LiveSession.id).where(LiveSession.join_code == code)).first()
-            category = s.get(Category, command.category)
-        if not session_id:
+            row = code and s.exec(select(LiveSession, Lab).join(Lab)
+                                  .where(LiveSession.join_code == code)).first()
+        if not row:
             self.limiter.failed(client)
             raise Rejected("invalid_code")
+        return row[0], row[1]
+
+    def join(self, command: c.JoinSession, client: str) -> Joined:
+        """A newcomer enters a session: a new pseudonymous participant."""
+        session_id = self.find_session(command.code, client)[0].id
+        with self.db.reader() as s:
+            category = s.get(Category, command.category)
         if category is None:
             raise Rejected("unknown_category")
         name = rules.pseudonym(command.pseudonym)

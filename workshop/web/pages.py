@@ -14,7 +14,6 @@ from sqlmodel import select
 
 from workshop.context import services
 from workshop.domain import commands as c
-from workshop.domain import joincode
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
 from workshop.services import views
@@ -26,12 +25,6 @@ bp = Blueprint("pages", __name__)
 def _categories() -> list[Category]:
     with services().db.reader() as s:
         return list(s.exec(select(Category).order_by(Category.position)))
-
-
-def _session_by_code(code: str) -> tuple[LiveSession, Lab] | None:
-    with services().db.reader() as s:
-        row = s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.join_code == code)).first()
-        return tuple(row) if row else None
 
 
 def _remembered_participant(live: LiveSession) -> tuple[Participant, str] | None:
@@ -63,15 +56,7 @@ def _client() -> str:
 
 
 def _find_session(typed: str) -> tuple[LiveSession, Lab]:
-    """The session behind a typed or scanned code; failures count toward the limit."""
-    limiter = services().bus.limiter
-    limiter.check(_client())
-    code = joincode.normalize(typed)
-    found = code and _session_by_code(code)
-    if not found:
-        limiter.failed(_client())
-        raise Rejected("invalid_code")
-    return found
+    return services().bus.find_session(typed, _client())
 
 
 def _status(rejected: Rejected) -> int:
@@ -121,13 +106,13 @@ def session_page(code: str):
                                pseudonym_max=PSEUDONYM_MAX)
     participant, token = remembered
     categories = _categories()
-    config = {
+    room_config = {
         "token": token,
         "session": views.session_view(live, lab),
         "me": views.author_view(participant),
         "categories": {cat.key: cat.label for cat in categories},
     }
-    return render_template("room.html", live=live, lab=lab, me=participant, config=config,
+    return render_template("room.html", live=live, lab=lab, me=participant, room_config=room_config,
                            categories=categories)
 
 

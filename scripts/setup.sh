@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up a fresh clone; safe to run again (it only does what is missing or stale).
+#   - a virtualenv in .venv with the package (and, with --test, the test tools)
+#   - front-end assets from npm (Bootstrap Italia, socket.io client) copied to static/vendor
+# Usage: scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+extras=""
+[[ "${1:-}" == "--test" ]] && extras="[test]"
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "==> virtualenv .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed${extras}"
+if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+  echo "==> Python packages${extras}"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  touch "$stamp"
+fi
+
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "==> npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+vendor=static/vendor
+if [[ ! -f "$vendor/.copied" || node_modules/.package-lock.json -nt "$vendor/.copied" ]]; then
+  echo "==> front-end assets into $vendor"
+  rm -rf "$vendor"
+  mkdir -p "$vendor/bootstrap-italia" "$vendor/socket.io"
+  bi=node_modules/bootstrap-italia/dist
+  cp -r "$bi/css" "$bi/js" "$bi/fonts" "$bi/svg" "$vendor/bootstrap-italia/"
+  cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map "$vendor/socket.io/"
+  touch "$vendor/.copied"
+fi

@@ -1,0 +1,45 @@
+"""Small read-only JSON API for clients that are not the bundled web page.
+
+Everything that changes state goes over Socket.IO (docs/protocol.md); these
+endpoints only help a client build its join screen.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext
+from sqlmodel import select
+
+from workshop.acks import error_ack
+from workshop.context import services
+from workshop.domain.errors import Rejected
+from workshop.domain.rules import NOTE_MAX_CHARS, PSEUDONYM_MAX, PSEUDONYM_MIN
+from workshop.services import views
+from workshop.storage.models import Category
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/categories")
+def categories():
+    with services().db.reader() as s:
+        rows = s.exec(select(Category).order_by(Category.position)).all()
+    return jsonify(categories=[{"key": r.key, "code": r.code, "label": r.label} for r in rows],
+                   limits={"pseudonym_min": PSEUDONYM_MIN, "pseudonym_max": PSEUDONYM_MAX,
+                           "note_max_chars": NOTE_MAX_CHARS})
+
+
+@bp.get("/sessions/<code>")
+def session_preview(code: str):
+    """What a join screen shows before asking for a pseudonym. Counts as a join attempt."""
+    try:
+        live, lab = services().bus.find_session(code, request.remote_addr or "unknown")
+    except Rejected as rejected:
+        return jsonify(error_ack(rejected)), 429 if rejected.code == "rate_limited" else 404
+    return jsonify(ok=True, session=views.session_view(live, lab))
+
+
+@bp.errorhandler(404)
+def api_not_found(_error):
+    return jsonify(ok=False, error={"code": "not_found", "message": gettext("Risorsa non trovata."),
+                                    "details": []}), 404
