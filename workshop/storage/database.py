@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 from workshop.config import normalize_database_url
 
+_IMMEDIATE = "workshop_sqlite_immediate"
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -37,7 +39,11 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            connection.exec_driver_sql("BEGIN")
+            # Writers take the write lock up front (IMMEDIATE): a deferred
+            # transaction that reads first and writes later fails with "database
+            # is locked" the moment another process commits in between.
+            immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -48,6 +54,7 @@ class Database:
         url = normalize_database_url(url)
         self.url = url
         self.engine = make_engine(url)
+        self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
 
     @property
     def is_sqlite(self) -> bool:
@@ -55,7 +62,7 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self._writer, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

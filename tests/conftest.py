@@ -1,0 +1,146 @@
+"""Fixtures shared by all tests.
+
+Databases are real: each test that needs one gets a freshly migrated SQLite
+file, or (parametrized) a database on the machine's PostgreSQL that the suite
+creates at the start and drops at the end. Schemas are always built by the
+alembic migrations, as in production, never by create_all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+from sqlalchemy import text
+
+from workshop.config import Settings
+from workshop.seed import create_session, seed_reference
+from workshop.storage import migrate
+from workshop.storage.database import Database
+from workshop.storage.models import metadata
+
+PG_ADMIN_URL = os.environ.get("WORKSHOP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_dsn(dbname: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+
+
+def _pg_admin(sql: str) -> None:
+    conn = psycopg2.connect(PG_ADMIN_URL)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+class PostgresDatabases:
+    """Creates throw-away databases on the machine's PostgreSQL; drops them at the end."""
+
+    def __init__(self):
+        self.created: list[str] = []
+        self.prefix = f"workshop_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+    def new(self) -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        try:
+            _pg_admin(f'CREATE DATABASE "{name}"')
+        except psycopg2.OperationalError as exc:  # pragma: no cover - environment problem
+            pytest.fail(f"PostgreSQL is required for the tests ({PG_ADMIN_URL}): {exc}")
+        self.created.append(name)
+        url = _pg_dsn(name)
+        migrate.upgrade(url)
+        return url
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    dbs = PostgresDatabases()
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file, copied for each test (migrating each time is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_shared(pg_databases) -> str:
+    """One migrated PostgreSQL database for the function-scoped tests, emptied between them."""
+    return pg_databases.new()
+
+
+def _truncate_pg(url: str) -> None:
+    db = Database(url)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """A migrated, empty database: SQLite file or PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_shared")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template) -> str:
+    path = tmp_path / "test.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def make_settings(database_url: str, **overrides) -> Settings:
+    values = dict(database_url=database_url, secret_key="test-secret-" + uuid.uuid4().hex,
+                  async_mode="threading")
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def db(database_url):
+    database = Database(database_url)
+    seed_reference(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    from workshop.app import create_app
+
+    application = create_app(make_settings(database_url, join_failures_per_minute=5))
+    application.config["TESTING"] = True
+    svc = application.extensions["workshop"]
+    seed_reference(svc.db)
+    yield application
+    svc.db.dispose()
+
+
+@pytest.fixture
+def live_session(app):
+    """A fresh session (3 dots, cap 2) in the 'dopo-di-noi' lab."""
+    return create_session(app.extensions["workshop"].db, "dopo-di-noi", "Sessione di prova",
+                          "Domanda guida di prova")

@@ -1,0 +1,175 @@
+"""A real server process (eventlet, as deployed) with several real Socket.IO clients.
+
+Runs on SQLite and on PostgreSQL. The clients follow docs/protocol.md
+(tests/protocol_client.py): they apply events in seq order and rejoin with
+their token and last applied seq after a disconnection.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+
+import pytest
+import requests
+
+from tests.conftest import BACKENDS
+from tests.protocol_client import ProtocolClient
+from tests.servers import ServerProcess
+from workshop.seed import create_session, seed_reference
+from workshop.storage import migrate
+from workshop.storage.database import Database
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, tmp_path_factory):
+    instance = tmp_path_factory.mktemp(f"server-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{instance / 'live.db'}"
+        migrate.upgrade(url)
+    else:
+        url = request.getfixturevalue("pg_databases").new()
+    db = Database(url)
+    seed_reference(db)
+    proc = ServerProcess(url, instance).start()
+    proc.db = db
+    yield proc
+    proc.stop()
+    db.dispose()
+
+
+@pytest.fixture
+def room(server):
+    return create_session(server.db, "giovani-e-inclusione-sociale", "Sessione dal vivo")
+
+
+@pytest.fixture
+def connect(server):
+    clients = []
+
+    def factory():
+        client = ProtocolClient(server.url)
+        client.connect()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.close()
+
+
+def boards_agree(clients, head):
+    for c in clients:
+        assert c.wait_for(lambda c: c.applied >= head), (c.applied, head)
+    reference = clients[0].board
+    return all(c.board == reference for c in clients)
+
+
+def test_fan_out_reaches_every_client_in_order_with_acks(connect, room):
+    clients = [connect() for _ in range(6)]
+    for i, client in enumerate(clients):
+        assert client.join(room.code, f"Persona {i}")["ok"]
+    head_after_joins = clients[-1].applied
+    acks = [clients[0].send("note.create", kind="problema", text=f"nota {i}") for i in range(10)]
+    assert all(a["ok"] for a in acks)
+    seqs = [a["events"][0]["seq"] for a in acks]
+    assert seqs == list(range(head_after_joins + 1, head_after_joins + 11))
+    assert boards_agree(clients, seqs[-1])
+    for client in clients:
+        assert len(client.board) == 10
+        after_join = [s for s in client.received_seqs if s > head_after_joins]
+        assert sorted(set(after_join)) == seqs  # everyone got every event
+
+
+def test_resync_after_a_forced_disconnect_is_exact(connect, room):
+    anna, bruno = connect(), connect()
+    anna.join(room.code, "Anna")
+    bruno.join(room.code, "Bruno")
+    note_id = bruno.note("prima della caduta")
+    assert anna.wait_for(lambda c: note_id in c.board)
+    joins_before = anna.joins
+    # Cut the TCP connection under the client's feet, as a lost Wi-Fi does.
+    anna.sio.eio.ws.sock.shutdown(socket.SHUT_RDWR)
+    missed = [bruno.note(f"mentre Anna è offline {i}") for i in range(5)]
+    bruno.send("vote.place", note_id=missed[0])
+    bruno.send("note.delete", note_id=note_id)
+    assert anna.wait_for(lambda c: c.joins > joins_before, timeout=15), "client did not rejoin"
+    assert boards_agree([anna, bruno], bruno.applied)
+    assert note_id not in anna.board and anna.board[missed[0]]["votes"] == 1
+
+
+def test_a_retried_command_is_applied_once_even_when_sent_concurrently(connect, room, server):
+    anna = connect()
+    anna.join(room.code, "Anna")
+    twin = connect()
+    twin.resume(anna.token)
+    note_id = anna.note("da votare")
+    body = {"cid": "same-" + uuid.uuid4().hex, "session_id": anna.session_id, "note_id": note_id}
+    acks = []
+    threads = [threading.Thread(target=lambda c=c: acks.append(c.sio.call("vote.place", body, timeout=10)))
+               for c in (anna, twin, anna, twin)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert all(a["ok"] for a in acks)
+    assert sum(1 for a in acks if not a.get("duplicate")) == 1
+    assert len({a["events"][0]["seq"] for a in acks}) == 1
+    assert anna.wait_for(lambda c: c.board[note_id]["votes"] == 1)
+
+
+def test_vote_budget_holds_when_one_participant_races_from_two_sockets(connect, room):
+    tab1 = connect()
+    tab1.join(room.code, "Carla", "associazione")
+    tab2 = connect()
+    tab2.resume(tab1.token)
+    notes = [tab1.note(f"proposta {i}") for i in range(10)]
+    results = []
+    barrier = threading.Barrier(20)
+
+    def fire(client, note_id):
+        barrier.wait()
+        results.append(client.send("vote.place", note_id=note_id))
+
+    threads = [threading.Thread(target=fire, args=(client, n)) for n in notes for client in (tab1, tab2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    ok = [r for r in results if r["ok"]]
+    assert len(ok) == 3
+    assert {r["error"]["code"] for r in results if not r["ok"]} <= {"vote_budget_exhausted",
+                                                                     "vote_cap_reached"}
+    assert tab1.wait_for(lambda c: sum(n["votes"] for n in c.board.values()) == 3)
+    check = connect()
+    assert check.resume(tab1.token)["self"]["dots_left"] == 0
+
+
+def test_concurrent_writers_lose_nothing(connect, room):
+    clients = [connect() for _ in range(4)]
+    for i, client in enumerate(clients):
+        client.join(room.code, f"Scrittore {i}")
+
+    def write(client, i):
+        for n in range(8):
+            note_id = client.note(f"{i}-{n}")
+            if n < 3:  # the whole budget
+                assert client.send("vote.place", note_id=note_id)["ok"]
+
+    threads = [threading.Thread(target=write, args=(c, i)) for i, c in enumerate(clients)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    observer = connect()
+    snapshot = observer.resume(clients[0].token)
+    assert len(snapshot["notes"]) == 32
+    assert sorted(n["votes"] for n in snapshot["notes"]) == [0] * 20 + [1] * 12
+    assert boards_agree(clients, snapshot["head"])
+    assert clients[0].board == {n["id"]: n for n in snapshot["notes"]}
+
+
+def test_http_join_then_socket_resume_and_health(server, room):
+    http = requests.Session()
+    page = http.get(f"{server.url}/s/{room.code}")
+    assert page.status_code == 200 and "Sessione dal vivo" in page.text
+    assert requests.get(f"{server.url}/healthz").json()["status"] == "ok"
+    preview = requests.get(f"{server.url}/api/v1/sessions/{room.code}").json()
+    assert preview["session"]["id"] == room.id

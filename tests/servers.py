@@ -1,0 +1,69 @@
+"""Real server processes for tests: `python -m workshop serve`, as in production."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    def __init__(self, database_url: str, instance_dir: Path, *, async_mode: str = "eventlet",
+                 message_queue: str | None = None, port: int | None = None, env: dict | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = instance_dir / f"server-{self.port}.log"
+        self.env = {
+            **os.environ,
+            "WORKSHOP_DATABASE_URL": database_url,
+            "WORKSHOP_INSTANCE_DIR": str(instance_dir),
+            "WORKSHOP_SECRET_KEY": "server-test-secret",
+            "WORKSHOP_ASYNC_MODE": async_mode,
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        if message_queue:
+            self.env["WORKSHOP_MESSAGE_QUEUE"] = message_queue
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20) -> ServerProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "workshop", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""

@@ -1,0 +1,268 @@
+"""The command path against a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlmodel import func, select
+
+from workshop.domain import commands as c
+from workshop.domain.errors import Rejected
+from workshop.services import handlers
+from workshop.storage.models import Event, Note, Participant, ProcessedCommand, Vote
+
+
+def cid() -> str:
+    return uuid.uuid4().hex
+
+
+def join(bus, made, name="Anna", category="cittadino"):
+    return bus.join(c.JoinSession(code=made.code, pseudonym=name, category=category), "1.2.3.4").actor
+
+
+def note(bus, actor, text="Un problema", kind="problema"):
+    ack = bus.execute(actor, c.CreateNote(cid=cid(), session_id=actor.session_id, kind=kind, text=text))
+    return ack["events"][0]["data"]["note"]["id"]
+
+
+def vote(bus, actor, note_id, command=c.PlaceVote):
+    return bus.execute(actor, command(cid=cid(), session_id=actor.session_id, note_id=note_id))
+
+
+def count(db, model, *where):
+    with db.reader() as s:
+        return s.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def event_seqs(db, session_id):
+    with db.reader() as s:
+        return list(s.exec(select(Event.seq).where(Event.session_id == session_id).order_by(Event.seq)))
+
+
+def test_events_are_numbered_without_gaps_and_published_after_commit(bus, db, publisher, session_code):
+    anna = join(bus, session_code)
+    n = note(bus, anna)
+    vote(bus, anna, n)
+    assert event_seqs(db, session_code.id) == [1, 2, 3]
+    published = [e["seq"] for kind, _, events in publisher.sent if kind == "events" for e in events]
+    assert published == [1, 2, 3]
+
+
+def test_refused_command_changes_nothing_and_publishes_nothing(bus, db, publisher, session_code):
+    anna = join(bus, session_code)
+    before = len(publisher.sent)
+    with pytest.raises(Rejected) as e:
+        bus.execute(anna, c.CreateNote(cid=cid(), session_id=anna.session_id, kind="proposta", text="  "))
+    assert e.value.code == "note_empty"
+    assert len(publisher.sent) == before
+    assert event_seqs(db, session_code.id) == [1]
+    assert count(db, Note) == 0
+
+
+def test_failure_inside_handler_rolls_back_everything(bus, db, publisher, session_code, monkeypatch):
+    anna = join(bus, session_code)
+    n = note(bus, anna)
+
+    def explode(s, live, actor, cmd):
+        s.add(Vote(session_id=live.id, note_id=n, participant_id=actor.participant_id,
+                   category_key=actor.category))
+        s.flush()
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(handlers.HANDLERS, c.PlaceVote, explode)
+    import workshop.services.bus as bus_module
+    monkeypatch.setattr(bus_module, "HANDLERS", handlers.HANDLERS)
+    before = len(publisher.sent)
+    with pytest.raises(RuntimeError):
+        vote(bus, anna, n)
+    assert count(db, Vote) == 0
+    assert event_seqs(db, session_code.id) == [1, 2]
+    assert len(publisher.sent) == before
+
+
+def test_retry_with_same_cid_is_applied_once(bus, db, session_code):
+    anna = join(bus, session_code)
+    n = note(bus, anna)
+    command = c.PlaceVote(cid="retry-0001", session_id=anna.session_id, note_id=n)
+    first = bus.execute(anna, command)
+    again = bus.execute(anna, command)
+    assert again["duplicate"] is True
+    assert again["events"] == first["events"]
+    assert count(db, Vote) == 1
+    assert again["self"]["dots_left"] == 2
+
+
+def test_same_cid_for_another_command_is_refused(bus, session_code):
+    anna = join(bus, session_code)
+    n = note(bus, anna)
+    bus.execute(anna, c.PlaceVote(cid="reuse-0001", session_id=anna.session_id, note_id=n))
+    with pytest.raises(Rejected) as e:
+        bus.execute(anna, c.WithdrawVote(cid="reuse-0001", session_id=anna.session_id, note_id=n))
+    assert e.value.code == "command_id_reused"
+
+
+def test_command_ids_are_per_participant(bus, db, session_code):
+    anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno")
+    n = note(bus, anna)
+    for actor in (anna, bruno):
+        bus.execute(actor, c.PlaceVote(cid="same-cid-01", session_id=actor.session_id, note_id=n))
+    assert count(db, Vote) == 2
+
+
+def test_deleting_a_note_refunds_dots_and_tells_the_voters(bus, db, publisher, session_code):
+    anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno", "ausl")
+    n = note(bus, anna)
+    vote(bus, bruno, n)
+    vote(bus, bruno, n)
+    publisher.sent.clear()
+    bus.execute(anna, c.DeleteNote(cid=cid(), session_id=anna.session_id, note_id=n))
+    assert count(db, Vote) == 0
+    personal = {pid: state for kind, pid, state in publisher.sent if kind == "personal"}
+    assert personal[bruno.participant_id]["dots_left"] == 3
+    assert personal[bruno.participant_id]["votes"] == {}
+
+
+def test_votes_record_the_voters_category(bus, db, session_code):
+    anna = join(bus, session_code, category="associazione")
+    vote(bus, anna, note(bus, anna))
+    with db.reader() as s:
+        assert s.exec(select(Vote.category_key)).one() == "associazione"
+
+
+def test_join_is_idempotent_with_cid_and_pseudonyms_are_unique(bus, db, session_code):
+    command = c.JoinSession(code=session_code.code, pseudonym="Carla", category="asp", cid="join-0001")
+    first = bus.join(command, "ip")
+    again = bus.join(command, "ip")
+    assert again.actor == first.actor
+    with pytest.raises(Rejected) as e:
+        bus.join(c.JoinSession(code=session_code.code, pseudonym="CARLA", category="asp"), "ip")
+    assert e.value.code == "pseudonym_taken"
+    assert count(db, Participant) == 1
+
+
+def test_resume_with_token_restores_the_same_participant_and_dots(bus, session_code):
+    joined = bus.join(c.JoinSession(code=session_code.code, pseudonym="Dario", category="comune"), "ip")
+    vote(bus, joined.actor, note(bus, joined.actor))
+    back = bus.resume(c.ResumeSession(token=joined.token), "ip")
+    assert back.actor == joined.actor
+    assert bus.catch_up(back.actor, None)["self"]["dots_left"] == 2
+
+
+def test_forged_or_foreign_tokens_are_refused(bus, session_code):
+    joined = bus.join(c.JoinSession(code=session_code.code, pseudonym="Dario", category="comune"), "ip")
+    for token in (joined.token + "x", "abc", ""):
+        with pytest.raises(Rejected) as e:
+            bus.resume(c.ResumeSession(token=token), "ip")
+        assert e.value.code == "invalid_token"
+    from workshop.services.tokens import ParticipantTokens
+    other_key = ParticipantTokens("another-secret").issue(joined.actor.public_id)
+    with pytest.raises(Rejected):
+        bus.resume(c.ResumeSession(token=other_key), "ip2")
+
+
+def test_failed_joins_are_rate_limited_per_client(bus, session_code):
+    for _ in range(5):
+        with pytest.raises(Rejected) as e:
+            bus.join(c.JoinSession(code="000000", pseudonym="Eva", category="asp"), "guesser")
+        assert e.value.code == "invalid_code"
+    with pytest.raises(Rejected) as e:  # even the right code, from this address, for now
+        bus.join(c.JoinSession(code=session_code.code, pseudonym="Eva", category="asp"), "guesser")
+    assert e.value.code == "rate_limited"
+    assert e.value.params["retry_after"] >= 1
+    # Another address is not affected, and successful joins never count.
+    for n in range(8):
+        bus.join(c.JoinSession(code=session_code.code, pseudonym=f"Ospite {n}", category="asp"), "school")
+
+
+def test_catch_up_replays_exactly_the_missed_events_or_sends_a_snapshot(bus, session_code, monkeypatch):
+    anna = join(bus, session_code)
+    first = note(bus, anna, "primo")
+    ack = bus.catch_up(anna, since=1)
+    assert ack["mode"] == "events" and [e["seq"] for e in ack["events"]] == [2]
+    note(bus, anna, "secondo")
+    note(bus, anna, "terzo")
+    ack = bus.catch_up(anna, since=2)
+    assert [e["seq"] for e in ack["events"]] == [3, 4] and ack["head"] == 4
+    import workshop.services.bus as bus_module
+    monkeypatch.setattr(bus_module, "REPLAY_LIMIT", 2)
+    ack = bus.catch_up(anna, since=1)
+    assert ack["mode"] == "snapshot" and ack["head"] == 4
+    assert [n["text"] for n in ack["notes"]] == ["primo", "secondo", "terzo"]
+    assert bus.catch_up(anna, since=99)["mode"] == "snapshot"  # server was reset: start over
+    assert first
+
+
+def test_replaying_the_event_log_rebuilds_the_board(bus, session_code):
+    """The log and the read tables tell the same story."""
+    anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno", "ausl")
+    a = note(bus, anna, "a")
+    b = note(bus, bruno, "b", "proposta")
+    note(bus, bruno, "c", "risorsa")
+    vote(bus, anna, b)
+    vote(bus, bruno, a)
+    vote(bus, bruno, b)
+    vote(bus, bruno, b, c.WithdrawVote)
+    bus.execute(anna, c.EditNote(cid=cid(), session_id=anna.session_id, note_id=a, text="a **bis**"))
+    bus.execute(bruno, c.DeleteNote(cid=cid(), session_id=anna.session_id, note_id=b))
+    replay = bus.catch_up(anna, since=0)
+    board = {}
+    for e in replay["events"]:
+        if e["type"] in ("note.created", "note.edited"):
+            board[e["data"]["note"]["id"]] = dict(e["data"]["note"])
+        elif e["type"] == "note.deleted":
+            board.pop(e["data"]["note_id"])
+        elif e["type"].startswith("vote."):
+            board[e["data"]["note_id"]]["votes"] = e["data"]["total"]
+    snapshot = bus.catch_up(anna, since=None)
+    assert list(board.values()) == snapshot["notes"]
+    assert snapshot["notes"][0]["html"] == "<p>a <strong>bis</strong></p>"
+
+
+@pytest.mark.parametrize("attempts", [12])
+def test_budget_holds_under_concurrent_votes_from_one_participant(bus, db, session_code, attempts):
+    """Many votes of one participant at the same moment: never more than the budget."""
+    anna = join(bus, session_code)
+    notes = [note(bus, anna, f"nota {i}") for i in range(attempts)]
+    barrier = threading.Barrier(attempts)
+    outcomes = []
+
+    def fire(note_id):
+        barrier.wait()
+        try:
+            vote(bus, anna, note_id)
+            outcomes.append("ok")
+        except Rejected as e:
+            outcomes.append(e.code)
+
+    threads = [threading.Thread(target=fire, args=(n,)) for n in notes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 3
+    assert outcomes.count("vote_budget_exhausted") == attempts - 3
+    assert count(db, Vote, Vote.participant_id == anna.participant_id) == 3
+    assert count(db, ProcessedCommand) == attempts + 3  # 12 notes + 3 votes applied
+
+
+def test_cap_holds_under_concurrent_votes_on_one_note(bus, db, session_code):
+    anna = join(bus, session_code)
+    n = note(bus, anna)
+    barrier = threading.Barrier(6)
+    codes = []
+
+    def fire():
+        barrier.wait()
+        try:
+            vote(bus, anna, n)
+            codes.append("ok")
+        except Rejected as e:
+            codes.append(e.code)
+
+    threads = [threading.Thread(target=fire) for _ in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(codes) == ["ok", "ok"] + ["vote_cap_reached"] * 4
+    assert count(db, Vote) == 2
