@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command runs the whole test suite from a fresh clone: installs what is
+# missing (virtualenv, packages, front-end assets), checks PostgreSQL and Redis,
+# then runs pytest. Extra arguments go to pytest (e.g. -k vote, -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+bash scripts/services.sh
+if [[ ! -x "${WORKSHOP_CHROMIUM:-/usr/bin/chromium}" ]]; then
+  echo "Chromium is needed for the browser tests: apt-get install chromium (or set WORKSHOP_CHROMIUM)" >&2
+  exit 1
+fi
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest "$@"
