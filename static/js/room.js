@@ -30,6 +30,7 @@
   const GAP_WAIT_MS = 2000;
   const RETRY_MS = 3000;
   const MAX_INTERNAL_RETRIES = 5;
+  const OUTBOX_SHOW_AFTER_MS = 500;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -76,6 +77,7 @@
   };
   const buffer = new Map(); // seq -> early event
   let gapTimer = null;
+  let outboxTimer = null;
   let connId = 0; // bumps on every connect, to ignore answers from older sockets
 
   function fmt(template, values) {
@@ -158,8 +160,6 @@
   function restoreState() {
     const saved = readJSON(STATE_KEY);
     if (!saved || saved.v !== 1 || saved.participant_id !== state.me.id) {
-      // Another participant (or nothing): commands queued by someone else are not ours to send.
-      if (saved && saved.participant_id !== state.me.id && storage) storage.removeItem(OUTBOX_KEY);
       return;
     }
     if (!state.token && saved.token) state.token = saved.token;
@@ -180,7 +180,9 @@
 
   function outbox() {
     const list = readJSON(OUTBOX_KEY);
-    return Array.isArray(list) ? list : memoryOutbox;
+    if (!Array.isArray(list)) return memoryOutbox;
+    // Only this participant's commands: never send, as us, what someone else queued here.
+    return list.filter((c) => c && c.participant_id === state.me.id && c.payload && c.name);
   }
   let memoryOutbox = [];
   function saveOutbox(list) {
@@ -198,6 +200,7 @@
   function enqueue(name, fields) {
     const cmd = {
       cid: newCid(),
+      participant_id: state.me.id,
       name: name,
       payload: Object.assign({ session_id: SESSION_ID }, fields),
       queued_at: Date.now(),
@@ -207,6 +210,7 @@
     list.push(cmd);
     saveOutbox(list);
     renderPending();
+    renderAllControls(); // a queued dot counts at once: buttons everywhere follow
     if (!state.joined) announce(T.announce_queued);
     pump();
     return cmd;
@@ -317,10 +321,15 @@
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
-  function button(className, label, icon) {
+  function button(className, label, glyph) {
     const b = el("button", "btn " + className);
     b.type = "button";
-    if (icon) b.append(svgIcon(icon), " ");
+    // A text glyph, not an <svg>: inside a note, any <svg> or <img> would be foreign.
+    if (glyph) {
+      const g = el("span", "btn-glyph", glyph);
+      g.setAttribute("aria-hidden", "true");
+      b.append(g);
+    }
     b.append(el("span", "btn-label", label));
     return b;
   }
@@ -375,14 +384,14 @@
     score.append(votes, " ", votesLabel, mine);
 
     const actions = el("div", "note-actions");
-    const place = button("btn-primary vote-place", T.place, "it-plus-circle");
-    const withdraw = button("btn-outline-primary vote-withdraw", T.withdraw, "it-minus-circle");
+    const place = button("btn-primary vote-place", T.place, "+");
+    const withdraw = button("btn-outline-primary vote-withdraw", T.withdraw, "\u2212");
     actions.append(place, withdraw);
     place.addEventListener("click", () => placeVote(note.id));
     withdraw.addEventListener("click", () => withdrawVote(note.id));
     if (isMine(note)) {
-      const edit = button("btn-outline-secondary note-edit", T.edit, "it-pencil");
-      const del = button("btn-outline-danger note-delete", T.delete, "it-delete");
+      const edit = button("btn-outline-secondary note-edit", T.edit, "\u270E");
+      const del = button("btn-outline-danger note-delete", T.delete, "\u00D7");
       edit.addEventListener("click", () => openEditor(note.id));
       del.addEventListener("click", () => deleteNote(note.id));
       actions.append(edit, del);
@@ -517,7 +526,7 @@
       // Not yet rendered by the server: plain text, never markup.
       const body = el("div", "note-body note-body-plain", cmd.payload.text);
       const label = el("p", "note-pending-label");
-      label.append(svgIcon("it-clock"), " ", T.pending_create);
+      label.textContent = T.pending_create;
       art.append(head, body, label);
       li.append(art);
       ui.board.append(li);
@@ -529,7 +538,14 @@
     const n = state.notes.size;
     ui.noteCount.textContent = String(n);
     ui.boardEmpty.hidden = !(state.hasBoard && n === 0 && !ui.board.querySelector("li.pending"));
-    const queued = outbox().length;
+    // While online a command waits a few milliseconds for its ack: only a real wait is shown.
+    const now = Date.now();
+    const list = outbox();
+    const queued = list.filter((c) => !state.joined || now - c.queued_at >= OUTBOX_SHOW_AFTER_MS).length;
+    if (queued < list.length) {
+      clearTimeout(outboxTimer);
+      outboxTimer = setTimeout(renderCounts, OUTBOX_SHOW_AFTER_MS);
+    }
     ui.outbox.hidden = queued === 0;
     ui.outbox.textContent = queued ? plural(queued, "outbox_one", "outbox_other") : "";
     renderDots();
@@ -570,26 +586,41 @@
     for (const c of ui.form.querySelectorAll("select, textarea, button")) c.disabled = closed;
   }
 
+  /** Update #presence in place: a status region speaks only the text that changed. */
   function renderPresence() {
     const p = state.presence;
     if (!p) return;
-    const count = el("p", "presence-count mb-0");
-    count.append(svgIcon("it-user"), " ");
-    count.append(el("strong", null, p.connected ? plural(p.connected, "presence_one", "presence_other") : T.presence_none));
-    const parts = [count];
-    const entries = Object.entries(p.by_category || {}).filter((e) => e[1] > 0);
-    if (entries.length) {
+    let count = ui.presence.querySelector(".presence-count");
+    if (!count) {
+      ui.presence.replaceChildren();
+      count = el("p", "presence-count mb-0");
+      count.append(svgIcon("it-user"), " ", el("strong", "presence-total"));
       const label = el("p", "presence-label mb-0", T.presence_by_category);
       const list = el("ul", "presence-breakdown");
-      entries.sort((a, b) => b[1] - a[1]);
-      for (const [key, n] of entries) {
-        const item = el("li");
-        item.append(el("span", "presence-category", categoryLabel(key)), ": ", el("strong", null, String(n)));
-        list.append(item);
-      }
-      parts.push(label, list);
+      ui.presence.append(count, label, list);
     }
-    ui.presence.replaceChildren(...parts);
+    const totalText = p.connected ? plural(p.connected, "presence_one", "presence_other") : T.presence_none;
+    const total = count.querySelector(".presence-total");
+    if (total.textContent !== totalText) total.textContent = totalText;
+
+    const list = ui.presence.querySelector(".presence-breakdown");
+    const entries = Object.entries(p.by_category || {}).filter((e) => e[1] > 0);
+    entries.sort((a, b) => b[1] - a[1] || categoryLabel(a[0]).localeCompare(categoryLabel(b[0])));
+    const items = new Map(Array.from(list.children, (li) => [li.dataset.category, li]));
+    entries.forEach(([key, n], i) => {
+      let item = items.get(key);
+      if (!item) {
+        item = el("li");
+        item.dataset.category = key;
+        item.append(el("span", "presence-category", categoryLabel(key)), ": ", el("strong", "presence-n"));
+      }
+      items.delete(key);
+      const num = item.querySelector(".presence-n");
+      if (num.textContent !== String(n)) num.textContent = String(n);
+      if (list.children[i] !== item) list.insertBefore(item, list.children[i] || null);
+    });
+    for (const stale of items.values()) stale.remove();
+    ui.presence.querySelector(".presence-label").hidden = entries.length === 0;
   }
   let presenceTimer = null;
   function applyPresence(p) {
@@ -829,14 +860,12 @@
     state.joined = false;
     state.catchingUp = true;
     setConnection("offline");
+    renderCounts();
     if (was) announce(T.announce_lost);
   });
   socket.on("connect_error", () => {
-    // Still trying: "connecting" before the first join, "offline" once the room was live.
-    if (!socket.connected) setConnection(state.everJoined ? "offline" : "connecting");
-  });
-  socket.io.on("reconnect_attempt", () => {
-    if (!state.everJoined) setConnection("connecting");
+    // Socket.IO keeps trying by itself; meanwhile commands wait in the outbox.
+    if (!socket.connected) setConnection("offline");
   });
   socket.on("event", onEvent);
   socket.on("self", applySelf);
@@ -1138,6 +1167,7 @@
 
   restoreState();
   memoryOutbox = outbox();
+  saveOutbox(memoryOutbox); // drops what another participant left queued in this browser
   renderSession();
   if (state.hasBoard) renderBoard(); // what this browser knew: shown at once, even offline
   else renderPending();

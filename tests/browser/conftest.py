@@ -1,0 +1,71 @@
+"""Headless Chromium (Debian's) driven by Playwright against a real server."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.servers import ServerProcess
+from workshop.seed import create_session, seed_reference
+from workshop.storage import migrate
+from workshop.storage.database import Database
+
+CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
+# Chromium on this machine kind must not try to reach the network by itself.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def web_server(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("browser-server")
+    url = f"sqlite:///{instance / 'browser.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    seed_reference(db)
+    server = ServerProcess(url, instance).start()
+    server.db = db
+    yield server
+    server.stop()
+    db.dispose()
+
+
+@pytest.fixture
+def room(web_server):
+    return create_session(web_server.db, "dopo-di-noi", "Laboratorio nel browser",
+                          "Che cosa serve per il dopo di noi?")
+
+
+@pytest.fixture
+def new_page(browser, web_server, tmp_path):
+    """A page in its own browser context: a separate person with their own cookies."""
+    contexts = []
+
+    def factory(width=1280, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="it-IT")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
+        page.console_errors = []
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()
