@@ -64,6 +64,8 @@ def new_page(browser, web_server, tmp_path):
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
         page.console_errors = []
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        # CSP violations and failed asset loads are reported as console errors.
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
         return page
 
     yield factory
