@@ -11,6 +11,10 @@ from pathlib import Path
 
 import requests
 
+from workshop.seed import seed_reference
+from workshop.storage import migrate
+from workshop.storage.database import Database
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -67,3 +71,23 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+
+def migrated_sqlite(instance_dir: Path, name: str = "live.db") -> str:
+    url = f"sqlite:///{instance_dir / name}"
+    migrate.upgrade(url)
+    return url
+
+
+def start_server(database_url: str, instance_dir: Path, **options) -> ServerProcess:
+    """Seed reference data, start a server; `server.db` talks to the same database."""
+    db = Database(database_url)
+    seed_reference(db)
+    server = ServerProcess(database_url, instance_dir, **options).start()
+    server.db = db
+    return server
+
+
+def stop_server(server: ServerProcess) -> None:
+    server.stop()
+    server.db.dispose()

@@ -13,4 +13,11 @@ from workshop.domain.errors import Rejected
 
 def error_ack(rejected: Rejected) -> dict:
     return {"ok": False, "error": {"code": rejected.code, "message": rejected.message(gettext),
-                                   "details": rejected.details}}
+                                   "params": rejected.params, "details": rejected.details}}
+
+
+def lookup_failure_status(rejected: Rejected) -> tuple[int, dict]:
+    """HTTP status and headers for a failed code lookup (pages and JSON API)."""
+    if rejected.code == "rate_limited":
+        return 429, {"Retry-After": str(rejected.params["retry_after"])}
+    return 404, {}

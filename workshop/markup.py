@@ -13,6 +13,8 @@ from functools import partial
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "code", "pre", "blockquote",
@@ -44,8 +46,26 @@ _cleaner = bleach.Cleaner(
 )
 
 
+class _ImagesAsLinks(Treeprocessor):
+    """`![alt](url)` becomes a link to the image: no remote image loads into
+    everyone's page (a tracking pixel), and no escaped `<img>` markup shown."""
+
+    def run(self, root):
+        for element in root.iter("img"):
+            src, alt = element.get("src", ""), element.get("alt", "")
+            element.tag = "a"
+            element.attrib.clear()
+            element.set("href", src)
+            element.text = alt or src
+
+
+class _NoImages(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's API)
+        md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 0)
+
+
 def render(text: str) -> str:
     """Render user markdown to HTML that is safe to insert into any page."""
-    html = markdown.markdown(text, extensions=["sane_lists", "nl2br", "tables"],
+    html = markdown.markdown(text, extensions=["sane_lists", "nl2br", "tables", _NoImages()],
                              output_format="html")
     return _cleaner.clean(html)

@@ -6,10 +6,8 @@ import os
 
 import pytest
 
-from tests.servers import ServerProcess
-from workshop.seed import create_session, seed_reference
-from workshop.storage import migrate
-from workshop.storage.database import Database
+from tests.servers import migrated_sqlite, start_server, stop_server
+from workshop.seed import create_session
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
 # Chromium on this machine kind must not try to reach the network by itself.
@@ -33,15 +31,9 @@ def browser():
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("browser-server")
-    url = f"sqlite:///{instance / 'browser.db'}"
-    migrate.upgrade(url)
-    db = Database(url)
-    seed_reference(db)
-    server = ServerProcess(url, instance).start()
-    server.db = db
+    server = start_server(migrated_sqlite(instance), instance)
     yield server
-    server.stop()
-    db.dispose()
+    stop_server(server)
 
 
 @pytest.fixture

@@ -34,9 +34,13 @@ def test_wrong_types_are_not_coerced():
 
 
 def test_missing_unknown_and_out_of_range_fields():
-    faults = fields_at_fault({"cid": "short", "session_id": 0, "kind": "idea", "extra": 1})
+    faults = fields_at_fault({"cid": "short", "session_id": 0, "kind": 3, "extra": 1})
     assert faults == {"cid": "string_pattern_mismatch", "session_id": "greater_than_equal",
-                      "kind": "literal_error", "text": "missing", "extra": "extra_forbidden"}
+                      "kind": "string_type", "text": "missing", "extra": "extra_forbidden"}
+
+
+def test_an_unknown_kind_is_left_to_the_rule_with_its_own_code():
+    assert c.parse(c.CreateNote, {**VALID, "kind": "idea"}).kind == "idea"
 
 
 def test_uuid_is_a_valid_command_id():

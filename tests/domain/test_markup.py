@@ -54,6 +54,12 @@ def test_text_that_looks_like_html_is_shown_not_dropped():
     assert "&lt;script&gt;" in render("<script>x</script>")
 
 
+def test_images_become_links_to_the_image():
+    assert render("![foto](https://example.org/a.png)") == (
+        '<p><a href="https://example.org/a.png" rel="nofollow noopener noreferrer" '
+        'target="_blank">foto</a></p>')
+
+
 def test_links_are_safe_to_follow():
     html = render("vedi https://www.comune.re.it")
     assert 'href="https://www.comune.re.it"' in html

@@ -154,7 +154,9 @@ BAD_INPUTS = [
     ("note.create", ({"cid": "abcdefgh", "session_id": "1", "kind": "proposta", "text": "x"},),
      "invalid_payload"),
     ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "idea", "text": "x"},),
-     "invalid_payload"),
+     "note_kind_invalid"),
+    ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "Proposta", "text": "x"},),
+     "note_kind_invalid"),
     ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta", "text": "x"}, 2),
      "invalid_payload"),
     ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta",
@@ -232,6 +234,54 @@ def test_wrong_codes_are_rate_limited(clients, live_session):
     limited = guesser.join(live_session.code, "Eva")
     assert limited["error"]["code"] == "rate_limited"
     assert "Riprova tra" in limited["error"]["message"]
+    assert 1 <= limited["error"]["params"]["retry_after"] <= 60
+
+
+def test_http_lookups_share_the_limit_and_say_when_to_retry(app, live_session):
+    http = app.test_client()
+    for n in range(5):
+        assert http.get(f"/api/v1/sessions/90000{n}").status_code == 404
+    refused = http.get(f"/api/v1/sessions/{live_session.code}")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    page = http.post("/entra", data={"code": live_session.code, "csrf_token": csrf_token(http)})
+    assert page.status_code == 429 and "Troppi tentativi" in page.get_data(as_text=True)
+
+
+def csrf_token(http, path="/"):
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(path).get_data(as_text=True))[1]
+
+
+def test_forms_without_csrf_token_are_refused_in_italian(app, live_session):
+    http = app.test_client()
+    refused = http.post("/entra", data={"code": live_session.code})
+    assert refused.status_code == 400
+    assert "ricarica" in refused.get_data(as_text=True).lower()
+    accepted = http.post("/entra", data={"code": live_session.code, "csrf_token": csrf_token(http)})
+    assert accepted.status_code == 302 and accepted.headers["Location"].endswith(live_session.code)
+
+
+def test_a_retried_join_returns_the_same_participant_however_the_code_is_typed(clients, live_session):
+    first, retry = clients(), clients()
+    a = first.join(live_session.code, "Anna  Maria", cid="join-retry-001")
+    spaced = live_session.code[:3] + " " + live_session.code[3:]
+    b = retry.join(spaced, "anna maria", cid="join-retry-001")
+    assert b["duplicate"] is True
+    assert b["self"]["participant"] == a["self"]["participant"]
+    assert retry.join(spaced, "Bruno", cid="join-retry-001")["error"]["code"] == "command_id_reused"
+
+
+def test_joining_again_on_one_socket_rebinds_it(clients, live_session):
+    watcher, socket_ = clients(), clients()
+    watcher.join(live_session.code, "Osservatore", "comune")
+    socket_.join(live_session.code, "Prima", "cittadino")
+    ack = socket_.join(live_session.code, "Seconda", "ausl")
+    assert ack["presence"]["by_category"] == {"comune": 1, "ausl": 1}
+    note = socket_.command("note.create", kind="caso", text="x")["events"][0]["data"]["note"]
+    assert note["author"]["pseudonym"] == "Seconda"
 
 
 def test_returning_with_token_keeps_identity_and_dots(clients, live_session):

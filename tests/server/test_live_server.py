@@ -16,10 +16,8 @@ import requests
 
 from tests.conftest import BACKENDS
 from tests.protocol_client import ProtocolClient
-from tests.servers import ServerProcess
-from workshop.seed import create_session, seed_reference
-from workshop.storage import migrate
-from workshop.storage.database import Database
+from tests.servers import migrated_sqlite, start_server, stop_server
+from workshop.seed import create_session
 
 pytestmark = pytest.mark.server
 
@@ -34,17 +32,12 @@ def server(request, tmp_path_factory):
     backend, async_mode = request.param
     instance = tmp_path_factory.mktemp(f"server-{backend}-{async_mode}")
     if backend == "sqlite":
-        url = f"sqlite:///{instance / 'live.db'}"
-        migrate.upgrade(url)
+        url = migrated_sqlite(instance)
     else:
         url = request.getfixturevalue("pg_databases").new()
-    db = Database(url)
-    seed_reference(db)
-    proc = ServerProcess(url, instance, async_mode=async_mode).start()
-    proc.db = db
-    yield proc
-    proc.stop()
-    db.dispose()
+    server = start_server(url, instance, async_mode=async_mode)
+    yield server
+    stop_server(server)
 
 
 @pytest.fixture

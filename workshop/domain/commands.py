@@ -8,14 +8,16 @@ need a stable error code of their own and sometimes the session's settings.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from workshop.domain.errors import Rejected
 
-NoteKind = Literal["problema", "proposta", "risorsa", "caso"]
-NOTE_KINDS: tuple[str, ...] = NoteKind.__args__
+NOTE_KINDS: tuple[str, ...] = ("problema", "proposta", "risorsa", "caso")
+# Any short string: whether it is a kind this session accepts is a rule
+# (rules.note_kind), answered with its own error code, note_kind_invalid.
+NoteKind = Annotated[str, StringConstraints(max_length=40)]
 
 # A client-generated command id: retries with the same id are applied once.
 CommandId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,64}$")]

@@ -40,7 +40,8 @@ COMMAND_EVENTS: dict[str, type[c.SessionCommand]] = {
 
 def _payload_size(data: object) -> int:
     try:
-        return len(json.dumps(data, ensure_ascii=False).encode())
+        # Compact JSON in UTF-8: what a client serializing without spaces sends.
+        return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
     except (TypeError, ValueError):
         raise Rejected("invalid_payload", details=[
             {"field": "", "type": "json_expected", "problem": "payload must be JSON"}]) from None
@@ -122,7 +123,7 @@ def on_join(data):
     join_room(participant_room(actor.participant_id))
     svc.presence.arrive(request.sid, actor)
     ack = svc.bus.catch_up(actor, command.since)
-    return {**ack, "token": joined.token}
+    return {**ack, "token": joined.token, **({"duplicate": True} if joined.duplicate else {})}
 
 
 @socketio.on("sync")

@@ -51,11 +51,11 @@ def actor_for(participant: Participant) -> Actor:
 
 @dataclass
 class Joined:
-    """A successful join or resume: who, where, and what to show them."""
+    """A successful join or resume: who, and the token to come back with."""
 
     actor: Actor
     token: str
-    ack: dict
+    duplicate: bool = False
 
 
 class CommandBus:
@@ -122,19 +122,23 @@ class CommandBus:
         if category is None:
             raise Rejected("unknown_category")
         name = rules.pseudonym(command.pseudonym)
+        key = rules.pseudonym_key(name)
         scope = f"join:{session_id}"
+        # What identifies a join for retries: the same person in the same session,
+        # however the code or the pseudonym's spacing was typed the second time.
+        digest = fingerprint(c.JoinSession(code=str(session_id), pseudonym=key,
+                                           category=category.key))
         with self.db.transaction() as s:
             live = eventlog.lock_session(s, session_id)
             done = command.cid and s.get(ProcessedCommand, (scope, command.cid))
             if done:
-                if done.fingerprint != fingerprint(command):
+                if done.fingerprint != digest:
                     raise Rejected("command_id_reused")
                 participant = s.get(Participant, done.result["participant_id"])
                 events = []
             else:
                 if live.closed_at is not None:
                     raise Rejected("session_closed")
-                key = rules.pseudonym_key(name)
                 if s.exec(select(Participant.id).where(Participant.session_id == live.id,
                                                        Participant.pseudonym_key == key)).first():
                     raise Rejected("pseudonym_taken", pseudonym=name)
@@ -147,14 +151,13 @@ class CommandBus:
                     ev.PARTICIPANT_JOINED, {"participant": views.author_view(participant)})])
                 if command.cid:
                     s.add(ProcessedCommand(scope=scope, cid=command.cid, session_id=live.id,
-                                           fingerprint=fingerprint(command),
+                                           fingerprint=digest,
                                            first_seq=events[0]["seq"], last_seq=events[0]["seq"],
                                            result={"participant_id": participant.id}))
         if events:
             self.publisher.events(session_id, events)
-        actor = actor_for(participant)
-        return Joined(actor, self.tokens.issue(participant.public_id),
-                      self.catch_up(actor, command.since))
+        return Joined(actor_for(participant), self.tokens.issue(participant.public_id),
+                      duplicate=bool(done))
 
     def resume(self, command: c.ResumeSession, client: str) -> Joined:
         """A returning participant: same identity, same dots, nothing changes."""
@@ -166,8 +169,7 @@ class CommandBus:
         if not participant:
             self.limiter.failed(client)
             raise Rejected("invalid_token")
-        actor = actor_for(participant)
-        return Joined(actor, command.token, self.catch_up(actor, command.since))
+        return Joined(actor_for(participant), command.token)
 
     # -- reads -------------------------------------------------------------
 

@@ -24,11 +24,11 @@ class PresenceTracker:
 
     def arrive(self, sid: str, actor: Actor) -> None:
         with self.db.transaction() as s:
-            if s.get(Presence, (sid, actor.session_id)) is not None:
-                return
-            s.add(Presence(sid=sid, session_id=actor.session_id,
-                           participant_id=actor.participant_id,
-                           category_key=actor.category, server_id=self.server_id))
+            # A socket is one participant per session: a new join replaces the binding.
+            row = s.get(Presence, (sid, actor.session_id)) or Presence(
+                sid=sid, session_id=actor.session_id, server_id=self.server_id)
+            row.participant_id, row.category_key = actor.participant_id, actor.category
+            s.add(row)
         self._announce(actor.session_id)
 
     def leave(self, sid: str) -> None:

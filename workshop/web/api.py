@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 from sqlmodel import select
 
-from workshop.acks import error_ack
+from workshop.acks import error_ack, lookup_failure_status
 from workshop.context import services
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import NOTE_MAX_CHARS, PSEUDONYM_MAX, PSEUDONYM_MIN
@@ -35,7 +35,7 @@ def session_preview(code: str):
     try:
         live, lab = services().bus.find_session(code, request.remote_addr or "unknown")
     except Rejected as rejected:
-        return jsonify(error_ack(rejected)), 429 if rejected.code == "rate_limited" else 404
+        return jsonify(error_ack(rejected)), *lookup_failure_status(rejected)
     return jsonify(ok=True, session=views.session_view(live, lab))
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlmodel import select
 
+from workshop.acks import lookup_failure_status
 from workshop.context import services
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
@@ -59,10 +61,6 @@ def _find_session(typed: str) -> tuple[LiveSession, Lab]:
     return services().bus.find_session(typed, _client())
 
 
-def _status(rejected: Rejected) -> int:
-    return 429 if rejected.code == "rate_limited" else 404
-
-
 @bp.post("/entra")
 def enter():
     """The home form: a typed code leads to that session's page."""
@@ -70,8 +68,8 @@ def enter():
     try:
         live, _ = _find_session(typed)
     except Rejected as rejected:
-        return render_template("home.html", error=rejected.message(gettext), code=typed), _status(
-            rejected)
+        return (render_template("home.html", error=rejected.message(gettext), code=typed),
+                *lookup_failure_status(rejected))
     return redirect(url_for("pages.session_page", code=live.join_code))
 
 
@@ -82,7 +80,7 @@ def session_page(code: str):
         live, lab = _find_session(code)
     except Rejected as rejected:
         return render_template("error.html", title=gettext("Sessione non trovata"),
-                               message=rejected.message(gettext)), _status(rejected)
+                               message=rejected.message(gettext)), *lookup_failure_status(rejected)
     if live.join_code != code:
         return redirect(url_for("pages.session_page", code=live.join_code))
     remembered = _remembered_participant(live)
@@ -146,6 +144,13 @@ def contacts():
 def not_found(_error):
     return render_template("error.html", title=gettext("Pagina non trovata"),
                            message=gettext("L'indirizzo non corrisponde a nessuna pagina.")), 404
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(_error):
+    return render_template("error.html", title=gettext("Modulo scaduto"),
+                           message=gettext("Il modulo è scaduto o non è valido: ricarica la pagina "
+                                           "e riprova.")), 400
 
 
 # Every script and style is a file of ours; inline <style> is allowed only
