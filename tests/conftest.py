@@ -140,7 +140,40 @@ def app(database_url):
 
 
 @pytest.fixture
-def live_session(app):
-    """A fresh session (3 dots, cap 2) in the 'dopo-di-noi' lab."""
-    return create_session(app.extensions["workshop"].db, "dopo-di-noi", "Sessione di prova",
-                          "Domanda guida di prova")
+def facilitator(app):
+    from workshop.services import accounts
+
+    return accounts.create_user(app.extensions["workshop"].db, "fabia", "Fabia Facilitatrice",
+                                "facilitator", "una password lunga")
+
+
+@pytest.fixture
+def live_session(app, facilitator):
+    """A fresh session (3 dots, cap 2) in the 'dopo-di-noi' lab, collecting notes (raccolta)."""
+    made = create_session(app.extensions["workshop"].db, "dopo-di-noi", "Sessione di prova",
+                          "Domanda guida di prova", owner_id=facilitator.id)
+    to_phase(app, made, "raccolta")
+    return made
+
+
+def to_phase(app, made, phase: str) -> None:
+    """Move a session forward through the real command path, as its facilitator."""
+    from tests.helpers import advance
+
+    bus = app.extensions["workshop"].bus
+    with bus.db.reader() as s:
+        from workshop.storage.models import LiveSession
+
+        owner = s.get(LiveSession, made.id).owner_id
+    advance(bus, bus.staff_bind(owner, "facilitator", made.id), phase)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 at production cost takes ~0.1 s per hash; tests only need it to be Argon2."""
+    from argon2 import PasswordHasher
+
+    from workshop.services import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64,
+                                                            parallelism=1))

@@ -68,8 +68,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
 
     from workshop.live import handlers  # noqa: F401  (registers the socket events)
-    from workshop.web import api, pages
+    from workshop.web import api, auth, facilitation, pages
 
+    auth.login_manager.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(facilitation.bp)
     return app

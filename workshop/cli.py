@@ -12,6 +12,7 @@ from sqlmodel import select
 from workshop.app import create_app
 from workshop.context import services
 from workshop.domain import joincode
+from workshop.domain.errors import Rejected
 from workshop.storage import migrate
 from workshop.storage.models import Lab, LiveSession
 
@@ -91,10 +92,28 @@ def create_session_command(lab_slug, title, question, dots, cap, qr):
             slugs = ", ".join(s.exec(select(Lab.slug).order_by(Lab.slug)))
         raise click.BadParameter(f"laboratorio sconosciuto; scegli tra: {slugs}",
                                  param_hint="--lab") from None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except Rejected as exc:
+        raise click.BadParameter(exc.message()) from None
     click.echo("Sessione creata:")
     _print_session(made.code, made.lab_title, made.title, qr=qr)
+
+
+@cli.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True, help="Nome e cognome.")
+@click.option("--role", type=click.Choice(["admin", "facilitator", "cabina"]), default="admin",
+              show_default=True)
+@click.password_option(help="Chiesta al terminale se non data (o da WORKSHOP_NEW_PASSWORD).",
+                       envvar="WORKSHOP_NEW_PASSWORD")
+def create_user_command(username, display_name, role, password):
+    """Create a staff account (the first admin, typically)."""
+    from workshop.services import accounts
+
+    try:
+        user = accounts.create_user(services().db, username, display_name, role, password)
+    except accounts.AccountError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Account creato: {user.username} ({user.role}).")
 
 
 @cli.command()

@@ -8,15 +8,15 @@ event logs match their boards exactly.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from importlib import resources
 
 from sqlmodel import select
 
 from workshop.domain import commands as c
-from workshop.domain import joincode
 from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT
+from workshop.services import sessions
 from workshop.services.bus import CommandBus
+from workshop.services.sessions import CreatedSession, SessionSettings
 from workshop.storage.database import Database
 from workshop.storage.models import Area, Category, Lab, LiveSession, Process
 
@@ -50,33 +50,13 @@ def seed_reference(db: Database) -> None:
             s.add(row)
 
 
-@dataclass
-class CreatedSession:
-    id: int
-    code: str
-    lab_title: str
-    title: str
-
-
 def create_session(db: Database, lab_slug: str, title: str, guiding_question: str = "",
-                   dots: int = DEFAULT_DOTS_PER_PARTICIPANT,
-                   cap: int = DEFAULT_CAP_PER_ITEM) -> CreatedSession:
-    from workshop.domain.rules import VotingRules
-
-    VotingRules(budget=dots, cap=cap)  # refuse impossible settings before writing
-    with db.transaction() as s:
-        lab = s.exec(select(Lab).where(Lab.slug == lab_slug)).first()
-        if lab is None:
-            raise LookupError(lab_slug)
-        taken = set(s.exec(select(LiveSession.join_code)))
-        code = joincode.generate()
-        while code in taken:
-            code = joincode.generate()
-        live = LiveSession(lab_id=lab.id, title=title, guiding_question=guiding_question,
-                           join_code=code, dots_per_participant=dots, cap_per_item=cap)
-        s.add(live)
-        s.flush()
-        return CreatedSession(live.id, code, lab.title, title)
+                   dots: int = DEFAULT_DOTS_PER_PARTICIPANT, cap: int = DEFAULT_CAP_PER_ITEM,
+                   owner_id: int | None = None, **settings) -> CreatedSession:
+    """Shorthand for scripts and tests."""
+    return sessions.create_session(db, lab_slug, SessionSettings(
+        title=title, guiding_question=guiding_question, dots=dots, cap=cap, **settings),
+        owner_id=owner_id)
 
 
 def seed_demo(db: Database, bus: CommandBus) -> list[CreatedSession]:

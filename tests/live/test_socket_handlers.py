@@ -6,6 +6,9 @@ import uuid
 
 import pytest
 
+from tests.conftest import to_phase
+from tests.helpers import cid as new_cid
+from workshop.domain import commands as c
 from workshop.extensions import socketio
 from workshop.live import handlers as live_handlers
 
@@ -52,6 +55,16 @@ def clients(app):
             client.raw.disconnect()
 
 
+def reveal(app, made):
+    bus = app.extensions["workshop"].bus
+    with bus.db.reader() as s:
+        from workshop.storage.models import LiveSession
+
+        owner = s.get(LiveSession, made.id).owner_id
+    staff = bus.staff_bind(owner, "facilitator", made.id)
+    bus.execute(staff, c.RevealResults(cid=new_cid(), session_id=made.id))
+
+
 def head_of(client):
     return client.call("sync", {"session_id": client.session_id, "since": 0})["head"]
 
@@ -69,7 +82,7 @@ def test_join_gives_token_snapshot_and_tells_the_room(clients, live_session):
     assert joined[0]["data"]["participant"]["pseudonym"] == "Bruno"
 
 
-def test_notes_and_votes_fan_out_to_the_room(clients, live_session):
+def test_notes_and_votes_fan_out_to_the_room(app, clients, live_session):
     anna, bruno = clients(), clients()
     anna.join(live_session.code, "Anna")
     bruno.join(live_session.code, "Bruno", "ausl")
@@ -80,28 +93,43 @@ def test_notes_and_votes_fan_out_to_the_room(clients, live_session):
     assert bruno.received() == [event]
     assert event["data"]["note"]["html"] == "<p>Uno <em>sportello</em></p>"
     note_id = event["data"]["note"]["id"]
+    to_phase(app, live_session, "votazione")
+    assert anna.received()[-1]["data"]["totals"] is None  # hidden from now on
     ack = bruno.command("vote.place", note_id=note_id)
     assert ack["self"]["dots_left"] == 2 and ack["self"]["votes"] == {str(note_id): 1}
     seen = anna.received()
-    assert seen[-1]["type"] == "vote.placed" and seen[-1]["data"] == {"note_id": note_id, "total": 1}
-    assert "participant" not in str(seen[-1]["data"])  # who voted is never broadcast
+    # Totals are hidden until the reveal: the room learns only that a dot was placed.
+    assert seen[-1]["type"] == "vote.placed" and seen[-1]["data"] == {"dots_placed": 1}
+    assert anna.call("sync", {"session_id": anna.session_id, "since": 0})["events"][-1] == seen[-1]
+    snapshot = anna.call("sync", {"session_id": anna.session_id, "since": 10_000})
+    assert snapshot["notes"][0]["votes"] is None and "results" not in snapshot
+    reveal(app, live_session)
+    revealed = anna.received()[-1]
+    assert revealed["type"] == "results.revealed"
+    assert revealed["data"]["totals"]["notes"] == {str(note_id): 1}
+    assert revealed["data"]["results"]["items"][0]["by_category"] == {"ausl": 1}
+    assert "participant" not in str(revealed["data"])  # who voted is never broadcast
+    bruno.command("vote.place", note_id=note_id)
+    assert anna.received()[-1]["data"] == {"note_id": note_id, "total": 2}
 
 
-def test_own_state_reaches_every_tab_of_the_participant(clients, live_session):
+def test_own_state_reaches_every_tab_of_the_participant(app, clients, live_session):
     tab1, tab2 = clients(), clients()
     tab1.join(live_session.code, "Anna")
     tab2.call("join", {"token": tab1.token})
     tab2.session_id = tab1.session_id
     note_id = tab1.command("note.create", kind="problema", text="x")["events"][0]["data"]["note"]["id"]
+    to_phase(app, live_session, "votazione")
     tab1.command("vote.place", note_id=note_id)
     assert tab2.received("self")[-1]["dots_left"] == 2
 
 
-def test_budget_and_cap_are_enforced_with_clear_errors(clients, live_session):
+def test_budget_and_cap_are_enforced_with_clear_errors(app, clients, live_session):
     anna = clients()
     anna.join(live_session.code, "Anna")
     a, b = (anna.command("note.create", kind="proposta", text=t)["events"][0]["data"]["note"]["id"]
             for t in ("a", "b"))
+    to_phase(app, live_session, "votazione")
     assert anna.command("vote.place", note_id=a)["ok"]
     assert anna.command("vote.place", note_id=a)["ok"]
     capped = anna.command("vote.place", note_id=a)
@@ -165,7 +193,11 @@ BAD_INPUTS = [
                       "text": "x" * 501},), "note_too_long"),
     ("note.create", ({"cid": "abcdefgh", "session_id": 999_999, "kind": "proposta", "text": "x"},),
      "not_joined"),
-    ("vote.place", ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": 999_999},), "note_not_found"),
+    ("vote.place", ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": 999_999},), "wrong_phase"),
+    ("vote.place", ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": 1, "cluster_id": 1},),
+     "invalid_payload"),
+    ("phase.set", ({"cid": "abcdefgh", "session_id": "{sid}", "phase": "chiusa"},), "forbidden"),
+    ("staff.join", ({"session_id": "{sid}"},), "login_required"),
     ("vote.place", ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": -1},), "invalid_payload"),
     ("sync", ({"session_id": "{sid}"},), "invalid_payload"),
     ("join", ({"code": 123456},), "invalid_payload"),
@@ -284,16 +316,17 @@ def test_joining_again_on_one_socket_rebinds_it(clients, live_session):
     assert note["author"]["pseudonym"] == "Seconda"
 
 
-def test_returning_with_token_keeps_identity_and_dots(clients, live_session):
+def test_returning_with_token_keeps_identity_and_dots(app, clients, live_session):
     anna = clients()
     anna.join(live_session.code, "Anna")
     note_id = anna.command("note.create", kind="proposta", text="x")["events"][0]["data"]["note"]["id"]
+    to_phase(app, live_session, "votazione")
     anna.command("vote.place", note_id=note_id)
     anna.raw.disconnect()
     back = clients()
     ack = back.call("join", {"token": anna.token})
     assert ack["self"]["participant"]["pseudonym"] == "Anna"
-    assert ack["self"]["dots_left"] == 2 and ack["notes"][0]["votes"] == 1
+    assert ack["self"]["dots_left"] == 2 and ack["self"]["votes"] == {str(note_id): 1}
     assert back.call("join", {"token": anna.token + "x"})["error"]["code"] == "invalid_token"
 
 

@@ -1,6 +1,9 @@
 import pytest
 
+from tests.helpers import advance
+
 from workshop.seed import create_session
+from workshop.services import accounts
 from workshop.services.bus import CommandBus
 from workshop.services.publisher import RecordingPublisher
 from workshop.services.ratelimit import JoinLimiter
@@ -19,5 +22,20 @@ def bus(db, publisher):
 
 
 @pytest.fixture
-def session_code(db):
-    return create_session(db, "dimissioni-difficili", "Prova", dots=3, cap=2)
+def facilitator(db):
+    return accounts.create_user(db, "facilitatrice", "Fabia Facilitatrice", "facilitator",
+                                "una password lunga")
+
+
+@pytest.fixture
+def session_code(db, facilitator):
+    return create_session(db, "dimissioni-difficili", "Prova", dots=3, cap=2,
+                          owner_id=facilitator.id)
+
+
+@pytest.fixture
+def staff(bus, facilitator, session_code):
+    """The session's facilitator, bound to it; the session is in raccolta."""
+    actor = bus.staff_bind(facilitator.id, "facilitator", session_code.id)
+    advance(bus, actor, "raccolta")
+    return actor

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
 from sqlmodel import func, select
 
+from tests.board import Board
+from tests.helpers import advance, cid
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
 from workshop.services import handlers
 from workshop.storage.models import Event, Note, Participant, ProcessedCommand, Vote
-
-
-def cid() -> str:
-    return uuid.uuid4().hex
 
 
 def join(bus, made, name="Anna", category="cittadino"):
@@ -41,29 +38,35 @@ def event_seqs(db, session_id):
         return list(s.exec(select(Event.seq).where(Event.session_id == session_id).order_by(Event.seq)))
 
 
-def test_events_are_numbered_without_gaps_and_published_after_commit(bus, db, publisher, session_code):
+def test_events_are_numbered_without_gaps_and_published_after_commit(bus, db, publisher, session_code,
+                                                                     staff):
     anna = join(bus, session_code)
     n = note(bus, anna)
+    advance(bus, staff, "votazione")
     vote(bus, anna, n)
-    assert event_seqs(db, session_code.id) == [1, 2, 3]
+    seqs = event_seqs(db, session_code.id)
+    assert seqs == list(range(1, len(seqs) + 1))
     published = [e["seq"] for kind, _, events in publisher.sent if kind == "events" for e in events]
-    assert published == [1, 2, 3]
+    assert published == seqs
 
 
-def test_refused_command_changes_nothing_and_publishes_nothing(bus, db, publisher, session_code):
+def test_refused_command_changes_nothing_and_publishes_nothing(bus, db, publisher, session_code, staff):
     anna = join(bus, session_code)
-    before = len(publisher.sent)
+    before, head = len(publisher.sent), event_seqs(db, session_code.id)
     with pytest.raises(Rejected) as e:
         bus.execute(anna, c.CreateNote(cid=cid(), session_id=anna.session_id, kind="proposta", text="  "))
     assert e.value.code == "note_empty"
     assert len(publisher.sent) == before
-    assert event_seqs(db, session_code.id) == [1]
+    assert event_seqs(db, session_code.id) == head
     assert count(db, Note) == 0
 
 
-def test_failure_inside_handler_rolls_back_everything(bus, db, publisher, session_code, monkeypatch):
+def test_failure_inside_handler_rolls_back_everything(bus, db, publisher, session_code, staff,
+                                                       monkeypatch):
     anna = join(bus, session_code)
     n = note(bus, anna)
+    advance(bus, staff, "votazione")
+    head = event_seqs(db, session_code.id)
 
     def explode(s, live, actor, cmd):
         s.add(Vote(session_id=live.id, note_id=n, participant_id=actor.participant_id,
@@ -72,19 +75,18 @@ def test_failure_inside_handler_rolls_back_everything(bus, db, publisher, sessio
         raise RuntimeError("disk on fire")
 
     monkeypatch.setitem(handlers.HANDLERS, c.PlaceVote, explode)
-    import workshop.services.bus as bus_module
-    monkeypatch.setattr(bus_module, "HANDLERS", handlers.HANDLERS)
     before = len(publisher.sent)
     with pytest.raises(RuntimeError):
         vote(bus, anna, n)
     assert count(db, Vote) == 0
-    assert event_seqs(db, session_code.id) == [1, 2]
+    assert event_seqs(db, session_code.id) == head
     assert len(publisher.sent) == before
 
 
-def test_retry_with_same_cid_is_applied_once(bus, db, session_code):
+def test_retry_with_same_cid_is_applied_once(bus, db, session_code, staff):
     anna = join(bus, session_code)
     n = note(bus, anna)
+    advance(bus, staff, "votazione")
     command = c.PlaceVote(cid="retry-0001", session_id=anna.session_id, note_id=n)
     first = bus.execute(anna, command)
     again = bus.execute(anna, command)
@@ -94,39 +96,39 @@ def test_retry_with_same_cid_is_applied_once(bus, db, session_code):
     assert again["self"]["dots_left"] == 2
 
 
-def test_same_cid_for_another_command_is_refused(bus, session_code):
+def test_same_cid_for_another_command_is_refused(bus, session_code, staff):
     anna = join(bus, session_code)
     n = note(bus, anna)
+    advance(bus, staff, "votazione")
     bus.execute(anna, c.PlaceVote(cid="reuse-0001", session_id=anna.session_id, note_id=n))
     with pytest.raises(Rejected) as e:
         bus.execute(anna, c.WithdrawVote(cid="reuse-0001", session_id=anna.session_id, note_id=n))
     assert e.value.code == "command_id_reused"
 
 
-def test_command_ids_are_per_participant(bus, db, session_code):
+def test_command_ids_are_per_participant(bus, db, session_code, staff):
     anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno")
     n = note(bus, anna)
+    advance(bus, staff, "votazione")
     for actor in (anna, bruno):
         bus.execute(actor, c.PlaceVote(cid="same-cid-01", session_id=actor.session_id, note_id=n))
     assert count(db, Vote) == 2
 
 
-def test_deleting_a_note_refunds_dots_and_tells_the_voters(bus, db, publisher, session_code):
-    anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno", "ausl")
+def test_deleting_a_note_in_raccolta(bus, db, session_code, staff):
+    anna = join(bus, session_code)
     n = note(bus, anna)
-    vote(bus, bruno, n)
-    vote(bus, bruno, n)
-    publisher.sent.clear()
-    bus.execute(anna, c.DeleteNote(cid=cid(), session_id=anna.session_id, note_id=n))
-    assert count(db, Vote) == 0
-    personal = {pid: state for kind, pid, state in publisher.sent if kind == "personal"}
-    assert personal[bruno.participant_id]["dots_left"] == 3
-    assert personal[bruno.participant_id]["votes"] == {}
+    ack = bus.execute(anna, c.DeleteNote(cid=cid(), session_id=anna.session_id, note_id=n))
+    assert ack["events"][0]["data"] == {"note_id": n}
+    with db.reader() as s:
+        assert s.get(Note, n).deleted_at is not None
 
 
-def test_votes_record_the_voters_category(bus, db, session_code):
+def test_votes_record_the_voters_category(bus, db, session_code, staff):
     anna = join(bus, session_code, category="associazione")
-    vote(bus, anna, note(bus, anna))
+    n = note(bus, anna)
+    advance(bus, staff, "votazione")
+    vote(bus, anna, n)
     with db.reader() as s:
         assert s.exec(select(Vote.category_key)).one() == "associazione"
 
@@ -135,16 +137,18 @@ def test_join_is_idempotent_with_cid_and_pseudonyms_are_unique(bus, db, session_
     command = c.JoinSession(code=session_code.code, pseudonym="Carla", category="asp", cid="join-0001")
     first = bus.join(command, "ip")
     again = bus.join(command, "ip")
-    assert again.actor == first.actor
+    assert again.actor == first.actor and again.duplicate
     with pytest.raises(Rejected) as e:
         bus.join(c.JoinSession(code=session_code.code, pseudonym="CARLA", category="asp"), "ip")
     assert e.value.code == "pseudonym_taken"
     assert count(db, Participant) == 1
 
 
-def test_resume_with_token_restores_the_same_participant_and_dots(bus, session_code):
+def test_resume_with_token_restores_the_same_participant_and_dots(bus, session_code, staff):
     joined = bus.join(c.JoinSession(code=session_code.code, pseudonym="Dario", category="comune"), "ip")
-    vote(bus, joined.actor, note(bus, joined.actor))
+    n = note(bus, joined.actor)
+    advance(bus, staff, "votazione")
+    vote(bus, joined.actor, n)
     back = bus.resume(c.ResumeSession(token=joined.token), "ip")
     assert back.actor == joined.actor
     assert bus.catch_up(back.actor, None)["self"]["dots_left"] == 2
@@ -176,47 +180,59 @@ def test_failed_joins_are_rate_limited_per_client(bus, session_code):
         bus.join(c.JoinSession(code=session_code.code, pseudonym=f"Ospite {n}", category="asp"), "school")
 
 
-def test_catch_up_replays_exactly_the_missed_events_or_sends_a_snapshot(bus, session_code, monkeypatch):
+def test_catch_up_replays_exactly_the_missed_events_or_sends_a_snapshot(bus, session_code, staff,
+                                                                        monkeypatch):
     anna = join(bus, session_code)
-    first = note(bus, anna, "primo")
-    ack = bus.catch_up(anna, since=1)
-    assert ack["mode"] == "events" and [e["seq"] for e in ack["events"]] == [2]
+    note(bus, anna, "primo")
+    head = bus.catch_up(anna, None)["head"]
+    ack = bus.catch_up(anna, since=head - 1)
+    assert ack["mode"] == "events" and [e["seq"] for e in ack["events"]] == [head]
     note(bus, anna, "secondo")
     note(bus, anna, "terzo")
-    ack = bus.catch_up(anna, since=2)
-    assert [e["seq"] for e in ack["events"]] == [3, 4] and ack["head"] == 4
+    ack = bus.catch_up(anna, since=head)
+    assert [e["seq"] for e in ack["events"]] == [head + 1, head + 2] and ack["head"] == head + 2
     import workshop.services.bus as bus_module
-    monkeypatch.setattr(bus_module, "REPLAY_LIMIT", 2)
-    ack = bus.catch_up(anna, since=1)
-    assert ack["mode"] == "snapshot" and ack["head"] == 4
+    monkeypatch.setattr(bus_module, "REPLAY_LIMIT", 1)
+    ack = bus.catch_up(anna, since=head)
+    assert ack["mode"] == "snapshot" and ack["head"] == head + 2
     assert [n["text"] for n in ack["notes"]] == ["primo", "secondo", "terzo"]
-    assert bus.catch_up(anna, since=99)["mode"] == "snapshot"  # server was reset: start over
-    assert first
+    assert bus.catch_up(anna, since=head + 99)["mode"] == "snapshot"  # server was reset
 
 
-def test_replaying_the_event_log_rebuilds_the_board(bus, session_code):
-    """The log and the read tables tell the same story."""
+def test_replaying_the_event_log_rebuilds_the_board_at_every_step(bus, session_code, staff):
+    """The log and the read tables tell the same story, whatever the room may see."""
     anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno", "ausl")
+
+    def check():
+        board = Board()
+        for e in bus.catch_up(anna, since=0)["events"]:
+            board.apply(e)
+        snapshot = bus.catch_up(anna, since=None)
+        assert board.view() == {"notes": snapshot["notes"], "clusters": snapshot["clusters"]}
+
     a = note(bus, anna, "a")
     b = note(bus, bruno, "b", "proposta")
-    note(bus, bruno, "c", "risorsa")
+    x = note(bus, bruno, "c", "risorsa")
+    bus.execute(anna, c.EditNote(cid=cid(), session_id=anna.session_id, note_id=a, text="a **bis**"))
+    check()
+    advance(bus, staff, "raggruppamento")
+    ack = bus.execute(staff, c.CreateCluster(cid=cid(), session_id=staff.session_id, title="Gruppo",
+                                             note_ids=[a, x]))
+    cluster = ack["events"][0]["data"]["cluster"]["id"]
+    check()
+    advance(bus, staff, "votazione")
     vote(bus, anna, b)
-    vote(bus, bruno, a)
+    bus.execute(bruno, c.PlaceVote(cid=cid(), session_id=bruno.session_id, cluster_id=cluster))
     vote(bus, bruno, b)
     vote(bus, bruno, b, c.WithdrawVote)
-    bus.execute(anna, c.EditNote(cid=cid(), session_id=anna.session_id, note_id=a, text="a **bis**"))
-    bus.execute(bruno, c.DeleteNote(cid=cid(), session_id=anna.session_id, note_id=b))
-    replay = bus.catch_up(anna, since=0)
-    board = {}
-    for e in replay["events"]:
-        if e["type"] in ("note.created", "note.edited"):
-            board[e["data"]["note"]["id"]] = dict(e["data"]["note"])
-        elif e["type"] == "note.deleted":
-            board.pop(e["data"]["note_id"])
-        elif e["type"].startswith("vote."):
-            board[e["data"]["note_id"]]["votes"] = e["data"]["total"]
+    check()  # totals hidden: the board has none either
+    bus.execute(staff, c.HideNote(cid=cid(), session_id=staff.session_id, note_id=b, reason="Doppione"))
+    bus.execute(staff, c.RevealResults(cid=cid(), session_id=staff.session_id))
+    check()
+    advance(bus, staff, "chiusa")
+    check()
     snapshot = bus.catch_up(anna, since=None)
-    assert list(board.values()) == snapshot["notes"]
+    assert [cl["votes"] for cl in snapshot["clusters"]] == [1]
     assert snapshot["notes"][0]["html"] == "<p>a <strong>bis</strong></p>"
 
 
@@ -239,17 +255,20 @@ def all_at_once(bus, actor, note_ids) -> list[str]:
     return sorted(outcomes)
 
 
-def test_budget_holds_under_concurrent_votes_from_one_participant(bus, db, session_code):
+def test_budget_holds_under_concurrent_votes_from_one_participant(bus, db, session_code, staff):
     """Many votes of one participant at the same moment: never more than the budget."""
     anna = join(bus, session_code)
     notes = [note(bus, anna, f"nota {i}") for i in range(12)]
+    advance(bus, staff, "votazione")
+    processed = count(db, ProcessedCommand)
     assert all_at_once(bus, anna, notes) == ["ok"] * 3 + ["vote_budget_exhausted"] * 9
     assert count(db, Vote, Vote.participant_id == anna.participant_id) == 3
-    assert count(db, ProcessedCommand) == 12 + 3  # notes and applied votes, nothing else
+    assert count(db, ProcessedCommand) == processed + 3  # refused votes leave nothing behind
 
 
-def test_cap_holds_under_concurrent_votes_on_one_note(bus, db, session_code):
+def test_cap_holds_under_concurrent_votes_on_one_note(bus, db, session_code, staff):
     anna = join(bus, session_code)
     n = note(bus, anna)
+    advance(bus, staff, "votazione")
     assert all_at_once(bus, anna, [n] * 6) == ["ok", "ok"] + ["vote_cap_reached"] * 4
     assert count(db, Vote) == 2

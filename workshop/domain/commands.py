@@ -8,9 +8,9 @@ need a stable error code of their own and sometimes the session's settings.
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from workshop.domain.errors import Rejected
 
@@ -37,27 +37,129 @@ class SessionCommand(Command):
     session_id: Id
 
 
-class CreateNote(SessionCommand):
+class ParticipantCommand(SessionCommand):
+    """A participant's own action. A facilitator may run it for an offline
+    participant (someone without a phone) by naming them in `on_behalf_of`."""
+
+    on_behalf_of: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class CreateNote(ParticipantCommand):
     kind: NoteKind
     text: RawText
 
 
-class EditNote(SessionCommand):
+class EditNote(ParticipantCommand):
+    """The author edits their note; staff may correct anyone's (history is kept)."""
+
     note_id: Id
     text: RawText
     kind: NoteKind | None = None
 
 
-class DeleteNote(SessionCommand):
+class DeleteNote(ParticipantCommand):
     note_id: Id
 
 
-class PlaceVote(SessionCommand):
+class _VoteTarget(ParticipantCommand):
+    """A dot goes on a cluster, or on a note left outside clusters: exactly one."""
+
+    note_id: Id | None = None
+    cluster_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_target(self):
+        if (self.note_id is None) == (self.cluster_id is None):
+            raise ValueError("give exactly one of note_id and cluster_id")
+        return self
+
+
+class PlaceVote(_VoteTarget):
+    pass
+
+
+class WithdrawVote(_VoteTarget):
+    pass
+
+
+# -- facilitation (staff) ------------------------------------------------------
+
+Title = Annotated[str, StringConstraints(max_length=1000)]
+Reason = Annotated[str, StringConstraints(max_length=1000)]
+Score = Annotated[int, Field(ge=1, le=5)]
+
+
+class SetPhase(SessionCommand):
+    phase: Annotated[str, StringConstraints(max_length=40)]
+
+
+class ControlTimer(SessionCommand):
+    """start (seconds = duration), pause, resume, extend (seconds may be negative), reset."""
+
+    action: Literal["start", "pause", "resume", "extend", "reset"]
+    seconds: Annotated[int, Field(ge=-36_000, le=36_000)] | None = None
+
+
+class HideNote(SessionCommand):
+    note_id: Id
+    reason: Reason
+
+
+class RestoreNote(SessionCommand):
     note_id: Id
 
 
-class WithdrawVote(SessionCommand):
+class MergeNotes(SessionCommand):
+    """Duplicates `note_ids` join `into_note_id`, which keeps its text."""
+
+    into_note_id: Id
+    note_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
+
+
+class CreateCluster(SessionCommand):
+    title: Title
+    note_ids: Annotated[list[Id], Field(max_length=200)] = []
+
+
+class RenameCluster(SessionCommand):
+    cluster_id: Id
+    title: Title
+
+
+class DissolveCluster(SessionCommand):
+    cluster_id: Id
+
+
+class MoveNote(SessionCommand):
+    """Into a cluster, or out of any (cluster_id null)."""
+
     note_id: Id
+    cluster_id: Id | None
+
+
+class TagCluster(SessionCommand):
+    cluster_id: Id
+    areas: Annotated[list[Annotated[str, StringConstraints(max_length=4)]], Field(max_length=10)]
+
+
+class RevealNotes(SessionCommand):
+    pass
+
+
+class RevealResults(SessionCommand):
+    pass
+
+
+class RecordScore(SessionCommand):
+    cluster_id: Id
+    impatto: Score
+    fattibilita: Score
+    urgenza: Score
+
+
+class AddOfflineParticipant(SessionCommand):
+    pseudonym: Annotated[str, StringConstraints(max_length=200)]
+    category: Annotated[str, StringConstraints(max_length=64)]
 
 
 class JoinSession(Command):
@@ -80,6 +182,21 @@ class ResumeSession(Command):
 class Sync(Command):
     session_id: Id
     since: Annotated[int, Field(ge=0)]
+
+
+class StaffJoin(Command):
+    """A logged-in facilitator or admin opens a session's control room, or its
+    projector view (which shows only what the room may see)."""
+
+    session_id: Id
+    since: Annotated[int, Field(ge=0)] | None = None
+    view: Literal["control", "projector"] = "control"
+
+
+class StaffState(Command):
+    """The full board as staff see it (hidden notes, totals before the reveal)."""
+
+    session_id: Id
 
 
 C = TypeVar("C", bound=Command)

@@ -38,10 +38,28 @@ MESSAGES: dict[str, str] = {
     "note_too_long": _("Il contributo è troppo lungo: massimo %(limit)s caratteri."),
     "note_not_found": _("Il contributo non esiste o è stato eliminato."),
     "not_note_author": _("Puoi modificare o eliminare solo i tuoi contributi."),
+    "note_hidden": _("Questo contributo è stato nascosto dal facilitatore e non si può modificare."),
     # Votes
     "vote_budget_exhausted": _("Hai già usato tutti i tuoi %(budget)s punti."),
     "vote_cap_reached": _("Hai già dato il massimo di %(cap)s punti a questo contributo."),
     "no_vote_to_withdraw": _("Non hai punti da ritirare su questo contributo."),
+    "vote_target_invalid": _("In questa fase si vota il gruppo, non il singolo contributo che ne fa parte."),
+    # Facilitation
+    "wrong_phase": _("Questa operazione non è possibile nella fase «%(phase)s»."),
+    "phase_unknown": _("Fase sconosciuta."),
+    "phase_transition_invalid": _("Dalla fase «%(current)s» non si può passare a «%(target)s»."),
+    "phase_back_after_votes": _(
+        "Non si può tornare al raggruppamento: sono già stati assegnati dei punti."),
+    "cluster_not_found": _("Il gruppo non esiste o è stato sciolto."),
+    "title_invalid": _("Il titolo deve avere da 1 a %(max)s caratteri."),
+    "reason_invalid": _("Indica il motivo, in al massimo %(max)s caratteri."),
+    "merge_invalid": _("Per unire servono almeno due contributi diversi e visibili."),
+    "area_unknown": _("Area del piano sconosciuta: %(area)s."),
+    "timer_invalid": _("Impostazione del timer non valida."),
+    "offline_participant_unknown": _(
+        "Si può agire solo per conto di un partecipante senza telefono di questa sessione."),
+    "session_not_assigned": _("Questa sessione non è tra quelle che gestisci."),
+    "login_required": _("Accedi con il tuo account per gestire la sessione."),
 }
 
 

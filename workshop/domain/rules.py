@@ -90,3 +90,36 @@ def pseudonym_key(name: str) -> str:
 def check_author(author_id: int, actor_id: int) -> None:
     if author_id != actor_id:
         raise Rejected("not_note_author")
+
+
+TITLE_MAX = 200
+REASON_MAX = 300
+AREA_CODES = ("A", "B", "C", "D", "E")
+
+
+def _one_line(raw: str) -> str:
+    return _SPACES.sub(" ", _without_controls(raw).replace("\n", " ")).strip()
+
+
+def title(raw: str) -> str:
+    """A cluster title: one line, 1 to TITLE_MAX characters."""
+    text = _one_line(raw)
+    if not 1 <= len(text) <= TITLE_MAX:
+        raise Rejected("title_invalid", max=TITLE_MAX)
+    return text
+
+
+def reason(raw: str) -> str:
+    """Why a note was hidden: shown to its author."""
+    text = _one_line(raw)
+    if not 1 <= len(text) <= REASON_MAX:
+        raise Rejected("reason_invalid", max=REASON_MAX)
+    return text
+
+
+def areas(codes: list[str]) -> list[str]:
+    """Plan areas, deduplicated and in their canonical order."""
+    for code in codes:
+        if code not in AREA_CODES:
+            raise Rejected("area_unknown", area=code[:4])
+    return [a for a in AREA_CODES if a in codes]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import request, session
+from flask_login import current_user
 from flask_socketio import join_room
 
 from workshop.acks import error_ack
@@ -35,6 +36,21 @@ COMMAND_EVENTS: dict[str, type[c.SessionCommand]] = {
     "note.delete": c.DeleteNote,
     "vote.place": c.PlaceVote,
     "vote.withdraw": c.WithdrawVote,
+    # facilitation
+    "phase.set": c.SetPhase,
+    "timer.control": c.ControlTimer,
+    "note.hide": c.HideNote,
+    "note.restore": c.RestoreNote,
+    "note.merge": c.MergeNotes,
+    "note.move": c.MoveNote,
+    "cluster.create": c.CreateCluster,
+    "cluster.rename": c.RenameCluster,
+    "cluster.dissolve": c.DissolveCluster,
+    "cluster.tag": c.TagCluster,
+    "notes.reveal": c.RevealNotes,
+    "results.reveal": c.RevealResults,
+    "score.record": c.RecordScore,
+    "participant.add_offline": c.AddOfflineParticipant,
 }
 
 
@@ -131,6 +147,27 @@ def on_join(data):
 def on_sync(data):
     command = c.parse(c.Sync, data)
     return services().bus.sync(actor_in(command.session_id), command)
+
+
+@socketio.on("staff.join")
+@acknowledged
+def on_staff_join(data):
+    """A signed-in facilitator (the login cookie came with the handshake) opens a session."""
+    command = c.parse(c.StaffJoin, data)
+    if not current_user.is_authenticated:
+        raise Rejected("login_required")
+    svc = services()
+    actor = svc.bus.staff_bind(current_user.id, current_user.role, command.session_id)
+    _remember(actor)
+    join_room(session_room(actor.session_id))
+    return svc.bus.catch_up(actor, command.since, staff_view=command.view == "control")
+
+
+@socketio.on("staff.state")
+@acknowledged
+def on_staff_state(data):
+    command = c.parse(c.StaffState, data)
+    return services().bus.staff_state(actor_in(command.session_id), command)
 
 
 def _command_handler(command_type: type[c.SessionCommand]):

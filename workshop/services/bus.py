@@ -13,24 +13,31 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
 from workshop.domain import commands as c
 from workshop.domain import events as ev
-from workshop.domain import joincode, rules
+from workshop.domain import joincode, phases, rules
 from workshop.domain.errors import Rejected
-from workshop.domain.permissions import PARTICIPANT, Actor, authorize
+from workshop.domain.permissions import PARTICIPANT, Actor, authorize, may_run_session
 from workshop.services import views
+from workshop.services.facilitation import new_participant
 from workshop.services.handlers import HANDLERS
 from workshop.services.publisher import Publisher
 from workshop.services.ratelimit import JoinLimiter
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage import eventlog
 from workshop.storage.database import Database
-from workshop.storage.models import Category, Lab, LiveSession, Participant, ProcessedCommand
+from workshop.storage.models import (
+    Category,
+    Lab,
+    LiveSession,
+    Participant,
+    ProcessedCommand,
+    SessionFacilitator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,34 +79,55 @@ class CommandBus:
         actor = authorize(actor, command)
         handler = HANDLERS[type(command)]
         digest = fingerprint(command)
+        behalf = getattr(command, "on_behalf_of", None)
         with self.db.transaction() as s:
             live = eventlog.lock_session(s, command.session_id)
             done = s.get(ProcessedCommand, (actor.scope, command.cid))
             if done is not None:
-                return self._replay(s, live, actor, done, digest)
+                return self._replay(s, live, actor, done, digest, behalf)
             if live.closed_at is not None:
                 raise Rejected("session_closed")
-            outcome = handler(s, live, actor, command)
+            doer = self._offline_actor(s, live, actor, behalf) if behalf else actor
+            phases.check_command(live.phase, command, by_staff_for_themselves=doer.is_staff)
+            outcome = handler(s, live, doer, command)
             events = eventlog.append(s, live, outcome.events)
             s.add(ProcessedCommand(scope=actor.scope, cid=command.cid, session_id=live.id,
-                                   fingerprint=digest, first_seq=events[0]["seq"],
-                                   last_seq=events[-1]["seq"]))
-            states = {
-                pid: views.personal_state(s, live, s.get(Participant, pid))
-                for pid in outcome.affected | {actor.participant_id}
-            }
+                                   fingerprint=digest,
+                                   first_seq=events[0]["seq"] if events else 0,
+                                   last_seq=events[-1]["seq"] if events else 0,
+                                   result=outcome.result))
+            affected = outcome.affected | ({doer.participant_id} if doer.participant_id else set())
+            states = {pid: views.personal_state(s, live, s.get(Participant, pid)) for pid in affected}
         self.publisher.events(live.id, events)
         for pid, state in states.items():
             self.publisher.personal(pid, state)
-        return {"ok": True, "events": events, "self": states[actor.participant_id]}
+        return self._ack(events, outcome.result, states.get(doer.participant_id), behalf)
+
+    @staticmethod
+    def _ack(events: list[dict], result: dict, state: dict | None, behalf: str | None) -> dict:
+        ack = {"ok": True, "events": events, **result}
+        if state is not None:
+            # For an entry typed in by a facilitator: the offline participant's state.
+            ack["on_behalf" if behalf else "self"] = state
+        return ack
+
+    @staticmethod
+    def _offline_actor(s: Session, live: LiveSession, staff: Actor, public_id: str) -> Actor:
+        """The offline participant a facilitator is typing for, in this session."""
+        participant = s.exec(select(Participant).where(Participant.public_id == public_id)).first()
+        if participant is None or participant.session_id != live.id or not participant.offline:
+            raise Rejected("offline_participant_unknown")
+        return replace(actor_for(participant), staff_id=staff.staff_id)
 
     def _replay(self, s: Session, live: LiveSession, actor: Actor, done: ProcessedCommand,
-                digest: str) -> dict:
+                digest: str, behalf: str | None) -> dict:
         if done.fingerprint != digest:
             raise Rejected("command_id_reused")
-        events = eventlog.since(s, live.id, done.first_seq - 1, done.last_seq)
-        me = views.personal_state(s, live, s.get(Participant, actor.participant_id))
-        return {"ok": True, "duplicate": True, "events": events, "self": me}
+        events = eventlog.since(s, live.id, done.first_seq - 1, done.last_seq) if done.last_seq else []
+        doer = self._offline_actor(s, live, actor, behalf) if behalf else actor
+        state = (views.personal_state(s, live, s.get(Participant, doer.participant_id))
+                 if doer.participant_id else None)
+        return {**self._ack(events, done.result, state, behalf), "duplicate": True}
 
     def find_session(self, typed_code: str, client: str) -> tuple[LiveSession, Lab]:
         """The session behind a typed or scanned code. Failures count toward
@@ -139,16 +167,9 @@ class CommandBus:
             else:
                 if live.closed_at is not None:
                     raise Rejected("session_closed")
-                if s.exec(select(Participant.id).where(Participant.session_id == live.id,
-                                                       Participant.pseudonym_key == key)).first():
-                    raise Rejected("pseudonym_taken", pseudonym=name)
-                participant = Participant(session_id=live.id, public_id=secrets.token_hex(6),
-                                          pseudonym=name, pseudonym_key=key,
-                                          category_key=category.key)
-                s.add(participant)
-                s.flush()
-                events = eventlog.append(s, live, [ev.Event(
-                    ev.PARTICIPANT_JOINED, {"participant": views.author_view(participant)})])
+                participant = new_participant(s, live, name, category.key)
+                events = eventlog.append(s, live, [ev.Event(ev.PARTICIPANT_JOINED, {
+                    "participant": views.author_view(participant, live.show_pseudonyms)})])
                 if command.cid:
                     s.add(ProcessedCommand(scope=scope, cid=command.cid, session_id=live.id,
                                            fingerprint=digest,
@@ -173,20 +194,45 @@ class CommandBus:
 
     # -- reads -------------------------------------------------------------
 
-    def catch_up(self, actor: Actor, since: int | None) -> dict:
+    def catch_up(self, actor: Actor, since: int | None, *, staff_view: bool = False) -> dict:
         """What a (re)connecting client needs to be exactly up to date.
 
         With `since` (the last sequence number it applied) and not too far
         behind: the missed events, in order. Otherwise a full snapshot. Both
         are read in one consistent transaction, so `head` matches the content.
+        Staff in the control room (`staff_view`) always get a snapshot with
+        what only staff see; everyone else gets the room's view.
         """
         with self.db.reader() as s:
             live = s.get(LiveSession, actor.session_id)
-            participant = s.get(Participant, actor.participant_id)
-            if since is not None and 0 <= live.last_seq - since <= REPLAY_LIMIT:
-                return {"ok": True, "mode": "events", **views.header(s, live, participant),
-                        "events": eventlog.since(s, live.id, since, live.last_seq)}
-            return {"ok": True, "mode": "snapshot", **views.snapshot(s, live, participant)}
+            participant = s.get(Participant, actor.participant_id) if actor.participant_id else None
+            seen = views.visibility(live, staff=staff_view)
+            if not staff_view and since is not None and 0 <= live.last_seq - since <= REPLAY_LIMIT:
+                ack = {"ok": True, "mode": "events", **views.header(s, live),
+                       "events": eventlog.since(s, live.id, since, live.last_seq)}
+                if participant is not None:
+                    ack["self"] = views.personal_state(s, live, participant)
+                return ack
+            ack = {"ok": True, "mode": "snapshot", **views.snapshot(s, live, participant, seen)}
+            if staff_view:
+                ack["participants"] = views.participants(s, live.id)
+            return ack
 
     def sync(self, actor: Actor | None, command: c.Sync) -> dict:
         return self.catch_up(authorize(actor, command), command.since)
+
+    # -- staff ----------------------------------------------------------------
+
+    def staff_bind(self, user_id: int, role: str, session_id: int) -> Actor:
+        """The actor a logged-in staff member becomes in a session they may run."""
+        with self.db.reader() as s:
+            live = s.get(LiveSession, session_id)
+            if live is None:
+                raise Rejected("session_not_assigned")
+            assigned = set(s.exec(select(SessionFacilitator.user_id)
+                                  .where(SessionFacilitator.session_id == session_id)))
+        may_run_session(role, user_id, live.owner_id, assigned)
+        return Actor(role=role, session_id=session_id, staff_id=user_id)
+
+    def staff_state(self, actor: Actor | None, command: c.StaffState) -> dict:
+        return self.catch_up(authorize(actor, command), None, staff_view=True)

@@ -1,17 +1,50 @@
 """Read models: the shapes clients see, built from the read tables.
 
-Every view here is safe for the whole room unless its name says otherwise
-(`personal_state` is for one participant only).
+Who sees what is decided here, in one place, by a `Visibility`:
+- the room (participants, the projector) sees notes without the hidden,
+  merged or deleted ones; private notes as a blank card until revealed;
+  authors' pseudonyms only if the session shows them; vote totals only once
+  revealed (domain/results.py);
+- staff see hidden notes with their reason and the totals at all times, but
+  not the text of private notes before the reveal (only their authors do);
+- `personal_state` is one participant's own view: their dots and their notes.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from workshop.domain import joincode
+from workshop.domain import joincode, phases, results
 from workshop.domain.rules import NOTE_MAX_CHARS, VotingRules
-from workshop.storage.models import Lab, LiveSession, Note, Participant, Presence, Vote, iso
+from workshop.domain.timer import Timer
+from workshop.storage.models import (
+    Cluster,
+    Lab,
+    LiveSession,
+    Note,
+    Participant,
+    Presence,
+    Vote,
+    iso,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    totals: bool
+    authors: bool
+    staff: bool
+
+
+def visibility(live: LiveSession, staff: bool = False) -> Visibility:
+    return Visibility(totals=staff or results.totals_public(live.phase, live.results_revealed),
+                      authors=staff or live.show_pseudonyms, staff=staff)
 
 
 def voting_rules(live: LiveSession) -> VotingRules:
@@ -22,21 +55,54 @@ def note_kinds(live: LiveSession) -> tuple[str, ...]:
     return tuple(k for k in live.note_kinds.split(",") if k)
 
 
-def author_view(p: Participant) -> dict:
-    return {"id": p.public_id, "pseudonym": p.pseudonym, "category": p.category_key}
+def timer_of(live: LiveSession) -> Timer:
+    return Timer(live.timer_duration_s, live.timer_remaining_s, live.timer_started_at)
 
 
-def note_view(note: Note, author: Participant, votes: int = 0) -> dict:
-    return {
+def author_view(p: Participant, show: bool = True) -> dict:
+    if not show:
+        return {"id": None, "pseudonym": None, "category": p.category_key, "offline": p.offline}
+    return {"id": p.public_id, "pseudonym": p.pseudonym, "category": p.category_key,
+            "offline": p.offline}
+
+
+def is_secret(note: Note, live: LiveSession) -> bool:
+    """Written privately and not revealed yet: only its author may read it."""
+    return note.private and not live.notes_revealed
+
+
+def note_view(note: Note, author: Participant, live: LiveSession, seen: Visibility,
+              votes: int | None = 0, *, own: bool = False) -> dict:
+    """A note as `seen` allows; `own` = for its author (everything, reason included)."""
+    if is_secret(note, live) and not own:
+        return {"id": note.id, "kind": note.kind, "private": True, "cluster_id": note.cluster_id}
+    view = {
         "id": note.id,
         "kind": note.kind,
         "text": note.text,
         "html": note.html,
-        "author": author_view(author),
-        "votes": votes,
+        "author": author_view(author, seen.authors or own),
+        "cluster_id": note.cluster_id,
+        "votes": votes if seen.totals else None,
         "created_at": iso(note.created_at),
         "updated_at": iso(note.updated_at),
     }
+    if note.private:
+        view["private"] = is_secret(note, live)
+    if own or seen.staff:
+        view["hidden"] = note.hidden_at is not None
+        if note.hidden_at is not None:
+            view["hidden_reason"] = note.hidden_reason
+    return view
+
+
+def timer_view(live: LiveSession, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    timer = timer_of(live)
+    ends_at = timer.ends_at()
+    return {"duration_s": timer.duration_s, "remaining_s": timer.remaining_at(now),
+            "running": timer.running, "ends_at": iso(ends_at) if ends_at else None,
+            "server_now": iso(now)}
 
 
 def session_view(live: LiveSession, lab: Lab) -> dict:
@@ -48,58 +114,119 @@ def session_view(live: LiveSession, lab: Lab) -> dict:
         "guiding_question": live.guiding_question,
         "lab": {"slug": lab.slug, "title": lab.title},
         "closed": live.closed_at is not None,
+        "phase": live.phase,
+        "phase_label": phases.LABELS[live.phase],
+        "results_revealed": live.results_revealed,
+        "notes_revealed": live.notes_revealed,
+        "snapshot_hash": live.snapshot_hash,
+        "timer": timer_view(live),
         "settings": {
             "dots_per_participant": live.dots_per_participant,
             "cap_per_item": live.cap_per_item,
             "note_kinds": list(note_kinds(live)),
             "note_max_chars": NOTE_MAX_CHARS,
+            "show_pseudonyms": live.show_pseudonyms,
+            "private_writing": live.private_writing,
         },
     }
 
 
-def vote_total(s: Session, note_id: int) -> int:
-    return s.exec(select(func.count()).select_from(Vote).where(Vote.note_id == note_id)).one()
+# -- counting dots -------------------------------------------------------------
+
+def vote_total(s: Session, *, note_id: int | None = None, cluster_id: int | None = None) -> int:
+    target = Vote.note_id == note_id if note_id is not None else Vote.cluster_id == cluster_id
+    return s.exec(select(func.count()).select_from(Vote).where(target)).one()
 
 
-def board(s: Session, session_id: int) -> list[dict]:
-    totals = dict(
-        s.exec(
-            select(Vote.note_id, func.count())
-            .where(Vote.session_id == session_id)
-            .group_by(Vote.note_id)
-        ).all()
-    )
-    rows = s.exec(
-        select(Note, Participant)
-        .join(Participant, Participant.id == Note.author_id)
-        .where(Note.session_id == session_id, Note.deleted_at.is_(None))
-        .order_by(Note.id)
-    ).all()
-    return [note_view(n, p, totals.get(n.id, 0)) for n, p in rows]
+def dots_placed(s: Session, session_id: int) -> int:
+    return s.exec(select(func.count()).select_from(Vote).where(Vote.session_id == session_id)).one()
 
 
-def my_votes(s: Session, session_id: int, participant_id: int) -> dict[int, int]:
-    return dict(
-        s.exec(
-            select(Vote.note_id, func.count())
-            .where(Vote.session_id == session_id, Vote.participant_id == participant_id)
-            .group_by(Vote.note_id)
-        ).all()
-    )
+def _totals(s: Session, session_id: int) -> tuple[Counter, Counter]:
+    rows = s.exec(select(Vote.note_id, Vote.cluster_id, func.count())
+                  .where(Vote.session_id == session_id)
+                  .group_by(Vote.note_id, Vote.cluster_id)).all()
+    by_note, by_cluster = Counter(), Counter()
+    for note_id, cluster_id, n in rows:
+        if note_id is not None:
+            by_note[note_id] = n
+        else:
+            by_cluster[cluster_id] = n
+    return by_note, by_cluster
+
+
+def totals_map(s: Session, live: LiveSession) -> dict | None:
+    """Every visible item's total, or None while totals are hidden from the room.
+
+    Sent whenever visibility may change (phase changes, reveals), so a client
+    can set all totals at once instead of inferring them."""
+    if not visibility(live).totals:
+        return None
+    by_note, by_cluster = _totals(s, live.id)
+    notes = s.exec(select(Note.id).where(Note.session_id == live.id, Note.deleted_at.is_(None),
+                                         Note.merged_into_id.is_(None))).all()
+    return {"notes": {str(n): by_note.get(n, 0) for n in notes},
+            "clusters": {str(c.id): by_cluster.get(c.id, 0) for c in live_clusters(s, live.id)}}
+
+
+def live_clusters(s: Session, session_id: int) -> list[Cluster]:
+    return list(s.exec(select(Cluster).where(Cluster.session_id == session_id,
+                                             Cluster.dissolved_at.is_(None)).order_by(Cluster.id)))
+
+
+def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
+    scored = cluster.impatto is not None
+    return {
+        "id": cluster.id,
+        "title": cluster.title,
+        "areas": [a for a in cluster.areas.split(",") if a],
+        "votes": votes if seen.totals else None,
+        "scores": {"impatto": cluster.impatto, "fattibilita": cluster.fattibilita,
+                   "urgenza": cluster.urgenza} if scored else None,
+    }
+
+
+def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
+    """Notes and clusters as `seen` allows."""
+    by_note, by_cluster = _totals(s, live.id)
+    query = (select(Note, Participant).join(Participant, Participant.id == Note.author_id)
+             .where(Note.session_id == live.id, Note.deleted_at.is_(None),
+                    Note.merged_into_id.is_(None)).order_by(Note.id))
+    if not seen.staff:
+        query = query.where(Note.hidden_at.is_(None))
+    notes = [note_view(n, p, live, seen, by_note.get(n.id, 0)) for n, p in s.exec(query)]
+    clusters = [cluster_view(c, seen, by_cluster.get(c.id, 0)) for c in live_clusters(s, live.id)]
+    return {"notes": notes, "clusters": clusters}
+
+
+def my_votes(s: Session, session_id: int, participant_id: int) -> tuple[dict[int, int], dict[int, int]]:
+    """This participant's dots: (on notes, on clusters)."""
+    rows = s.exec(select(Vote.note_id, Vote.cluster_id, func.count())
+                  .where(Vote.session_id == session_id, Vote.participant_id == participant_id)
+                  .group_by(Vote.note_id, Vote.cluster_id)).all()
+    on_notes = {n: k for n, c, k in rows if n is not None}
+    on_clusters = {c: k for n, c, k in rows if n is None}
+    return on_notes, on_clusters
 
 
 def personal_state(s: Session, live: LiveSession, participant: Participant) -> dict:
-    """What only this participant sees: who they are here and their dots."""
-    votes = my_votes(s, live.id, participant.id)
-    used = sum(votes.values())
+    """What only this participant sees: who they are here, their dots, their notes."""
+    on_notes, on_clusters = my_votes(s, live.id, participant.id)
+    used = sum(on_notes.values()) + sum(on_clusters.values())
+    seen = visibility(live)
+    own = s.exec(select(Note).where(Note.author_id == participant.id, Note.deleted_at.is_(None),
+                                    Note.merged_into_id.is_(None)).order_by(Note.id)).all()
+    by_note, _ = _totals(s, live.id)
     return {
         "session_id": live.id,
         "seq": live.last_seq,
         "participant": author_view(participant),
         "dots_total": live.dots_per_participant,
         "dots_left": voting_rules(live).dots_left(used),
-        # JSON object keys are strings; note ids as strings, counts as ints.
-        "votes": {str(k): v for k, v in sorted(votes.items())},
+        # JSON object keys are strings: ids as strings, counts as ints.
+        "votes": {str(k): v for k, v in sorted(on_notes.items())},
+        "cluster_votes": {str(k): v for k, v in sorted(on_clusters.items())},
+        "notes": [note_view(n, participant, live, seen, by_note.get(n.id, 0), own=True) for n in own],
     }
 
 
@@ -115,15 +242,61 @@ def presence_counts(s: Session, session_id: int) -> dict:
             "by_category": by_category}
 
 
-def header(s: Session, live: LiveSession, participant: Participant) -> dict:
-    """The session, its event head, this participant's state and who is here."""
+def result_items(s: Session, live: LiveSession) -> dict:
+    """Dots per cluster (and per note left outside clusters), with the split by
+    stakeholder category and how many were typed in for offline participants."""
+    votes = s.exec(select(Vote, Participant.offline).join(Participant,
+                                                           Participant.id == Vote.participant_id)
+                   .where(Vote.session_id == live.id)).all()
+    by_item: dict[tuple[str, int], Counter] = defaultdict(Counter)
+    offline: Counter = Counter()
+    voters = set()
+    for vote, is_offline in votes:
+        item = ("cluster", vote.cluster_id) if vote.cluster_id is not None else ("note", vote.note_id)
+        by_item[item][vote.category_key] += 1
+        offline[item] += int(is_offline)
+        voters.add(vote.participant_id)
+    items = []
+    for cluster in live_clusters(s, live.id):
+        view = cluster_view(cluster, Visibility(totals=False, authors=False, staff=False))
+        items.append({"type": "cluster", "id": cluster.id, "title": cluster.title,
+                      "areas": view["areas"], "scores": view["scores"]})
+    loose = s.exec(select(Note).where(Note.session_id == live.id, Note.cluster_id.is_(None),
+                                      Note.deleted_at.is_(None), Note.merged_into_id.is_(None),
+                                      Note.hidden_at.is_(None))).all()
+    for note in loose:
+        if not is_secret(note, live):
+            items.append({"type": "note", "id": note.id, "title": note.text, "kind": note.kind})
+    for item in items:
+        counts = by_item.get((item["type"], item["id"]), Counter())
+        item["votes"] = sum(counts.values())
+        item["by_category"] = dict(sorted(counts.items()))
+        item["offline_votes"] = offline.get((item["type"], item["id"]), 0)
+    items.sort(key=lambda i: (-i["votes"], i["type"], i["id"]))
+    return {"items": items, "dots_placed": len(votes), "voters": len(voters)}
+
+
+def header(s: Session, live: LiveSession) -> dict:
+    """The session, its event head and who is here."""
     return {
         "session": session_view(live, s.get(Lab, live.lab_id)),
         "head": live.last_seq,
-        "self": personal_state(s, live, participant),
         "presence": presence_counts(s, live.id),
     }
 
 
-def snapshot(s: Session, live: LiveSession, participant: Participant) -> dict:
-    return {**header(s, live, participant), "notes": board(s, live.id)}
+def snapshot(s: Session, live: LiveSession, participant: Participant | None,
+             seen: Visibility) -> dict:
+    state = {**header(s, live), **board(s, live, seen)}
+    if participant is not None:
+        state["self"] = personal_state(s, live, participant)
+    if seen.totals and live.phase in (phases.VOTAZIONE, phases.VALUTAZIONE, phases.CHIUSA):
+        state["results"] = result_items(s, live)
+    return state
+
+
+def participants(s: Session, session_id: int) -> list[dict]:
+    """Everyone who joined (staff only): pseudonyms, categories, offline entries."""
+    rows = s.exec(select(Participant).where(Participant.session_id == session_id)
+                  .order_by(Participant.id)).all()
+    return [author_view(p) for p in rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -28,6 +28,40 @@ def utcnow() -> datetime:
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with a Z, as every timestamp on the wire."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class StaffUser(SQLModel, table=True):
+    """A staff account: facilitator, cabina di regia member or admin."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=300)
+    role: str = Field(max_length=20)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionFacilitator(SQLModel, table=True):
+    """A facilitator assigned to a session they do not own."""
+
+    __tablename__ = "session_facilitator"
+
+    session_id: int = Field(foreign_key="live_session.id", primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", primary_key=True)
+
+
+class SessionSnapshot(SQLModel, table=True):
+    """The results of a closed session, frozen; `hash` is shown to the room."""
+
+    __tablename__ = "session_snapshot"
+
+    session_id: int = Field(foreign_key="live_session.id", primary_key=True)
+    hash: str = Field(max_length=64)
+    content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Process(SQLModel, table=True):
@@ -79,6 +113,20 @@ class LiveSession(SQLModel, table=True):
     last_seq: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    # Facilitation (see domain/phases.py)
+    phase: str = Field(default="accoglienza", max_length=20,
+                       sa_column_kwargs={"server_default": "accoglienza"})
+    owner_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    show_pseudonyms: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    private_writing: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    notes_revealed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    results_revealed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Countdown: `timer_remaining_s` is what was left when last paused or set;
+    # while running, `timer_started_at` is when it (re)started.
+    timer_duration_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    timer_remaining_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    timer_started_at: datetime | None = None
+    snapshot_hash: str | None = Field(default=None, max_length=64)
 
 
 class Participant(SQLModel, table=True):
@@ -94,6 +142,8 @@ class Participant(SQLModel, table=True):
     pseudonym_key: str = Field(max_length=80)
     category_key: str = Field(foreign_key="category.key", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
+    # Entered by a facilitator for someone without a phone.
+    offline: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Note(SQLModel, table=True):
@@ -108,16 +158,56 @@ class Note(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
+    hidden_at: datetime | None = None
+    hidden_reason: str | None = Field(default=None, max_length=300)
+    # Lineage of merged duplicates: the merged note points to the one it joined.
+    merged_into_id: int | None = Field(default=None, foreign_key="note.id")
+    # Written while private writing was on and not yet revealed.
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class NoteRevision(SQLModel, table=True):
+    """Every text a note has had: edits by its author and corrections by staff."""
+
+    __tablename__ = "note_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", index=True)
+    kind: str = Field(max_length=20)
+    text: str = Field(max_length=2000)
+    edited_by_participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    edited_by_staff_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Cluster(SQLModel, table=True):
+    """Notes grouped by affinity, with a title: what gets voted and scored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="live_session.id", index=True)
+    title: str = Field(max_length=200)
+    areas: str = Field(default="", max_length=40)  # plan area codes, comma-separated
+    created_at: datetime = Field(default_factory=utcnow)
+    dissolved_at: datetime | None = None
+    impatto: int | None = None
+    fattibilita: int | None = None
+    urgenza: int | None = None
 
 
 class Vote(SQLModel, table=True):
     """One dot. The voter's category is copied at cast time for later analysis."""
 
-    __table_args__ = (Index("ix_vote_session_participant", "session_id", "participant_id"),)
+    __table_args__ = (
+        Index("ix_vote_session_participant", "session_id", "participant_id"),
+        CheckConstraint("(note_id IS NULL) <> (cluster_id IS NULL)", name="one_target"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="live_session.id")
-    note_id: int = Field(foreign_key="note.id", index=True)
+    # Exactly one target: a cluster, or a note left outside clusters.
+    note_id: int | None = Field(default=None, foreign_key="note.id", index=True)
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     participant_id: int = Field(foreign_key="participant.id")
     category_key: str = Field(max_length=40)
     created_at: datetime = Field(default_factory=utcnow)

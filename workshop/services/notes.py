@@ -1,0 +1,73 @@
+"""Notes: participants write, edit and delete their own; staff correct typos.
+
+Every text a note has had is kept in `note_revision`.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, delete, select
+
+from workshop import markup
+from workshop.domain import commands as c
+from workshop.domain import events as ev
+from workshop.domain import rules
+from workshop.domain.errors import Rejected
+from workshop.domain.permissions import Actor
+from workshop.services import views
+from workshop.services.outcome import Outcome, live_note, note_event
+from workshop.storage.models import LiveSession, Note, NoteRevision, Vote, utcnow
+
+
+def _revision(note: Note, actor: Actor) -> NoteRevision:
+    by_staff = actor.staff_id if actor.is_staff else None
+    by_participant = None if actor.is_staff else actor.participant_id
+    return NoteRevision(note_id=note.id, kind=note.kind, text=note.text,
+                        edited_by_participant_id=by_participant, edited_by_staff_id=by_staff)
+
+
+def create_note(s: Session, live: LiveSession, actor: Actor, cmd: c.CreateNote) -> Outcome:
+    kind = rules.note_kind(cmd.kind, views.note_kinds(live))
+    text = rules.note_text(cmd.text)
+    note = Note(session_id=live.id, author_id=actor.participant_id, kind=kind, text=text,
+                html=markup.render(text),
+                private=live.private_writing and not live.notes_revealed)
+    s.add(note)
+    s.flush()
+    s.add(_revision(note, actor))
+    return Outcome([note_event(s, live, ev.NOTE_CREATED, note)])
+
+
+def edit_note(s: Session, live: LiveSession, actor: Actor, cmd: c.EditNote) -> Outcome:
+    note = live_note(s, live, cmd.note_id, hidden_ok=True)
+    if actor.is_staff:
+        if views.is_secret(note, live):  # staff cannot read it, so cannot correct it
+            raise Rejected("note_not_found")
+    else:
+        rules.check_author(note.author_id, actor.participant_id)
+        if note.hidden_at is not None:
+            raise Rejected("note_hidden")
+    note.text = rules.note_text(cmd.text)
+    note.html = markup.render(note.text)
+    if cmd.kind is not None:
+        note.kind = rules.note_kind(cmd.kind, views.note_kinds(live))
+    note.updated_at = utcnow()
+    s.add(note)
+    s.add(_revision(note, actor))
+    s.flush()
+    if note.hidden_at is not None:  # a correction of a hidden note: the room never sees it
+        return Outcome([], affected={note.author_id})
+    return Outcome([note_event(s, live, ev.NOTE_EDITED, note)], affected={note.author_id})
+
+
+def delete_note(s: Session, live: LiveSession, actor: Actor, cmd: c.DeleteNote) -> Outcome:
+    note = live_note(s, live, cmd.note_id, hidden_ok=True)
+    rules.check_author(note.author_id, actor.participant_id)
+    # Dots on a deleted note go back to whoever placed them.
+    refunded = set(s.exec(select(Vote.participant_id).where(Vote.note_id == note.id)).all())
+    s.exec(delete(Vote).where(Vote.note_id == note.id))
+    note.deleted_at = utcnow()
+    s.add(note)
+    return Outcome([ev.Event(ev.NOTE_DELETED, {"note_id": note.id})], affected=refunded)
+
+
+HANDLERS = {c.CreateNote: create_note, c.EditNote: edit_note, c.DeleteNote: delete_note}

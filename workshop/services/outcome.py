@@ -1,0 +1,61 @@
+"""What every command handler shares: its result type and the lookups that
+turn ids from a client into rows of *this* session (or a clear refusal)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from workshop.domain import commands as c
+from workshop.domain import events as ev
+from workshop.domain.errors import Rejected
+from workshop.domain.permissions import Actor
+from workshop.services import views
+from workshop.storage.models import Cluster, LiveSession, Note, Participant
+
+
+@dataclass
+class Outcome:
+    events: list[ev.Event]
+    # Participants whose own state (dots, own notes) changed besides the actor.
+    affected: set[int] = field(default_factory=set)
+    # Anything else the acknowledgement should carry (e.g. a new participant's id).
+    result: dict = field(default_factory=dict)
+
+
+Handler = Callable[[Session, LiveSession, Actor, c.SessionCommand], Outcome]
+
+
+def live_note(s: Session, live: LiveSession, note_id: int, *, hidden_ok: bool = False) -> Note:
+    """A note of this session that is still on the board."""
+    note = s.get(Note, note_id)
+    if (note is None or note.session_id != live.id or note.deleted_at is not None
+            or note.merged_into_id is not None or (note.hidden_at is not None and not hidden_ok)):
+        raise Rejected("note_not_found")
+    return note
+
+
+def live_cluster(s: Session, live: LiveSession, cluster_id: int) -> Cluster:
+    cluster = s.get(Cluster, cluster_id)
+    if cluster is None or cluster.session_id != live.id or cluster.dissolved_at is not None:
+        raise Rejected("cluster_not_found")
+    return cluster
+
+
+def public_note(s: Session, live: LiveSession, note: Note) -> dict:
+    """The note as the whole room may see it now."""
+    seen = views.visibility(live)
+    return views.note_view(note, s.get(Participant, note.author_id), live, seen,
+                           views.vote_total(s, note_id=note.id))
+
+
+def note_event(s: Session, live: LiveSession, type_: str, note: Note, **extra) -> ev.Event:
+    return ev.Event(type_, {"note": public_note(s, live, note), **extra})
+
+
+def cluster_event(s: Session, live: LiveSession, type_: str, cluster: Cluster, **extra) -> ev.Event:
+    seen = views.visibility(live)
+    return ev.Event(type_, {"cluster": views.cluster_view(
+        cluster, seen, views.vote_total(s, cluster_id=cluster.id)), **extra})

@@ -1,0 +1,68 @@
+"""Creating live sessions (from the facilitator's form, the CLI and the seed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from workshop.domain import joincode
+from workshop.domain.commands import NOTE_KINDS
+from workshop.domain.errors import Rejected
+from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT, VotingRules
+from workshop.storage.database import Database
+from workshop.storage.models import Lab, LiveSession
+
+
+@dataclass
+class CreatedSession:
+    id: int
+    code: str
+    lab_title: str
+    title: str
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    title: str
+    guiding_question: str = ""
+    dots: int = DEFAULT_DOTS_PER_PARTICIPANT
+    cap: int = DEFAULT_CAP_PER_ITEM
+    note_kinds: tuple[str, ...] = NOTE_KINDS
+    show_pseudonyms: bool = True
+    private_writing: bool = False
+
+    def check(self) -> None:
+        """Refuse impossible settings before anything is written."""
+        try:
+            VotingRules(budget=self.dots, cap=self.cap)
+        except ValueError:
+            raise Rejected("invalid_payload", details=[
+                {"field": "dots", "type": "value_error",
+                 "problem": "dots 1-50, cap between 1 and dots"}]) from None
+        if not self.note_kinds or set(self.note_kinds) - set(NOTE_KINDS):
+            raise Rejected("note_kind_invalid")
+        if not 1 <= len(self.title.strip()) <= 200:
+            raise Rejected("title_invalid", max=200)
+
+
+def create_session(db: Database, lab_slug: str, settings: SessionSettings,
+                   owner_id: int | None = None) -> CreatedSession:
+    settings.check()
+    with db.transaction() as s:
+        lab = s.exec(select(Lab).where(Lab.slug == lab_slug)).first()
+        if lab is None:
+            raise LookupError(lab_slug)
+        taken = set(s.exec(select(LiveSession.join_code)))
+        code = joincode.generate()
+        while code in taken:
+            code = joincode.generate()
+        live = LiveSession(
+            lab_id=lab.id, title=settings.title.strip(), guiding_question=settings.guiding_question,
+            join_code=code, dots_per_participant=settings.dots, cap_per_item=settings.cap,
+            note_kinds=",".join(k for k in NOTE_KINDS if k in settings.note_kinds),
+            show_pseudonyms=settings.show_pseudonyms, private_writing=settings.private_writing,
+            owner_id=owner_id)
+        s.add(live)
+        s.flush()
+        return CreatedSession(live.id, code, lab.title, live.title)

@@ -1,0 +1,69 @@
+"""Dots: placed on a cluster, or on a note left outside clusters.
+
+The budget and the cap are checked under the session lock, so concurrent
+votes of one participant can never overspend. While totals are hidden, the
+events say only how many dots have been placed in all, not where.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, delete, select
+
+from workshop.domain import commands as c
+from workshop.domain import events as ev
+from workshop.domain import rules
+from workshop.domain.errors import Rejected
+from workshop.domain.permissions import Actor
+from workshop.services import views
+from workshop.services.outcome import Outcome, live_cluster, live_note
+from workshop.storage.models import LiveSession, Vote
+
+
+def _target(s: Session, live: LiveSession, cmd) -> tuple[str, int]:
+    if cmd.cluster_id is not None:
+        return "cluster_id", live_cluster(s, live, cmd.cluster_id).id
+    note = live_note(s, live, cmd.note_id)
+    if views.is_secret(note, live):
+        raise Rejected("note_not_found")
+    if note.cluster_id is not None:
+        raise Rejected("vote_target_invalid")
+    return "note_id", note.id
+
+
+def _mine(s: Session, live: LiveSession, actor: Actor, field: str, target: int) -> tuple[int, int]:
+    on_notes, on_clusters = views.my_votes(s, live.id, actor.participant_id)
+    used_total = sum(on_notes.values()) + sum(on_clusters.values())
+    here = (on_clusters if field == "cluster_id" else on_notes).get(target, 0)
+    return used_total, here
+
+
+def _event(s: Session, live: LiveSession, type_: str, field: str, target: int) -> ev.Event:
+    if views.visibility(live).totals:
+        return ev.Event(type_, {field: target, "total": views.vote_total(s, **{field: target})})
+    return ev.Event(type_, {"dots_placed": views.dots_placed(s, live.id)})
+
+
+def place_vote(s: Session, live: LiveSession, actor: Actor, cmd: c.PlaceVote) -> Outcome:
+    field, target = _target(s, live, cmd)
+    used_total, here = _mine(s, live, actor, field, target)
+    views.voting_rules(live).check_place(used_total, here)
+    s.add(Vote(session_id=live.id, participant_id=actor.participant_id,
+               category_key=actor.category, **{field: target}))
+    s.flush()
+    return Outcome([_event(s, live, ev.VOTE_PLACED, field, target)])
+
+
+def withdraw_vote(s: Session, live: LiveSession, actor: Actor, cmd: c.WithdrawVote) -> Outcome:
+    field, target = _target(s, live, cmd)
+    _, here = _mine(s, live, actor, field, target)
+    rules.check_withdraw(here)
+    column = getattr(Vote, field)
+    latest = s.exec(select(func.max(Vote.id)).where(
+        column == target, Vote.participant_id == actor.participant_id)).one()
+    s.exec(delete(Vote).where(Vote.id == latest))
+    s.flush()
+    return Outcome([_event(s, live, ev.VOTE_WITHDRAWN, field, target)])
+
+
+HANDLERS = {c.PlaceVote: place_vote, c.WithdrawVote: withdraw_vote}

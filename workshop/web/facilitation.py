@@ -1,0 +1,169 @@
+"""Pages for facilitators: their sessions, a new session, the control room,
+the projector view, and the QR code of a session's join URL.
+
+The control room and the projector are Socket.IO clients (static/js/); these
+views only check who may open them and hand over the configuration.
+"""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlmodel import or_, select
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from workshop.context import services
+from workshop.domain import joincode, phases
+from workshop.domain.commands import NOTE_KINDS
+from workshop.domain.errors import Rejected
+from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
+from workshop.services import accounts, views
+from workshop.services.sessions import SessionSettings, create_session
+from workshop.storage.models import Area, Category, Lab, LiveSession, SessionFacilitator, StaffUser
+from workshop.web.auth import role_required
+
+bp = Blueprint("facilitation", __name__, url_prefix="/facilitatore")
+
+KIND_LABELS = {"problema": _l("Problema"), "proposta": _l("Proposta"), "risorsa": _l("Risorsa"),
+               "caso": _l("Caso")}
+
+
+class NewSessionForm(FlaskForm):
+    lab = SelectField(_l("Laboratorio"), validators=[DataRequired()])
+    title = StringField(_l("Titolo della sessione"), validators=[DataRequired(), Length(max=200)])
+    guiding_question = TextAreaField(_l("Domanda guida"), validators=[Length(max=1000)])
+    dots = IntegerField(_l("Punti per partecipante"), default=3,
+                        validators=[NumberRange(min=1, max=50)])
+    cap = IntegerField(_l("Massimo di punti su un elemento"), default=2,
+                       validators=[NumberRange(min=1, max=50)])
+    note_kinds = SelectMultipleField(_l("Tipi di contributo"), default=list(NOTE_KINDS),
+                                     choices=list(KIND_LABELS.items()),
+                                     option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    show_pseudonyms = BooleanField(_l("Mostra gli pseudonimi degli autori"), default=True)
+    private_writing = BooleanField(_l("Scrittura privata: i contributi restano visibili solo a chi "
+                                      "li scrive finché non li riveli"), default=False)
+
+
+def _my_sessions():
+    with services().db.reader() as s:
+        query = select(LiveSession, Lab).join(Lab).order_by(LiveSession.id.desc())
+        if current_user.role != ADMIN:
+            assigned = select(SessionFacilitator.session_id).where(
+                SessionFacilitator.user_id == current_user.id)
+            query = query.where(or_(LiveSession.owner_id == current_user.id,
+                                    LiveSession.id.in_(assigned)))
+        return s.exec(query).all()
+
+
+@bp.route("", methods=["GET", "POST"])
+@role_required(FACILITATOR, ADMIN)
+def dashboard():
+    form = NewSessionForm()
+    with services().db.reader() as s:
+        form.lab.choices = [(lab.slug, lab.title) for lab in s.exec(select(Lab).order_by(Lab.id))]
+    error = None
+    if form.validate_on_submit():
+        settings = SessionSettings(
+            title=form.title.data, guiding_question=form.guiding_question.data or "",
+            dots=form.dots.data, cap=form.cap.data, note_kinds=tuple(form.note_kinds.data or ()),
+            show_pseudonyms=form.show_pseudonyms.data, private_writing=form.private_writing.data)
+        try:
+            made = create_session(services().db, form.lab.data, settings, owner_id=current_user.id)
+        except Rejected as rejected:
+            error = rejected.message(gettext)
+        else:
+            flash(gettext("Sessione creata: codice %(code)s.", code=joincode.display(made.code)),
+                  "success")
+            return redirect(url_for("facilitation.control", session_id=made.id))
+    return render_template("facilitation/dashboard.html", form=form, sessions=_my_sessions(),
+                           error=error, phase_labels=phases.LABELS), 422 if error else 200
+
+
+def _runnable(session_id: int) -> tuple[LiveSession, Lab]:
+    with services().db.reader() as s:
+        row = s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.id == session_id)).first()
+        assigned = set(s.exec(select(SessionFacilitator.user_id)
+                              .where(SessionFacilitator.session_id == session_id)))
+    if row is None:
+        abort(404)
+    try:
+        may_run_session(current_user.role, current_user.id, row[0].owner_id, assigned)
+    except Rejected:
+        abort(403)
+    return row[0], row[1]
+
+
+def _page_config(live: LiveSession, lab: Lab) -> dict:
+    with services().db.reader() as s:
+        categories = {c.key: c.label for c in s.exec(select(Category).order_by(Category.position))}
+        areas = {a.code: a.label for a in s.exec(select(Area).order_by(Area.code))}
+    return {
+        "session": views.session_view(live, lab),
+        "join_url": join_url(live.join_code),
+        "qr_url": url_for("facilitation.qr", code=live.join_code),
+        "categories": categories,
+        "areas": areas,
+        "phases": [{"key": p, "label": str(phases.LABELS[p])} for p in phases.ORDER],
+        "backward": phases.BACKWARD,
+        "kinds": {k: str(v) for k, v in KIND_LABELS.items()},
+    }
+
+
+@bp.get("/sessioni/<int:session_id>")
+@role_required(FACILITATOR, ADMIN)
+def control(session_id: int):
+    live, lab = _runnable(session_id)
+    with services().db.reader() as s:
+        facilitators = s.exec(select(StaffUser).where(StaffUser.role == FACILITATOR,
+                                                      StaffUser.active)).all()
+    return render_template("facilitation/control.html", live=live, lab=lab,
+                           page_config=_page_config(live, lab), facilitators=facilitators)
+
+
+@bp.get("/sessioni/<int:session_id>/proiezione")
+@role_required(FACILITATOR, ADMIN)
+def projector(session_id: int):
+    live, lab = _runnable(session_id)
+    return render_template("facilitation/projector.html", live=live, lab=lab,
+                           page_config=_page_config(live, lab))
+
+
+@bp.post("/sessioni/<int:session_id>/facilitatori")
+@role_required(ADMIN)
+def assign(session_id: int):
+    _runnable(session_id)
+    user_id = request.form.get("user_id", type=int)
+    user = user_id and accounts.get_user(services().db, user_id)
+    if not user or user.role != FACILITATOR:
+        abort(400)
+    accounts.assign(services().db, session_id, user.id)
+    flash(gettext("%(name)s ora può gestire la sessione.", name=user.display_name), "success")
+    return redirect(url_for("facilitation.control", session_id=session_id))
+
+
+def join_url(code: str) -> str:
+    base = services().settings.public_url
+    path = url_for("pages.session_page", code=code)
+    return base.rstrip("/") + path if base else url_for("pages.session_page", code=code,
+                                                         _external=True)
+
+
+@bp.get("/qr/<code>.svg")
+def qr(code: str):
+    """The QR code of a join URL (public: it encodes only what is on the projector)."""
+    normalized = joincode.normalize(code)
+    if normalized is None:
+        abort(404)
+    buffer = io.BytesIO()
+    segno.make(join_url(normalized), error="m").save(buffer, kind="svg", scale=10, border=2,
+                                                    title=gettext("Codice QR per entrare"))
+    return Response(buffer.getvalue(), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=3600"})
