@@ -1,7 +1,6 @@
 import pytest
 
 from tests.helpers import advance
-
 from workshop.seed import create_session
 from workshop.services import accounts
 from workshop.services.bus import CommandBus
