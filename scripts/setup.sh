@@ -30,9 +30,10 @@ vendor=static/vendor
 if [[ ! -f "$vendor/.copied" || node_modules/.package-lock.json -nt "$vendor/.copied" ]]; then
   echo "==> front-end assets into $vendor"
   rm -rf "$vendor"
-  mkdir -p "$vendor/bootstrap-italia" "$vendor/socket.io"
+  mkdir -p "$vendor/bootstrap-italia" "$vendor/socket.io" "$vendor/chart.js"
   bi=node_modules/bootstrap-italia/dist
   cp -r "$bi/css" "$bi/js" "$bi/fonts" "$bi/svg" "$vendor/bootstrap-italia/"
   cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map "$vendor/socket.io/"
+  cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map "$vendor/chart.js/"
   touch "$vendor/.copied"
 fi

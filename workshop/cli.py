@@ -70,8 +70,8 @@ def seed(demo):
     seed_reference(svc.db)
     click.echo("Dati di riferimento caricati: laboratori, aree, categorie.")
     if demo:
-        for made in seed_demo(svc.db, svc.bus):
-            click.echo(f"Sessione dimostrativa creata: {made.lab_title} ({made.code})")
+        for made in seed_demo(svc.db, svc.bus, svc.settings.instance_dir):
+            click.echo(f"Sessione dimostrativa creata: {made.lab_title} — {made.title} ({made.code})")
 
 
 @cli.command("create-session")
@@ -147,6 +147,12 @@ def serve(host, port):
     click.echo(f"Laboratori partecipati: {_base_url()}  "
                f"(modalità {svc.settings.async_mode}, database {svc.db.engine.dialect.name})")
     _list_sessions()
+    demo = svc.settings.instance_dir / "demo-credentials.txt"
+    if demo.exists():
+        click.echo(f"Account dimostrativi (da {demo}): accedi su {_base_url()}/accedi")
+        for line in demo.read_text().split("\n"):
+            if line.strip():
+                click.echo(f"  utente {line.split()[0]}  password {line.split()[1]}")
     from workshop.extensions import socketio
 
     socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False,

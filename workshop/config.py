@@ -1,14 +1,14 @@
 """Configuration read from the environment, in one place.
 
 Every setting has an embedded default so that a fresh clone runs on SQLite in
-one process. See README "Configurazione" for the operator's view.
+one process. See README "Configuration" for the operator's view.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,9 +69,9 @@ class Settings:
     # Failed join attempts (wrong code or token) allowed per client address.
     join_failures_per_minute: int = 10
     cors_allowed_origins: list[str] | None = None
+    instance_dir: Path = ROOT / "instance"
     # Reverse proxies in front that set X-Forwarded-* (nginx: 1).
     proxy_hops: int = 0
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -90,7 +90,9 @@ class Settings:
             rate_limit_storage=os.environ.get("WORKSHOP_RATE_LIMIT_STORAGE")
             or (mq if mq and mq.startswith("redis") else "memory://"),
             join_failures_per_minute=int(os.environ.get("WORKSHOP_JOIN_FAILURES_PER_MINUTE", 10)),
-            cors_allowed_origins=origins.split(",") if origins else None,
+            cors_allowed_origins=[o.strip() for o in origins.split(",") if o.strip()] or None
+            if origins else None,
+            instance_dir=instance,
             proxy_hops=int(os.environ.get("WORKSHOP_PROXY_HOPS", 0)),
         )
         values.update(overrides)

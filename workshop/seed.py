@@ -8,6 +8,7 @@ event logs match their boards exactly.
 from __future__ import annotations
 
 import json
+import secrets
 from importlib import resources
 
 from sqlmodel import select
@@ -18,7 +19,7 @@ from workshop.services import sessions
 from workshop.services.bus import CommandBus
 from workshop.services.sessions import CreatedSession, SessionSettings
 from workshop.storage.database import Database
-from workshop.storage.models import Area, Category, Lab, LiveSession, Process
+from workshop.storage.models import Area, Category, Lab, LiveSession, Process, StaffUser
 
 PROCESS_SLUG = "pdz-2018-2020"
 PROCESS_TITLE = "Piano di Zona per la salute e il benessere sociale 2018-2020"
@@ -59,29 +60,116 @@ def create_session(db: Database, lab_slug: str, title: str, guiding_question: st
         owner_id=owner_id)
 
 
-def seed_demo(db: Database, bus: CommandBus) -> list[CreatedSession]:
-    """Demo sessions with the sample notes already posted, plus one empty room."""
+def _demo_accounts(db: Database, instance_dir) -> dict[str, tuple[int, str]]:
+    """An admin and a facilitator for the demo, with passwords generated once and
+    kept in instance/demo-credentials.txt (never used outside a demo)."""
+    from workshop.services import accounts
+
+    path = instance_dir / "demo-credentials.txt"
+    made = {}
+    lines = []
+    for username, name, role in (("admin", "Amministratrice demo", "admin"),
+                                 ("facilitatore", "Facilitatore demo", "facilitator")):
+        with db.reader() as s:
+            user = s.exec(select(StaffUser).where(StaffUser.username == username)).first()
+        if user is None:
+            password = secrets.token_urlsafe(9)
+            user = accounts.create_user(db, username, name, role, password)
+            lines.append(f"{username} {password}")
+        made[username] = (user.id, role)
+    if lines:
+        with open(path, "a") as f:
+            f.write("\n".join(lines) + "\n")
+        path.chmod(0o600)
+    return made
+
+
+def _as_participants(bus: CommandBus, made: CreatedSession, categories: dict[str, str],
+                     keys: list[str]) -> dict[str, object]:
+    actors = {}
+    for key in keys:
+        if key not in actors:
+            actors[key] = bus.join(c.JoinSession(code=made.code, pseudonym=f"Esempio {categories[key]}",
+                                                 category=key), client="seed").actor
+    return actors
+
+
+def _post_notes(bus, made, actors, notes) -> dict[str, int]:
+    ids = {}
+    for n, note in enumerate(notes):
+        ack = bus.execute(actors[note["category"]], c.CreateNote(
+            cid=f"seed-{made.id}-{n:04d}", session_id=made.id, kind=note["kind"], text=note["text"]))
+        ids[note["id"]] = ack["events"][0]["data"]["note"]["id"]
+    return ids
+
+
+def _dots_for(clusters: list[dict], voters: int, budget: int, cap: int) -> list[list[str]]:
+    """Spread each cluster's sample total over `voters` people within budget and cap."""
+    ballots: list[list[str]] = [[] for _ in range(voters)]
+    for cluster in sorted(clusters, key=lambda cl: -cl["dots"]):
+        for _ in range(cluster["dots"]):
+            open_ = [b for b in ballots if len(b) < budget and b.count(cluster["id"]) < cap]
+            max(open_, key=lambda b: budget - len(b)).append(cluster["id"])
+    return ballots
+
+
+def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
+                    categories: dict[str, str]) -> CreatedSession:
+    """A lab session taken through every phase with the sample's clusters, dots and scores."""
+    made = create_session(db, sample["lab"], "Laboratorio (sessione conclusa)", sample["guiding_question"],
+                          dots=sample["dots_per_participant"], owner_id=owner)
+    staff = bus.staff_bind(owner, "facilitator", made.id)
+
+    def run(command_type, **fields):
+        return bus.execute(staff, command_type(cid=secrets.token_hex(8), session_id=made.id, **fields))
+
+    run(c.SetPhase, phase="raccolta")
+    keys = [note["category"] for note in sample["notes"]]
+    note_ids = _post_notes(bus, made, _as_participants(bus, made, categories, keys), sample["notes"])
+    run(c.SetPhase, phase="raggruppamento")
+    cluster_ids = {}
+    for cluster in sample["clusters"]:
+        ack = run(c.CreateCluster, title=cluster["title"], note_ids=[note_ids[n] for n in cluster["notes"]])
+        cluster_ids[cluster["id"]] = ack["events"][0]["data"]["cluster"]["id"]
+        run(c.TagCluster, cluster_id=cluster_ids[cluster["id"]], areas=cluster["areas"])
+    run(c.SetPhase, phase="votazione")
+    ballots = _dots_for(sample["clusters"], sample["participants"], sample["dots_per_participant"], 2)
+    category_keys = list(categories)
+    for n, ballot in enumerate(ballots):
+        voter = bus.join(c.JoinSession(code=made.code, pseudonym=f"Votante {n + 1}",
+                                       category=category_keys[n % len(category_keys)]), "seed").actor
+        for cluster in ballot:
+            bus.execute(voter, c.PlaceVote(cid=secrets.token_hex(8), session_id=made.id,
+                                           cluster_id=cluster_ids[cluster]))
+    run(c.RevealResults)
+    run(c.SetPhase, phase="valutazione")
+    for cluster in sample["clusters"]:
+        run(c.RecordScore, cluster_id=cluster_ids[cluster["id"]], **cluster["scores"])
+    run(c.SetPhase, phase="chiusa")
+    return made
+
+
+def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSession]:
+    """Demo data: accounts, one closed session per sample lab (full results), an open
+    session collecting notes, and an empty room waiting in accoglienza."""
     with db.reader() as s:
         if s.exec(select(LiveSession.id).where(LiveSession.title == DEMO_TITLE)).first():
             return []
+    accounts_ = _demo_accounts(db, instance_dir)
+    owner = accounts_["facilitatore"][0]
     data = sample_data()
     categories = {cat["key"]: cat["code"] for cat in data["categories"]}
-    created = []
-    for sample in data["sessions"]:
-        made = create_session(db, sample["lab"], DEMO_TITLE, sample["guiding_question"],
-                              dots=sample["dots_per_participant"])
-        actors = {}
-        for n, note in enumerate(sample["notes"]):
-            key = note["category"]
-            if key not in actors:
-                joined = bus.join(c.JoinSession(code=made.code, pseudonym=f"Esempio {categories[key]}",
-                                                category=key), client="seed")
-                actors[key] = joined.actor
-            bus.execute(actors[key], c.CreateNote(cid=f"seed-{made.id}-{n:04d}",
-                                                  session_id=made.id, kind=note["kind"],
-                                                  text=note["text"]))
-        created.append(made)
+    created = [_closed_session(bus, db, sample, owner, categories) for sample in data["sessions"]]
+
+    sample = data["sessions"][0]
+    made = create_session(db, sample["lab"], DEMO_TITLE, sample["guiding_question"],
+                          dots=sample["dots_per_participant"], owner_id=owner)
+    advance = bus.staff_bind(owner, "facilitator", made.id)
+    bus.execute(advance, c.SetPhase(cid=secrets.token_hex(8), session_id=made.id, phase="raccolta"))
+    keys = [note["category"] for note in sample["notes"]]
+    _post_notes(bus, made, _as_participants(bus, made, categories, keys), sample["notes"])
+    created.append(made)
     created.append(create_session(db, "dopo-di-noi", DEMO_TITLE,
                                   "Quali progetti di vita per le persone con disabilità "
-                                  "quando i genitori non potranno più occuparsene?"))
+                                  "quando i genitori non potranno più occuparsene?", owner_id=owner))
     return created

@@ -7,6 +7,8 @@ in the session cookie), so coming back restores the same participant.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -87,21 +89,22 @@ def session_page(code: str):
     if remembered is None and request.method == "POST":
         form = request.form
         try:
-            joined = services().bus.join(
-                c.parse(c.JoinSession, {"code": code, "pseudonym": form.get("pseudonym", ""),
-                                        "category": form.get("category", "")}),
-                request.remote_addr or "unknown")
+            fields = {"code": code, "pseudonym": form.get("pseudonym", ""),
+                      "category": form.get("category", "")}
+            if form.get("cid"):  # the form's own id: a resubmitted form is the same join
+                fields["cid"] = form["cid"]
+            joined = services().bus.join(c.parse(c.JoinSession, fields), _client())
         except Rejected as rejected:
             return render_template(
                 "join.html", live=live, lab=lab, categories=_categories(),
                 error=rejected.message(gettext), error_code=rejected.code,
                 pseudonym=form.get("pseudonym", ""), category=form.get("category", ""),
-                pseudonym_max=PSEUDONYM_MAX), 422
+                pseudonym_max=PSEUDONYM_MAX, form_cid=form.get("cid")), 422
         _remember(live.id, joined.token)
         return redirect(url_for("pages.session_page", code=code), code=303)
     if remembered is None:
         return render_template("join.html", live=live, lab=lab, categories=_categories(),
-                               pseudonym_max=PSEUDONYM_MAX)
+                               pseudonym_max=PSEUDONYM_MAX, form_cid=secrets.token_urlsafe(24))
     participant, token = remembered
     categories = _categories()
     room_config = {
