@@ -14,10 +14,13 @@ import uuid
 
 import socketio
 
+from tests.board import Board
+
 
 class ProtocolClient:
-    def __init__(self, url: str, *, transports=("websocket",)):
+    def __init__(self, url: str, *, transports=("websocket",), headers: dict | None = None):
         self.url = url
+        self.headers = headers or {}
         self.transports = list(transports)
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1)
@@ -25,12 +28,13 @@ class ProtocolClient:
         self.token: str | None = None
         self.session_id: int | None = None
         self.applied = 0
-        self.board: dict[int, dict] = {}
+        self.state = Board()
         self.buffer: dict[int, dict] = {}
         self.received_seqs: list[int] = []  # every event message, in arrival order
         self.me: dict = {}
         self.presence: dict = {}
         self.joins = 0
+        self.join_modes: list[str] = []  # "snapshot" or "events", per (re)join
         self.sio.on("event", self._on_event)
         self.sio.on("self", self._on_self)
         self.sio.on("presence", lambda p: setattr(self, "presence", p))
@@ -38,7 +42,7 @@ class ProtocolClient:
 
     # -- connection -------------------------------------------------------
     def connect(self):
-        self.sio.connect(self.url, transports=self.transports, wait_timeout=10)
+        self.sio.connect(self.url, transports=self.transports, headers=self.headers, wait_timeout=10)
 
     def _on_connect(self):
         if self.token is None:
@@ -70,9 +74,10 @@ class ProtocolClient:
             raise AssertionError(ack)
         with self.lock:
             self.joins += 1
+            self.join_modes.append(ack["mode"])
             self.session_id = ack["session"]["id"]
             if ack["mode"] == "snapshot":
-                self.board = {n["id"]: n for n in ack["notes"]}
+                self.state.load(ack)
                 self.applied = ack["head"]
             else:
                 for event in ack["events"]:
@@ -99,15 +104,13 @@ class ProtocolClient:
     def _apply(self, event: dict):
         if event["seq"] != self.applied + 1:
             return
-        data = event["data"]
-        if event["type"] in ("note.created", "note.edited"):
-            self.board[data["note"]["id"]] = data["note"]
-        elif event["type"] == "note.deleted":
-            self.board.pop(data["note_id"], None)
-        elif event["type"] in ("vote.placed", "vote.withdrawn"):
-            if data["note_id"] in self.board:
-                self.board[data["note_id"]] = {**self.board[data["note_id"]], "votes": data["total"]}
+        self.state.apply(event)
         self.applied = event["seq"]
+
+    @property
+    def board(self) -> dict[int, dict]:
+        """The notes as this client knows them (id → note)."""
+        return self.state.notes
 
     def _on_self(self, state: dict):
         with self.lock:

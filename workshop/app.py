@@ -15,7 +15,7 @@ from workshop.extensions import babel, csrf, socketio
 from workshop.live.publisher import SocketPublisher
 from workshop.services.bus import CommandBus
 from workshop.services.presence import PresenceTracker
-from workshop.services.ratelimit import JoinLimiter
+from workshop.services.ratelimit import RateLimits
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage.database import Database
 
@@ -39,15 +39,13 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
     )
-    if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
-                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     db = Database(settings.database_url)
     publisher = SocketPublisher(socketio)
     tokens = ParticipantTokens(settings.secret_key)
-    limiter = JoinLimiter(settings.rate_limit_storage, settings.join_failures_per_minute)
+    limiter = RateLimits(settings.rate_limit_storage, settings.join_failures_per_minute,
+                         settings.joins_per_minute, settings.commands_per_minute)
     server_id = uuid.uuid4().hex[:12]
     app.extensions["workshop"] = Services(
         settings=settings, db=db, bus=CommandBus(db, publisher, tokens, limiter),
@@ -66,6 +64,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    if settings.proxy_hops:
+        # After init_app, so that it wraps the Socket.IO middleware too: socket
+        # handlers must see the client's address, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
+                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
 
     from workshop.live import handlers  # noqa: F401  (registers the socket events)
     from workshop.web import api, auth, facilitation, pages

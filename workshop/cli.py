@@ -143,7 +143,7 @@ def serve(host, port):
     svc = services()
     if not svc.settings.message_queue:
         # One process serves every socket: any presence row is from a previous run.
-        svc.presence.forget_server()
+        svc.presence.forget_everyone()
     click.echo(f"Laboratori partecipati: {_base_url()}  "
                f"(modalità {svc.settings.async_mode}, database {svc.db.engine.dialect.name})")
     _list_sessions()

@@ -68,6 +68,9 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # Failed join attempts (wrong code or token) allowed per client address.
     join_failures_per_minute: int = 10
+    # Budgets for successful actions (see services/ratelimit.py).
+    joins_per_minute: int = 60
+    commands_per_minute: int = 120
     cors_allowed_origins: list[str] | None = None
     instance_dir: Path = ROOT / "instance"
     # Reverse proxies in front that set X-Forwarded-* (nginx: 1).
@@ -90,6 +93,8 @@ class Settings:
             rate_limit_storage=os.environ.get("WORKSHOP_RATE_LIMIT_STORAGE")
             or (mq if mq and mq.startswith("redis") else "memory://"),
             join_failures_per_minute=int(os.environ.get("WORKSHOP_JOIN_FAILURES_PER_MINUTE", 10)),
+            joins_per_minute=int(os.environ.get("WORKSHOP_JOINS_PER_MINUTE", 60)),
+            commands_per_minute=int(os.environ.get("WORKSHOP_COMMANDS_PER_MINUTE", 120)),
             cors_allowed_origins=[o.strip() for o in origins.split(",") if o.strip()] or None
             if origins else None,
             instance_dir=instance,

@@ -8,7 +8,7 @@ attributes straight through, so its output is cleaned with an allowlist
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 
 import bleach
 import markdown
@@ -64,8 +64,12 @@ class _NoImages(Extension):
         md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 0)
 
 
+@lru_cache(maxsize=1024)
 def render(text: str) -> str:
-    """Render user markdown to HTML that is safe to insert into any page."""
+    """Render user markdown to HTML that is safe to insert into any page.
+
+    Pure, so cached: the command bus renders before taking the session lock
+    and the handler's call then costs nothing."""
     html = markdown.markdown(text, extensions=["sane_lists", "nl2br", "tables", _NoImages()],
                              output_format="html")
     return _cleaner.clean(html)

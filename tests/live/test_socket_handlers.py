@@ -298,12 +298,13 @@ def test_forms_without_csrf_token_are_refused_in_italian(app, live_session):
 
 def test_a_retried_join_returns_the_same_participant_however_the_code_is_typed(clients, live_session):
     first, retry = clients(), clients()
-    a = first.join(live_session.code, "Anna  Maria", cid="join-retry-001")
+    a = first.join(live_session.code, "Anna  Maria", cid="join-retry-001-0123456789abcdef")
     spaced = live_session.code[:3] + " " + live_session.code[3:]
-    b = retry.join(spaced, "anna maria", cid="join-retry-001")
+    b = retry.join(spaced, "anna maria", cid="join-retry-001-0123456789abcdef")
     assert b["duplicate"] is True
     assert b["self"]["participant"] == a["self"]["participant"]
-    assert retry.join(spaced, "Bruno", cid="join-retry-001")["error"]["code"] == "command_id_reused"
+    reused = retry.join(spaced, "Bruno", cid="join-retry-001-0123456789abcdef")
+    assert reused["error"]["code"] == "command_id_reused"
 
 
 def test_joining_again_on_one_socket_rebinds_it(clients, live_session):
@@ -380,3 +381,33 @@ def test_documented_events_are_all_handled():
     doc = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text()
     for event in [*live_handlers.COMMAND_EVENTS, "join", "sync"]:
         assert f"`{event}`" in doc, event
+
+
+def test_rebinding_a_socket_stops_the_previous_participants_private_state(app, clients, live_session):
+    socket_, prima_tab = clients(), clients()
+    prima = socket_.join(live_session.code, "Prima")
+    prima_tab.call("join", {"token": prima["token"]})
+    prima_tab.session_id = socket_.session_id
+    socket_.join(live_session.code, "Seconda")
+    socket_.received("self")
+    prima_tab.command("note.create", kind="caso", text="di Prima")
+    leaked = socket_.received("self")
+    assert leaked == [] or all(s["participant"]["pseudonym"] == "Seconda" for s in leaked)
+
+
+def test_a_resubmitted_join_form_is_the_same_participant(app, live_session):
+    import re
+
+    first, retry = app.test_client(), app.test_client()
+    form = first.get(f"/s/{live_session.code}").get_data(as_text=True)
+    fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form)[1],
+              "cid": re.search(r'name="cid" value="([^"]+)"', form)[1],
+              "pseudonym": "Anna", "category": "cittadino"}
+    assert first.post(f"/s/{live_session.code}", data=fields).status_code == 303
+    # The phone lost the response (and its cookie) and sends the same form again.
+    retry.get("/")
+    again = retry.post(f"/s/{live_session.code}", data={**fields, "csrf_token": csrf_token(retry)})
+    assert again.status_code == 303
+    room = retry.get(f"/s/{live_session.code}")
+    assert "room-config" in room.get_data(as_text=True)
+    assert room.headers["Cache-Control"] == "no-store"

@@ -17,7 +17,9 @@ import requests
 from tests.conftest import BACKENDS
 from tests.protocol_client import ProtocolClient
 from tests.servers import migrated_sqlite, start_server, stop_server
+from tests.staff_client import StaffClient
 from workshop.seed import create_session
+from workshop.services import accounts
 
 pytestmark = pytest.mark.server
 
@@ -36,13 +38,26 @@ def server(request, tmp_path_factory):
     else:
         url = request.getfixturevalue("pg_databases").new()
     server = start_server(url, instance, async_mode=async_mode)
+    server.facilitator_id = accounts.create_user(server.db, FACILITATOR[0], "Facilitatrice",
+                                                 "facilitator", FACILITATOR[1]).id
     yield server
     stop_server(server)
 
 
+FACILITATOR = ("facilitatrice", "password della facilitatrice")
+
+
 @pytest.fixture
-def room(server):
-    return create_session(server.db, "giovani-e-inclusione-sociale", "Sessione dal vivo")
+def room(server, request):
+    made = create_session(server.db, "giovani-e-inclusione-sociale", "Sessione dal vivo",
+                          owner_id=server.facilitator_id)
+    facilitator = StaffClient(server.url, *FACILITATOR)
+    facilitator.connect()
+    facilitator.staff_join(made.id)
+    facilitator.advance("raccolta")
+    made.facilitator = facilitator
+    request.addfinalizer(facilitator.close)
+    return made
 
 
 @pytest.fixture
@@ -96,9 +111,12 @@ def test_resync_after_a_forced_disconnect_is_exact(connect, room):
     # Cut the TCP connection under the client's feet, as a lost Wi-Fi does.
     anna.sio.eio.ws.sock.shutdown(socket.SHUT_RDWR)
     missed = [bruno.note(f"mentre Anna è offline {i}") for i in range(5)]
-    bruno.send("vote.place", note_id=missed[0])
     bruno.send("note.delete", note_id=note_id)
+    room.facilitator.advance("votazione")
+    room.facilitator.run("results.reveal")
+    bruno.send("vote.place", note_id=missed[0])
     assert anna.wait_for(lambda c: c.joins > joins_before, timeout=15), "client did not rejoin"
+    assert anna.join_modes[-1] == "events"  # a replay of exactly what was missed
     assert boards_agree([anna, bruno], bruno.applied)
     assert note_id not in anna.board and anna.board[missed[0]]["votes"] == 1
 
@@ -109,6 +127,8 @@ def test_a_retried_command_is_applied_once_even_when_sent_concurrently(connect, 
     twin = connect()
     twin.resume(anna.token)
     note_id = anna.note("da votare")
+    room.facilitator.advance("votazione")
+    room.facilitator.run("results.reveal")
     body = {"cid": "same-" + uuid.uuid4().hex, "session_id": anna.session_id, "note_id": note_id}
     acks = []
     threads = [threading.Thread(target=lambda c=c: acks.append(c.sio.call("vote.place", body, timeout=10)))
@@ -127,6 +147,8 @@ def test_vote_budget_holds_when_one_participant_races_from_two_sockets(connect, 
     tab2 = connect()
     tab2.resume(tab1.token)
     notes = [tab1.note(f"proposta {i}") for i in range(10)]
+    room.facilitator.advance("votazione")
+    room.facilitator.run("results.reveal")
     results = []
     barrier = threading.Barrier(20)
 
@@ -150,16 +172,22 @@ def test_concurrent_writers_lose_nothing(connect, room):
     clients = [connect() for _ in range(4)]
     for i, client in enumerate(clients):
         client.join(room.code, f"Scrittore {i}")
+    written = {}
 
     def write(client, i):
-        for n in range(8):
-            note_id = client.note(f"{i}-{n}")
-            if n < 3:  # the whole budget
-                assert client.send("vote.place", note_id=note_id)["ok"]
+        written[i] = [client.note(f"{i}-{n}") for n in range(8)]
 
-    threads = [threading.Thread(target=write, args=(c, i)) for i, c in enumerate(clients)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    def vote(client, i):
+        for note_id in written[i][:3]:  # the whole budget
+            assert client.send("vote.place", note_id=note_id)["ok"]
+
+    for work in (write, vote):
+        threads = [threading.Thread(target=work, args=(c, i)) for i, c in enumerate(clients)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        if work is write:
+            room.facilitator.advance("votazione")
+            room.facilitator.run("results.reveal")
     observer = connect()
     snapshot = observer.resume(clients[0].token)
     assert len(snapshot["notes"]) == 32
@@ -168,10 +196,22 @@ def test_concurrent_writers_lose_nothing(connect, room):
     assert clients[0].board == {n["id"]: n for n in snapshot["notes"]}
 
 
-def test_http_join_then_socket_resume_and_health(server, room):
+def test_http_join_then_socket_resume_and_health(server, room, connect):
+    """The browser's way in: the join form over HTTP, then the socket with the page's token."""
+    import json
+    import re
+
     http = requests.Session()
-    page = http.get(f"{server.url}/s/{room.code}")
-    assert page.status_code == 200 and "Sessione dal vivo" in page.text
+    form = http.get(f"{server.url}/s/{room.code}").text
+    fields = {name: re.search(rf'name="{name}" value="([^"]+)"', form)[1] for name in ("csrf_token", "cid")}
+    joined = http.post(f"{server.url}/s/{room.code}", allow_redirects=True,
+                       data={**fields, "pseudonym": "Dal modulo", "category": "scuola"})
+    assert joined.status_code == 200
+    config = json.loads(re.search(r'id="room-config">(.*?)</script>', joined.text, re.S)[1])
+    client = connect()
+    ack = client.resume(config["token"])
+    assert ack["self"]["participant"]["pseudonym"] == "Dal modulo"
+    assert ack["session"]["id"] == room.id
     assert requests.get(f"{server.url}/healthz").json()["status"] == "ok"
     preview = requests.get(f"{server.url}/api/v1/sessions/{room.code}").json()
     assert preview["session"]["id"] == room.id

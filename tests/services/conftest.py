@@ -5,7 +5,7 @@ from workshop.seed import create_session
 from workshop.services import accounts
 from workshop.services.bus import CommandBus
 from workshop.services.publisher import RecordingPublisher
-from workshop.services.ratelimit import JoinLimiter
+from workshop.services.ratelimit import RateLimits
 from workshop.services.tokens import ParticipantTokens
 
 
@@ -17,7 +17,7 @@ def publisher():
 @pytest.fixture
 def bus(db, publisher):
     return CommandBus(db, publisher, ParticipantTokens("test-secret"),
-                      JoinLimiter("memory://", failures_per_minute=5))
+                      RateLimits("memory://", failures_per_minute=5))
 
 
 @pytest.fixture

@@ -134,7 +134,8 @@ def test_votes_record_the_voters_category(bus, db, session_code, staff):
 
 
 def test_join_is_idempotent_with_cid_and_pseudonyms_are_unique(bus, db, session_code):
-    command = c.JoinSession(code=session_code.code, pseudonym="Carla", category="asp", cid="join-0001")
+    command = c.JoinSession(code=session_code.code, pseudonym="Carla", category="asp",
+                            cid="join-0001-0123456789abcdef")
     first = bus.join(command, "ip")
     again = bus.join(command, "ip")
     assert again.actor == first.actor and again.duplicate

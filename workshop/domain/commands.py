@@ -168,7 +168,9 @@ class JoinSession(Command):
     code: Annotated[str, StringConstraints(max_length=32)]
     pseudonym: Annotated[str, StringConstraints(max_length=200)]
     category: Annotated[str, StringConstraints(max_length=64)]
-    cid: CommandId | None = None
+    # Longer than other command ids: a join retried with it returns the token,
+    # so it must be as unguessable as one (≥ 128 bits of randomness).
+    cid: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{22,64}$")] | None = None
     since: Annotated[int, Field(ge=0)] | None = None
 
 

@@ -16,6 +16,7 @@ from workshop.domain.errors import Rejected
 
 NOTE_MAX_CHARS = 500
 PSEUDONYM_MIN, PSEUDONYM_MAX = 2, 40
+PSEUDONYM_KEY_MAX = 80  # the column's size
 DEFAULT_DOTS_PER_PARTICIPANT = 3
 DEFAULT_CAP_PER_ITEM = 2
 
@@ -77,7 +78,8 @@ def note_kind(kind: str, allowed: tuple[str, ...] = NOTE_KINDS) -> str:
 def pseudonym(raw: str) -> str:
     """A display name: trimmed, inner whitespace collapsed, within bounds."""
     name = _SPACES.sub(" ", _without_controls(raw).replace("\n", " ")).strip()
-    if not PSEUDONYM_MIN <= len(name) <= PSEUDONYM_MAX:
+    # The comparison key must fit too: NFKC expands some characters (ﷺ → 18).
+    if not PSEUDONYM_MIN <= len(name) <= PSEUDONYM_MAX or len(pseudonym_key(name)) > PSEUDONYM_KEY_MAX:
         raise Rejected("pseudonym_invalid", min=PSEUDONYM_MIN, max=PSEUDONYM_MAX)
     return name
 

@@ -15,10 +15,10 @@ from functools import wraps
 
 from flask import request, session
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import join_room, leave_room
 
 from workshop.acks import error_ack
-from workshop.context import services
+from workshop.context import client_address, services
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
@@ -101,10 +101,6 @@ def actor_in(session_id: int) -> Actor | None:
     return Actor(**found) if found else None
 
 
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 # -- events ---------------------------------------------------------------
 
 @socketio.on("connect")
@@ -132,12 +128,20 @@ def on_join(data):
         command = c.parse(c.JoinSession, data)
         joined = svc.bus.join(command, client_address())
     actor = joined.actor
+    previous = actor_in(actor.session_id)
+    if previous and previous.participant_id and previous.participant_id != actor.participant_id:
+        # Rebinding to someone else: stop receiving the previous participant's own state.
+        leave_room(participant_room(previous.participant_id))
     _remember(actor)
     # Enter the rooms before reading the catch-up: anything committed after
     # the read is then delivered live (and deduplicated by seq on the client).
     join_room(session_room(actor.session_id))
     join_room(participant_room(actor.participant_id))
     svc.presence.arrive(request.sid, actor)
+    if not socketio.server.manager.is_connected(request.sid, "/"):
+        # The socket went away while we were joining: its disconnect handler has
+        # already run, so take back the presence row it could not see.
+        svc.presence.leave(request.sid)
     ack = svc.bus.catch_up(actor, command.since)
     return {**ack, "token": joined.token, **({"duplicate": True} if joined.duplicate else {})}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
+from workshop import markup
 from workshop.domain import commands as c
 from workshop.domain import events as ev
 from workshop.domain import joincode, phases, rules
@@ -26,7 +27,7 @@ from workshop.services import views
 from workshop.services.facilitation import new_participant
 from workshop.services.handlers import HANDLERS
 from workshop.services.publisher import Publisher
-from workshop.services.ratelimit import JoinLimiter
+from workshop.services.ratelimit import RateLimits
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage import eventlog
 from workshop.storage.database import Database
@@ -56,6 +57,29 @@ def actor_for(participant: Participant) -> Actor:
                  category=participant.category_key)
 
 
+def prepare(command: c.Command) -> None:
+    """Validate and render note text before the session lock is taken: the
+    rendering is pure and cached, so the handler's second call is free, and
+    no one waits on the lock while markdown is parsed."""
+    if isinstance(command, c.CreateNote | c.EditNote):
+        markup.render(rules.note_text(command.text))
+
+
+def _already_done(s: Session, scope: str, cid: str, digest: str) -> ProcessedCommand | None:
+    """The stored outcome of this very command, if it was applied before."""
+    done = s.get(ProcessedCommand, (scope, cid))
+    if done is not None and done.fingerprint != digest:
+        raise Rejected("command_id_reused")
+    return done
+
+
+def _remember(s: Session, live: LiveSession, scope: str, cid: str, digest: str,
+              events: list[dict], result: dict) -> None:
+    s.add(ProcessedCommand(scope=scope, cid=cid, session_id=live.id, fingerprint=digest,
+                           first_seq=events[0]["seq"] if events else 0,
+                           last_seq=events[-1]["seq"] if events else 0, result=result))
+
+
 @dataclass
 class Joined:
     """A successful join or resume: who, and the token to come back with."""
@@ -67,7 +91,7 @@ class Joined:
 
 class CommandBus:
     def __init__(self, db: Database, publisher: Publisher, tokens: ParticipantTokens,
-                 limiter: JoinLimiter):
+                 limiter: RateLimits):
         self.db = db
         self.publisher = publisher
         self.tokens = tokens
@@ -77,31 +101,39 @@ class CommandBus:
 
     def execute(self, actor: Actor | None, command: c.SessionCommand) -> dict:
         actor = authorize(actor, command)
+        if not actor.is_staff:
+            self.limiter.spend("commands", actor.scope)
+        prepare(command)  # pure work (rendering markdown) done before taking the lock
         handler = HANDLERS[type(command)]
         digest = fingerprint(command)
         behalf = getattr(command, "on_behalf_of", None)
         with self.db.transaction() as s:
             live = eventlog.lock_session(s, command.session_id)
-            done = s.get(ProcessedCommand, (actor.scope, command.cid))
+            done = _already_done(s, actor.scope, command.cid, digest)
             if done is not None:
-                return self._replay(s, live, actor, done, digest, behalf)
+                return self._replay(s, live, actor, done, behalf)
             if live.closed_at is not None:
                 raise Rejected("session_closed")
             doer = self._offline_actor(s, live, actor, behalf) if behalf else actor
             phases.check_command(live.phase, command, by_staff_for_themselves=doer.is_staff)
             outcome = handler(s, live, doer, command)
             events = eventlog.append(s, live, outcome.events)
-            s.add(ProcessedCommand(scope=actor.scope, cid=command.cid, session_id=live.id,
-                                   fingerprint=digest,
-                                   first_seq=events[0]["seq"] if events else 0,
-                                   last_seq=events[-1]["seq"] if events else 0,
-                                   result=outcome.result))
+            _remember(s, live, actor.scope, command.cid, digest, events, outcome.result)
             affected = outcome.affected | ({doer.participant_id} if doer.participant_id else set())
             states = {pid: views.personal_state(s, live, s.get(Participant, pid)) for pid in affected}
-        self.publisher.events(live.id, events)
-        for pid, state in states.items():
-            self.publisher.personal(pid, state)
+        self._publish(live.id, events, states)
         return self._ack(events, outcome.result, states.get(doer.participant_id), behalf)
+
+    def _publish(self, session_id: int, events: list[dict], states: dict[int, dict]) -> None:
+        """After the commit, tell the room. A failure here (the message queue is
+        down) does not undo what is stored: clients catch up from the log on
+        their next event, sync or reconnection, so it is logged, not raised."""
+        try:
+            self.publisher.events(session_id, events)
+            for pid, state in states.items():
+                self.publisher.personal(pid, state)
+        except Exception:
+            log.exception("publishing %d event(s) of session %s failed", len(events), session_id)
 
     @staticmethod
     def _ack(events: list[dict], result: dict, state: dict | None, behalf: str | None) -> dict:
@@ -120,9 +152,7 @@ class CommandBus:
         return replace(actor_for(participant), staff_id=staff.staff_id)
 
     def _replay(self, s: Session, live: LiveSession, actor: Actor, done: ProcessedCommand,
-                digest: str, behalf: str | None) -> dict:
-        if done.fingerprint != digest:
-            raise Rejected("command_id_reused")
+                behalf: str | None) -> dict:
         events = eventlog.since(s, live.id, done.first_seq - 1, done.last_seq) if done.last_seq else []
         doer = self._offline_actor(s, live, actor, behalf) if behalf else actor
         state = (views.personal_state(s, live, s.get(Participant, doer.participant_id))
@@ -156,38 +186,44 @@ class CommandBus:
         # however the code or the pseudonym's spacing was typed the second time.
         digest = fingerprint(c.JoinSession(code=str(session_id), pseudonym=key,
                                            category=category.key))
-        with self.db.transaction() as s:
-            live = eventlog.lock_session(s, session_id)
-            done = command.cid and s.get(ProcessedCommand, (scope, command.cid))
-            if done:
-                if done.fingerprint != digest:
-                    raise Rejected("command_id_reused")
-                participant = s.get(Participant, done.result["participant_id"])
-                events = []
-            else:
-                if live.closed_at is not None:
-                    raise Rejected("session_closed")
-                participant = new_participant(s, live, name, category.key)
-                events = eventlog.append(s, live, [ev.Event(ev.PARTICIPANT_JOINED, {
-                    "participant": views.author_view(participant, live.show_pseudonyms)})])
-                if command.cid:
-                    s.add(ProcessedCommand(scope=scope, cid=command.cid, session_id=live.id,
-                                           fingerprint=digest,
-                                           first_seq=events[0]["seq"], last_seq=events[0]["seq"],
-                                           result={"participant_id": participant.id}))
-        if events:
-            self.publisher.events(session_id, events)
+        try:
+            with self.db.transaction() as s:
+                live = eventlog.lock_session(s, session_id)
+                done = command.cid and _already_done(s, scope, command.cid, digest)
+                if done:
+                    participant = s.get(Participant, done.result["participant_id"])
+                    events = []
+                else:
+                    if live.closed_at is not None:
+                        raise Rejected("session_closed")
+                    self.limiter.spend("joins", client)
+                    participant = new_participant(s, live, name, category.key)
+                    events = eventlog.append(s, live, [ev.Event(ev.PARTICIPANT_JOINED, {
+                        "participant": views.author_view(participant, live.show_pseudonyms)})])
+                    if command.cid:
+                        _remember(s, live, scope, command.cid, digest, events,
+                                  {"participant_id": participant.id})
+        except Rejected as rejected:
+            if rejected.code in ("pseudonym_taken", "command_id_reused"):
+                # Both answer a guess about someone else's join: count them as failures.
+                self.limiter.failed(client)
+            raise
+        self._publish(session_id, events, {})
         return Joined(actor_for(participant), self.tokens.issue(participant.public_id),
                       duplicate=bool(done))
 
     def resume(self, command: c.ResumeSession, client: str) -> Joined:
-        """A returning participant: same identity, same dots, nothing changes."""
-        self.limiter.check(client)
+        """A returning participant: same identity, same dots, nothing changes.
+
+        A valid token is never rate-limited (it cannot be guessed): when a room
+        reconnects after a Wi-Fi drop, one person's typos must not lock
+        everyone else out."""
         public_id = self.tokens.read(command.token)
         with self.db.reader() as s:
             participant = public_id and s.exec(
                 select(Participant).where(Participant.public_id == public_id)).first()
         if not participant:
+            self.limiter.check(client)
             self.limiter.failed(client)
             raise Rejected("invalid_token")
         return Joined(actor_for(participant), command.token)

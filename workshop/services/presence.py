@@ -38,13 +38,10 @@ class PresenceTracker:
         for session_id in sessions:
             self._announce(session_id)
 
-    def forget_server(self, server_id: str | None = None) -> None:
-        """Drop rows a previous run of a process left behind (or all, when None)."""
+    def forget_everyone(self) -> None:
+        """A single process starting: every row is from a previous run."""
         with self.db.transaction() as s:
-            query = delete(Presence)
-            if server_id is not None:
-                query = query.where(Presence.server_id == server_id)
-            s.exec(query)
+            s.exec(delete(Presence))
 
     def _announce(self, session_id: int) -> None:
         with self.db.reader() as s:

@@ -61,7 +61,3 @@ def since(s: Session, session_id: int, after_seq: int, upto_seq: int | None = No
     if upto_seq is not None:
         query = query.where(Event.seq <= upto_seq)
     return [to_wire(r) for r in s.exec(query.order_by(Event.seq))]
-
-
-def head(s: Session, session_id: int) -> int:
-    return s.exec(select(LiveSession.last_seq).where(LiveSession.id == session_id)).one()

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
+from workshop.domain.commands import NOTE_KINDS
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -109,7 +111,7 @@ class LiveSession(SQLModel, table=True):
     join_code: str = Field(max_length=12, unique=True)
     dots_per_participant: int = 3
     cap_per_item: int = 2
-    note_kinds: str = Field(default="problema,proposta,risorsa,caso", max_length=200)
+    note_kinds: str = Field(default=",".join(NOTE_KINDS), max_length=200)
     last_seq: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None

@@ -6,12 +6,12 @@ endpoints only help a client build its join screen.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext
 from sqlmodel import select
 
 from workshop.acks import error_ack, lookup_failure_status
-from workshop.context import services
+from workshop.context import client_address, services
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import NOTE_MAX_CHARS, PSEUDONYM_MAX, PSEUDONYM_MIN
 from workshop.services import views
@@ -33,7 +33,7 @@ def categories():
 def session_preview(code: str):
     """What a join screen shows before asking for a pseudonym. Counts as a join attempt."""
     try:
-        live, lab = services().bus.find_session(code, request.remote_addr or "unknown")
+        live, lab = services().bus.find_session(code, client_address())
     except Rejected as rejected:
         return jsonify(error_ack(rejected)), *lookup_failure_status(rejected)
     return jsonify(ok=True, session=views.session_view(live, lab))

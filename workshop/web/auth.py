@@ -16,7 +16,7 @@ from sqlmodel import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from workshop.context import services
+from workshop.context import client_address, services
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, CABINA, FACILITATOR
 from workshop.services import accounts
@@ -93,7 +93,7 @@ def login():
     error = None
     if form.validate_on_submit():
         limiter = services().bus.limiter
-        client = "login:" + (request.remote_addr or "unknown")
+        client = "login:" + client_address()
         try:
             limiter.check(client)
         except Rejected as rejected:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlmodel import select
 
 from workshop.acks import lookup_failure_status
-from workshop.context import services
+from workshop.context import client_address, services
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
@@ -55,12 +55,8 @@ def home():
     return render_template("home.html")
 
 
-def _client() -> str:
-    return request.remote_addr or "unknown"
-
-
 def _find_session(typed: str) -> tuple[LiveSession, Lab]:
-    return services().bus.find_session(typed, _client())
+    return services().bus.find_session(typed, client_address())
 
 
 @bp.post("/entra")
@@ -93,7 +89,7 @@ def session_page(code: str):
                       "category": form.get("category", "")}
             if form.get("cid"):  # the form's own id: a resubmitted form is the same join
                 fields["cid"] = form["cid"]
-            joined = services().bus.join(c.parse(c.JoinSession, fields), _client())
+            joined = services().bus.join(c.parse(c.JoinSession, fields), client_address())
         except Rejected as rejected:
             return render_template(
                 "join.html", live=live, lab=lab, categories=_categories(),
@@ -113,8 +109,11 @@ def session_page(code: str):
         "me": views.author_view(participant),
         "categories": {cat.key: cat.label for cat in categories},
     }
-    return render_template("room.html", live=live, lab=lab, me=participant, room_config=room_config,
-                           categories=categories)
+    page = make_response(render_template("room.html", live=live, lab=lab, me=participant,
+                                         room_config=room_config, categories=categories))
+    # The page embeds the participant's token: no cache may keep it.
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @bp.get("/healthz")
