@@ -114,7 +114,7 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
 
 def make_settings(database_url: str, **overrides) -> Settings:
     values = dict(database_url=database_url, secret_key="test-secret-" + uuid.uuid4().hex,
-                  async_mode="threading")
+                  async_mode="threading", presence_interval=0.0)
     values.update(overrides)
     return Settings(**values)
 

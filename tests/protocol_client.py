@@ -37,7 +37,7 @@ class ProtocolClient:
         self.join_modes: list[str] = []  # "snapshot" or "events", per (re)join
         self.sio.on("event", self._on_event)
         self.sio.on("self", self._on_self)
-        self.sio.on("presence", lambda p: setattr(self, "presence", p))
+        self.sio.on("presence", self._on_presence)
         self.sio.on("connect", self._on_connect)
 
     # -- connection -------------------------------------------------------
@@ -111,6 +111,11 @@ class ProtocolClient:
     def board(self) -> dict[int, dict]:
         """The notes as this client knows them (id → note)."""
         return self.state.notes
+
+    def _on_presence(self, counts: dict):
+        with self.lock:
+            self.presence = counts
+            self.lock.notify_all()
 
     def _on_self(self, state: dict):
         with self.lock:

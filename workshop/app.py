@@ -24,6 +24,20 @@ from workshop.storage.database import Database
 TRANSPORT_MAX_BYTES = 1_000_000
 
 
+def _defer(delay: float, fn) -> None:
+    """Run `fn` after `delay` seconds in the server's async mode (eventlet, gevent
+    or threads), without blocking the caller; errors are logged, not raised."""
+
+    def later():
+        socketio.sleep(delay)
+        try:
+            fn()
+        except Exception:
+            logging.getLogger(__name__).exception("deferred task failed")
+
+    socketio.start_background_task(later)
+
+
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     settings = settings or Settings.from_env(**overrides)
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
@@ -49,7 +63,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     server_id = uuid.uuid4().hex[:12]
     app.extensions["workshop"] = Services(
         settings=settings, db=db, bus=CommandBus(db, publisher, tokens, limiter),
-        presence=PresenceTracker(db, publisher, server_id), tokens=tokens, server_id=server_id,
+        presence=PresenceTracker(db, publisher, server_id, interval=settings.presence_interval,
+                                 defer=_defer),
+        tokens=tokens, server_id=server_id,
     )
 
     babel.init_app(app, locale_selector=lambda: "it")

@@ -71,6 +71,8 @@ class Settings:
     # Budgets for successful actions (see services/ratelimit.py).
     joins_per_minute: int = 60
     commands_per_minute: int = 120
+    # Presence counts go to a room at most this often (seconds); 0 = at every change.
+    presence_interval: float = 1.0
     cors_allowed_origins: list[str] | None = None
     instance_dir: Path = ROOT / "instance"
     # Reverse proxies in front that set X-Forwarded-* (nginx: 1).
@@ -95,6 +97,7 @@ class Settings:
             join_failures_per_minute=int(os.environ.get("WORKSHOP_JOIN_FAILURES_PER_MINUTE", 10)),
             joins_per_minute=int(os.environ.get("WORKSHOP_JOINS_PER_MINUTE", 60)),
             commands_per_minute=int(os.environ.get("WORKSHOP_COMMANDS_PER_MINUTE", 120)),
+            presence_interval=float(os.environ.get("WORKSHOP_PRESENCE_INTERVAL", 1.0)),
             cors_allowed_origins=[o.strip() for o in origins.split(",") if o.strip()] or None
             if origins else None,
             instance_dir=instance,

@@ -3,9 +3,17 @@
 One row per socket in the `presence` table; counts are distinct participants,
 so two tabs of one person count once. Not part of the event log: presence is
 how things are now, not something that happened to the session's content.
+
+Announcements are coalesced: when a room of two hundred phones connects at
+once, each arrival would otherwise send the counts to everyone, two hundred
+squared messages. With an `interval`, a session's counts go out at most once
+per interval, a little after the first change (the latest counts win anyway).
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
 
 from sqlmodel import delete, select
 
@@ -15,12 +23,19 @@ from workshop.services.publisher import Publisher
 from workshop.storage.database import Database
 from workshop.storage.models import Presence
 
+Defer = Callable[[float, Callable[[], None]], None]
+
 
 class PresenceTracker:
-    def __init__(self, db: Database, publisher: Publisher, server_id: str):
+    def __init__(self, db: Database, publisher: Publisher, server_id: str,
+                 interval: float = 0.0, defer: Defer | None = None):
         self.db = db
         self.publisher = publisher
         self.server_id = server_id
+        self.interval = interval
+        self.defer = defer  # runs a function after a delay, in the server's async mode
+        self._pending: set[int] = set()
+        self._lock = threading.Lock()
 
     def arrive(self, sid: str, actor: Actor) -> None:
         with self.db.transaction() as s:
@@ -44,6 +59,20 @@ class PresenceTracker:
             s.exec(delete(Presence))
 
     def _announce(self, session_id: int) -> None:
+        if self.interval <= 0 or self.defer is None:
+            return self._send(session_id)
+        with self._lock:
+            if session_id in self._pending:
+                return
+            self._pending.add(session_id)
+        self.defer(self.interval, lambda: self._flush(session_id))
+
+    def _flush(self, session_id: int) -> None:
+        with self._lock:
+            self._pending.discard(session_id)
+        self._send(session_id)
+
+    def _send(self, session_id: int) -> None:
         with self.db.reader() as s:
             counts = views.presence_counts(s, session_id)
         self.publisher.presence(session_id, counts)
