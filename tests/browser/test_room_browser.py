@@ -44,14 +44,20 @@ def test_two_people_see_each_others_notes_and_votes_live(new_page, web_server, r
     expect(card_b).to_be_visible()
     expect(card_b.locator(".note-body strong")).to_have_text("più posti")
     expect(card_b).to_contain_text("Anna")
+    post_note(bruno, "Un punto unico per le famiglie", "risorsa")
+    card_a = note_card(anna, "punto unico")
+    expect(card_a).to_be_visible()
+    expect(card_b.locator("button.vote-place")).to_have_count(0)  # dots only in votazione
 
+    # Voting, with the totals revealed so that everyone sees them live.
+    room.facilitator.advance("votazione")
+    room.facilitator.run("results.reveal")
+    expect(anna.locator("#phase-banner")).to_have_attribute("data-phase", "votazione")
+    expect(anna.locator("#note-text")).to_be_disabled()
     card_b.locator("button.vote-place").click()
     expect(note_card(anna, "posti di sollievo").locator(".note-votes")).to_have_attribute("data-votes", "1")
     expect(bruno.locator("#dots-left")).to_have_text("2")
 
-    post_note(bruno, "Un punto unico per le famiglie", "risorsa")
-    card_a = note_card(anna, "punto unico")
-    expect(card_a).to_be_visible()
     card_a.locator("button.vote-place").click()
     card_a.locator("button.vote-place").click()
     expect(note_card(bruno, "punto unico").locator(".note-votes")).to_have_attribute("data-votes", "2")
@@ -94,13 +100,16 @@ def test_coming_back_restores_the_same_participant_and_dots(new_page, web_server
     anna = new_page()
     join(anna, web_server.url, room.code, "Anna")
     post_note(anna, "Da votare")
+    expect(note_card(anna, "Da votare").locator("button.note-edit")).to_be_visible()
+    room.facilitator.advance("votazione")
     note_card(anna, "Da votare").locator("button.vote-place").click()
     expect(anna.locator("#dots-left")).to_have_text("2")
     anna.goto(web_server.url + "/")
     anna.goto(f"{web_server.url}/s/{room.code}")  # no join form this time
     expect(anna.locator("#connection-status")).to_have_attribute("data-state", "online")
     expect(anna.locator("#dots-left")).to_have_text("2")
-    expect(note_card(anna, "Da votare").locator("button.note-edit")).to_be_visible()  # still the author
+    expect(note_card(anna, "Da votare")).to_contain_text("(tu)")  # still the author
+    expect(note_card(anna, "Da votare").locator(".my-dots")).to_have_text("1")
 
 
 def test_wrong_code_gets_a_clear_message(new_page, web_server):

@@ -110,7 +110,7 @@ def test_notes_and_votes_fan_out_to_the_room(app, clients, live_session):
     assert revealed["data"]["results"]["items"][0]["by_category"] == {"ausl": 1}
     assert "participant" not in str(revealed["data"])  # who voted is never broadcast
     bruno.command("vote.place", note_id=note_id)
-    assert anna.received()[-1]["data"] == {"note_id": note_id, "total": 2}
+    assert anna.received()[-1]["data"] == {"note_id": note_id, "total": 2, "by_category": {"ausl": 2}}
 
 
 def test_own_state_reaches_every_tab_of_the_participant(app, clients, live_session):

@@ -162,5 +162,8 @@ def test_offline_entries_are_marked_in_the_counts(bus, session_code, staff):
     advance(bus, staff, "votazione")
     bus.execute(staff, c.PlaceVote(cid=cid(), session_id=staff.session_id, note_id=note_id,
                                    on_behalf_of=bruno))
-    item = bus.staff_state(staff, c.StaffState(session_id=staff.session_id))["results"]["items"][0]
+    state = bus.staff_state(staff, c.StaffState(session_id=staff.session_id))
+    item = state["results"]["items"][0]
     assert (item["votes"], item["offline_votes"], item["by_category"]) == (1, 1, {"sindacato": 1})
+    offline = next(p for p in state["participants"] if p["id"] == bruno)
+    assert offline["dots_left"] == 2 and offline["votes"] == {str(note_id): 1}

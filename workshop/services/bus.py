@@ -251,7 +251,7 @@ class CommandBus:
                 return ack
             ack = {"ok": True, "mode": "snapshot", **views.snapshot(s, live, participant, seen)}
             if staff_view:
-                ack["participants"] = views.participants(s, live.id)
+                ack["participants"] = views.participants(s, live)
             return ack
 
     def sync(self, actor: Actor | None, command: c.Sync) -> dict:

@@ -138,6 +138,15 @@ def vote_total(s: Session, *, note_id: int | None = None, cluster_id: int | None
     return s.exec(select(func.count()).select_from(Vote).where(target)).one()
 
 
+def split_by_category(s: Session, *, note_id: int | None = None,
+                      cluster_id: int | None = None) -> dict[str, int]:
+    """One item's dots by the voters' categories (only ever sent once totals are public)."""
+    target = Vote.note_id == note_id if note_id is not None else Vote.cluster_id == cluster_id
+    rows = s.exec(select(Vote.category_key, func.count()).where(target)
+                  .group_by(Vote.category_key)).all()
+    return dict(sorted(rows))
+
+
 def dots_placed(s: Session, session_id: int) -> int:
     return s.exec(select(func.count()).select_from(Vote).where(Vote.session_id == session_id)).one()
 
@@ -282,6 +291,7 @@ def header(s: Session, live: LiveSession) -> dict:
         "session": session_view(live, s.get(Lab, live.lab_id)),
         "head": live.last_seq,
         "presence": presence_counts(s, live.id),
+        "dots_placed": dots_placed(s, live.id),  # a count, never where: safe while hidden
     }
 
 
@@ -295,8 +305,17 @@ def snapshot(s: Session, live: LiveSession, participant: Participant | None,
     return state
 
 
-def participants(s: Session, session_id: int) -> list[dict]:
-    """Everyone who joined (staff only): pseudonyms, categories, offline entries."""
-    rows = s.exec(select(Participant).where(Participant.session_id == session_id)
+def participants(s: Session, live: LiveSession) -> list[dict]:
+    """Everyone who joined (staff only): pseudonyms, categories, and for the offline
+    ones the dots they have left, since the facilitator places dots for them."""
+    rows = s.exec(select(Participant).where(Participant.session_id == live.id)
                   .order_by(Participant.id)).all()
-    return [author_view(p) for p in rows]
+    out = []
+    for p in rows:
+        view = author_view(p)
+        if p.offline:
+            state = personal_state(s, live, p)
+            view.update(dots_left=state["dots_left"], votes=state["votes"],
+                        cluster_votes=state["cluster_votes"])
+        out.append(view)
+    return out

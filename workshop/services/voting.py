@@ -40,7 +40,8 @@ def _mine(s: Session, live: LiveSession, actor: Actor, field: str, target: int) 
 
 def _event(s: Session, live: LiveSession, type_: str, field: str, target: int) -> ev.Event:
     if views.visibility(live).totals:
-        return ev.Event(type_, {field: target, "total": views.vote_total(s, **{field: target})})
+        return ev.Event(type_, {field: target, "total": views.vote_total(s, **{field: target}),
+                                "by_category": views.split_by_category(s, **{field: target})})
     return ev.Event(type_, {"dots_placed": views.dots_placed(s, live.id)})
 
 

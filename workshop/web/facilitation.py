@@ -27,8 +27,9 @@ from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
 from workshop.services import accounts, views
 from workshop.services.sessions import SessionSettings, create_session
-from workshop.storage.models import Area, Category, Lab, LiveSession, SessionFacilitator, StaffUser
+from workshop.storage.models import Category, Lab, LiveSession, SessionFacilitator, StaffUser
 from workshop.web.auth import role_required
+from workshop.web.reference import plan_areas
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitatore")
 
@@ -103,13 +104,16 @@ def _runnable(session_id: int) -> tuple[LiveSession, Lab]:
 
 def _page_config(live: LiveSession, lab: Lab) -> dict:
     with services().db.reader() as s:
-        categories = {c.key: c.label for c in s.exec(select(Category).order_by(Category.position))}
-        areas = {a.code: a.label for a in s.exec(select(Area).order_by(Area.code))}
+        rows = s.exec(select(Category).order_by(Category.position)).all()
+    categories = {c.key: c.label for c in rows}
+    areas = plan_areas()
     return {
         "session": views.session_view(live, lab),
         "join_url": join_url(live.join_code),
         "qr_url": url_for("facilitation.qr", code=live.join_code),
         "categories": categories,
+        # In the configured order (JSON objects lose it: tojson sorts keys).
+        "category_list": [{"key": c.key, "code": c.code, "label": c.label} for c in rows],
         "areas": areas,
         "phases": [{"key": p, "label": str(phases.LABELS[p])} for p in phases.ORDER],
         "backward": phases.BACKWARD,

@@ -22,6 +22,7 @@ from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
 from workshop.services import views
 from workshop.storage.models import Category, Lab, LiveSession, Participant
+from workshop.web.reference import plan_areas
 
 bp = Blueprint("pages", __name__)
 
@@ -108,6 +109,8 @@ def session_page(code: str):
         "session": views.session_view(live, lab),
         "me": views.author_view(participant),
         "categories": {cat.key: cat.label for cat in categories},
+        "category_list": [{"key": c.key, "code": c.code, "label": c.label} for c in categories],
+        "areas": plan_areas(),
     }
     page = make_response(render_template("room.html", live=live, lab=lab, me=participant,
                                          room_config=room_config, categories=categories))
