@@ -14,6 +14,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from workshop.context import client_address, services
@@ -72,7 +73,7 @@ class LoginForm(FlaskForm):
 class NewUserForm(FlaskForm):
     username = StringField(_l("Nome utente"), validators=[DataRequired(), Length(min=3, max=40)])
     display_name = StringField(_l("Nome e cognome"), validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Ruolo"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Ruolo"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     password = PasswordField(_l("Password iniziale"),
                              validators=[DataRequired(), Length(min=accounts.PASSWORD_MIN, max=200)])
 

@@ -17,6 +17,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import or_, select
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -46,7 +47,7 @@ class NewSessionForm(FlaskForm):
     cap = IntegerField(_l("Massimo di punti su un elemento"), default=2,
                        validators=[NumberRange(min=1, max=50)])
     note_kinds = SelectMultipleField(_l("Tipi di contributo"), default=list(NOTE_KINDS),
-                                     choices=list(KIND_LABELS.items()),
+                                     choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
                                      option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     show_pseudonyms = BooleanField(_l("Mostra gli pseudonimi degli autori"), default=True)
     private_writing = BooleanField(_l("Scrittura privata: i contributi restano visibili solo a chi "
@@ -69,7 +70,7 @@ def _my_sessions():
 def dashboard():
     form = NewSessionForm()
     with services().db.reader() as s:
-        form.lab.choices = [(lab.slug, lab.title) for lab in s.exec(select(Lab).order_by(Lab.id))]
+        form.lab.choices = [SelectChoice(lab.slug, lab.title) for lab in s.exec(select(Lab).order_by(Lab.id))]
     error = None
     if form.validate_on_submit():
         settings = SessionSettings(
