@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import requests
+from sqlmodel import select
 
 from workshop.seed import seed_reference
 from workshop.storage import migrate
@@ -79,13 +80,39 @@ def migrated_sqlite(instance_dir: Path, name: str = "live.db") -> str:
     return url
 
 
+FACILITATOR = ("facilitatrice", "password della facilitatrice")
+
+
 def start_server(database_url: str, instance_dir: Path, **options) -> ServerProcess:
-    """Seed reference data, start a server; `server.db` talks to the same database."""
+    """Seed reference data and a facilitator account (unless one exists), start a
+    server; `server.db` talks to the same database."""
+    from workshop.services import accounts
+    from workshop.storage.models import StaffUser
+
     db = Database(database_url)
     seed_reference(db)
     server = ServerProcess(database_url, instance_dir, **options).start()
     server.db = db
+    with db.reader() as s:
+        existing = s.exec(select(StaffUser.id).where(StaffUser.username == FACILITATOR[0])).first()
+    server.facilitator_id = existing or accounts.create_user(
+        db, FACILITATOR[0], "Facilitatrice", "facilitator", FACILITATOR[1]).id
     return server
+
+
+def open_room(server: ServerProcess, lab: str, title: str, **settings):
+    """A session owned by the test facilitator, moved to raccolta over the real
+    protocol; `room.facilitator` is the signed-in staff client. Close it after."""
+    from tests.staff_client import StaffClient
+    from workshop.seed import create_session
+
+    made = create_session(server.db, lab, title, owner_id=server.facilitator_id, **settings)
+    facilitator = StaffClient(server.url, *FACILITATOR)
+    facilitator.connect()
+    facilitator.staff_join(made.id)
+    facilitator.advance("raccolta")
+    made.facilitator = facilitator
+    return made
 
 
 def stop_server(server: ServerProcess) -> None:

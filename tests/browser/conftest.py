@@ -6,10 +6,7 @@ import os
 
 import pytest
 
-from tests.servers import migrated_sqlite, start_server, stop_server
-from tests.staff_client import StaffClient
-from workshop.seed import create_session
-from workshop.services import accounts
+from tests.servers import migrated_sqlite, open_room, start_server, stop_server
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
 # Chromium on this machine kind must not try to reach the network by itself.
@@ -34,26 +31,16 @@ def browser():
 def web_server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("browser-server")
     server = start_server(migrated_sqlite(instance), instance)
-    server.facilitator_id = accounts.create_user(server.db, FACILITATOR[0], "Facilitatrice",
-                                                 "facilitator", FACILITATOR[1]).id
     yield server
     stop_server(server)
-
-
-FACILITATOR = ("facilitatrice", "password della facilitatrice")
 
 
 @pytest.fixture
 def room(web_server, request):
     """A session open for writing (raccolta); `room.facilitator` moves it on."""
-    made = create_session(web_server.db, "dopo-di-noi", "Laboratorio nel browser",
-                          "Che cosa serve per il dopo di noi?", owner_id=web_server.facilitator_id)
-    facilitator = StaffClient(web_server.url, *FACILITATOR)
-    facilitator.connect()
-    facilitator.staff_join(made.id)
-    facilitator.advance("raccolta")
-    made.facilitator = facilitator
-    request.addfinalizer(facilitator.close)
+    made = open_room(web_server, "dopo-di-noi", "Laboratorio nel browser",
+                     guiding_question="Che cosa serve per il dopo di noi?")
+    request.addfinalizer(made.facilitator.close)
     return made
 
 

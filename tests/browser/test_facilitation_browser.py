@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import FACILITATOR
 from tests.browser.test_room_browser import join, note_card, post_note
+from tests.servers import FACILITATOR
 
 pytestmark = pytest.mark.browser
 

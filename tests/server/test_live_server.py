@@ -16,10 +16,7 @@ import requests
 
 from tests.conftest import BACKENDS
 from tests.protocol_client import ProtocolClient
-from tests.servers import migrated_sqlite, start_server, stop_server
-from tests.staff_client import StaffClient
-from workshop.seed import create_session
-from workshop.services import accounts
+from tests.servers import migrated_sqlite, open_room, start_server, stop_server
 
 pytestmark = pytest.mark.server
 
@@ -38,25 +35,14 @@ def server(request, tmp_path_factory):
     else:
         url = request.getfixturevalue("pg_databases").new()
     server = start_server(url, instance, async_mode=async_mode)
-    server.facilitator_id = accounts.create_user(server.db, FACILITATOR[0], "Facilitatrice",
-                                                 "facilitator", FACILITATOR[1]).id
     yield server
     stop_server(server)
 
 
-FACILITATOR = ("facilitatrice", "password della facilitatrice")
-
-
 @pytest.fixture
 def room(server, request):
-    made = create_session(server.db, "giovani-e-inclusione-sociale", "Sessione dal vivo",
-                          owner_id=server.facilitator_id)
-    facilitator = StaffClient(server.url, *FACILITATOR)
-    facilitator.connect()
-    facilitator.staff_join(made.id)
-    facilitator.advance("raccolta")
-    made.facilitator = facilitator
-    request.addfinalizer(facilitator.close)
+    made = open_room(server, "giovani-e-inclusione-sociale", "Sessione dal vivo")
+    request.addfinalizer(made.facilitator.close)
     return made
 
 

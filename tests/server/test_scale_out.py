@@ -13,14 +13,10 @@ import pytest
 import redis
 
 from tests.protocol_client import ProtocolClient
-from tests.servers import start_server, stop_server
-from tests.staff_client import StaffClient
-from workshop.seed import create_session
-from workshop.services import accounts
+from tests.servers import open_room, start_server, stop_server
 
 pytestmark = pytest.mark.server
 REDIS_URL = "redis://127.0.0.1:6379/{db}"
-FACILITATOR = ("scala", "password della scala")
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +29,6 @@ def two_servers(tmp_path_factory, pg_databases):
     env = {"WORKSHOP_SECRET_KEY": "shared-secret"}
     first = start_server(url, instance, message_queue=queue, env=env)
     second = start_server(url, instance, message_queue=queue, env=env)
-    first.facilitator_id = accounts.create_user(first.db, FACILITATOR[0], "Scala", "facilitator",
-                                                FACILITATOR[1]).id
     yield first, second
     stop_server(second)
     stop_server(first)
@@ -42,16 +36,9 @@ def two_servers(tmp_path_factory, pg_databases):
 
 @pytest.fixture
 def room(two_servers):
-    first, _ = two_servers
-    made = create_session(first.db, "servizi-e-territorio", "Due processi",
-                          owner_id=first.facilitator_id)
-    facilitator = StaffClient(first.url, *FACILITATOR)
-    facilitator.connect()
-    facilitator.staff_join(made.id)
-    facilitator.advance("raccolta")
-    made.facilitator = facilitator
+    made = open_room(two_servers[0], "servizi-e-territorio", "Due processi")
     yield made
-    facilitator.close()
+    made.facilitator.close()
 
 
 @pytest.fixture
