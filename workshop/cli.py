@@ -13,6 +13,7 @@ from workshop.app import create_app
 from workshop.context import services
 from workshop.domain import joincode
 from workshop.domain.errors import Rejected
+from workshop.domain.permissions import STAFF_ROLES
 from workshop.storage import migrate
 from workshop.storage.models import Lab, LiveSession
 
@@ -108,8 +109,7 @@ def create_session_command(lab_slug, title, question, dots, cap, qr):
 @cli.command("create-user")
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True, help="Nome e cognome.")
-@click.option("--role", type=click.Choice(["admin", "facilitator", "cabina"]), default="admin",
-              show_default=True)
+@click.option("--role", type=click.Choice(list(STAFF_ROLES)), default="admin", show_default=True)
 @click.password_option(help="Chiesta al terminale se non data (o da WORKSHOP_NEW_PASSWORD).",
                        envvar="WORKSHOP_NEW_PASSWORD")
 def create_user_command(username, display_name, role, password):

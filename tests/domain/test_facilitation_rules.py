@@ -7,7 +7,14 @@ import pytest
 from workshop.domain import commands as c
 from workshop.domain import merging, phases, results
 from workshop.domain.errors import Rejected
-from workshop.domain.permissions import ADMIN, CABINA, FACILITATOR, Actor, authorize, may_run_session
+from workshop.domain.permissions import (
+    ADMIN,
+    ALLARGATA,
+    FACILITATOR,
+    Actor,
+    authorize,
+    may_run_session,
+)
 from workshop.domain.timer import Timer
 
 T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -134,9 +141,9 @@ class TestStaffPermissions:
         assert refused(authorize, p, c.RevealResults(cid="abcdefgh", session_id=5)) == "forbidden"
 
     def test_cabina_members_do_not_run_sessions(self):
-        assert refused(authorize, self.staff(CABINA), c.SetPhase(cid="abcdefgh", session_id=5,
+        assert refused(authorize, self.staff(ALLARGATA), c.SetPhase(cid="abcdefgh", session_id=5,
                                                                  phase="raccolta")) == "forbidden"
-        assert refused(may_run_session, CABINA, 1, 1, set()) == "session_not_assigned"
+        assert refused(may_run_session, ALLARGATA, 1, 1, set()) == "session_not_assigned"
 
     def test_who_may_open_a_session(self):
         may_run_session(FACILITATOR, 1, 1, set())      # owner

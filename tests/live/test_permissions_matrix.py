@@ -50,7 +50,7 @@ EXPECTED = {
     "assigned": FACILITATION_EVENTS,
     "admin": FACILITATION_EVENTS,
     "other_facilitator": set(),
-    "cabina": set(),
+    "cabina": set(),  # a member of the cabina di regia allargata
 }
 
 
@@ -72,7 +72,7 @@ def login(app, username):
 def sockets(app, live_session, facilitator):
     db = app.extensions["workshop"].db
     for username, role in [("assegnata", "facilitator"), ("altra", "facilitator"),
-                           ("amministra", "admin"), ("cabina", "cabina")]:
+                           ("amministra", "admin"), ("cabina", "allargata")]:
         user = accounts.create_user(db, username, username.title(), role, PASSWORD)
         if username == "assegnata":
             accounts.assign(db, live_session.id, user.id)

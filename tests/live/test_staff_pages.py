@@ -90,12 +90,12 @@ def test_only_admins_manage_accounts(app, people):
     capo, _ = sign_in(app, "capo")
     made = capo.post("/admin/utenti", data={
         "csrf_token": token(capo, "/admin/utenti"), "username": "nuova", "display_name": "Nuova",
-        "role": "cabina", "password": "abbastanza lunga"})
+        "role": "ristretta", "password": "abbastanza lunga"})
     assert made.status_code == 302
     assert sign_in(app, "nuova", "abbastanza lunga")[1].status_code == 302
     short = capo.post("/admin/utenti", data={
         "csrf_token": token(capo, "/admin/utenti"), "username": "corta", "display_name": "C",
-        "role": "cabina", "password": "corta"})
+        "role": "ristretta", "password": "corta"})
     assert "almeno 10" in short.get_data(as_text=True) or "10" in short.get_data(as_text=True)
     assert sign_in(app, "corta", "corta")[1].status_code == 401  # no account was made
 

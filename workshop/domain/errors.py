@@ -60,6 +60,17 @@ MESSAGES: dict[str, str] = {
         "Si può agire solo per conto di un partecipante senza telefono di questa sessione."),
     "session_not_assigned": _("Questa sessione non è tra quelle che gestisci."),
     "login_required": _("Accedi con il tuo account per gestire la sessione."),
+    # Review of the schede intervento
+    "review_transition_invalid": _("Dallo stato «%(current)s» non si può passare a «%(target)s»."),
+    "motivation_invalid": _("Scrivi una motivazione pubblica, da %(min)s a %(max)s caratteri."),
+    "scheda_frozen": _("La scheda è chiusa: non si può più modificare."),
+    "field_not_editable": _("In questo stato non puoi modificare: %(fields)s."),
+    "wrong_review_state": _("In questo stato della scheda l'operazione non è prevista."),
+    "observation_invalid": _("L'osservazione deve avere da 1 a %(max)s caratteri."),
+    "scheda_not_found": _("La scheda non esiste."),
+    "version_conflict": _(
+        "Qualcun altro ha modificato la scheda nel frattempo: ricarica e riapplica le modifiche."),
+    "clusters_invalid": _("Scegli uno o più gruppi di sessioni concluse."),
 }
 
 

@@ -15,9 +15,13 @@ from workshop.domain.errors import Rejected
 
 PARTICIPANT = "participant"
 FACILITATOR = "facilitator"
-CABINA = "cabina"
+UFFICIO_PIANO = "ufficio_piano"   # drafts and revises the schede intervento
+RISTRETTA = "ristretta"           # cabina di regia ristretta
+ALLARGATA = "allargata"           # cabina di regia allargata
 ADMIN = "admin"
-STAFF_ROLES = (FACILITATOR, CABINA, ADMIN)
+STAFF_ROLES = (FACILITATOR, UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
+# Roles that work on the plan (consolidation, schede) rather than on live sessions.
+PLAN_ROLES = (UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
 
 PARTICIPANT_COMMANDS = frozenset(
     {c.CreateNote, c.EditNote, c.DeleteNote, c.PlaceVote, c.WithdrawVote, c.Sync})
@@ -31,7 +35,9 @@ PERMISSIONS: dict[str, frozenset[type[c.Command]]] = {
     PARTICIPANT: PARTICIPANT_COMMANDS,
     FACILITATOR: FACILITATION_COMMANDS,
     ADMIN: FACILITATION_COMMANDS,
-    CABINA: frozenset(),
+    UFFICIO_PIANO: frozenset(),
+    RISTRETTA: frozenset(),
+    ALLARGATA: frozenset(),
 }
 
 

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from workshop.context import client_address, services
 from workshop.domain.errors import Rejected
-from workshop.domain.permissions import ADMIN, CABINA, FACILITATOR
+from workshop.domain.permissions import ADMIN, ALLARGATA, FACILITATOR, RISTRETTA, UFFICIO_PIANO
 from workshop.services import accounts
 from workshop.storage.models import StaffUser
 
@@ -28,7 +28,8 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Accedi per continuare.")
 
-ROLE_LABELS = {FACILITATOR: _l("Facilitatore/facilitatrice"), CABINA: _l("Cabina di regia"),
+ROLE_LABELS = {FACILITATOR: _l("Facilitatore/facilitatrice"), UFFICIO_PIANO: _l("Ufficio di Piano"),
+               RISTRETTA: _l("Cabina di regia ristretta"), ALLARGATA: _l("Cabina di regia allargata"),
                ADMIN: _l("Amministratore/amministratrice")}
 
 

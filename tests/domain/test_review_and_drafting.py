@@ -1,0 +1,117 @@
+"""The review workflow, disclosure control and drafting, pure."""
+
+import pytest
+
+from workshop.domain import review
+from workshop.domain.disclosure import suppress
+from workshop.domain.drafting import SourceCluster, SourceNote, draft
+from workshop.domain.errors import Rejected
+from workshop.domain.permissions import ADMIN, ALLARGATA, FACILITATOR, RISTRETTA, UFFICIO_PIANO
+
+WHY = "Motivazione pubblica sufficiente"
+
+
+def code(fn, *args):
+    with pytest.raises(Rejected) as e:
+        fn(*args)
+    return e.value.code
+
+
+class TestWorkflow:
+    def test_the_happy_path_needs_each_body_in_turn(self):
+        path = [(UFFICIO_PIANO, "bozza", "revisione_up"), (UFFICIO_PIANO, "revisione_up", "ristretta"),
+                (RISTRETTA, "ristretta", "allargata"), (ALLARGATA, "allargata", "approvata")]
+        for role, here, there in path:
+            assert review.check_transition(role, here, there, WHY) == WHY
+        for role, here, there in path:
+            others = {UFFICIO_PIANO, RISTRETTA, ALLARGATA, FACILITATOR} - {role}
+            for other in others:
+                assert code(review.check_transition, other, here, there, WHY) == "forbidden"
+
+    def test_sent_back_goes_to_the_ufficio_di_piano_again(self):
+        review.check_transition(ALLARGATA, "allargata", "rinviata", WHY)
+        review.check_transition(UFFICIO_PIANO, "rinviata", "revisione_up", WHY)
+        review.check_transition(RISTRETTA, "ristretta", "revisione_up", WHY)
+
+    def test_no_skipping_and_nothing_after_a_final_decision(self):
+        for here, there in (("bozza", "approvata"), ("approvata", "rinviata"),
+                            ("non_accolta", "revisione_up")):
+            assert code(review.check_transition, ADMIN, here, there, WHY) == "review_transition_invalid"
+
+    def test_every_step_needs_a_written_motivation(self):
+        assert code(review.check_transition, UFFICIO_PIANO, "bozza", "revisione_up", "  ok ") == (
+            "motivation_invalid")
+
+    def test_who_edits_what_where(self):
+        review.check_edit(UFFICIO_PIANO, "bozza", {"titolo", "razionale", "capofila"})
+        assert code(review.check_edit, RISTRETTA, "bozza", {"capofila"}) == "field_not_editable"
+        review.check_edit(RISTRETTA, "ristretta", {"capofila", "preventivo", "indicatori"})
+        assert code(review.check_edit, RISTRETTA, "ristretta", {"titolo"}) == "field_not_editable"
+        assert code(review.check_edit, UFFICIO_PIANO, "ristretta", {"titolo"}) == "field_not_editable"
+        assert code(review.check_edit, ADMIN, "approvata", {"titolo"}) == "scheda_frozen"
+
+    def test_observations_come_from_the_allargata_while_it_reviews(self):
+        assert review.check_observation(ALLARGATA, "allargata", " Serve il trasporto ") == (
+            "Serve il trasporto")
+        assert code(review.check_observation, ALLARGATA, "ristretta", "x") == "wrong_review_state"
+        assert code(review.check_observation, RISTRETTA, "allargata", "x") == "forbidden"
+
+    def test_next_steps_offered_to_a_role(self):
+        assert review.next_steps(ALLARGATA, "allargata") == ["approvata", "rinviata", "non_accolta"]
+        assert review.next_steps(RISTRETTA, "allargata") == []
+
+
+class TestSuppression:
+    def test_small_counts_are_hidden(self):
+        assert suppress({"a": 12, "b": 3, "c": 7, "d": 2}) == {"a": 12, "b": "<5", "c": 7, "d": "<5"}
+
+    def test_a_lone_small_count_takes_the_next_smallest_with_it(self):
+        # Otherwise b = total − a − c would give it away.
+        assert suppress({"a": 12, "b": 3, "c": 7}) == {"a": 12, "b": "<5", "c": "<5"}
+
+    def test_nothing_small_nothing_hidden_and_zeros_are_not_secrets(self):
+        assert suppress({"a": 5, "b": 9, "z": 0}) == {"a": 5, "b": 9, "z": 0}
+
+
+def sample_cluster():
+    return SourceCluster(
+        lab_slug="dimissioni-difficili", lab_title="Dimissioni difficili", session_id=4,
+        session_title="Laboratorio", cluster_id=11, title="Punto unico distrettuale",
+        areas=("A", "E"), dots=19, dots_available=60, rank_in_session=1, clusters_in_session=4,
+        by_category={"cittadino": 9, "ausl": 10}, scores={"impatto": 5, "fattibilita": 4, "urgenza": 5},
+        priority_index=69.58, snapshot_hash="ab" * 32,
+        notes=(SourceNote(1, "problema", "Dimessa il venerdì: nessuno sapeva a chi rivolgersi.", "cittadino"),
+               SourceNote(2, "proposta", "Un punto unico con orario esteso.", "comune"),
+               SourceNote(3, "risorsa", "Volontari per accompagnare a casa.", "associazione"),
+               SourceNote(4, "caso", "Senza dimora dimesso senza convalescenza.", "asp"),
+               SourceNote(5, "proposta", "Lettera di dimissione al medico lo stesso giorno.", "ausl")))
+
+
+def test_a_draft_takes_each_kind_of_note_to_its_place():
+    labels = {"cittadino": "Cittadini", "ausl": "AUSL", "comune": "Comune", "associazione": "Associazioni",
+              "asp": "ASP"}
+    scheda = draft([sample_cluster()], labels)
+    assert scheda["titolo"] == "Punto unico distrettuale"
+    assert (scheda["area_prevalente"], scheda["altre_aree"]) == ("A", ["E"])
+    assert "ha raccolto 19 punti su 60 (il più votato della sessione)" in scheda["razionale"]
+    assert "impatto 5/5, fattibilità 4/5, urgenza 5/5" in scheda["razionale"]
+    assert "- Dimessa il venerdì" in scheda["razionale"] and "- Senza dimora" in scheda["razionale"]
+    assert scheda["azioni"] == ("1. Un punto unico con orario esteso.\n"
+                                "2. Lettera di dimissione al medico lo stesso giorno.")
+    assert scheda["risorse"] == "- Volontari per accompagnare a casa."
+    assert scheda["attori"].splitlines()[:2] == ["- AUSL", "- Cittadini"]
+    assert scheda["capofila"] == "" and scheda["indicatori"] == []
+    trace = scheda["tracciabilita"]["clusters"][0]
+    assert trace["note_ids"] == [1, 2, 3, 4, 5] and trace["snapshot_hash"] == "ab" * 32
+    assert trace["by_category"] == {"ausl": 10, "cittadino": 9}
+
+
+def test_merged_clusters_share_one_draft():
+    other = SourceCluster(lab_slug="lavoro", lab_title="Lavoro", session_id=5, session_title="L",
+                          cluster_id=12, title="Reti", areas=("E",), notes=(), dots=5, dots_available=60,
+                          rank_in_session=3, clusters_in_session=4)
+    scheda = draft([sample_cluster(), other], {})
+    assert scheda["titolo"] == "Punto unico distrettuale / Reti"
+    assert scheda["area_prevalente"] == "E" and scheda["altre_aree"] == ["A"]
+    assert "3° su 4 gruppi per punti" in scheda["razionale"]
+    assert len(scheda["tracciabilita"]["clusters"]) == 2

@@ -1,0 +1,110 @@
+"""Drafting a scheda intervento from prioritised clusters, as a pure function.
+
+What the lab said becomes the first draft, in the shape of the district's
+schede (see data/example_scheda.md): the *problema* and *caso* notes feed the
+razionale, the *proposta* notes the azioni previste, the *risorsa* notes the
+risorse non finanziarie, and the categories that took part the attori
+coinvolti. Capofila, preventivo and indicatori are left for the reviewers.
+Every draft carries a traceability block pointing back to its sources.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    id: int
+    kind: str
+    text: str
+    author_category: str
+
+
+@dataclass(frozen=True)
+class SourceCluster:
+    lab_slug: str
+    lab_title: str
+    session_id: int
+    session_title: str
+    cluster_id: int
+    title: str
+    areas: tuple[str, ...]
+    notes: tuple[SourceNote, ...]
+    dots: int
+    dots_available: int
+    rank_in_session: int
+    clusters_in_session: int
+    by_category: dict[str, int] = field(default_factory=dict)
+    scores: dict[str, int] | None = None
+    priority_index: float | None = None
+    snapshot_hash: str | None = None
+
+
+def _quote(text: str) -> str:
+    """A note's text as one markdown list item (its own line breaks kept inside)."""
+    return text.strip().replace("\n", "\n  ")
+
+
+def _ranking(c: SourceCluster) -> str:
+    if c.rank_in_session == 1:
+        return "il più votato della sessione"
+    return f"{c.rank_in_session}° su {c.clusters_in_session} gruppi per punti"
+
+
+def _summary(c: SourceCluster) -> str:
+    line = (f"Nel laboratorio «{c.lab_title}» il gruppo «{c.title}» ha raccolto {c.dots} punti "
+            f"su {c.dots_available} ({_ranking(c)})")
+    if c.scores:
+        line += (f"; il tavolo ha valutato impatto {c.scores['impatto']}/5, fattibilità "
+                 f"{c.scores['fattibilita']}/5, urgenza {c.scores['urgenza']}/5")
+    return line + "."
+
+
+def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dict:
+    """The first version of a scheda: fields as markdown, plus the traceability block."""
+    if not clusters:
+        raise ValueError("a scheda needs at least one cluster")
+    notes = [n for c in clusters for n in c.notes]
+    problems = [n for n in notes if n.kind in ("problema", "caso")]
+    proposals = [n for n in notes if n.kind == "proposta"]
+    resources = [n for n in notes if n.kind == "risorsa"]
+
+    area_votes = Counter(a for c in clusters for a in c.areas)
+    first_areas = clusters[0].areas
+    prevalent = (max(area_votes, key=lambda a: (area_votes[a], a in first_areas[:1], -ord(a[0])))
+                 if area_votes else "")
+    others = sorted(set(area_votes) - {prevalent})
+
+    razionale = "\n\n".join(_summary(c) for c in clusters)
+    if problems:
+        razionale += "\n\nProblemi e casi portati dai partecipanti:\n\n" + "\n".join(
+            f"- {_quote(n.text)}" for n in problems)
+    involved = Counter(n.author_category for n in notes)
+    for c in clusters:
+        involved.update(c.by_category)
+    attori = "\n".join(f"- {category_labels.get(k, k)}" for k, _ in
+                       sorted(involved.items(), key=lambda kv: (-kv[1], kv[0])))
+    return {
+        "titolo": clusters[0].title if len(clusters) == 1 else
+        " / ".join(c.title for c in clusters),
+        "area_prevalente": prevalent,
+        "altre_aree": others,
+        "razionale": razionale,
+        "descrizione": "",
+        "destinatari": "",
+        "azioni": "\n".join(f"{i}. {_quote(n.text)}" for i, n in enumerate(proposals, start=1)),
+        "attori": attori,
+        "risorse": "\n".join(f"- {_quote(n.text)}" for n in resources),
+        "capofila": "",
+        "preventivo": "",
+        "indicatori": [],
+        "tracciabilita": {"clusters": [{
+            "lab": c.lab_slug, "session_id": c.session_id, "session_title": c.session_title,
+            "cluster_id": c.cluster_id, "title": c.title, "areas": list(c.areas),
+            "note_ids": [n.id for n in c.notes], "dots": c.dots, "dots_available": c.dots_available,
+            "by_category": dict(sorted(c.by_category.items())), "scores": c.scores,
+            "priority_index": c.priority_index, "snapshot_hash": c.snapshot_hash,
+        } for c in clusters]},
+    }
