@@ -164,3 +164,51 @@ def serve(host, port):
 
     socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False,
                  allow_unsafe_werkzeug=True)
+
+
+@cli.group()
+def export():
+    """Open data and documents (schede intervento, the draft plan)."""
+
+
+@export.command("opendata")
+@click.option("--process", "process_slug", default="pdz-2018-2020", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_opendata(process_slug, out):
+    """ZIP of CSV and JSON, README, CC BY 4.0 licence and metadata."""
+    from workshop.services import exports
+
+    data = exports.opendata_zip(services().db, process_slug)
+    with open(out, "wb") as f:
+        f.write(data)
+    click.echo(f"Dati aperti scritti in {out} ({len(data)} byte).")
+
+
+@export.command("scheda")
+@click.argument("action_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["md", "odt", "pdf"]), default="odt", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_scheda(action_id, fmt, out):
+    """One scheda intervento as Markdown, ODT or PDF."""
+    from workshop.services import exports, schede
+
+    view = schede.view(services().db, action_id, public=True)
+    data, _ = exports.render(exports.scheda_blocks(view, exports.area_labels(services().db)), fmt,
+                             view["title"])
+    with open(out, "wb") as f:
+        f.write(data)
+    click.echo(f"Scheda {action_id} scritta in {out}.")
+
+
+@export.command("plan")
+@click.option("--process", "process_slug", default="pdz-2018-2020", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "odt", "pdf"]), default="odt", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_plan(process_slug, fmt, out):
+    """The whole draft plan: every scheda of the process."""
+    from workshop.services import exports
+
+    data, _ = exports.render(exports.plan_blocks(services().db, process_slug), fmt, "Bozza del piano")
+    with open(out, "wb") as f:
+        f.write(data)
+    click.echo(f"Bozza del piano scritta in {out}.")

@@ -256,3 +256,72 @@ class Presence(SQLModel, table=True):
     category_key: str = Field(max_length=40)
     server_id: str = Field(max_length=40, index=True)
     connected_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanAction(SQLModel, table=True):
+    """A scheda intervento: a draft plan action and where its review stands.
+
+    The editable fields live in `content` (as in domain/drafting.py); every
+    save is also kept whole in `plan_action_version`, so any two versions can
+    be compared. `version` guards against two people saving over each other.
+    """
+
+    __tablename__ = "plan_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    process_id: int = Field(foreign_key="process.id", index=True)
+    title: str = Field(max_length=300)
+    area_main: str = Field(default="", max_length=4)
+    state: str = Field(default="bozza", max_length=20, index=True)
+    version: int = 1
+    content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanActionCluster(SQLModel, table=True):
+    """The prioritised clusters a scheda comes from."""
+
+    __tablename__ = "plan_action_cluster"
+
+    action_id: int = Field(foreign_key="plan_action.id", primary_key=True)
+    cluster_id: int = Field(foreign_key="cluster.id", primary_key=True, index=True)
+
+
+class PlanActionVersion(SQLModel, table=True):
+    __tablename__ = "plan_action_version"
+    __table_args__ = (UniqueConstraint("action_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="plan_action.id", index=True)
+    version: int
+    content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanActionTransition(SQLModel, table=True):
+    """A step of the review, with its public motivation."""
+
+    __tablename__ = "plan_action_transition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="plan_action.id", index=True)
+    from_state: str = Field(max_length=20)
+    to_state: str = Field(max_length=20)
+    motivation: str = Field(max_length=4000)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanActionObservation(SQLModel, table=True):
+    """An observation of a member of the cabina di regia allargata."""
+
+    __tablename__ = "plan_action_observation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="plan_action.id", index=True)
+    text: str = Field(max_length=4000)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,104 @@
+"""Consolidation and schede intervento on the sample labs, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from workshop.domain.errors import Rejected
+from workshop.seed import PROCESS_SLUG
+from workshop.services import schede
+from workshop.services.consolidation import consolidate
+
+WHY = "Motivazione pubblica per il passaggio"
+
+
+def titles(rows):
+    return [r.title.split(" ")[0] for r in rows]
+
+
+def test_all_labs_ranked_together_as_worked_out_by_hand(db, closed_labs):
+    result = consolidate(db, PROCESS_SLUG)
+    assert [round(r.index, 2) for r in result.rows][:6] == [69.58, 63.75, 61.67, 58.75, 50.83, 49.58]
+    assert titles(result.rows)[:6] == ["Punto", "Dal", "Barriere", "Soluzioni", "Segnalazione", "Presa"]
+    first = result.rows[0]
+    assert (first.dots, first.dots_available, first.scores["urgenza"]) == (19, 60, 5)
+    assert sum(first.by_category.values()) == 19 and 0 < first.breadth <= 1
+    assert [r.rank for r in result.rows] == list(range(1, 9))
+    # Every plan area has at least one priority in the samples (D only through A4).
+    assert result.areas_without_priority == []
+
+
+def test_filters_by_lab_and_area_keep_global_ranks(db, closed_labs):
+    lavoro = consolidate(db, PROCESS_SLUG, lab="lavoro-e-svantaggio-sociale")
+    assert [r.rank for r in lavoro.rows] == [2, 3, 6, 8]
+    assert lavoro.areas_without_priority == ["A", "D"]  # the lab's clusters are C, E, B only
+    area_d = consolidate(db, PROCESS_SLUG, area="D")
+    assert titles(area_d.rows) == ["Caregiver"]
+
+
+def test_public_rows_suppress_small_category_counts(db, closed_labs):
+    row = consolidate(db, PROCESS_SLUG).rows[0]
+    public = row.public()["by_category"]
+    assert all(v == "<5" or v >= 5 for v in public.values())
+    assert any(v == "<5" for v in public.values()) == any(0 < v < 5 for v in row.by_category.values())
+
+
+def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
+    rows = consolidate(db, PROCESS_SLUG).rows
+    a2, a1 = rows[0], next(r for r in rows if r.title.startswith("Segnalazione"))
+    with pytest.raises(Rejected) as e:
+        schede.create_from_clusters(db, team["fac"], PROCESS_SLUG, [a2.cluster_id])
+    assert e.value.code == "field_not_editable"
+    action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [a2.cluster_id, a1.cluster_id])
+    draft = schede.view(db, action_id)
+    assert draft["state"] == "bozza" and draft["version"] == 1
+    assert "ha raccolto 19 punti su 60 (il più votato della sessione)" in draft["content"]["razionale"]
+    assert draft["content"]["azioni"].startswith("1. ")
+    assert [c["cluster_id"] for c in draft["content"]["tracciabilita"]["clusters"]] == [
+        a2.cluster_id, a1.cluster_id]
+    assert consolidate(db, PROCESS_SLUG).rows[0].actions == [
+        {"id": action_id, "title": draft["title"], "state": "bozza"}]
+
+    v2 = schede.update_fields(db, team["up"], action_id, {"titolo": "PUNTO — Punto unico",
+                                                          "descrizione": "Un *punto* unico"}, 1)
+    with pytest.raises(Rejected) as e:  # someone else saved version 2 meanwhile
+        schede.update_fields(db, team["up"], action_id, {"destinatari": "x"}, 1)
+    assert e.value.code == "version_conflict"
+    assert schede.view(db, action_id)["html"]["descrizione"] == "<p>Un <em>punto</em> unico</p>"
+
+    schede.transition(db, team["up"], action_id, "revisione_up", WHY)
+    schede.transition(db, team["up"], action_id, "ristretta", WHY)
+    with pytest.raises(Rejected) as e:
+        schede.update_fields(db, team["ristretta"], action_id, {"titolo": "Altro"}, v2)
+    assert e.value.code == "field_not_editable"
+    v3 = schede.update_fields(db, team["ristretta"], action_id, {
+        "capofila": "AUSL di Reggio Emilia", "preventivo": "Totale € 95.000",
+        "indicatori": [{"indicatore": "Riammissioni a 30 giorni", "baseline": "14%",
+                        "target": "10%", "fonte": "AUSL"}]}, v2)
+    with pytest.raises(Rejected) as e:
+        schede.transition(db, team["up"], action_id, "allargata", WHY)
+    assert e.value.code == "forbidden"
+    schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
+    schede.observe(db, team["allargata"], action_id, "Coinvolgere i medici di famiglia")
+    schede.transition(db, team["allargata"], action_id, "approvata", "Approvata all'unanimità")
+    with pytest.raises(Rejected) as e:
+        schede.update_fields(db, team["up"], action_id, {"titolo": "Dopo"}, v3)
+    assert e.value.code == "scheda_frozen"
+
+    final = schede.view(db, action_id, public=True)
+    assert final["state"] == "approvata" and final["version"] == 3
+    assert [(t["to"], t["by"]) for t in final["transitions"]][-1] == ("approvata", {"role": "allargata"})
+    assert final["observations"][0]["text"] == "Coinvolgere i medici di famiglia"
+    assert final["content"]["indicatori"][0]["target"] == "10%"
+    changes = {c["field"]: c["lines"] for c in schede.diff(db, action_id, 2, 3)}
+    assert set(changes) == {"capofila", "preventivo", "indicatori"}
+    assert "+AUSL di Reggio Emilia" in changes["capofila"]
+
+
+def test_only_clusters_of_closed_sessions_become_schede(db, closed_labs, team, facilitator):
+    from workshop.seed import create_session
+
+    open_session = create_session(db, "dopo-di-noi", "Aperta", owner_id=facilitator.id)
+    with pytest.raises(Rejected) as e:
+        schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [999_999, open_session.id])
+    assert e.value.code == "clusters_invalid"
