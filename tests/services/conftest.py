@@ -1,8 +1,7 @@
 import pytest
 
 from tests.helpers import advance
-from workshop.seed import create_session
-from workshop.seed import _closed_session, sample_data
+from workshop.seed import _closed_session, create_session, sample_data
 from workshop.services import accounts, schede
 from workshop.services.bus import CommandBus
 from workshop.services.publisher import RecordingPublisher
