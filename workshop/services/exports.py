@@ -8,8 +8,8 @@ CC BY 4.0, its full text included.
 Documents are built once as a list of blocks (heading, paragraph, list,
 table) from the scheda's fields; each format renders those blocks, so the
 three never disagree. Markdown fields go through the one sanitizer first.
-ODT with odfdo, PDF with fpdf2 (pure Python; Titillium Web, the PA typeface,
-when the front-end assets are installed).
+ODT with odfdo, PDF with ReportLab (Titillium Web, the PA typeface, when the
+front-end assets are installed).
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
             .order_by(LiveSession.id)).all()
         ids = [live.id for live, _ in closed]
         lab_of = {live.id: lab.slug for live, lab in closed}
-        notes = s.exec(select(Note, Participant.category_key)
+        # Plain rows, not ORM objects: tens of thousands of notes at district scale.
+        notes = s.exec(select(Note.id, Note.session_id, Note.kind, Note.text, Note.cluster_id,
+                              Participant.category_key)
                        .join(Participant, Participant.id == Note.author_id)
                        .where(Note.session_id.in_(ids), Note.deleted_at.is_(None),
                               Note.merged_into_id.is_(None), Note.hidden_at.is_(None))
@@ -100,9 +102,10 @@ def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
                       "partecipanti_votanti": voters.get(live.id, 0),
                       "chiusa_il": iso(live.closed_at) if live.closed_at else "",
                       "hash_risultati": live.snapshot_hash or ""} for live, lab in closed],
-        "contributi": [{"id": n.id, "sessione": n.session_id, "laboratorio": lab_of[n.session_id],
-                        "tipo": n.kind, "testo": n.text, "gruppo": n.cluster_id or "",
-                        "categoria_autore": category} for n, category in notes],
+        "contributi": [{"id": note_id, "sessione": session_id, "laboratorio": lab_of[session_id],
+                        "tipo": kind, "testo": text, "gruppo": cluster_id or "",
+                        "categoria_autore": category}
+                       for note_id, session_id, kind, text, cluster_id, category in notes],
         "gruppi": [], "voti_per_categoria": [],
         "schede": [{"id": a["id"], "titolo": a["title"], "stato": a["state"],
                     "area_prevalente": a["area_main"], "altre_aree": [],
@@ -176,7 +179,8 @@ def opendata_zip(db: Database, process_slug: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name, rows in tables.items():
             z.writestr(f"{name}.csv", _csv(rows, TABLES[name]))
-        z.writestr("dati.json", json.dumps(tables, ensure_ascii=False, indent=1, default=str))
+        # Compact: an indented dump takes Python's slow encoder, not the C one.
+        z.writestr("dati.json", json.dumps(tables, ensure_ascii=False, default=str))
         z.writestr("datapackage.json", json.dumps(_datapackage(process.title, tables),
                                                   ensure_ascii=False, indent=1))
         z.writestr("README.md", README.format(title=process.title, publisher=PUBLISHER))
@@ -357,44 +361,62 @@ def to_odt(blocks: list[Block]) -> bytes:
 FONTS = ROOT / "static" / "vendor" / "bootstrap-italia" / "fonts" / "Titillium_Web"
 
 
-def to_pdf(blocks: list[Block], title: str) -> bytes:
-    from fpdf import FPDF
+def _pdf_fonts() -> tuple[str, str]:
+    """Titillium Web (the PA typeface) when the front-end assets are installed,
+    else the PDF standard Helvetica (enough for Italian's accented letters)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    pdf = FPDF(format="A4")
-    pdf.set_title(title)
-    pdf.set_author(PUBLISHER)
-    family = "helvetica"
     regular = FONTS / "titillium-web-v10-latin-ext_latin-regular.ttf"
-    if regular.exists():
-        family = "titillium"
-        for style, name in (("", "regular"), ("B", "700"), ("I", "italic"), ("BI", "700italic")):
-            pdf.add_font(family, style, str(FONTS / f"titillium-web-v10-latin-ext_latin-{name}.ttf"))
-    pdf.set_margins(20, 18, 20)
-    pdf.add_page()
-    pdf.set_font(family, size=11)
-    pdf.write_html(_html(blocks))
-    return bytes(pdf.output())
+    if not regular.exists():
+        return "Helvetica", "Helvetica-Bold"
+    if "Titillium" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("Titillium", str(regular)))
+        pdfmetrics.registerFont(TTFont("Titillium-Bold",
+                                       str(FONTS / "titillium-web-v10-latin-ext_latin-700.ttf")))
+    return "Titillium", "Titillium-Bold"
 
 
-def _html(blocks: list[Block]) -> str:
-    from html import escape
+def to_pdf(blocks: list[Block], title: str) -> bytes:
+    """PDF with ReportLab's layout engine (fast enough for a whole plan)."""
+    from xml.sax.saxutils import escape
 
-    out = []
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    regular, bold = _pdf_fonts()
+    body = ParagraphStyle("body", fontName=regular, fontSize=10.5, leading=14, spaceAfter=5)
+    heads = {n: ParagraphStyle(f"h{n}", fontName=bold, fontSize=size, leading=size * 1.25,
+                               spaceBefore=10, spaceAfter=5, textColor=colors.HexColor("#003366"))
+             for n, size in ((1, 18), (2, 14), (3, 12), (4, 11))}
+
+    def para(text: str, style=body) -> Paragraph:
+        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+    story = []
     for b in blocks:
         if b.kind.startswith("h"):
-            out.append(f"<{b.kind}>{escape(b.content)}</{b.kind}>")
+            story.append(para(b.content, heads[min(int(b.kind[1]), 4)]))
         elif b.kind == "p":
-            out.append(f"<p>{escape(b.content)}</p>")
+            story.append(para(b.content))
         elif b.kind in ("ul", "ol"):
-            items = "".join(f"<li>{escape(i)}</li>" for i in b.content)
-            out.append(f"<{b.kind}>{items}</{b.kind}>")
+            story.append(ListFlowable([ListItem(para(i)) for i in b.content],
+                                      bulletType="1" if b.kind == "ol" else "bullet",
+                                      bulletFontName=regular, leftIndent=14))
         elif b.kind == "table":
-            header, *rows = b.content
-            out.append("<table width='100%'><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header)
-                       + "</tr></thead><tbody>" + "".join(
-                           "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows)
-                       + "</tbody></table>")
-    return "".join(out)
+            table = Table([[para(v) for v in row] for row in b.content], repeatRows=1,
+                          colWidths=["40%", "20%", "20%", "20%"] if len(b.content[0]) == 4 else None)
+            table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6f0fa")),
+                                       ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story.append(table)
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title=title, author=PUBLISHER, leftMargin=20 * mm,
+                      rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm).build(story)
+    return buffer.getvalue()
 
 
 def render(blocks: list[Block], fmt: str, title: str) -> tuple[bytes, str]:

@@ -1,0 +1,171 @@
+"""Scale benchmark of consolidation and exports (not a test).
+
+Fills a fresh database with 7 labs, each with one closed session of 2,000
+notes in 100 clusters and 50,000 dots (about 16,700 voters at 3 dots each),
+plus schede intervento drafted from the top priorities; then times
+consolidation and each export, several runs each, and prints the figures
+with the targets (< 1 s consolidation, < 2 s per export).
+
+    .venv/bin/python bench/plan_scale.py                 # SQLite file in a temp dir
+    .venv/bin/python bench/plan_scale.py --postgres      # a bench_plan_* database, dropped after
+    .venv/bin/python bench/plan_scale.py --notes 200 --votes 5000   # smaller, quicker
+
+The rows are written with bulk inserts straight into the tables (going
+through the command bus would take hours and measure something else); the
+shape matches what closed sessions leave behind: notes in clusters, votes
+with the voter's category, scores, a closing hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psycopg2  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
+
+from workshop.seed import PROCESS_SLUG, sample_data, seed_reference  # noqa: E402
+from workshop.services import accounts, exports, schede  # noqa: E402
+from workshop.services.consolidation import consolidate  # noqa: E402
+from workshop.storage import migrate  # noqa: E402
+from workshop.storage.database import Database  # noqa: E402
+from workshop.storage.models import (  # noqa: E402
+    Category,
+    Cluster,
+    Lab,
+    LiveSession,
+    Note,
+    Participant,
+    Vote,
+    utcnow,
+)
+
+KINDS = ("problema", "proposta", "risorsa", "caso")
+
+
+def fill(db: Database, notes_per_lab: int, votes_per_lab: int, clusters_per_lab: int,
+         rng: random.Random) -> None:
+    texts = [n["text"] for s in sample_data()["sessions"] for n in s["notes"]]
+    with db.transaction() as s:
+        labs = s.exec(select(Lab).order_by(Lab.id)).scalars().all()
+        categories = [c.key for c in s.exec(select(Category)).scalars().all()]
+    now = utcnow()
+    for lab in labs:
+        with db.transaction() as s:
+            live = LiveSession(lab_id=lab.id, title="Sessione di carico", join_code=str(
+                rng.randrange(100000, 999999)), phase="chiusa", closed_at=now,
+                results_revealed=True, notes_revealed=True, snapshot_hash=uuid.uuid4().hex * 2)
+            s.add(live)
+            s.flush()
+            session_id = live.id
+            voters = votes_per_lab // 3 + 1
+            s.execute(insert(Participant), [
+                {"session_id": session_id, "public_id": uuid.uuid4().hex[:12], "pseudonym": f"P{i}",
+                 "pseudonym_key": f"p{i}", "category_key": rng.choice(categories), "offline": False,
+                 "created_at": now} for i in range(voters)])
+            people = s.execute(select(Participant.id, Participant.category_key)
+                               .where(Participant.session_id == session_id)).all()
+            s.execute(insert(Cluster), [
+                {"session_id": session_id, "title": f"Gruppo {k} del laboratorio {lab.title}",
+                 "areas": ",".join(sorted(rng.sample("ABCDE", rng.randint(1, 2)))),
+                 "created_at": now, "impatto": rng.randint(1, 5), "fattibilita": rng.randint(1, 5),
+                 "urgenza": rng.randint(1, 5)} for k in range(clusters_per_lab)])
+            clusters = s.execute(select(Cluster.id).where(Cluster.session_id == session_id)).scalars().all()
+            s.execute(insert(Note), [
+                {"session_id": session_id, "author_id": rng.choice(people)[0], "kind": rng.choice(KINDS),
+                 "text": rng.choice(texts), "html": f"<p>{rng.choice(texts)}</p>",
+                 "cluster_id": clusters[i % len(clusters)], "created_at": now, "updated_at": now,
+                 "private": False} for i in range(notes_per_lab)])
+            weights = [rng.paretovariate(1.5) for _ in clusters]
+            rows = []
+            for n in range(votes_per_lab):
+                pid, category = people[n // 3]
+                rows.append({"session_id": session_id, "participant_id": pid, "category_key": category,
+                             "cluster_id": rng.choices(clusters, weights)[0], "created_at": now})
+            for start in range(0, len(rows), 10_000):
+                s.execute(insert(Vote), rows[start:start + 10_000])
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), max(times)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--postgres", action="store_true", help="use the local PostgreSQL")
+    p.add_argument("--notes", type=int, default=2000, help="notes per lab")
+    p.add_argument("--votes", type=int, default=50_000, help="dots per lab")
+    p.add_argument("--clusters", type=int, default=100, help="clusters per lab")
+    p.add_argument("--schede", type=int, default=30, help="schede drafted from the top priorities")
+    p.add_argument("--runs", type=int, default=5)
+    args = p.parse_args()
+    rng = random.Random(7)
+    workdir = tempfile.mkdtemp(prefix="plan-scale-")
+    dbname = None
+    if args.postgres:
+        dbname = f"bench_plan_{uuid.uuid4().hex[:8]}"
+        admin = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        admin.autocommit = True
+        admin.cursor().execute(f'CREATE DATABASE "{dbname}"')
+        url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+    else:
+        url = f"sqlite:///{workdir}/plan.db"
+    try:
+        migrate.upgrade(url)
+        db = Database(url)
+        seed_reference(db)
+        t0 = time.perf_counter()
+        fill(db, args.notes, args.votes, args.clusters, rng)
+        filled = time.perf_counter() - t0
+        up = schede.Editor(accounts.create_user(db, "ufficio", "Ufficio", "ufficio_piano",
+                                                "una password lunga").id, "ufficio_piano")
+        top = consolidate(db, PROCESS_SLUG).rows[:args.schede]
+        for row in top:
+            schede.create_from_clusters(db, up, PROCESS_SLUG, [row.cluster_id])
+        one = schede.view(db, 1, public=True)
+        areas = exports.area_labels(db)
+        cases = {
+            "consolidation (all labs)": lambda: consolidate(db, PROCESS_SLUG),
+            "consolidation (one lab, one area)": lambda: consolidate(db, PROCESS_SLUG,
+                                                                     lab="dopo-di-noi", area="A"),
+            "open data ZIP": lambda: exports.opendata_zip(db, PROCESS_SLUG),
+        }
+        for fmt in ("md", "odt", "pdf"):
+            cases[f"one scheda, {fmt}"] = (
+                lambda fmt=fmt: exports.render(exports.scheda_blocks(one, areas), fmt, "x"))
+        for fmt in ("md", "odt", "pdf"):
+            cases[f"draft plan ({args.schede} schede), {fmt}"] = (
+                lambda fmt=fmt: exports.render(exports.plan_blocks(db, PROCESS_SLUG), fmt, "x"))
+        labs = 7
+        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; {labs} labs × "
+              f"{args.notes} notes × {args.votes} dots, {args.clusters} clusters per lab "
+              f"(filled in {filled:.1f} s); {args.runs} runs each, median and max")
+        print(f"{'what':<38} {'median s':>9} {'max s':>7} {'target':>8}  verdict")
+        for name, fn in cases.items():
+            median, worst = timed(fn, args.runs)
+            target = 1.0 if name.startswith("consolidation") else 2.0
+            verdict = "MET" if worst < target else "MISSED"
+            print(f"{name:<38} {median:>9.3f} {worst:>7.3f} {'< ' + str(target) + ' s':>8}  {verdict}")
+        db.dispose()
+    finally:
+        if dbname:
+            admin.cursor().execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            admin.close()
+
+
+if __name__ == "__main__":
+    main()
