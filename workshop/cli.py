@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -151,6 +152,18 @@ def serve(host, port):
     if not svc.settings.message_queue:
         # One process serves every socket: any presence row is from a previous run.
         svc.presence.forget_everyone()
+    from workshop.extensions import socketio
+    from workshop.services.presence import HEARTBEAT_S
+
+    def heartbeats():
+        while True:
+            try:
+                svc.presence.heartbeat()
+            except Exception:
+                logging.getLogger(__name__).exception("presence heartbeat failed")
+            socketio.sleep(HEARTBEAT_S)
+
+    socketio.start_background_task(heartbeats)
     click.echo(f"Laboratori partecipati: {_base_url()}  "
                f"(modalità {svc.settings.async_mode}, database {svc.db.engine.dialect.name})")
     _list_sessions()
@@ -160,8 +173,6 @@ def serve(host, port):
         for line in demo.read_text().split("\n"):
             if line.strip():
                 click.echo(f"  utente {line.split()[0]}  password {line.split()[1]}")
-    from workshop.extensions import socketio
-
     socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False,
                  allow_unsafe_werkzeug=True)
 

@@ -73,6 +73,7 @@ class Settings:
     commands_per_minute: int = 120
     # Presence counts go to a room at most this often (seconds); 0 = at every change.
     presence_interval: float = 1.0
+    log_format: str = "text"  # or "json": one object per line
     cors_allowed_origins: list[str] | None = None
     instance_dir: Path = ROOT / "instance"
     # Reverse proxies in front that set X-Forwarded-* (nginx: 1).
@@ -98,6 +99,7 @@ class Settings:
             joins_per_minute=int(os.environ.get("WORKSHOP_JOINS_PER_MINUTE", 60)),
             commands_per_minute=int(os.environ.get("WORKSHOP_COMMANDS_PER_MINUTE", 120)),
             presence_interval=float(os.environ.get("WORKSHOP_PRESENCE_INTERVAL", 1.0)),
+            log_format=os.environ.get("WORKSHOP_LOG_FORMAT", "text"),
             cors_allowed_origins=[o.strip() for o in origins.split(",") if o.strip()] or None
             if origins else None,
             instance_dir=instance,

@@ -30,3 +30,22 @@ def test_without_interval_every_change_is_announced_at_once(db, bus, session_cod
     tracker.arrive("a1", anna)
     tracker.arrive("a2", anna)  # a second tab of the same person
     assert [counts["connected"] for _, _, counts in publisher.sent] == [1, 1]
+
+
+def test_rows_of_a_silent_process_are_removed_by_the_others(db, bus, session_code):
+    from datetime import timedelta
+
+    from workshop.storage.models import utcnow
+
+    publisher = RecordingPublisher()
+    crashed = PresenceTracker(db, publisher, "crashed")
+    alive = PresenceTracker(db, publisher, "alive")
+    t0 = utcnow()
+    crashed.heartbeat(t0)
+    alive.heartbeat(t0)
+    crashed.arrive("s1", join(bus, session_code, "Su un processo morto"))
+    alive.arrive("s2", join(bus, session_code, "Su un processo vivo"))
+    assert alive.heartbeat(t0 + timedelta(seconds=60)) == set()  # not silent long enough
+    assert alive.heartbeat(t0 + timedelta(seconds=120)) == {session_code.id}
+    counts = [c for kind, _, c in publisher.sent if kind == "presence"][-1]
+    assert counts["connected"] == 1

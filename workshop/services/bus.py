@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
@@ -100,6 +101,7 @@ class CommandBus:
     # -- changes -----------------------------------------------------------
 
     def execute(self, actor: Actor | None, command: c.SessionCommand) -> dict:
+        started = time.perf_counter()
         actor = authorize(actor, command)
         if not actor.is_staff:
             self.limiter.spend("commands", actor.scope)
@@ -122,6 +124,10 @@ class CommandBus:
             affected = outcome.affected | ({doer.participant_id} if doer.participant_id else set())
             states = {pid: views.personal_state(s, live, s.get(Participant, pid)) for pid in affected}
         self._publish(live.id, events, states)
+        log.info("command applied", extra={
+            "command": type(command).__name__, "session_id": live.id,
+            "seq": events[-1]["seq"] if events else None, "role": actor.role,
+            "ms": round((time.perf_counter() - started) * 1000, 1)})
         return self._ack(events, outcome.result, states.get(doer.participant_id), behalf)
 
     def _publish(self, session_id: int, events: list[dict], states: dict[int, dict]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlmodel import delete, select
 
@@ -21,7 +22,10 @@ from workshop.domain.permissions import Actor
 from workshop.services import views
 from workshop.services.publisher import Publisher
 from workshop.storage.database import Database
-from workshop.storage.models import Presence
+from workshop.storage.models import Presence, ServerHeartbeat, utcnow
+
+HEARTBEAT_S = 30
+STALE_S = 90
 
 Defer = Callable[[float, Callable[[], None]], None]
 
@@ -57,6 +61,29 @@ class PresenceTracker:
         """A single process starting: every row is from a previous run."""
         with self.db.transaction() as s:
             s.exec(delete(Presence))
+
+    def heartbeat(self, now: datetime | None = None) -> set[int]:
+        """Say this process is alive, and remove what dead processes left behind.
+
+        With several processes, one that crashes cannot delete its sockets'
+        presence rows. Every process beats every HEARTBEAT_S seconds; rows of
+        a process silent for STALE_S are deleted by whichever process notices,
+        and the affected rooms get fresh counts. Returns those sessions."""
+        now = now or utcnow()
+        cutoff = now - timedelta(seconds=STALE_S)
+        with self.db.transaction() as s:
+            beat = s.get(ServerHeartbeat, self.server_id) or ServerHeartbeat(server_id=self.server_id)
+            beat.seen_at = now
+            s.add(beat)
+            s.flush()
+            alive = select(ServerHeartbeat.server_id).where(ServerHeartbeat.seen_at >= cutoff)
+            orphaned = Presence.server_id.not_in(alive)
+            sessions = set(s.exec(select(Presence.session_id).where(orphaned)).all())
+            s.exec(delete(Presence).where(orphaned))
+            s.exec(delete(ServerHeartbeat).where(ServerHeartbeat.seen_at < cutoff))
+        for session_id in sessions:
+            self._announce(session_id)
+        return sessions
 
     def _announce(self, session_id: int) -> None:
         if self.interval <= 0 or self.defer is None:

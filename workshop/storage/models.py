@@ -325,3 +325,12 @@ class PlanActionObservation(SQLModel, table=True):
     text: str = Field(max_length=4000)
     user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ServerHeartbeat(SQLModel, table=True):
+    """A server process saying it is alive; presence rows of silent ones are removed."""
+
+    __tablename__ = "server_heartbeat"
+
+    server_id: str = Field(primary_key=True, max_length=40)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
