@@ -168,6 +168,30 @@ def to_phase(app, made, phase: str) -> None:
     advance(bus, bus.staff_bind(owner, "facilitator", made.id), phase)
 
 
+@pytest.fixture
+def plan_db(request):
+    """The database the plan fixtures seed: the app's when the test has an app, else `db`."""
+    if "app" in request.fixturenames:
+        return request.getfixturevalue("app").extensions["workshop"].db
+    return request.getfixturevalue("db")
+
+
+@pytest.fixture
+def closed_labs(plan_db, facilitator):
+    """Both sample sessions taken through every phase to chiusa, as the demo does."""
+    from tests.helpers import close_sample_labs
+
+    return close_sample_labs(plan_db, facilitator.id)
+
+
+@pytest.fixture
+def team(plan_db):
+    """Staff for the plan: keys up, ristretta, allargata, fac → schede.Editor."""
+    from tests.helpers import plan_team
+
+    return plan_team(plan_db)
+
+
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
     """Argon2 at production cost takes ~0.1 s per hash; tests only need it to be Argon2."""

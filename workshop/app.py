@@ -24,6 +24,22 @@ from workshop.storage.database import Database
 TRANSPORT_MAX_BYTES = 1_000_000
 
 
+def _configure_logging(fmt: str) -> None:
+    """Plain lines for people, or one JSON object per line for log collectors."""
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                           rename_fields={"asctime": "time", "levelname": "level"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler._workshop = True  # ours: replaced when the app is created again, others kept
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "_workshop", False)] + [handler]
+    root.setLevel(logging.INFO)
+
+
 def _defer(delay: float, fn) -> None:
     """Run `fn` after `delay` seconds in the server's async mode (eventlet, gevent
     or threads), without blocking the caller; errors are logged, not raised."""
@@ -53,7 +69,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging(settings.log_format)
 
     db = Database(settings.database_url)
     publisher = SocketPublisher(socketio)
@@ -70,6 +86,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     babel.init_app(app, locale_selector=lambda: "it")
     csrf.init_app(app)
+    # Import the handlers before init_app: Flask-SocketIO attaches decorated handlers
+    # to every server it creates only if they were declared before the server existed.
+    from workshop.live import handlers  # noqa: F401
+
     socketio.init_app(
         app,
         async_mode=settings.async_mode,
@@ -86,12 +106,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
 
-    from workshop.live import handlers  # noqa: F401  (registers the socket events)
-    from workshop.web import api, auth, facilitation, pages
+    from workshop.web import api, auth, facilitation, pages, plan
 
     auth.login_manager.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitation.bp)
+    app.register_blueprint(plan.bp)
     return app

@@ -1,8 +1,8 @@
 import pytest
 
 from tests.helpers import advance
-from workshop.seed import _closed_session, create_session, sample_data
-from workshop.services import accounts, schede
+from workshop.seed import create_session
+from workshop.services import accounts
 from workshop.services.bus import CommandBus
 from workshop.services.publisher import RecordingPublisher
 from workshop.services.ratelimit import RateLimits
@@ -38,21 +38,3 @@ def staff(bus, facilitator, session_code):
     actor = bus.staff_bind(facilitator.id, "facilitator", session_code.id)
     advance(bus, actor, "raccolta")
     return actor
-
-
-@pytest.fixture
-def closed_labs(db, facilitator):
-    """Both sample sessions taken through every phase to chiusa, as the demo does."""
-    bus = CommandBus(db, RecordingPublisher(), ParticipantTokens("s"),
-                     RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6))
-    data = sample_data()
-    codes = {c["key"]: c["code"] for c in data["categories"]}
-    return [_closed_session(bus, db, sample, facilitator.id, codes) for sample in data["sessions"]]
-
-
-@pytest.fixture
-def team(db):
-    make = lambda name, role: schede.Editor(  # noqa: E731
-        accounts.create_user(db, name, name.title(), role, "una password lunga").id, role)
-    return {"up": make("ufficio", "ufficio_piano"), "ristretta": make("ristretta", "ristretta"),
-            "allargata": make("allargata", "allargata"), "fac": make("fac", "facilitator")}

@@ -19,7 +19,14 @@ from wtforms.validators import DataRequired, Length
 
 from workshop.context import client_address, services
 from workshop.domain.errors import Rejected
-from workshop.domain.permissions import ADMIN, ALLARGATA, FACILITATOR, RISTRETTA, UFFICIO_PIANO
+from workshop.domain.permissions import (
+    ADMIN,
+    ALLARGATA,
+    FACILITATOR,
+    PLAN_ROLES,
+    RISTRETTA,
+    UFFICIO_PIANO,
+)
 from workshop.services import accounts
 from workshop.storage.models import StaffUser
 
@@ -104,7 +111,9 @@ def login():
             user = accounts.authenticate(services().db, form.username.data, form.password.data)
             if user is not None:
                 login_user(StaffMember(user))
-                return redirect(_safe_next(request.args.get("next")) or url_for("facilitation.dashboard"))
+                home = ("plan.dashboard" if user.role in PLAN_ROLES and user.role != ADMIN
+                        else "facilitation.dashboard")
+                return redirect(_safe_next(request.args.get("next")) or url_for(home))
             limiter.failed(client)
             error = _l("Nome utente o password non corretti.")
     return render_template("auth/login.html", form=form, error=error), 200 if not error else 401
