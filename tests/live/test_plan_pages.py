@@ -177,7 +177,7 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     assert not re.search(r'<input type="text" id="capofila"[^>]*disabled', page)
     assert 'data-target="allargata"' in page and 'data-target="revisione_up"' in page
     not_theirs = save(ristretta, action_id, 2, titolo="Un altro titolo")
-    assert not_theirs.status_code == 422 and "non puoi modificare: titolo" in text(not_theirs)
+    assert not_theirs.status_code == 422 and "non puoi modificare: Titolo" in text(not_theirs)
     filled = save(ristretta, action_id, 2, capofila="AUSL di Reggio Emilia", indicatori_inviati="1",
                   **{"indicatori-0-indicatore": "Riammissioni a 30 giorni", "indicatori-0-baseline": "14%",
                      "indicatori-0-target": "10%", "indicatori-0-fonte": "AUSL",

@@ -49,7 +49,9 @@ def test_open_data_zip(db, scheda):
     assert all(r["punti"] == "<5" or int(r["punti"]) >= 5 for r in split)
     sessions = read_csv(z, "sessioni.csv")
     assert all(len(s["hash_risultati"]) == 64 and s["partecipanti_votanti"] == "20" for s in sessions)
-    assert read_csv(z, "schede.csv")[0]["stato"] == "bozza"
+    scheda_row = read_csv(z, "schede.csv")[0]
+    assert (scheda_row["stato"], scheda_row["area_prevalente"], scheda_row["altre_aree"]) == (
+        "bozza", "A", "E")
     meta = json.loads(z.read("datapackage.json"))
     assert meta["licenses"][0]["name"] == "CC-BY-4.0" and meta["language"] == "it"
     assert "Attribution 4.0 International" in z.read("LICENSE.txt").decode()

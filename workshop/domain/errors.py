@@ -71,6 +71,7 @@ MESSAGES: dict[str, str] = {
     "version_conflict": _(
         "Qualcun altro ha modificato la scheda nel frattempo: ricarica e riapplica le modifiche."),
     "clusters_invalid": _("Scegli uno o più gruppi di sessioni concluse."),
+    "process_not_found": _("Percorso di programmazione sconosciuto."),
 }
 
 

@@ -50,6 +50,14 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (RINVIATA, REVISIONE_UP): frozenset({UFFICIO_PIANO}),
 }
 
+FIELD_LABELS = {
+    "titolo": _("Titolo"), "area_prevalente": _("Area prevalente"), "altre_aree": _("Altre aree"),
+    "razionale": _("Razionale"), "descrizione": _("Descrizione"), "destinatari": _("Destinatari"),
+    "azioni": _("Azioni previste"), "attori": _("Istituzioni e attori coinvolti"),
+    "risorse": _("Risorse non finanziarie"), "capofila": _("Soggetto capofila"),
+    "preventivo": _("Preventivo di spesa"), "indicatori": _("Indicatori"),
+}
+
 TEXT_FIELDS = ("titolo", "area_prevalente", "altre_aree", "razionale", "descrizione",
                "destinatari", "azioni", "attori", "risorse")
 RISTRETTA_FIELDS = ("capofila", "preventivo", "indicatori")
@@ -74,7 +82,8 @@ def _can(role: str, allowed) -> bool:
 def check_transition(role: str, current: str, target: str, motivation: str) -> str:
     """The motivation to record, or why the step cannot be taken."""
     if (current, target) not in TRANSITIONS:
-        raise Rejected("review_transition_invalid", current=current, target=target)
+        raise Rejected("review_transition_invalid", current=LABELS.get(current, current),
+                       target=LABELS.get(target, target))
     if not _can(role, TRANSITIONS[(current, target)]):
         raise Rejected("forbidden")
     text = motivation.strip()
@@ -100,7 +109,8 @@ def check_edit(role: str, state: str, changed: set[str]) -> None:
         raise Rejected("scheda_frozen")
     refused = changed - editable_fields(role, state)
     if refused:
-        raise Rejected("field_not_editable", fields=", ".join(sorted(refused)))
+        raise Rejected("field_not_editable",
+                       fields=", ".join(FIELD_LABELS.get(f, f) for f in sorted(refused)))
 
 
 def check_observation(role: str, state: str, text: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from workshop.domain import disclosure, phases
+from workshop.domain.errors import Rejected
 from workshop.domain.priority import ClusterFacts, Priority, Scores, rank
 from workshop.domain.rules import AREA_CODES
 from workshop.storage.database import Database
@@ -122,7 +123,9 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
                 area: str | None = None) -> Consolidation:
     """All priorities of a process, best first; optionally one lab's, or one area's."""
     with db.reader() as s:
-        process = s.exec(select(Process).where(Process.slug == process_slug)).one()
+        process = s.exec(select(Process).where(Process.slug == process_slug)).first()
+        if process is None:
+            raise Rejected("process_not_found")
         facts, clusters = _facts(s, process.id)
         ranked = rank(facts)
         rows = [_row(i, p, *clusters[p.facts.cluster_id]) for i, p in enumerate(ranked, start=1)]

@@ -108,7 +108,7 @@ def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
                        for note_id, session_id, kind, text, cluster_id, category in notes],
         "gruppi": [], "voti_per_categoria": [],
         "schede": [{"id": a["id"], "titolo": a["title"], "stato": a["state"],
-                    "area_prevalente": a["area_main"], "altre_aree": [],
+                    "area_prevalente": a["area_main"], "altre_aree": a["other_areas"],
                     "gruppi": [str(c) for c in a["cluster_ids"]], "versione": a["version"],
                     "aggiornata_il": iso(a["updated_at"])}
                    for a in schede.list_actions(db, process_slug)],

@@ -37,13 +37,7 @@ from workshop.storage.models import (
 TEXT_MAX = 20_000
 MARKDOWN_FIELDS = ("razionale", "descrizione", "destinatari", "azioni", "attori", "risorse",
                    "preventivo")
-FIELD_LABELS = {
-    "titolo": "Titolo", "area_prevalente": "Area prevalente", "altre_aree": "Altre aree",
-    "razionale": "Razionale", "descrizione": "Descrizione", "destinatari": "Destinatari",
-    "azioni": "Azioni previste", "attori": "Istituzioni e attori coinvolti",
-    "risorse": "Risorse non finanziarie", "capofila": "Soggetto capofila",
-    "preventivo": "Preventivo di spesa", "indicatori": "Indicatori",
-}
+FIELD_LABELS = review.FIELD_LABELS
 
 
 @dataclass(frozen=True)
@@ -129,12 +123,16 @@ def _clean(field: str, value):
         return value
     if field == "indicatori":
         keys = ("indicatore", "baseline", "target", "fonte")
-        if not isinstance(value, list) or len(value) > 30 or any(
+        if not isinstance(value, list) or any(
                 not isinstance(i, dict) or set(i) - set(keys) for i in value):
             raise Rejected("invalid_payload", details=[{"field": "indicatori", "type": "value_error",
                                                         "problem": f"a list of objects with {keys}"}])
         rows = [{k: str(i.get(k, "")).strip()[:500] for k in keys} for i in value]
-        return [r for r in rows if any(r.values())]
+        rows = [r for r in rows if any(r.values())]  # empty form rows are not indicators
+        if len(rows) > 30:
+            raise Rejected("invalid_payload", details=[{"field": "indicatori", "type": "too_long",
+                                                        "problem": "at most 30 indicators"}])
+        return rows
     if not isinstance(value, str) or len(value) > TEXT_MAX:
         raise Rejected("invalid_payload", details=[{"field": field, "type": "string_type",
                                                     "problem": f"text up to {TEXT_MAX} characters"}])
@@ -276,5 +274,6 @@ def list_actions(db: Database, process_slug: str) -> list[dict]:
                                                    PlanActionCluster.cluster_id)):
             sources.setdefault(action_id, []).append(cluster_id)
     return [{"id": a.id, "title": a.title, "state": a.state, "state_label": review.LABELS[a.state],
-             "area_main": a.area_main, "version": a.version, "updated_at": a.updated_at,
+             "area_main": a.area_main, "other_areas": a.content.get("altre_aree", []),
+             "version": a.version, "updated_at": a.updated_at,
              "cluster_ids": sources.get(a.id, [])} for a in actions]
