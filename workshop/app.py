@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         app,
         async_mode=settings.async_mode,
         message_queue=settings.message_queue,
+        channel=settings.message_queue_channel,
         # None = same origin only (Flask-SocketIO's default); never "*".
         cors_allowed_origins=settings.cors_allowed_origins,
         max_http_buffer_size=TRANSPORT_MAX_BYTES,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -173,6 +174,11 @@ def serve(host, port):
         for line in demo.read_text().split("\n"):
             if line.strip():
                 click.echo(f"  utente {line.split()[0]}  password {line.split()[1]}")
+    # What start-up made (modules, the app, SQLAlchemy's metadata) lives as long as
+    # the process. Out of the collector's reach, it no longer makes every full
+    # collection a 100-200 ms pause of every room (docs/performance.md).
+    gc.collect()
+    gc.freeze()
     socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False,
                  allow_unsafe_werkzeug=True)
 

@@ -64,6 +64,9 @@ class Settings:
     secret_key: str
     async_mode: str
     message_queue: str | None = None
+    # Redis publish/subscribe channels are server-wide, not per database number:
+    # two deployments (or a test run and a benchmark) on one Redis need two names.
+    message_queue_channel: str = "flask-socketio"
     public_url: str | None = None
     rate_limit_storage: str = "memory://"
     # Failed join attempts (wrong code or token) allowed per client address.
@@ -91,6 +94,8 @@ class Settings:
             secret_key=_secret_key(instance),
             async_mode=async_mode_from_env(),
             message_queue=mq,
+            message_queue_channel=os.environ.get("WORKSHOP_MESSAGE_QUEUE_CHANNEL")
+            or "flask-socketio",
             public_url=os.environ.get("WORKSHOP_PUBLIC_URL") or None,
             # Failed-join counters must be shared when several processes serve the rooms.
             rate_limit_storage=os.environ.get("WORKSHOP_RATE_LIMIT_STORAGE")

@@ -8,6 +8,7 @@ participant's votes race through both processes.
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 import redis
@@ -26,7 +27,9 @@ def two_servers(tmp_path_factory, pg_databases):
     queue = REDIS_URL.format(db=7)
     redis.Redis.from_url(queue).flushdb()
     instance = tmp_path_factory.mktemp("scale-out")
-    env = {"WORKSHOP_SECRET_KEY": "shared-secret"}
+    # Pub/sub channels are shared by every Redis database: a channel of our own too.
+    env = {"WORKSHOP_SECRET_KEY": "shared-secret",
+           "WORKSHOP_MESSAGE_QUEUE_CHANNEL": f"workshop-test-{uuid.uuid4().hex[:8]}"}
     first = start_server(url, instance, message_queue=queue, env=env)
     second = start_server(url, instance, message_queue=queue, env=env)
     yield first, second

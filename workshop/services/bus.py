@@ -122,13 +122,25 @@ class CommandBus:
             events = eventlog.append(s, live, outcome.events)
             _remember(s, live, actor.scope, command.cid, digest, events, outcome.result)
             affected = outcome.affected | ({doer.participant_id} if doer.participant_id else set())
-            states = {pid: views.personal_state(s, live, s.get(Participant, pid)) for pid in affected}
+        # Read after the commit, not under the session lock: every statement inside
+        # the lock is a round trip that another process's commands wait for
+        # (docs/performance.md). `self` carries the head it was read at, and
+        # clients keep the newest one (docs/protocol.md §6.2).
+        states = self._personal_states(live.id, affected)
         self._publish(live.id, events, states)
         log.info("command applied", extra={
             "command": type(command).__name__, "session_id": live.id,
             "seq": events[-1]["seq"] if events else None, "role": actor.role,
             "ms": round((time.perf_counter() - started) * 1000, 1)})
         return self._ack(events, outcome.result, states.get(doer.participant_id), behalf)
+
+    def _personal_states(self, session_id: int, participant_ids: set[int]) -> dict[int, dict]:
+        if not participant_ids:
+            return {}
+        with self.db.reader() as s:
+            live = s.get(LiveSession, session_id)
+            return {pid: views.personal_state(s, live, s.get(Participant, pid))
+                    for pid in participant_ids}
 
     def _publish(self, session_id: int, events: list[dict], states: dict[int, dict]) -> None:
         """After the commit, tell the room. A failure here (the message queue is
@@ -193,6 +205,12 @@ class CommandBus:
         digest = fingerprint(c.JoinSession(code=str(session_id), pseudonym=key,
                                            category=category.key))
         try:
+            # The budget is spent before the write transaction, never inside it: a
+            # greenlet that yields while holding SQLite's write lock stalls every writer.
+            with self.db.reader() as s:
+                retried = command.cid and _already_done(s, scope, command.cid, digest)
+            if not retried:
+                self.limiter.spend("joins", client)
             with self.db.transaction() as s:
                 live = eventlog.lock_session(s, session_id)
                 done = command.cid and _already_done(s, scope, command.cid, digest)
@@ -202,7 +220,6 @@ class CommandBus:
                 else:
                     if live.closed_at is not None:
                         raise Rejected("session_closed")
-                    self.limiter.spend("joins", client)
                     participant = new_participant(s, live, name, category.key)
                     events = eventlog.append(s, live, [ev.Event(ev.PARTICIPANT_JOINED, {
                         "participant": views.author_view(participant, live.show_pseudonyms)})])

@@ -8,8 +8,9 @@ rollback on any exception, nothing half-written either way.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -55,6 +56,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
+        # Made here, after the entry point's monkey-patching: a green lock then.
+        self._writers = threading.Lock() if self.is_sqlite else nullcontext()
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,7 +65,12 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with Session(self._writer, expire_on_commit=False) as session:
+        # SQLite has one writer at a time. Queue writers of this process on a lock
+        # that yields to the event loop, instead of letting the second one wait in
+        # SQLite's busy handler, which blocks the whole process (and with it the
+        # first writer, if it had yielded: a stall until the busy timeout).
+        with self._writers, \
+                Session(self._writer, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

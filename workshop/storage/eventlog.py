@@ -24,12 +24,15 @@ def lock_session(s: Session, session_id: int) -> LiveSession:
     It must be the first statement of the transaction, so that what we read
     afterwards is the newest committed state.
     """
-    result = s.execute(
-        update(LiveSession).where(LiveSession.id == session_id).values(last_seq=LiveSession.last_seq)
-    )
-    if result.rowcount == 0:
+    # One round trip (UPDATE … RETURNING) rather than two: on PostgreSQL the lock
+    # is held from here to the commit, and every statement in between is waited for.
+    live = s.scalars(
+        update(LiveSession).where(LiveSession.id == session_id)
+        .values(last_seq=LiveSession.last_seq).returning(LiveSession)
+    ).one_or_none()
+    if live is None:
         raise Rejected("not_joined")
-    return s.exec(select(LiveSession).where(LiveSession.id == session_id)).one()
+    return live
 
 
 def to_wire(row: Event) -> dict:
