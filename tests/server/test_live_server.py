@@ -182,6 +182,25 @@ def test_concurrent_writers_lose_nothing(connect, room):
     assert clients[0].board == {n["id"]: n for n in snapshot["notes"]}
 
 
+def test_a_room_typing_the_code_at_once_gets_in(connect, room):
+    """Newcomers joining together, as a class does when the code goes up on the wall.
+    On SQLite a join that yielded while holding the write lock once stalled every
+    other writer until the busy timeout, then failed them with "database is locked"."""
+    clients = [connect() for _ in range(12)]
+    acks = {}
+
+    def join(i, client):
+        acks[i] = client.join(room.code, f"Arrivo {i}")
+
+    threads = [threading.Thread(target=join, args=(i, c)) for i, c in enumerate(clients)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert [a["ok"] for a in acks.values()] == [True] * 12, acks
+    assert len({a["self"]["participant"]["id"] for a in acks.values()}) == 12
+    head = max(a["head"] for a in acks.values())
+    assert boards_agree(clients, head)
+
+
 def test_http_join_then_socket_resume_and_health(server, room, connect):
     """The browser's way in: the join form over HTTP, then the socket with the page's token."""
     import json
