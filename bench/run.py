@@ -222,6 +222,9 @@ def platform_env(work: Path, database_url: str, mode: str, message_queue: str | 
         "WORKSHOP_JOINS_PER_MINUTE": "1000000",
         "WORKSHOP_JOIN_FAILURES_PER_MINUTE": "1000000",
         "PYTHONUNBUFFERED": "1",
+        # A channel of its own: Redis pub/sub channels ignore the database number.
+        "WORKSHOP_MESSAGE_QUEUE_CHANNEL": "workshop-bench",
+        "WORKSHOP_LOG_FORMAT": "json",
     }
     env.pop("WORKSHOP_MESSAGE_QUEUE", None)
     env.pop("WORKSHOP_RATE_LIMIT_STORAGE", None)
@@ -1206,6 +1209,14 @@ def parse_args(argv=None):
         "other work on a shared machine; default 0)",
     )
     p.add_argument(
+        "--logs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the servers' logs (JSON lines; every applied command with its "
+        "milliseconds, lock wait and lock hold) in DIR",
+    )
+    p.add_argument(
         "--profile",
         default=None,
         metavar="DIR",
@@ -1491,6 +1502,10 @@ def main(argv=None) -> int:
                 redis_flush()
         except Exception:  # noqa: BLE001, S110 - best effort at exit
             pass
+        if args.logs:
+            args.logs.mkdir(parents=True, exist_ok=True)
+            for log_file in work.glob("*.log"):
+                shutil.copy(log_file, args.logs / log_file.name)
         shutil.rmtree(work, ignore_errors=True)
 
     if not rows:

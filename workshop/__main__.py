@@ -17,16 +17,51 @@ def _patch() -> None:
         import eventlet
 
         eventlet.monkey_patch()
-        from psycogreen.eventlet import patch_psycopg
+        from eventlet.patcher import original
+        from psycogreen.eventlet import eventlet_wait_callback as cooperative
+
+        native_select = original("select").select
     elif mode == "gevent":
         from gevent import monkey
 
         monkey.patch_all()
-        from psycogreen.gevent import patch_psycopg
+        from psycogreen.gevent import gevent_wait_callback as cooperative
+
+        native_select = monkey.get_original("select", "select")
     else:
         return
-    # psycopg2 blocks the whole process on a query unless it yields to the hub.
-    patch_psycopg()
+    _wait_for_postgres(cooperative, native_select)
+
+
+def _wait_for_postgres(cooperative, native_select) -> None:
+    """How psycopg2 waits for PostgreSQL (psycogreen's recipe, with one exception).
+
+    Without a wait callback psycopg2 would block the whole process on every
+    query; psycogreen's callback yields to the event loop instead. Except on
+    the command path: there the wait blocks, briefly, so that a session's lock
+    is held for the database's time and not for the event loop's turns
+    (storage/database.py, without_yielding).
+    """
+    import psycopg2
+    from psycopg2 import extensions
+
+    from workshop.storage.database import may_yield
+
+    def wait(conn, timeout=None):
+        if may_yield():
+            return cooperative(conn, timeout)
+        while True:
+            state = conn.poll()
+            if state == extensions.POLL_OK:
+                return
+            if state == extensions.POLL_READ:
+                native_select([conn.fileno()], [], [], timeout)
+            elif state == extensions.POLL_WRITE:
+                native_select([], [conn.fileno()], [], timeout)
+            else:
+                raise psycopg2.OperationalError(f"Bad result from poll: {state!r}")
+
+    extensions.set_wait_callback(wait)
 
 
 _patch()

@@ -273,3 +273,42 @@ def test_cap_holds_under_concurrent_votes_on_one_note(bus, db, session_code, sta
     advance(bus, staff, "votazione")
     assert all_at_once(bus, anna, [n] * 6) == ["ok", "ok"] + ["vote_cap_reached"] * 4
     assert count(db, Vote) == 2
+
+
+def test_a_command_waits_while_another_holds_the_session_lock(bus, db, session_code, staff):
+    """On PostgreSQL the lock is taken without waiting in the database and retried
+    (eventlog.lock_session): a command arriving while another transaction holds
+    it must wait for it, not fail, and come after it in the log."""
+    from workshop.storage import eventlog
+
+    anna = join(bus, session_code)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with db.transaction() as s:
+            eventlog.lock_session(s, session_code.id)
+            locked.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(5)
+    done = []
+    writer = threading.Thread(target=lambda: done.append(note(bus, anna, "dopo l'attesa")))
+    writer.start()
+    writer.join(0.5)
+    assert writer.is_alive() and not done  # still waiting for the lock
+    release.set()
+    holder.join()
+    writer.join(10)
+    assert done and count(db, Note, Note.id == done[0]) == 1
+    seqs = event_seqs(db, session_code.id)
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_locking_a_session_that_does_not_exist_is_refused_at_once(db, session_code):
+    from workshop.storage import eventlog
+
+    with pytest.raises(Rejected) as refused, db.transaction() as s:
+        eventlog.lock_session(s, session_code.id + 999)
+    assert refused.value.code == "not_joined"

@@ -31,7 +31,7 @@ from workshop.services.publisher import Publisher
 from workshop.services.ratelimit import RateLimits
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage import eventlog
-from workshop.storage.database import Database
+from workshop.storage.database import Database, without_yielding
 from workshop.storage.models import (
     Category,
     Lab,
@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 # Further behind than this, a reconnecting client gets a snapshot, not a replay.
 REPLAY_LIMIT = 1000
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000, 1)
 
 
 def fingerprint(command: c.Command) -> str:
@@ -109,8 +113,9 @@ class CommandBus:
         handler = HANDLERS[type(command)]
         digest = fingerprint(command)
         behalf = getattr(command, "on_behalf_of", None)
-        with self.db.transaction() as s:
+        with without_yielding(), self.db.transaction() as s:
             live = eventlog.lock_session(s, command.session_id)
+            locked = time.perf_counter()
             done = _already_done(s, actor.scope, command.cid, digest)
             if done is not None:
                 return self._replay(s, live, actor, done, behalf)
@@ -122,36 +127,45 @@ class CommandBus:
             events = eventlog.append(s, live, outcome.events)
             _remember(s, live, actor.scope, command.cid, digest, events, outcome.result)
             affected = outcome.affected | ({doer.participant_id} if doer.participant_id else set())
-        # Read after the commit, not under the session lock: every statement inside
-        # the lock is a round trip that another process's commands wait for
-        # (docs/performance.md). `self` carries the head it was read at, and
-        # clients keep the newest one (docs/protocol.md §6.2).
+        committed = time.perf_counter()
+        self._publish(live.id, events)
+        # Read after the commit and the room's events, not under the session lock.
+        # `self` carries the head it was read at, and clients keep the newest one
+        # (docs/protocol.md §6.2).
         states = self._personal_states(live.id, affected)
-        self._publish(live.id, events, states)
+        self._publish_personal(states)
         log.info("command applied", extra={
             "command": type(command).__name__, "session_id": live.id,
             "seq": events[-1]["seq"] if events else None, "role": actor.role,
-            "ms": round((time.perf_counter() - started) * 1000, 1)})
+            "ms": _ms(started, time.perf_counter()),
+            # Time spent waiting for the session lock, then holding it: the lock
+            # serialises a session's commands across every process.
+            "lock_wait_ms": _ms(started, locked), "lock_held_ms": _ms(locked, committed)})
         return self._ack(events, outcome.result, states.get(doer.participant_id), behalf)
 
     def _personal_states(self, session_id: int, participant_ids: set[int]) -> dict[int, dict]:
         if not participant_ids:
             return {}
-        with self.db.reader() as s:
+        with without_yielding(), self.db.reader() as s:
             live = s.get(LiveSession, session_id)
             return {pid: views.personal_state(s, live, s.get(Participant, pid))
                     for pid in participant_ids}
 
-    def _publish(self, session_id: int, events: list[dict], states: dict[int, dict]) -> None:
+    def _publish(self, session_id: int, events: list[dict]) -> None:
         """After the commit, tell the room. A failure here (the message queue is
         down) does not undo what is stored: clients catch up from the log on
         their next event, sync or reconnection, so it is logged, not raised."""
         try:
             self.publisher.events(session_id, events)
+        except Exception:
+            log.exception("publishing %d event(s) of session %s failed", len(events), session_id)
+
+    def _publish_personal(self, states: dict[int, dict]) -> None:
+        try:
             for pid, state in states.items():
                 self.publisher.personal(pid, state)
         except Exception:
-            log.exception("publishing %d event(s) of session %s failed", len(events), session_id)
+            log.exception("publishing the state of %d participant(s) failed", len(states))
 
     @staticmethod
     def _ack(events: list[dict], result: dict, state: dict | None, behalf: str | None) -> dict:
@@ -211,7 +225,7 @@ class CommandBus:
                 retried = command.cid and _already_done(s, scope, command.cid, digest)
             if not retried:
                 self.limiter.spend("joins", client)
-            with self.db.transaction() as s:
+            with without_yielding(), self.db.transaction() as s:
                 live = eventlog.lock_session(s, session_id)
                 done = command.cid and _already_done(s, scope, command.cid, digest)
                 if done:
@@ -231,7 +245,7 @@ class CommandBus:
                 # Both answer a guess about someone else's join: count them as failures.
                 self.limiter.failed(client)
             raise
-        self._publish(session_id, events, {})
+        self._publish(session_id, events)
         return Joined(actor_for(participant), self.tokens.issue(participant.public_id),
                       duplicate=bool(done))
 

@@ -225,7 +225,13 @@ def personal_state(s: Session, live: LiveSession, participant: Participant) -> d
     seen = visibility(live)
     own = s.exec(select(Note).where(Note.author_id == participant.id, Note.deleted_at.is_(None),
                                     Note.merged_into_id.is_(None)).order_by(Note.id)).all()
-    by_note, _ = _totals(s, live.id)
+    # Sent after every command of theirs: count only their notes' dots, and only
+    # once the room may see totals (note_view shows none before).
+    by_note: dict[int, int] = {}
+    if seen.totals and own:
+        by_note = dict(s.exec(select(Vote.note_id, func.count())
+                              .where(Vote.note_id.in_([n.id for n in own]))
+                              .group_by(Vote.note_id)).all())
     return {
         "session_id": live.id,
         "seq": live.last_seq,

@@ -19,6 +19,41 @@ from sqlmodel import Session
 from workshop.config import normalize_database_url
 
 _IMMEDIATE = "workshop_sqlite_immediate"
+LOCK_TIMEOUT_MS = 5000
+
+
+class _Flags(threading.local):
+    # Per greenlet once the entry point has monkey-patched (this module is
+    # imported after that), per thread otherwise.
+    no_yield = False
+
+
+_flags = _Flags()
+
+
+def may_yield() -> bool:
+    """Whether a PostgreSQL round trip of this greenlet may yield to the event
+    loop while it waits (the entry point's wait callback asks)."""
+    return not _flags.no_yield
+
+
+@contextmanager
+def without_yielding() -> Iterator[None]:
+    """PostgreSQL round trips inside wait for the answer without yielding.
+
+    For the command path. A yield waits for the event loop to come round, and
+    a busy loop (a room's fan-out: hundreds of sockets) takes tens of
+    milliseconds per turn; a command makes a dozen round trips, most of them
+    under its session's lock, which every process's commands queue for. Not
+    yielding, a round trip costs what the database takes (a fraction of a
+    millisecond on a local network), as SQLite's calls always do. Never wait
+    for a lock inside: see eventlog.lock_session.
+    """
+    previous, _flags.no_yield = _flags.no_yield, True
+    try:
+        yield
+    finally:
+        _flags.no_yield = previous
 
 
 def make_engine(url: str) -> Engine:
@@ -47,7 +82,11 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No request should ever wait long for a row lock: a bounded wait ends in an
+    # error rather than a hang (on the command path, which does not yield while
+    # it talks to the database, a hang would stop the whole process).
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                         connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
 
 
 class Database:

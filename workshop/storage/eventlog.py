@@ -8,6 +8,8 @@ and the unique (session_id, seq) constraint is only a backstop.
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -15,23 +17,43 @@ from workshop.domain.errors import Rejected
 from workshop.domain.events import Event as DomainEvent
 from workshop.storage.models import Event, LiveSession, iso, utcnow
 
+# Waiting for a session's lock on PostgreSQL: sleeps of 1, 2, 4 … up to 20 ms.
+LOCK_RETRY_FIRST_S = 0.001
+LOCK_RETRY_MAX_S = 0.02
+
 
 def lock_session(s: Session, session_id: int) -> LiveSession:
     """Take the session's write lock and return its current row.
 
-    A no-op UPDATE is the portable way: on PostgreSQL it row-locks (waiting
-    for any other holder to commit), on SQLite it takes the database write lock.
-    It must be the first statement of the transaction, so that what we read
+    It must be the first statement of the transaction, so that what is read
     afterwards is the newest committed state.
+
+    SQLite: a no-op UPDATE takes the database's write lock (the transaction
+    began IMMEDIATE, so it already had it). PostgreSQL: a row lock, taken
+    without waiting in the database (SKIP LOCKED) and retried after a short
+    cooperative sleep. So a transaction never holds the lock while its
+    greenlet sleeps in the event loop's queue, and the command path can talk
+    to PostgreSQL without yielding (database.without_yielding) while no
+    greenlet ever waits for a lock without yielding. NO KEY UPDATE, like an
+    UPDATE's lock, leaves foreign-key checks of inserts in the session free.
     """
-    # One round trip (UPDATE … RETURNING) rather than two: on PostgreSQL the lock
-    # is held from here to the commit, and every statement in between is waited for.
-    live = s.scalars(
-        update(LiveSession).where(LiveSession.id == session_id)
-        .values(last_seq=LiveSession.last_seq).returning(LiveSession)
-    ).one_or_none()
-    if live is None:
-        raise Rejected("not_joined")
+    if s.get_bind().dialect.name != "postgresql":
+        live = s.scalars(
+            update(LiveSession).where(LiveSession.id == session_id)
+            .values(last_seq=LiveSession.last_seq).returning(LiveSession)
+        ).one_or_none()
+        if live is None:
+            raise Rejected("not_joined")
+        return live
+    query = (select(LiveSession).where(LiveSession.id == session_id)
+             .with_for_update(key_share=True, skip_locked=True)
+             .execution_options(populate_existing=True))
+    pause = LOCK_RETRY_FIRST_S
+    while (live := s.exec(query).first()) is None:
+        if not s.exec(select(LiveSession.id).where(LiveSession.id == session_id)).first():
+            raise Rejected("not_joined")
+        time.sleep(pause)  # cooperative once monkey-patched
+        pause = min(pause * 2, LOCK_RETRY_MAX_S)
     return live
 
 
