@@ -8,6 +8,7 @@ attributes straight through, so its output is cleaned with an allowlist
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache, partial
 
 import bleach
@@ -64,12 +65,20 @@ class _NoImages(Extension):
         md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 0)
 
 
+# Building a Markdown instance (extensions, parser) cost more than converting a
+# short note, so one is kept and reset. Neither it nor the Cleaner is safe to
+# share between threads, hence the lock; under greenlets it is never contended
+# (rendering does not yield).
+_markdown = markdown.Markdown(extensions=["sane_lists", "nl2br", "tables", _NoImages()],
+                              output_format="html")
+_rendering = threading.Lock()
+
+
 @lru_cache(maxsize=1024)
 def render(text: str) -> str:
     """Render user markdown to HTML that is safe to insert into any page.
 
     Pure, so cached: the command bus renders before taking the session lock
     and the handler's call then costs nothing."""
-    html = markdown.markdown(text, extensions=["sane_lists", "nl2br", "tables", _NoImages()],
-                             output_format="html")
-    return _cleaner.clean(html)
+    with _rendering:
+        return _cleaner.clean(_markdown.reset().convert(text))
