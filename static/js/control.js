@@ -241,7 +241,7 @@
       if (socket.connected) join();
       return "wait";
     }
-    if (code === "internal_error") {
+    if (code === "internal_error" || code === "session_busy") {
       const n = (internalRetries.get(cmd.cid) || 0) + 1;
       internalRetries.set(cmd.cid, n);
       if (n < MAX_INTERNAL_RETRIES) return RETRY_MS;
@@ -291,7 +291,7 @@
       if (!ack || !ack.ok) {
         const error = (ack && ack.error) || {};
         showError(error.message || T.conn_offline);
-        if (error.code === "rate_limited" || error.code === "internal_error") {
+        if (["rate_limited", "internal_error", "session_busy"].includes(error.code)) {
           setTimeout(() => myConn === connId && socket.connected && join(), error.code === "rate_limited" ? retryAfter(error, 10) : RETRY_MS);
         } else {
           setConnection("offline");

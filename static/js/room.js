@@ -1107,7 +1107,7 @@
   function onJoinRefused(error) {
     const code = error && error.code;
     const message = (error && error.message) || T.conn_offline;
-    if (code === "rate_limited" || code === "internal_error") {
+    if (code === "rate_limited" || code === "internal_error" || code === "session_busy") {
       showError(message, ui.alert);
       const myConn = connId;
       // As long as the server says: a rate-limited address is refused until then.
@@ -1233,7 +1233,7 @@
       if (socket.connected) join();
       return "wait";
     }
-    if (code === "internal_error") {
+    if (code === "internal_error" || code === "session_busy") {
       const n = (internalRetries.get(cmd.cid) || 0) + 1;
       internalRetries.set(cmd.cid, n);
       if (n < MAX_INTERNAL_RETRIES) return "retry"; // nothing was changed: same cid, a bit later

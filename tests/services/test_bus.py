@@ -312,3 +312,38 @@ def test_locking_a_session_that_does_not_exist_is_refused_at_once(db, session_co
     with pytest.raises(Rejected) as refused, db.transaction() as s:
         eventlog.lock_session(s, session_code.id + 999)
     assert refused.value.code == "not_joined"
+
+
+def test_a_command_is_refused_as_busy_when_the_lock_is_never_let_go(bus, db, session_code, staff,
+                                                                   monkeypatch):
+    """A holder that never lets go (a stuck client, a frozen process) must not make
+    commands wait without end: `session_busy`, nothing stored, and the same cid
+    goes through once the lock is free."""
+    from workshop.storage import database, eventlog
+
+    monkeypatch.setattr(eventlog, "SESSION_LOCK_WAIT_S", 0.3)
+    monkeypatch.setattr(database, "SESSION_LOCK_WAIT_S", 0.3)
+    anna = join(bus, session_code)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with db.transaction() as s:
+            eventlog.lock_session(s, session_code.id)
+            locked.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(5)
+    command = c.CreateNote(cid=cid(), session_id=session_code.id, kind="problema", text="occupato")
+    notes_before = count(db, Note)
+    try:
+        with pytest.raises(Rejected) as refused:
+            bus.execute(anna, command)
+    finally:
+        release.set()
+        holder.join()
+    assert refused.value.code == "session_busy"
+    assert count(db, Note) == notes_before
+    assert bus.execute(anna, command)["ok"]
+    assert count(db, Note) == notes_before + 1

@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "payload_too_large": _("Il messaggio è troppo grande (massimo %(limit)s byte)."),
     "unknown_event": _("Comando sconosciuto: «%(event)s»."),
     "internal_error": _("Si è verificato un errore interno. Riprova tra poco."),
+    "session_busy": _("La sessione è molto occupata in questo momento. Riprova tra poco."),
     "command_id_reused": _(
         "Questo identificativo di comando è già stato usato per un comando diverso."
     ),

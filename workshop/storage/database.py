@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from workshop.config import normalize_database_url
+from workshop.domain.errors import Rejected
 
 _IMMEDIATE = "workshop_sqlite_immediate"
 LOCK_TIMEOUT_MS = 5000
+# A transaction left open this long without a statement is ended by PostgreSQL
+# (a stuck client must not keep a session's lock).
+IDLE_IN_TRANSACTION_MS = 60_000
+# How long a round trip on the command path waits without yielding (see the
+# entry point's wait callback); normal ones take well under a millisecond.
+NATIVE_WAIT_S = 0.05
+# The longest a command waits for its session's lock (or, on SQLite, for the
+# process's writer lock) before it is refused with `session_busy`.
+SESSION_LOCK_WAIT_S = 10.0
 
 
 class _Flags(threading.local):
@@ -56,6 +66,16 @@ def without_yielding() -> Iterator[None]:
         _flags.no_yield = previous
 
 
+class _NoLock:
+    """PostgreSQL needs no writer lock in the process: rows are locked."""
+
+    def acquire(self, timeout: float = -1) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
@@ -86,7 +106,9 @@ def make_engine(url: str) -> Engine:
     # error rather than a hang (on the command path, which does not yield while
     # it talks to the database, a hang would stop the whole process).
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                         connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
+                         connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS} "
+                                       f"-c idle_in_transaction_session_timeout="
+                                       f"{IDLE_IN_TRANSACTION_MS}"})
 
 
 class Database:
@@ -96,7 +118,7 @@ class Database:
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
         # Made here, after the entry point's monkey-patching: a green lock then.
-        self._writers = threading.Lock() if self.is_sqlite else nullcontext()
+        self._writers = threading.Lock() if self.is_sqlite else _NoLock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,14 +130,18 @@ class Database:
         # that yields to the event loop, instead of letting the second one wait in
         # SQLite's busy handler, which blocks the whole process (and with it the
         # first writer, if it had yielded: a stall until the busy timeout).
-        with self._writers, \
-                Session(self._writer, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        if not self._writers.acquire(timeout=SESSION_LOCK_WAIT_S):
+            raise Rejected("session_busy")
+        try:
+            with Session(self._writer, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            self._writers.release()
 
     @contextmanager
     def reader(self) -> Iterator[Session]:

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from workshop.domain.errors import Rejected
 from workshop.domain.events import Event as DomainEvent
+from workshop.storage.database import SESSION_LOCK_WAIT_S
 from workshop.storage.models import Event, LiveSession, iso, utcnow
 
 # Waiting for a session's lock on PostgreSQL: sleeps of 1, 2, 4 … up to 20 ms.
@@ -48,10 +49,13 @@ def lock_session(s: Session, session_id: int) -> LiveSession:
     query = (select(LiveSession).where(LiveSession.id == session_id)
              .with_for_update(key_share=True, skip_locked=True)
              .execution_options(populate_existing=True))
-    pause = LOCK_RETRY_FIRST_S
+    pause, deadline = LOCK_RETRY_FIRST_S, time.monotonic() + SESSION_LOCK_WAIT_S
     while (live := s.exec(query).first()) is None:
-        if not s.exec(select(LiveSession.id).where(LiveSession.id == session_id)).first():
+        if pause == LOCK_RETRY_FIRST_S and not s.exec(
+                select(LiveSession.id).where(LiveSession.id == session_id)).first():
             raise Rejected("not_joined")
+        if time.monotonic() > deadline:  # a holder that never lets go: refuse, retryable
+            raise Rejected("session_busy")
         time.sleep(pause)  # cooperative once monkey-patched
         pause = min(pause * 2, LOCK_RETRY_MAX_S)
     return live
