@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlmodel import func, select
@@ -275,31 +276,40 @@ def test_cap_holds_under_concurrent_votes_on_one_note(bus, db, session_code, sta
     assert count(db, Vote) == 2
 
 
-def test_a_command_waits_while_another_holds_the_session_lock(bus, db, session_code, staff):
-    """On PostgreSQL the lock is taken without waiting in the database and retried
-    (eventlog.lock_session): a command arriving while another transaction holds
-    it must wait for it, not fail, and come after it in the log."""
+@contextmanager
+def session_lock_held(db, session_id):
+    """Another transaction holds the session's lock until the block ends."""
     from workshop.storage import eventlog
 
-    anna = join(bus, session_code)
     locked, release = threading.Event(), threading.Event()
 
     def hold():
         with db.transaction() as s:
-            eventlog.lock_session(s, session_code.id)
+            eventlog.lock_session(s, session_id)
             locked.set()
-            release.wait(5)
+            release.wait(10)
 
     holder = threading.Thread(target=hold)
     holder.start()
     assert locked.wait(5)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_a_command_waits_while_another_holds_the_session_lock(bus, db, session_code, staff):
+    """On PostgreSQL the lock is taken without waiting in the database and retried
+    (eventlog.lock_session): a command arriving while another transaction holds
+    it must wait for it, not fail, and come after it in the log."""
+    anna = join(bus, session_code)
     done = []
     writer = threading.Thread(target=lambda: done.append(note(bus, anna, "dopo l'attesa")))
-    writer.start()
-    writer.join(0.5)
-    assert writer.is_alive() and not done  # still waiting for the lock
-    release.set()
-    holder.join()
+    with session_lock_held(db, session_code.id):
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive() and not done  # still waiting for the lock
     writer.join(10)
     assert done and count(db, Note, Note.id == done[0]) == 1
     seqs = event_seqs(db, session_code.id)
@@ -324,25 +334,10 @@ def test_a_command_is_refused_as_busy_when_the_lock_is_never_let_go(bus, db, ses
     monkeypatch.setattr(eventlog, "SESSION_LOCK_WAIT_S", 0.3)
     monkeypatch.setattr(database, "SESSION_LOCK_WAIT_S", 0.3)
     anna = join(bus, session_code)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold():
-        with db.transaction() as s:
-            eventlog.lock_session(s, session_code.id)
-            locked.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert locked.wait(5)
     command = c.CreateNote(cid=cid(), session_id=session_code.id, kind="problema", text="occupato")
     notes_before = count(db, Note)
-    try:
-        with pytest.raises(Rejected) as refused:
-            bus.execute(anna, command)
-    finally:
-        release.set()
-        holder.join()
+    with session_lock_held(db, session_code.id), pytest.raises(Rejected) as refused:
+        bus.execute(anna, command)
     assert refused.value.code == "session_busy"
     assert count(db, Note) == notes_before
     assert bus.execute(anna, command)["ok"]
