@@ -24,6 +24,18 @@ from workshop.storage.database import Database
 TRANSPORT_MAX_BYTES = 1_000_000
 
 
+_RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class _TextFormatter(logging.Formatter):
+    """Plain lines, with the record's structured fields (`extra=`) as key=value."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = {k: v for k, v in vars(record).items() if k not in _RECORD_FIELDS}
+        return line + "".join(f" {k}={v}" for k, v in fields.items()) if fields else line
+
+
 def _configure_logging(fmt: str) -> None:
     """Plain lines for people, or one JSON object per line for log collectors."""
     handler = logging.StreamHandler()
@@ -33,7 +45,7 @@ def _configure_logging(fmt: str) -> None:
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
                                            rename_fields={"asctime": "time", "levelname": "level"}))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler._workshop = True  # ours: replaced when the app is created again, others kept
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if not getattr(h, "_workshop", False)] + [handler]

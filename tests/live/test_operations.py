@@ -21,6 +21,15 @@ def test_json_logs_are_one_object_per_line(database_url):
     create_app(make_settings(database_url))  # back to plain lines for the other tests
 
 
+def test_plain_log_lines_carry_the_fields(database_url):
+    create_app(make_settings(database_url))
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_workshop", False))
+    record = logging.LogRecord("workshop.services.bus", logging.INFO, __file__, 1, "command applied",
+                               None, None)
+    record.session_id, record.lock_wait_ms = 7, 1.5
+    assert handler.format(record).endswith("command applied session_id=7 lock_wait_ms=1.5")
+
+
 def test_every_applied_command_is_logged_with_its_session_and_seq(app, live_session, caplog):
     from workshop.extensions import socketio
 
@@ -33,6 +42,7 @@ def test_every_applied_command_is_logged_with_its_session_and_seq(app, live_sess
     record = next(r for r in caplog.records if r.getMessage() == "command applied")
     assert (record.command, record.session_id, record.seq) == ("CreateNote", ack["session"]["id"],
                                                                done["events"][0]["seq"])
+    assert record.lock_wait_ms >= 0 and record.lock_held_ms >= 0
     assert "x" not in str(record.__dict__.get("args"))  # no content in logs
 
 
