@@ -384,6 +384,17 @@ class Server:
         PROCS.stop(self.proc)
 
 
+def healthy_server(proc: subprocess.Popen, port: int, log_path: Path) -> Server:
+    """The started process as a Server once /healthz answers; stopped if it never does."""
+    server = Server(proc, port, log_path)
+    try:
+        wait_healthy(server.url, proc, log_path)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
 def start_platform_server(database_url, mode, work: Path, message_queue, cpus, label) -> Server:
     port = PORTS.take()
     log_path = work / f"{label}-{port}.log"
@@ -394,13 +405,7 @@ def start_platform_server(database_url, mode, work: Path, message_queue, cpus, l
             cpus=cpus,
             log=log,
         )
-    server = Server(proc, port, log_path)
-    try:
-        wait_healthy(server.url, proc, log_path)
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return healthy_server(proc, port, log_path)
 
 
 def start_bare_server(cfg: Config, mode: str, work: Path, cpus) -> Server:
@@ -412,13 +417,7 @@ def start_bare_server(cfg: Config, mode: str, work: Path, cpus) -> Server:
         cmd = [PY, str(BENCH / "bare_server.py"), "--mode", mode, "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "ab") as log:
         proc = PROCS.spawn(cmd, env={**os.environ, "PYTHONUNBUFFERED": "1"}, cpus=cpus, log=log)
-    server = Server(proc, port, log_path)
-    try:
-        wait_healthy(server.url, proc, log_path)
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return healthy_server(proc, port, log_path)
 
 
 def create_session_as_facilitator(base_url: str) -> tuple[int, str]:
