@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ASYNC_MODES = ("eventlet", "gevent", "threading")
+DEFAULT_CHANNEL = "flask-socketio"  # Flask-SocketIO's own default
 
 
 def _instance_dir() -> Path:
@@ -66,7 +67,7 @@ class Settings:
     message_queue: str | None = None
     # Redis publish/subscribe channels are server-wide, not per database number:
     # two deployments (or a test run and a benchmark) on one Redis need two names.
-    message_queue_channel: str = "flask-socketio"
+    message_queue_channel: str = DEFAULT_CHANNEL
     public_url: str | None = None
     rate_limit_storage: str = "memory://"
     # Failed join attempts (wrong code or token) allowed per client address.
@@ -95,7 +96,7 @@ class Settings:
             async_mode=async_mode_from_env(),
             message_queue=mq,
             message_queue_channel=os.environ.get("WORKSHOP_MESSAGE_QUEUE_CHANNEL")
-            or "flask-socketio",
+            or DEFAULT_CHANNEL,
             public_url=os.environ.get("WORKSHOP_PUBLIC_URL") or None,
             # Failed-join counters must be shared when several processes serve the rooms.
             rate_limit_storage=os.environ.get("WORKSHOP_RATE_LIMIT_STORAGE")

@@ -223,16 +223,16 @@ def personal_state(s: Session, live: LiveSession, participant: Participant) -> d
     on_notes, on_clusters = my_votes(s, live.id, participant.id)
     used = sum(on_notes.values()) + sum(on_clusters.values())
     seen = visibility(live)
-    # Sent after every command of theirs, so read as plain rows (note_view only
-    # reads attributes): building ORM objects for all their notes each time was
-    # a tenth of the server's CPU with 20 people writing (docs/performance.md).
+    # Sent after every command of theirs, so kept cheap: their notes as plain rows
+    # (note_view only reads attributes; ORM objects for all of them each time were
+    # a tenth of the server's CPU with 20 people writing, docs/performance.md), and
+    # only their notes' dots, only once the room may see totals (note_view shows
+    # none before).
     notes = Note.__table__
     own = s.execute(select(notes).where(notes.c.author_id == participant.id,
                                         notes.c.deleted_at.is_(None),
                                         notes.c.merged_into_id.is_(None))
                     .order_by(notes.c.id)).all()
-    # Sent after every command of theirs: count only their notes' dots, and only
-    # once the room may see totals (note_view shows none before).
     by_note: dict[int, int] = {}
     if seen.totals and own:
         by_note = dict(s.exec(select(Vote.note_id, func.count())

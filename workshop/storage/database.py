@@ -102,9 +102,8 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    # No request should ever wait long for a row lock: a bounded wait ends in an
-    # error rather than a hang (on the command path, which does not yield while
-    # it talks to the database, a hang would stop the whole process).
+    # No request should wait long for a row lock, nor keep one from an idle
+    # transaction: a bounded wait ends in an error rather than a hang.
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
                          connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS} "
                                        f"-c idle_in_transaction_session_timeout="
