@@ -14,9 +14,9 @@ import hashlib
 import json
 import logging
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
+from sqlalchemy import Row, bindparam, insert
 from sqlmodel import Session, select
 
 from workshop import markup
@@ -40,6 +40,7 @@ from workshop.storage.models import (
     Participant,
     ProcessedCommand,
     SessionFacilitator,
+    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,17 @@ def prepare(command: c.Command) -> None:
         markup.render(rules.note_text(command.text))
 
 
-def _already_done(s: Session, scope: str, cid: str, digest: str) -> ProcessedCommand | None:
+# Statements every command runs, built once (see storage/eventlog.py).
+_done = ProcessedCommand.__table__
+_FIND_DONE = select(_done.c.fingerprint, _done.c.first_seq, _done.c.last_seq, _done.c.result).where(
+    _done.c.scope == bindparam("scope"), _done.c.cid == bindparam("cid"))
+_REMEMBER = insert(_done)
+_PARTICIPANT = select(Participant).where(Participant.id == bindparam("participant_id"))
+
+
+def _already_done(s: Session, scope: str, cid: str, digest: str) -> Row | None:
     """The stored outcome of this very command, if it was applied before."""
-    done = s.get(ProcessedCommand, (scope, cid))
+    done = s.execute(_FIND_DONE, {"scope": scope, "cid": cid}).first()
     if done is not None and done.fingerprint != digest:
         raise Rejected("command_id_reused")
     return done
@@ -81,9 +90,10 @@ def _already_done(s: Session, scope: str, cid: str, digest: str) -> ProcessedCom
 
 def _remember(s: Session, live: LiveSession, scope: str, cid: str, digest: str,
               events: list[dict], result: dict) -> None:
-    s.add(ProcessedCommand(scope=scope, cid=cid, session_id=live.id, fingerprint=digest,
-                           first_seq=events[0]["seq"] if events else 0,
-                           last_seq=events[-1]["seq"] if events else 0, result=result))
+    s.execute(_REMEMBER, {"scope": scope, "cid": cid, "session_id": live.id,
+                          "fingerprint": digest, "first_seq": events[0]["seq"] if events else 0,
+                          "last_seq": events[-1]["seq"] if events else 0, "result": result,
+                          "created_at": utcnow()})
 
 
 @dataclass
@@ -125,16 +135,24 @@ class CommandBus:
                 raise Rejected("session_closed")
             doer = self._offline_actor(s, live, actor, behalf) if behalf else actor
             phases.check_command(live.phase, command, by_staff_for_themselves=doer.is_staff)
+            # Held here so that the handler's lookups of the doer hit the session's
+            # identity map (it keeps only objects someone references).
+            me = (s.exec(_PARTICIPANT, params={"participant_id": doer.participant_id}).one()
+                  if doer.participant_id else None)
             outcome = handler(s, live, doer, command)
             events = eventlog.append(s, live, outcome.events)
             _remember(s, live, actor.scope, command.cid, digest, events, outcome.result)
-            affected = outcome.affected | ({doer.participant_id} if doer.participant_id else set())
+            # The doer's own state, read in the same transaction: it is exactly the
+            # state after this command (its `seq` is the last of `events`), and it
+            # costs no second transaction on a path every command takes.
+            own = views.personal_state(s, live, me) if me else None
         committed = time.perf_counter()
         self._publish(live.id, events)
-        # Read after the commit and the room's events, not under the session lock.
-        # `self` carries the head it was read at, and clients keep the newest one
-        # (docs/protocol.md §6.2).
-        states = self._personal_states(live.id, affected)
+        # Anyone else the command changed (dots refunded by a moderation) is read
+        # after the commit, not under the session lock: there may be many.
+        states = self._personal_states(live.id, outcome.affected - {doer.participant_id})
+        if own is not None:
+            states[doer.participant_id] = own
         self._publish_personal(states)
         log.info("command applied", extra={
             "command": type(command).__name__, "session_id": live.id,
@@ -143,20 +161,18 @@ class CommandBus:
             # Time spent waiting for the session lock, then holding it: the lock
             # serialises a session's commands across every process.
             "lock_wait_ms": _ms(asked, locked), "lock_held_ms": _ms(locked, committed)})
-        return self._ack(events, outcome.result, states.get(doer.participant_id), behalf)
+        return self._ack(events, outcome.result, own, behalf)
 
     def _personal_states(self, session_id: int, participant_ids: set[int]) -> dict[int, dict]:
-        """The `self` of each participant a committed command affected.
+        """The `self` of participants a committed command changed besides its doer.
 
-        Usually one (the doer): read without yielding, it is sent at once. A
-        moderation refunding many voters reads cooperatively. A failure here
-        must not turn a stored command into an error: logged, and those
-        participants get their state with their next command or sync."""
+        Read cooperatively, in a transaction of their own. A failure here must
+        not turn a stored command into an error: logged, and those participants
+        get their state with their next command or sync."""
         if not participant_ids:
             return {}
-        few = len(participant_ids) <= 2
         try:
-            with without_yielding() if few else nullcontext(), self.db.reader() as s:
+            with self.db.reader() as s:
                 live = s.get(LiveSession, session_id)
                 return {pid: views.personal_state(s, live, s.get(Participant, pid))
                         for pid in participant_ids}
@@ -196,7 +212,7 @@ class CommandBus:
             raise Rejected("offline_participant_unknown")
         return replace(actor_for(participant), staff_id=staff.staff_id)
 
-    def _replay(self, s: Session, live: LiveSession, actor: Actor, done: ProcessedCommand,
+    def _replay(self, s: Session, live: LiveSession, actor: Actor, done: Row,
                 behalf: str | None) -> dict:
         events = eventlog.since(s, live.id, done.first_seq - 1, done.last_seq) if done.last_seq else []
         doer = self._offline_actor(s, live, actor, behalf) if behalf else actor

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from workshop.domain import joincode, phases, results
@@ -208,11 +208,28 @@ def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
     return {"notes": notes, "clusters": clusters}
 
 
+# A participant's own state is read after every command of theirs: its
+# statements are built once (see storage/eventlog.py).
+_MY_VOTES = (select(Vote.note_id, Vote.cluster_id, func.count())
+             .where(Vote.session_id == bindparam("session_id"),
+                    Vote.participant_id == bindparam("participant_id"))
+             .group_by(Vote.note_id, Vote.cluster_id))
+_notes = Note.__table__
+# Their notes as plain rows (note_view only reads attributes; ORM objects for all
+# of them each time were a tenth of the server's CPU with 20 people writing,
+# docs/performance.md), with their dots counted in the same statement once the
+# room may see totals (note_view shows none before).
+_MY_NOTES = (select(_notes).where(_notes.c.author_id == bindparam("participant_id"),
+                                  _notes.c.deleted_at.is_(None), _notes.c.merged_into_id.is_(None))
+             .order_by(_notes.c.id))
+_MY_NOTES_WITH_DOTS = _MY_NOTES.add_columns(
+    select(func.count()).select_from(Vote).where(Vote.note_id == _notes.c.id)
+    .scalar_subquery().label("dots"))
+
+
 def my_votes(s: Session, session_id: int, participant_id: int) -> tuple[dict[int, int], dict[int, int]]:
     """This participant's dots: (on notes, on clusters)."""
-    rows = s.exec(select(Vote.note_id, Vote.cluster_id, func.count())
-                  .where(Vote.session_id == session_id, Vote.participant_id == participant_id)
-                  .group_by(Vote.note_id, Vote.cluster_id)).all()
+    rows = s.execute(_MY_VOTES, {"session_id": session_id, "participant_id": participant_id}).all()
     on_notes = {n: k for n, c, k in rows if n is not None}
     on_clusters = {c: k for n, c, k in rows if n is None}
     return on_notes, on_clusters
@@ -223,21 +240,8 @@ def personal_state(s: Session, live: LiveSession, participant: Participant) -> d
     on_notes, on_clusters = my_votes(s, live.id, participant.id)
     used = sum(on_notes.values()) + sum(on_clusters.values())
     seen = visibility(live)
-    # Sent after every command of theirs, so kept cheap: their notes as plain rows
-    # (note_view only reads attributes; ORM objects for all of them each time were
-    # a tenth of the server's CPU with 20 people writing, docs/performance.md), and
-    # only their notes' dots, only once the room may see totals (note_view shows
-    # none before).
-    notes = Note.__table__
-    own = s.execute(select(notes).where(notes.c.author_id == participant.id,
-                                        notes.c.deleted_at.is_(None),
-                                        notes.c.merged_into_id.is_(None))
-                    .order_by(notes.c.id)).all()
-    by_note: dict[int, int] = {}
-    if seen.totals and own:
-        by_note = dict(s.exec(select(Vote.note_id, func.count())
-                              .where(Vote.note_id.in_([n.id for n in own]))
-                              .group_by(Vote.note_id)).all())
+    own = s.execute(_MY_NOTES_WITH_DOTS if seen.totals else _MY_NOTES,
+                    {"participant_id": participant.id}).all()
     return {
         "session_id": live.id,
         "seq": live.last_seq,
@@ -247,7 +251,8 @@ def personal_state(s: Session, live: LiveSession, participant: Participant) -> d
         # JSON object keys are strings: ids as strings, counts as ints.
         "votes": {str(k): v for k, v in sorted(on_notes.items())},
         "cluster_votes": {str(k): v for k, v in sorted(on_clusters.items())},
-        "notes": [note_view(n, participant, live, seen, by_note.get(n.id, 0), own=True) for n in own],
+        "notes": [note_view(n, participant, live, seen, n.dots if seen.totals else 0, own=True)
+                  for n in own],
     }
 
 
