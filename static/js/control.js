@@ -1164,15 +1164,18 @@
     }
     ui.clusterTitle.removeAttribute("aria-invalid");
     const ids = Array.from(state.selected).filter((id) => board.notes.has(id));
-    // Cleared at once (the next title can be typed meanwhile); given back if refused.
+    // The title and the selection go with this request at once, so the next
+    // cluster can be made before the answer comes without taking these notes
+    // along; both are given back if it is refused.
     ui.clusterTitle.value = "";
+    for (const id of ids) state.selected.delete(id);
+    scheduleRender();
     send("cluster.create", { title: title, note_ids: ids }, {
-      onOk: () => {
-        for (const id of ids) state.selected.delete(id);
-        scheduleRender();
-      },
+      onOk: () => scheduleRender(),
       onError: () => {
         if (!ui.clusterTitle.value) ui.clusterTitle.value = title;
+        if (state.selected.size === 0) for (const id of ids) if (board.notes.has(id)) state.selected.add(id);
+        scheduleRender();
       },
     });
   });

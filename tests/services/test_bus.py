@@ -51,6 +51,29 @@ def test_events_are_numbered_without_gaps_and_published_after_commit(bus, db, pu
     assert published == seqs
 
 
+def test_the_ack_carries_the_doers_state_right_after_the_command(bus, db, publisher, session_code,
+                                                                 staff):
+    """`self` in an ack is read in the command's transaction: its seq is the
+    command's own event, and it already shows the note or the dot (protocol §5)."""
+    anna, bruno = join(bus, session_code), join(bus, session_code, name="Bruno")
+    ack = bus.execute(anna, c.CreateNote(cid=cid(), session_id=anna.session_id, kind="proposta",
+                                         text="Uno *sportello* unico"))
+    created = ack["events"][0]
+    assert ack["self"]["seq"] == created["seq"]
+    assert [n["id"] for n in ack["self"]["notes"]] == [created["data"]["note"]["id"]]
+    assert ack["self"]["notes"][0]["html"] == "<p>Uno <em>sportello</em> unico</p>"
+    # The same state goes to the participant's other sockets.
+    assert publisher.sent[-1] == ("personal", anna.participant_id, ack["self"])
+    note(bus, bruno)
+    advance(bus, staff, "votazione")
+    for command, dots_left in ((c.PlaceVote, 2), (c.PlaceVote, 1), (c.WithdrawVote, 2)):
+        ack = vote(bus, anna, created["data"]["note"]["id"], command)
+        assert ack["self"]["seq"] == ack["events"][-1]["seq"] == event_seqs(db, session_code.id)[-1]
+        assert ack["self"]["dots_left"] == dots_left
+        assert ack["self"]["votes"] == {str(created["data"]["note"]["id"]): 3 - dots_left}
+    assert count(db, Vote, Vote.participant_id == anna.participant_id) == 1
+
+
 def test_refused_command_changes_nothing_and_publishes_nothing(bus, db, publisher, session_code, staff):
     anna = join(bus, session_code)
     before, head = len(publisher.sent), event_seqs(db, session_code.id)

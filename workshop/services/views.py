@@ -138,17 +138,22 @@ def vote_total(s: Session, *, note_id: int | None = None, cluster_id: int | None
     return s.exec(select(func.count()).select_from(Vote).where(target)).one()
 
 
+_SPLIT = {field: select(Vote.category_key, func.count())
+          .where(getattr(Vote, field) == bindparam("target")).group_by(Vote.category_key)
+          for field in ("note_id", "cluster_id")}
+_DOTS_PLACED = select(func.count()).select_from(Vote).where(Vote.session_id == bindparam("session_id"))
+
+
 def split_by_category(s: Session, *, note_id: int | None = None,
                       cluster_id: int | None = None) -> dict[str, int]:
     """One item's dots by the voters' categories (only ever sent once totals are public)."""
-    target = Vote.note_id == note_id if note_id is not None else Vote.cluster_id == cluster_id
-    rows = s.exec(select(Vote.category_key, func.count()).where(target)
-                  .group_by(Vote.category_key)).all()
-    return dict(sorted(rows))
+    field, target = ("note_id", note_id) if note_id is not None else ("cluster_id", cluster_id)
+    return dict(sorted(s.execute(_SPLIT[field], {"target": target}).all()))
 
 
 def dots_placed(s: Session, session_id: int) -> int:
-    return s.exec(select(func.count()).select_from(Vote).where(Vote.session_id == session_id)).one()
+    """Every vote command reports it (while totals are hidden): built once."""
+    return s.execute(_DOTS_PLACED, {"session_id": session_id}).scalar_one()
 
 
 def _totals(s: Session, session_id: int) -> tuple[Counter, Counter]:

@@ -7,8 +7,8 @@ events say only how many dots have been placed in all, not where.
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlmodel import Session, delete, select
+from sqlalchemy import bindparam, delete, func, insert, select
+from sqlmodel import Session
 
 from workshop.domain import commands as c
 from workshop.domain import events as ev
@@ -17,7 +17,15 @@ from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
 from workshop.services.outcome import Outcome, live_cluster, live_note
-from workshop.storage.models import LiveSession, Vote
+from workshop.storage.models import LiveSession, Vote, utcnow
+
+# Every vote command runs one of these: plain statements, built once.
+_votes = Vote.__table__
+_PLACE = insert(_votes)
+# Withdrawing takes back this participant's latest dot on the target.
+_WITHDRAW = {field: delete(_votes).where(_votes.c.id == select(func.max(_votes.c.id)).where(
+    _votes.c[field] == bindparam("target"), _votes.c.participant_id == bindparam("participant_id"))
+    .scalar_subquery()) for field in ("note_id", "cluster_id")}
 
 
 def _target(s: Session, live: LiveSession, cmd) -> tuple[str, int]:
@@ -40,8 +48,9 @@ def _mine(s: Session, live: LiveSession, actor: Actor, field: str, target: int) 
 
 def _event(s: Session, live: LiveSession, type_: str, field: str, target: int) -> ev.Event:
     if views.visibility(live).totals:
-        return ev.Event(type_, {field: target, "total": views.vote_total(s, **{field: target}),
-                                "by_category": views.split_by_category(s, **{field: target})})
+        by_category = views.split_by_category(s, **{field: target})
+        return ev.Event(type_, {field: target, "total": sum(by_category.values()),
+                                "by_category": by_category})
     return ev.Event(type_, {"dots_placed": views.dots_placed(s, live.id)})
 
 
@@ -49,9 +58,9 @@ def place_vote(s: Session, live: LiveSession, actor: Actor, cmd: c.PlaceVote) ->
     field, target = _target(s, live, cmd)
     used_total, here = _mine(s, live, actor, field, target)
     views.voting_rules(live).check_place(used_total, here)
-    s.add(Vote(session_id=live.id, participant_id=actor.participant_id,
-               category_key=actor.category, **{field: target}))
-    s.flush()
+    s.execute(_PLACE, {"session_id": live.id, "participant_id": actor.participant_id,
+                       "category_key": actor.category, "note_id": None, "cluster_id": None,
+                       field: target, "created_at": utcnow()})
     return Outcome([_event(s, live, ev.VOTE_PLACED, field, target)])
 
 
@@ -59,11 +68,7 @@ def withdraw_vote(s: Session, live: LiveSession, actor: Actor, cmd: c.WithdrawVo
     field, target = _target(s, live, cmd)
     _, here = _mine(s, live, actor, field, target)
     rules.check_withdraw(here)
-    column = getattr(Vote, field)
-    latest = s.exec(select(func.max(Vote.id)).where(
-        column == target, Vote.participant_id == actor.participant_id)).one()
-    s.exec(delete(Vote).where(Vote.id == latest))
-    s.flush()
+    s.execute(_WITHDRAW[field], {"target": target, "participant_id": actor.participant_id})
     return Outcome([_event(s, live, ev.VOTE_WITHDRAWN, field, target)])
 
 
