@@ -109,7 +109,8 @@ def worker(args) -> None:
         (votes if args.command == "vote" else notes)(session_id, people, n)
         return time.process_time() - started
 
-    figures = [trial(args.commands) / args.commands * 1000 for _ in range(args.trials)]
+    # (--commands 0 runs only the set-up: the baseline of --callgrind)
+    figures = [trial(args.commands) / max(args.commands, 1) * 1000 for _ in range(args.trials)]
     print(json.dumps({"ms": figures}))
     db.dispose()
 
@@ -141,24 +142,24 @@ class Target:
                 "--url", self.url(), "--command", self.args.command,
                 "--commands", str(commands), "--trials", str(trials)]
 
-    def run_trials(self) -> None:
+    def _run(self, argv: list[str]) -> str:
         try:
-            out = subprocess.run(self.command(self.args.commands, 1), check=True,
-                                 capture_output=True, text=True).stdout
+            done = subprocess.run(argv, capture_output=True, text=True)
         finally:
             self.drop()
+        if done.returncode != 0:
+            raise SystemExit(f"{self.label}: the measurement failed\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def run_trials(self) -> None:
+        out = self._run(self.command(self.args.commands, 1))
         self.ms += json.loads(out.strip().splitlines()[-1])["ms"]
 
     def instructions(self, commands: int) -> int:
         log = self.work / f"{self.label}-{commands}.callgrind.log"
-        try:
-            subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                            f"--log-file={log}", *self.command(commands, 1)],
-                           check=True, capture_output=True, text=True)
-        finally:
-            self.drop()
-        found = re.search(r"Collected : (\d+)", log.read_text())
-        return int(found.group(1))
+        self._run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                   f"--log-file={log}", *self.command(commands, 1)])
+        return int(re.search(r"Collected : (\d+)", log.read_text()).group(1))
 
 
 def checkout(ref: str, work: Path) -> Path:
