@@ -242,6 +242,9 @@ def my_votes(s: Session, session_id: int, participant_id: int) -> tuple[dict[int
 
 def personal_state(s: Session, live: LiveSession, participant: Participant) -> dict:
     """What only this participant sees: who they are here, their dots, their notes."""
+    # Read inside a command's transaction too: what its handler changed through the
+    # ORM must be written first (Core statements such as _MY_NOTES do not autoflush).
+    s.flush()
     on_notes, on_clusters = my_votes(s, live.id, participant.id)
     used = sum(on_notes.values()) + sum(on_clusters.values())
     seen = visibility(live)
