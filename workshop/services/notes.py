@@ -15,10 +15,10 @@ from workshop.domain import rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
-from workshop.services.outcome import Outcome, live_note, note_event
-from workshop.storage.models import LiveSession, Note, NoteRevision, Participant, Vote, utcnow
+from workshop.services.outcome import Outcome, live_note, note_event, public_note
+from workshop.storage.models import LiveSession, Note, NoteRevision, Vote, utcnow
 
-# Every note.create runs these: built once (see storage/eventlog.py).
+# Every note.create runs these (note.edit the second): built once (see storage/eventlog.py).
 _ADD_NOTE = insert(Note.__table__).returning(*Note.__table__.c)
 _KEEP_REVISION = insert(NoteRevision.__table__)
 
@@ -42,10 +42,7 @@ def create_note(s: Session, live: LiveSession, actor: Actor, cmd: c.CreateNote) 
         "html": markup.render(text), "private": live.private_writing and not live.notes_revealed,
         "created_at": now, "updated_at": now}).one()
     _keep_revision(s, note, actor)
-    # A new note has no dots: no need to count them.
-    view = views.note_view(note, s.get(Participant, note.author_id), live,
-                           views.visibility(live), votes=0)
-    return Outcome([ev.Event(ev.NOTE_CREATED, {"note": view})])
+    return Outcome([ev.Event(ev.NOTE_CREATED, {"note": public_note(s, live, note, votes=0)})])
 
 
 def edit_note(s: Session, live: LiveSession, actor: Actor, cmd: c.EditNote) -> Outcome:

@@ -44,11 +44,13 @@ def live_cluster(s: Session, live: LiveSession, cluster_id: int) -> Cluster:
     return cluster
 
 
-def public_note(s: Session, live: LiveSession, note: Note) -> dict:
-    """The note as the whole room may see it now."""
+def public_note(s: Session, live: LiveSession, note: Note, votes: int | None = None) -> dict:
+    """The note as the whole room may see it now; its dots are counted unless
+    the caller knows them (a new note has none)."""
     seen = views.visibility(live)
-    return views.note_view(note, s.get(Participant, note.author_id), live, seen,
-                           views.vote_total(s, note_id=note.id))
+    if votes is None:
+        votes = views.vote_total(s, note_id=note.id)
+    return views.note_view(note, s.get(Participant, note.author_id), live, seen, votes)
 
 
 def note_event(s: Session, live: LiveSession, type_: str, note: Note, **extra) -> ev.Event:
