@@ -127,6 +127,13 @@ def db(database_url):
     database.dispose()
 
 
+class Sleeps(list):
+    """The rate limiter's sleep in tests: records each delay instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 @pytest.fixture
 def app(database_url):
     from workshop.app import create_app
@@ -134,6 +141,7 @@ def app(database_url):
     application = create_app(make_settings(database_url, join_failures_per_minute=5))
     application.config["TESTING"] = True
     svc = application.extensions["workshop"]
+    svc.bus.limiter.sleep = Sleeps()
     seed_reference(svc.db)
     yield application
     svc.db.dispose()

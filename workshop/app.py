@@ -12,10 +12,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from workshop.config import ROOT, Settings
 from workshop.context import Services
 from workshop.extensions import babel, csrf, socketio
+from workshop.live import wire
 from workshop.live.publisher import SocketPublisher
 from workshop.services.bus import CommandBus
 from workshop.services.presence import PresenceTracker
 from workshop.services.ratelimit import RateLimits
+from workshop.services.staff_sessions import StaffSessions
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage.database import Database
 
@@ -87,13 +89,17 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     publisher = SocketPublisher(socketio)
     tokens = ParticipantTokens(settings.secret_key)
     limiter = RateLimits(settings.rate_limit_storage, settings.join_failures_per_minute,
-                         settings.joins_per_minute, settings.commands_per_minute)
+                         settings.joins_per_minute, settings.commands_per_minute,
+                         settings.code_failures_per_minute, settings.login_failures_per_minute,
+                         # Delayed failures wait without holding up the server (eventlet, gevent).
+                         sleep=socketio.sleep)
     server_id = uuid.uuid4().hex[:12]
     app.extensions["workshop"] = Services(
         settings=settings, db=db, bus=CommandBus(db, publisher, tokens, limiter),
         presence=PresenceTracker(db, publisher, server_id, interval=settings.presence_interval,
                                  defer=_defer),
         tokens=tokens, server_id=server_id,
+        staff_sessions=StaffSessions(db, timedelta(hours=settings.staff_idle_hours)),
     )
 
     babel.init_app(app, locale_selector=lambda: "it")
@@ -110,21 +116,33 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         # None = same origin only (Flask-SocketIO's default); never "*".
         cors_allowed_origins=settings.cors_allowed_origins,
         max_http_buffer_size=TRANSPORT_MAX_BYTES,
+        # What clients send is decoded by these (live/wire.py): every packet that
+        # asks for an answer gets one, and unreadable input is not a traceback each.
+        json=wire.JSON,
+        serializer=wire.Packet,
         logger=False,
-        engineio_logger=False,
+        engineio_logger=wire.EngineLog(),
     )
+    wire.guard_websocket(socketio.server.eio)
+    app.wsgi_app = wire.TransportGuard(app.wsgi_app)
     if settings.proxy_hops:
         # After init_app, so that it wraps the Socket.IO middleware too: socket
         # handlers must see the client's address, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
 
-    from workshop.web import api, auth, facilitation, pages, plan
+    from workshop.web import account, api, auth, facilitation, pages, plan, privacy, review
+    from workshop.web.ids import IdConverter
 
     auth.login_manager.init_app(app)
+    # Before the blueprints: their routes use `<id:…>` (web/ids.py).
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(facilitation.bp)
     app.register_blueprint(plan.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(privacy.bp)
     return app

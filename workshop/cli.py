@@ -14,6 +14,7 @@ from sqlmodel import select
 from workshop.app import create_app
 from workshop.context import services
 from workshop.domain import joincode
+from workshop.domain.commands import ID_MAX
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import STAFF_ROLES
 from workshop.storage import migrate
@@ -174,6 +175,8 @@ def serve(host, port):
         for line in demo.read_text().split("\n"):
             if line.strip():
                 click.echo(f"  utente {line.split()[0]}  password {line.split()[1]}")
+        click.echo("  (admin: al primo accesso configura la verifica in due passaggi con un'app "
+                   "di autenticazione sul telefono)")
     # What start-up made (modules, the app, SQLAlchemy's metadata) lives as long as
     # the process. Out of the collector's reach, it no longer makes every full
     # collection a 100-200 ms pause of every room (docs/performance.md).
@@ -202,14 +205,17 @@ def export_opendata(process_slug, out):
 
 
 @export.command("scheda")
-@click.argument("action_id", type=int)
+@click.argument("action_id", type=click.IntRange(1, ID_MAX))
 @click.option("--format", "fmt", type=click.Choice(["md", "odt", "pdf"]), default="odt", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
 def export_scheda(action_id, fmt, out):
     """One scheda intervento as Markdown, ODT or PDF."""
     from workshop.services import exports, schede
 
-    view = schede.view(services().db, action_id, public=True)
+    try:
+        view = schede.view(services().db, action_id, public=True)
+    except Rejected as exc:
+        raise click.ClickException(exc.message()) from None
     data, _ = exports.render(exports.scheda_blocks(view, exports.area_labels(services().db)), fmt,
                              view["title"])
     with open(out, "wb") as f:
@@ -229,3 +235,36 @@ def export_plan(process_slug, fmt, out):
     with open(out, "wb") as f:
         f.write(data)
     click.echo(f"Bozza del piano scritta in {out}.")
+
+
+@cli.command(with_appcontext=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--hash", "expected", help="L'impronta pubblicata o vista in sala, da confrontare.")
+def verify(file, expected):
+    """Check published results: the open-data ZIP or a results document (no database needed)."""
+    from workshop.verification import verify as check
+
+    report = check(file, expected)
+    for line in report.lines:
+        click.echo(line)
+    if report.failures:
+        click.echo(f"{report.failures} controlli non superati.", err=True)
+        raise SystemExit(1)
+    click.echo("Tutti i controlli superati.")
+
+
+@cli.command()
+@click.option("--days", type=int, default=None,
+              help="Giorni dalla chiusura (predefinito: WORKSHOP_RETENTION_DAYS).")
+@click.option("--dry-run", is_flag=True, help="Mostra che cosa verrebbe cancellato, senza cancellare.")
+def purge(days, dry_run):
+    """Remove the participants' data of sessions closed longer ago than the retention period."""
+    from workshop.services import privacy
+
+    days = services().settings.retention_days if days is None else days
+    done = privacy.purge(services().db, days, dry_run=dry_run)
+    verb = "verrebbero cancellati" if dry_run else "cancellati"
+    click.echo(f"Sessioni chiuse da più di {days} giorni: {len(done.sessions)} "
+               f"{done.sessions if done.sessions else ''}".rstrip())
+    click.echo(f"  {verb}: {done.participants} partecipanti (pseudonimi e accessi), {done.dots} punti "
+               f"individuali, il testo di {done.notes_withheld} contributi non pubblicati.")

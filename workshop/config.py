@@ -70,8 +70,13 @@ class Settings:
     message_queue_channel: str = DEFAULT_CHANNEL
     public_url: str | None = None
     rate_limit_storage: str = "memory://"
-    # Failed join attempts (wrong code or token) allowed per client address.
+    # Failed join attempts (wrong code or token) per client address, and wrong
+    # codes from every address together, before further failures are slowed
+    # down; wrong staff passwords per account and per address, likewise
+    # (services/ratelimit.py).
     join_failures_per_minute: int = 10
+    code_failures_per_minute: int = 100
+    login_failures_per_minute: int = 10
     # Budgets for successful actions (see services/ratelimit.py).
     joins_per_minute: int = 60
     commands_per_minute: int = 120
@@ -82,6 +87,12 @@ class Settings:
     instance_dir: Path = ROOT / "instance"
     # Reverse proxies in front that set X-Forwarded-* (nginx: 1).
     proxy_hops: int = 0
+    # Days after closing before a session's participants' data is purged
+    # (`python -m workshop purge`, services/privacy.py); the privacy page states it.
+    retention_days: int = 365
+    # A staff sign-in ends after this long without use (server-side, whatever the
+    # cookie's lifetime: the cookie lasts 120 days for participants' tokens).
+    staff_idle_hours: float = 10.0
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -102,6 +113,8 @@ class Settings:
             rate_limit_storage=os.environ.get("WORKSHOP_RATE_LIMIT_STORAGE")
             or (mq if mq and mq.startswith("redis") else "memory://"),
             join_failures_per_minute=int(os.environ.get("WORKSHOP_JOIN_FAILURES_PER_MINUTE", 10)),
+            code_failures_per_minute=int(os.environ.get("WORKSHOP_CODE_FAILURES_PER_MINUTE", 100)),
+            login_failures_per_minute=int(os.environ.get("WORKSHOP_LOGIN_FAILURES_PER_MINUTE", 10)),
             joins_per_minute=int(os.environ.get("WORKSHOP_JOINS_PER_MINUTE", 60)),
             commands_per_minute=int(os.environ.get("WORKSHOP_COMMANDS_PER_MINUTE", 120)),
             presence_interval=float(os.environ.get("WORKSHOP_PRESENCE_INTERVAL", 1.0)),
@@ -110,6 +123,8 @@ class Settings:
             if origins else None,
             instance_dir=instance,
             proxy_hops=int(os.environ.get("WORKSHOP_PROXY_HOPS", 0)),
+            retention_days=int(os.environ.get("WORKSHOP_RETENTION_DAYS", 365)),
+            staff_idle_hours=float(os.environ.get("WORKSHOP_STAFF_IDLE_HOURS", 10.0)),
         )
         values.update(overrides)
         return cls(**values)

@@ -10,6 +10,7 @@ from flask import current_app, request
 from workshop.config import Settings
 from workshop.services.bus import CommandBus
 from workshop.services.presence import PresenceTracker
+from workshop.services.staff_sessions import StaffSessions
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage.database import Database
 
@@ -22,6 +23,7 @@ class Services:
     presence: PresenceTracker
     tokens: ParticipantTokens
     server_id: str
+    staff_sessions: StaffSessions
 
 
 def services() -> Services:

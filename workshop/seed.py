@@ -19,7 +19,16 @@ from workshop.services import sessions
 from workshop.services.bus import CommandBus
 from workshop.services.sessions import CreatedSession, SessionSettings
 from workshop.storage.database import Database
-from workshop.storage.models import Area, Category, Lab, LiveSession, Process, StaffUser
+from workshop.storage.models import (
+    Area,
+    Category,
+    CategoryGroup,
+    Lab,
+    LiveSession,
+    Note,
+    Process,
+    StaffUser,
+)
 
 PROCESS_SLUG = "pdz-2018-2020"
 PROCESS_TITLE = "Piano di Zona per la salute e il benessere sociale 2018-2020"
@@ -28,6 +37,11 @@ DEMO_TITLE = "Sessione dimostrativa"
 
 def sample_data() -> dict:
     return json.loads(resources.files("workshop").joinpath("data/sample_labs.json").read_text())
+
+
+def category_groups() -> list[dict]:
+    return json.loads(resources.files("workshop").joinpath("data/category_groups.json")
+                      .read_text())["groups"]
 
 
 def seed_reference(db: Database) -> None:
@@ -40,9 +54,17 @@ def seed_reference(db: Database) -> None:
             s.flush()
         for area in data["areas"]:
             s.merge(Area(code=area["code"], label=area["label"]))
+        group_of = {}
+        for position, group in enumerate(category_groups()):
+            s.merge(CategoryGroup(key=group["key"], label=group["label"], position=position))
+            group_of.update(dict.fromkeys(group["categories"], group["key"]))
+        s.flush()
         for position, cat in enumerate(data["categories"]):
+            existing = s.get(Category, cat["key"])
+            # A category the admin has regrouped keeps its group.
+            group = existing.group_key if existing and existing.group_key else group_of.get(cat["key"])
             s.merge(Category(key=cat["key"], code=cat["code"], label=cat["label"],
-                             position=position))
+                             position=position, group_key=group))
         existing = {lab.slug: lab for lab in s.exec(select(Lab))}
         for lab in data["labs"]:
             row = existing.get(lab["slug"]) or Lab(slug=lab["slug"], process_id=process.id,
@@ -113,6 +135,32 @@ def _dots_for(clusters: list[dict], voters: int, budget: int, cap: int) -> list[
     return ballots
 
 
+# Who comes to a lab of the Piano di Zona, roughly: citizens and families first,
+# then the third sector and the public services (the demo's voters follow it).
+ROOM_MIX = (("cittadino", 6), ("associazione", 3), ("cooperativa_sociale", 3), ("ausl", 2),
+            ("comune", 2), ("scuola", 2), ("asp", 1), ("sindacato", 1))
+
+
+def _room(people: int) -> list[str]:
+    """The categories of `people` voters in the proportions of ROOM_MIX."""
+    pool = [key for key, n in ROOM_MIX for _ in range(n)]
+    return [pool[(i * len(pool)) // people] for i in range(people)]
+
+
+def review_demo_notes(db: Database, session_id: int, reviewer_id: int) -> None:
+    """The demo's reviewer at work: notes with nothing flagged are marked
+    publishable; the flagged ones wait for a person (as on a real install)."""
+    from workshop.domain import personal_data, publication
+    from workshop.services import publication as reviews
+    from workshop.services.schede import Editor
+
+    with db.reader() as s:
+        notes = s.exec(select(Note).where(Note.session_id == session_id)).all()
+    plain = [n.id for n in notes if not personal_data.find(n.text, n.kind)]
+    if plain:
+        reviews.decide(db, Editor(reviewer_id, "facilitator"), session_id, plain, publication.PUBBLICABILE)
+
+
 def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
                     categories: dict[str, str]) -> CreatedSession:
     """A lab session taken through every phase with the sample's clusters, dots and scores."""
@@ -134,10 +182,10 @@ def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
         run(c.TagCluster, cluster_id=cluster_ids[cluster["id"]], areas=cluster["areas"])
     run(c.SetPhase, phase="votazione")
     ballots = _dots_for(sample["clusters"], sample["participants"], sample["dots_per_participant"], 2)
-    category_keys = list(categories)
+    voter_categories = _room(len(ballots))
     for n, ballot in enumerate(ballots):
         voter = bus.join(c.JoinSession(code=made.code, pseudonym=f"Votante {n + 1}",
-                                       category=category_keys[n % len(category_keys)]), "seed").actor
+                                       category=voter_categories[n]), "seed").actor
         for cluster in ballot:
             bus.execute(voter, c.PlaceVote(cid=secrets.token_hex(8), session_id=made.id,
                                            cluster_id=cluster_ids[cluster]))
@@ -146,6 +194,7 @@ def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
     for cluster in sample["clusters"]:
         run(c.RecordScore, cluster_id=cluster_ids[cluster["id"]], **cluster["scores"])
     run(c.SetPhase, phase="chiusa")
+    review_demo_notes(db, made.id, owner)
     return made
 
 

@@ -483,8 +483,11 @@
   /**
    * The results as rows: every cluster and every visible loose note with its
    * current total, most dots first (ties: clusters first, then by id, as the
-   * server orders them), with the split by category from the last Results.
-   * `stale` says the split predates the current total.
+   * server orders them), with what the last Results said of it: for staff and
+   * the projector, once voting is over, the split by groups of categories as
+   * it may be published (`split`: column key → dots, null = reserved; the
+   * columns are `results.split_columns`). `stale` says the last Results
+   * predate the current total.
    */
   W.Board.prototype.resultRows = function () {
     const byKey = new Map();
@@ -493,11 +496,9 @@
     const push = (type, id, title, votes, extra) => {
       const r = byKey.get(type + ":" + id);
       const total = typeof votes === "number" ? votes : r ? r.votes : 0;
-      const split = (r && r.by_category) || {};
-      const sum = Object.values(split).reduce((a, b) => a + b, 0);
       rows.push(Object.assign({
-        type: type, id: id, title: title, votes: total, by_category: split,
-        offline_votes: r ? r.offline_votes || 0 : 0, stale: sum !== total,
+        type: type, id: id, title: title, votes: total, split: (r && r.split) || null,
+        offline_votes: r ? r.offline_votes || 0 : 0, stale: (r ? r.votes : 0) !== total,
       }, extra));
     };
     for (const c of this.clusters.values()) {
@@ -608,20 +609,9 @@
 
   // -------------------------------------------------------------- results
 
-  /**
-   * The split of one row by category as text ("Cittadino/a: 3 · AUSL: 2"),
-   * categories in `order`.
-   */
-  W.splitText = function (row, order, label) {
-    const parts = [];
-    for (const key of order) {
-      const n = row.by_category[key];
-      if (n) parts.push(label(key) + ": " + n);
-    }
-    for (const key of Object.keys(row.by_category)) {
-      if (order.indexOf(key) < 0 && row.by_category[key]) parts.push(label(key) + ": " + row.by_category[key]);
-    }
-    return parts.join(" · ");
+  /** The columns of the split in the last Results (none before voting is over). */
+  W.Board.prototype.splitColumns = function () {
+    return (this.results && this.results.split_columns) || [];
   };
 
   window.Workshop = W;

@@ -28,7 +28,6 @@
   for (const p of config.phases) PHASE_LABEL[p.key] = p.label;
   const BACKWARD = config.backward || {};
   const AREA_CODES = Object.keys(config.areas || {}).sort();
-  const CATEGORY_KEYS = Object.keys(config.categories || {});
   const ACK_TIMEOUT_MS = 10000;
   const RETRY_MS = 3000;
   const MAX_INTERNAL_RETRIES = 5;
@@ -358,6 +357,7 @@
       case "note.hidden":
       case "note.merged":
       case "phase.changed":
+      case "results.revealed":
       case "session.closed":
         return true;
       case "participant.joined":
@@ -870,11 +870,12 @@
     }
   }
 
-  /** Total, split by category and offline dots of one item. */
+  /** Total, split by groups of categories (once voting is over, as it may be
+   * published) and offline dots of one item. */
   function renderVotes(box, type, id, votes) {
     const row = resultRow(type, id);
     const total = typeof votes === "number" ? votes : row ? row.votes : 0;
-    const parts = [type, id, total, row ? JSON.stringify(row.by_category) : "", row ? row.offline_votes : 0, row ? row.stale : "", board.session.results_revealed];
+    const parts = [type, id, total, row ? JSON.stringify(row.split) : "", row ? row.offline_votes : 0, row ? row.stale : "", board.session.results_revealed];
     const sig = parts.join("|");
     if (box.dataset.sig === sig) return;
     box.dataset.sig = sig;
@@ -888,17 +889,19 @@
       if (row.stale) {
         box.append(el("p", "vote-split-pending mb-0", T.split_pending));
       } else {
-        const list = el("ul", "vote-split");
-        list.setAttribute("aria-label", T.split_title);
-        for (const key of CATEGORY_KEYS.concat(Object.keys(row.by_category).filter((k) => CATEGORY_KEYS.indexOf(k) < 0))) {
-          const n = row.by_category[key];
-          if (!n) continue;
-          const li = el("li");
-          li.title = categoryLabel(key);
-          li.append(el("span", null, W.shortLabel(categoryLabel(key))), ": ", el("strong", null, String(n)));
-          list.append(li);
+        if (row.split) {
+          const list = el("ul", "vote-split");
+          list.setAttribute("aria-label", T.split_title);
+          for (const col of board.splitColumns()) {
+            const n = row.split[col.key];
+            if (n === 0) continue;
+            const li = el("li");
+            li.dataset.column = col.key;
+            li.append(el("span", null, col.label), ": ", el("strong", null, n === null || n === undefined ? T.split_hidden : String(n)));
+            list.append(li);
+          }
+          box.append(list);
         }
-        box.append(list);
         if (row.offline_votes) box.append(el("p", "vote-split-offline mb-0", fmt(T.split_offline, { n: row.offline_votes })));
       }
     }

@@ -6,10 +6,12 @@
  *
  * In accoglienza it shows how to get in (code, QR, address, how many are in);
  * later the phase, the countdown and the live board; once the results are
- * revealed (or the session is closed) a horizontal stacked bar chart of the
- * dots per item by stakeholder category — colours *and* patterns, a legend,
- * numbers on the bars — and a data table with the same numbers; at the end,
- * the hash of the frozen results.
+ * revealed the totals, and once voting is over (or the session is closed) a
+ * horizontal stacked bar chart of the dots per item by groups of stakeholder
+ * categories as they may be published (docs/protocol.md §7, Results: reserved
+ * cells are one grey part) — colours *and* patterns, a legend, numbers on the
+ * bars — and a data table with the same numbers; at the end, the hash of the
+ * frozen results.
  */
 (function () {
   "use strict";
@@ -20,10 +22,8 @@
   const SESSION_ID = config.session.id;
   const PHASE_LABEL = {};
   for (const p of config.phases) PHASE_LABEL[p.key] = p.label;
-  const CATEGORY_KEYS = Object.keys(config.categories || {});
   const ACK_TIMEOUT_MS = 10000;
   const RETRY_MS = 3000;
-  const FORCE_SNAPSHOT_SINCE = Number.MAX_SAFE_INTEGER;
 
   const $ = (id) => document.getElementById(id);
   const el = W.el;
@@ -76,12 +76,6 @@
   }
   function plural(n, one, other) {
     return fmt(n === 1 ? T[one] : T[other], { n: n });
-  }
-  function categoryLabel(key) {
-    return (config.categories && config.categories[key]) || key || "";
-  }
-  function shortCategory(key) {
-    return W.shortLabel(categoryLabel(key));
   }
   function kindLabel(kind) {
     return (T.kinds && T.kinds[kind]) || kind;
@@ -424,22 +418,24 @@
     if (!show) return;
     const rows = board.resultRows();
     const results = board.results;
-    const sig = JSON.stringify([rows, results && results.dots_placed, results && results.voters]);
+    const over = phase() === "valutazione" || phase() === "chiusa";
+    if (!staleTimer && (rows.some((r) => r.stale) || (over && !board.splitColumns().length && rows.some((r) => r.votes)))) {
+      // Events carry totals; the split by categories (once voting is over, as it
+      // may be published) comes with a projector snapshot.
+      staleTimer = setTimeout(() => {
+        staleTimer = null;
+        refresh();
+      }, 1200);
+    }
+    const sig = JSON.stringify([rows, results && results.dots_placed, results && results.voters, board.splitColumns()]);
     if (sig === resultsSig) return;
     resultsSig = sig;
     setText(ui.summary, results ? fmt(T.results_summary, { dots: results.dots_placed, voters: results.voters }) : "");
-    if (rows.some((r) => r.stale) && phase() !== "chiusa" && !staleTimer) {
-      // Dots placed after the reveal: events carry totals, a snapshot brings the split.
-      staleTimer = setTimeout(() => {
-        staleTimer = null;
-        sync(FORCE_SNAPSHOT_SINCE);
-      }, 1200);
-    }
 
-    // Which categories have dots, in a fixed order (so colours stay put).
-    const present = CATEGORY_KEYS.filter((k) => rows.some((r) => r.by_category[k]));
-    for (const r of rows) for (const k of Object.keys(r.by_category)) if (present.indexOf(k) < 0 && r.by_category[k]) present.push(k);
+    // The columns of the split, in the server's order (so colours stay put).
+    const present = board.splitColumns();
     const titleOf = (r) => (r.type === "note" ? T.note_prefix + " " : "") + r.title;
+    const hiddenOf = (r) => (r.split ? r.votes - present.reduce((a, c) => a + (r.split[c.key] || 0), 0) : 0);
 
     renderTable(rows, present, titleOf);
 
@@ -448,18 +444,17 @@
     if (ui.chartWrap.hidden) return;
     ui.chartWrap.style.height = Math.max(200, chartRows.length * 64 + 120) + "px";
     const ctx = ui.canvas.getContext("2d");
-    const datasets = present.map((key) => {
-      const i = CATEGORY_KEYS.indexOf(key) >= 0 ? CATEGORY_KEYS.indexOf(key) : present.indexOf(key);
-      return {
-        label: shortCategory(key),
-        data: chartRows.map((r) => (r.stale ? 0 : r.by_category[key] || 0)),
-        backgroundColor: pattern(ctx, PALETTE[i % PALETTE.length], PATTERNS[i % PATTERNS.length]),
-        borderColor: "#1a1a1a",
-        borderWidth: 1,
-      };
-    });
-    if (chartRows.some((r) => r.stale)) {
-      datasets.push({ label: T.results_stale, data: chartRows.map((r) => (r.stale ? r.votes : 0)), backgroundColor: "#d9dadb", borderColor: "#1a1a1a", borderWidth: 1 });
+    const datasets = present.map((col, i) => ({
+      label: col.label,
+      data: chartRows.map((r) => (r.stale || !r.split ? 0 : r.split[col.key] || 0)),
+      backgroundColor: pattern(ctx, PALETTE[i % PALETTE.length], PATTERNS[i % PATTERNS.length]),
+      borderColor: "#1a1a1a",
+      borderWidth: 1,
+    }));
+    // What is not published by category (reserved cells, or no split yet) is one grey part.
+    const rest = chartRows.map((r) => (r.stale || !r.split ? r.votes : hiddenOf(r)));
+    if (rest.some((n) => n > 0)) {
+      datasets.push({ label: present.length ? T.split_hidden_part : T.axis_points, data: rest, backgroundColor: "#d9dadb", borderColor: "#1a1a1a", borderWidth: 1 });
     }
     const data = { labels: chartRows.map((r) => wrapLabel(titleOf(r), 38)), datasets: datasets, totals: chartRows.map((r) => r.votes) };
     const maxTotal = Math.max.apply(null, chartRows.map((r) => r.votes));
@@ -500,27 +495,31 @@
     const tbody = ui.table.tBodies[0];
     const tfoot = ui.table.tFoot;
     const head = el("tr");
-    const th = (text, scope, title) => {
+    const th = (text, scope) => {
       const cell = el("th", null, text);
       cell.scope = scope;
-      if (title) cell.title = title;
       return cell;
     };
     head.append(th(T.col_rank, "col"), th(T.col_item, "col"));
-    for (const k of present) head.append(th(shortCategory(k), "col", categoryLabel(k)));
+    for (const col of present) head.append(th(col.label, "col"));
     head.append(th(T.col_total, "col"));
-    const anyOffline = rows.some((r) => r.offline_votes);
-    if (anyOffline) head.append(th(T.col_offline, "col"));
     thead.replaceChildren(head);
+    const cell = (r, key) => {
+      if (r.stale || !r.split) return "…";
+      const n = r.split[key];
+      return n === null || n === undefined ? T.split_hidden : String(n);
+    };
     const body = rows.map((r, i) => {
       const tr = el("tr");
       tr.dataset.type = r.type;
       tr.dataset.id = String(r.id);
       tr.append(el("td", "num", String(i + 1)), th(titleOf(r), "row"));
-      for (const k of present) tr.append(el("td", "num", r.stale ? "…" : String(r.by_category[k] || 0)));
-      const total = el("td", "num total", String(r.votes));
-      tr.append(total);
-      if (anyOffline) tr.append(el("td", "num", String(r.offline_votes || 0)));
+      for (const col of present) {
+        const td = el("td", "num", cell(r, col.key));
+        td.dataset.column = col.key;
+        tr.append(td);
+      }
+      tr.append(el("td", "num total", String(r.votes)));
       return tr;
     });
     if (!body.length) {
@@ -535,10 +534,28 @@
     const label = th(T.row_total, "row");
     label.colSpan = 2;
     foot.append(label);
-    for (const k of present) foot.append(el("td", "num", String(rows.reduce((a, r) => a + (r.by_category[k] || 0), 0))));
+    // A column's total only where none of its cells is reserved: otherwise it
+    // would give the reserved ones back.
+    for (const col of present) {
+      const open = rows.every((r) => r.split && !r.stale && r.split[col.key] !== null && r.split[col.key] !== undefined);
+      foot.append(el("td", "num", open ? String(rows.reduce((a, r) => a + r.split[col.key], 0)) : "—"));
+    }
     foot.append(el("td", "num total", String(rows.reduce((a, r) => a + r.votes, 0))));
-    if (anyOffline) foot.append(el("td", "num", String(rows.reduce((a, r) => a + (r.offline_votes || 0), 0))));
     tfoot.replaceChildren(foot);
+  }
+
+  /** A projector snapshot: the room's board with the publishable split. */
+  let refreshing = false;
+  function refresh() {
+    if (!state.joined || refreshing) return;
+    const myConn = connId;
+    refreshing = true;
+    socket.timeout(ACK_TIMEOUT_MS).emit("staff.state", { session_id: SESSION_ID, view: "projector" }, (err, ack) => {
+      refreshing = false;
+      if (myConn !== connId) return;
+      if (!err && ack && ack.ok) applyCatchUp(ack);
+      else if (ack && ack.error && ack.error.code === "not_joined") join();
+    });
   }
 
   render();

@@ -828,8 +828,6 @@
     const signature = JSON.stringify([rows, board.results && board.results.dots_placed]);
     if (signature === shownResults) return;
     shownResults = signature;
-    const order = Object.keys(config.categories || {});
-    const label = (k) => W.shortLabel(categoryLabel(k));
     const results = board.results;
     ui.resultsSummary.textContent = results ? fmt(T.results_summary, { dots: results.dots_placed, voters: results.voters }) : "";
     ui.resultsSummary.hidden = !results;
@@ -845,21 +843,7 @@
       const votes = el("p", "result-votes");
       votes.append(el("strong", null, plural(row.votes, "results_votes_one", "results_votes_other")));
       li.append(title, votes);
-      if (row.votes > 0 && !row.stale) {
-        const split = el("ul", "result-split");
-        for (const key of order.concat(Object.keys(row.by_category).filter((k) => order.indexOf(k) < 0))) {
-          const n = row.by_category[key];
-          if (!n) continue;
-          const item = el("li");
-          item.title = categoryLabel(key);
-          item.append(el("span", "result-category", label(key)), ": ", el("strong", null, String(n)));
-          split.append(item);
-        }
-        li.append(split);
-        if (row.offline_votes) li.append(el("p", "result-offline", fmt(T.results_offline, { n: row.offline_votes })));
-      } else if (row.stale && row.votes > 0) {
-        li.append(el("p", "result-stale", T.results_stale));
-      }
+      // Totals only: who voted, and from which category, is not the room's to see.
       if (row.scores) li.append(el("p", "result-scores", fmt(T.scores_line, row.scores)));
       return li;
     });
@@ -1144,8 +1128,8 @@
   }
 
   // After the reveal, dots still placed change totals that events carry, but
-  // not the split by category: a snapshot brings it (a little later, and not
-  // all phones at the same moment).
+  // not how many were placed by how many people: a snapshot brings it (a little
+  // later, and not all phones at the same moment).
   let resultsTimer = null;
   function refreshResultsSoon() {
     if (resultsTimer) return;

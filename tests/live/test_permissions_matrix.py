@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.helpers import cid
+from tests.helpers import cid, enrol_totp, pass_second_step
 from workshop.extensions import socketio
 from workshop.live.handlers import COMMAND_EVENTS
 from workshop.services import accounts
@@ -64,6 +64,7 @@ def login(app, username):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
     response = http.post("/accedi", data={"username": username, "password": PASSWORD,
                                           "csrf_token": token})
+    response = pass_second_step(app, http, username, response)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return http
 
@@ -74,6 +75,8 @@ def sockets(app, live_session, facilitator):
     for username, role in [("assegnata", "facilitator"), ("altra", "facilitator"),
                            ("amministra", "admin"), ("cabina", "allargata")]:
         user = accounts.create_user(db, username, username.title(), role, PASSWORD)
+        if role in ("admin", "allargata"):  # their role requires two-step verification
+            enrol_totp(db, user.id)
         if username == "assegnata":
             accounts.assign(db, live_session.id, user.id)
     made = {}

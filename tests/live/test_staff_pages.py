@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.helpers import enrol_totp, pass_second_step
 from workshop.services import accounts
 
 PASSWORD = "una password lunga"
@@ -17,17 +18,18 @@ def token(http, path):
 
 
 def sign_in(app, username, password=PASSWORD):
+    """Password, then the code when the account has two-step verification."""
     http = app.test_client()
     response = http.post("/accedi", data={"username": username, "password": password,
                                           "csrf_token": token(http, "/accedi")})
-    return http, response
+    return http, pass_second_step(app, http, username, response)
 
 
 @pytest.fixture
 def people(app, facilitator):
     db = app.extensions["workshop"].db
     accounts.create_user(db, "altra", "Altra Facilitatrice", "facilitator", PASSWORD)
-    accounts.create_user(db, "capo", "Amministratrice", "admin", PASSWORD)
+    enrol_totp(db, accounts.create_user(db, "capo", "Amministratrice", "admin", PASSWORD).id)
 
 
 def test_sign_in_refuses_wrong_passwords_and_unknown_users(app, people):
@@ -92,7 +94,8 @@ def test_only_admins_manage_accounts(app, people):
         "csrf_token": token(capo, "/admin/utenti"), "username": "nuova", "display_name": "Nuova",
         "role": "ristretta", "password": "abbastanza lunga"})
     assert made.status_code == 302
-    assert sign_in(app, "nuova", "abbastanza lunga")[1].status_code == 302
+    # A ristretta account: the password is right, then it must set up two-step verification.
+    assert sign_in(app, "nuova", "abbastanza lunga")[1].headers["Location"].endswith("/accedi/configura")
     short = capo.post("/admin/utenti", data={
         "csrf_token": token(capo, "/admin/utenti"), "username": "corta", "display_name": "C",
         "role": "ristretta", "password": "corta"})

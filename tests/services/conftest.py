@@ -1,5 +1,6 @@
 import pytest
 
+from tests.conftest import Sleeps
 from tests.helpers import advance
 from workshop.seed import create_session
 from workshop.services import accounts
@@ -17,7 +18,7 @@ def publisher():
 @pytest.fixture
 def bus(db, publisher):
     return CommandBus(db, publisher, ParticipantTokens("test-secret"),
-                      RateLimits("memory://", failures_per_minute=5))
+                      RateLimits("memory://", failures_per_minute=5, sleep=Sleeps()))
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -142,10 +145,22 @@ def test_scores_timer_and_closing_freeze_the_results(bus, db, session_code, staf
     assert closed["type"] == "session.closed"
     with db.reader() as s:
         frozen = s.get(SessionSnapshot, session_code.id)
-    assert closed["data"]["hash"] == frozen.hash == results.content_hash(frozen.content)
-    item = frozen.content["results"]["items"][0]
-    assert (item["votes"], item["by_category"], item["scores"]["impatto"]) == (1, {"ausl": 1}, 5)
-    assert "Anna" not in str(frozen.content)  # no identities in the frozen results
+    # The fingerprint is the SHA-256 of the published document, byte for byte.
+    assert closed["data"]["hash"] == frozen.hash == hashlib.sha256(frozen.document.encode()).hexdigest()
+    document = json.loads(frozen.document)
+    item = document["items"][0]
+    assert (item["votes"], item["scores"]["impatto"]) == (1, 5)
+    # No identities, no categories, no texts in what is published: only commitments.
+    assert "Anna" not in frozen.document and "ausl" not in frozen.document
+    assert n not in [x.get("id") for x in document["items"] if x["type"] == "note"]
+    note_row = document["notes"][0]
+    opening = frozen.record["openings"][str(note_row["id"])]
+    assert note_row["commitment"] == results.commitment(opening["salt"], opening["text"])
+    assert frozen.record["split"][f"cluster:{cl['id']}"] == {"ausl": 1}  # kept inside
+    # The room is told the totals only.
+    assert closed["data"]["results"]["items"][0] == {
+        "type": "cluster", "id": cl["id"], "title": "Gruppo", "areas": [],
+        "scores": {"impatto": 5, "fattibilita": 2, "urgenza": 4}, "votes": 1}
     assert refused(note, bus, anna) == "session_closed"
     assert refused(run, bus, staff, c.SetPhase, phase="valutazione") == "session_closed"
     assert refused(bus.join, c.JoinSession(code=session_code.code, pseudonym="Tardi",
@@ -164,6 +179,7 @@ def test_offline_entries_are_marked_in_the_counts(bus, session_code, staff):
                                    on_behalf_of=bruno))
     state = bus.staff_state(staff, c.StaffState(session_id=staff.session_id))
     item = state["results"]["items"][0]
-    assert (item["votes"], item["offline_votes"], item["by_category"]) == (1, 1, {"sindacato": 1})
+    assert (item["votes"], item["offline_votes"]) == (1, 1)
+    assert "split" not in item and "by_category" not in item  # voting is not over
     offline = next(p for p in state["participants"] if p["id"] == bruno)
     assert offline["dots_left"] == 2 and offline["votes"] == {str(note_id): 1}

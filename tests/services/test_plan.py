@@ -36,11 +36,14 @@ def test_filters_by_lab_and_area_keep_global_ranks(db, closed_labs):
     assert titles(area_d.rows) == ["Caregiver"]
 
 
-def test_public_rows_suppress_small_category_counts(db, closed_labs):
+def test_public_rows_carry_the_publishable_split_only(db, closed_labs):
     row = consolidate(db, PROCESS_SLUG).rows[0]
-    public = row.public()["by_category"]
-    assert all(v == "<5" or v >= 5 for v in public.values())
-    assert any(v == "<5" for v in public.values()) == any(0 < v < 5 for v in row.by_category.values())
+    public = row.public()
+    assert "by_category" not in public and "breadth" not in public
+    assert [c["key"] for c in public["split_columns"]] == ["cittadini", "terzo_settore", "enti_pubblici"]
+    assert all(v is None or v == 0 or v >= 5 for v in public["split"].values())
+    published = sum(v for v in public["split"].values() if v)
+    assert published <= row.dots and (published == row.dots) == (None not in public["split"].values())
 
 
 def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
@@ -102,3 +105,25 @@ def test_only_clusters_of_closed_sessions_become_schede(db, closed_labs, team, f
     with pytest.raises(Rejected) as e:
         schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [999_999, open_session.id])
     assert e.value.code == "clusters_invalid"
+
+
+def test_control_characters_typed_anywhere_never_reach_the_database(db, closed_labs, team, facilitator):
+    """PostgreSQL refuses a NUL in text (the form answered 500): every text a person
+    types loses its control characters, as notes always did."""
+    from workshop.seed import create_session
+    from workshop.storage.models import LiveSession
+
+    made = create_session(db, "dopo-di-noi", "Titolo\x00 con\x07 controlli", "Domanda\x00\r\nsu due righe",
+                          owner_id=facilitator.id)
+    with db.reader() as s:
+        live = s.get(LiveSession, made.id)
+    assert (live.title, live.guiding_question) == ("Titolo con controlli", "Domanda\nsu due righe")
+    row = consolidate(db, PROCESS_SLUG).rows[0]
+    action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [row.cluster_id])
+    schede.update_fields(db, team["up"], action_id, {"descrizione": "Uno\x00 due\x1b[31m", "indicatori": [
+        {"indicatore": "Tempo\x00", "baseline": "", "target": "", "fonte": ""}]}, 1)
+    schede.transition(db, team["up"], action_id, "revisione_up", "Motivazione\x00 pubblica valida")
+    content = schede.view(db, action_id)
+    assert content["content"]["descrizione"] == "Uno due[31m"
+    assert content["content"]["indicatori"][0]["indicatore"] == "Tempo"
+    assert content["transitions"][0]["motivation"] == "Motivazione pubblica valida"

@@ -21,7 +21,12 @@ NoteKind = Annotated[str, StringConstraints(max_length=40)]
 
 # A client-generated command id: retries with the same id are applied once.
 CommandId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,64}$")]
-Id = Annotated[int, Field(ge=1, le=2**53)]
+# Ids and sequence numbers are PostgreSQL `integer` columns: a larger number
+# names no row, and must be refused here rather than fail in the database
+# driver (the web's URL converter and form helpers use the same bound).
+ID_MAX = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+Seq = Annotated[int, Field(ge=0, le=ID_MAX)]
 # Generous bound on raw text; the real limit (rules.NOTE_MAX_CHARS) has its own error code.
 RawText = Annotated[str, StringConstraints(max_length=20_000)]
 
@@ -171,19 +176,19 @@ class JoinSession(Command):
     # Longer than other command ids: a join retried with it returns the token,
     # so it must be as unguessable as one (≥ 128 bits of randomness).
     cid: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{22,64}$")] | None = None
-    since: Annotated[int, Field(ge=0)] | None = None
+    since: Seq | None = None
 
 
 class ResumeSession(Command):
     """A returning participant, identified by the signed token from their first join."""
 
     token: Annotated[str, StringConstraints(max_length=1000)]
-    since: Annotated[int, Field(ge=0)] | None = None
+    since: Seq | None = None
 
 
 class Sync(Command):
     session_id: Id
-    since: Annotated[int, Field(ge=0)]
+    since: Seq
 
 
 class StaffJoin(Command):
@@ -191,14 +196,16 @@ class StaffJoin(Command):
     projector view (which shows only what the room may see)."""
 
     session_id: Id
-    since: Annotated[int, Field(ge=0)] | None = None
+    since: Seq | None = None
     view: Literal["control", "projector"] = "control"
 
 
 class StaffState(Command):
-    """The full board as staff see it (hidden notes, totals before the reveal)."""
+    """The full board as staff see it (hidden notes, totals before the reveal),
+    or, for the projector, the room's board with the publishable split."""
 
     session_id: Id
+    view: Literal["control", "projector"] = "control"
 
 
 C = TypeVar("C", bound=Command)

@@ -3,8 +3,9 @@
 What the lab said becomes the first draft, in the shape of the district's
 schede (see data/example_scheda.md): the *problema* and *caso* notes feed the
 razionale, the *proposta* notes the azioni previste, the *risorsa* notes the
-risorse non finanziarie, and the categories that took part the attori
-coinvolti. Capofila, preventivo and indicatori are left for the reviewers.
+risorse non finanziarie. Only notes reviewed as publishable are used (a
+scheda is public); the others are only counted in the traceability block.
+Attori, capofila, preventivo and indicatori are left for the reviewers.
 Every draft carries a traceability block pointing back to its sources.
 """
 
@@ -40,6 +41,7 @@ class SourceCluster:
     scores: dict[str, int] | None = None
     priority_index: float | None = None
     snapshot_hash: str | None = None
+    withheld: tuple[int, ...] = ()  # notes not (yet) reviewed as publishable: left out
 
 
 def _quote(text: str) -> str:
@@ -81,11 +83,6 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
     if problems:
         razionale += "\n\nProblemi e casi portati dai partecipanti:\n\n" + "\n".join(
             f"- {_quote(n.text)}" for n in problems)
-    involved = Counter(n.author_category for n in notes)
-    for c in clusters:
-        involved.update(c.by_category)
-    attori = "\n".join(f"- {category_labels.get(k, k)}" for k, _ in
-                       sorted(involved.items(), key=lambda kv: (-kv[1], kv[0])))
     return {
         "titolo": clusters[0].title if len(clusters) == 1 else
         " / ".join(c.title for c in clusters),
@@ -95,7 +92,10 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
         "descrizione": "",
         "destinatari": "",
         "azioni": "\n".join(f"{i}. {_quote(n.text)}" for i, n in enumerate(proposals, start=1)),
-        "attori": attori,
+        # Who implements it is for the Ufficio di Piano: the categories of the people
+        # who took part are not implementing bodies, and listing them would say
+        # that someone of a small category was in the room.
+        "attori": "",
         "risorse": "\n".join(f"- {_quote(n.text)}" for n in resources),
         "capofila": "",
         "preventivo": "",
@@ -103,7 +103,8 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
         "tracciabilita": {"clusters": [{
             "lab": c.lab_slug, "session_id": c.session_id, "session_title": c.session_title,
             "cluster_id": c.cluster_id, "title": c.title, "areas": list(c.areas),
-            "note_ids": [n.id for n in c.notes], "dots": c.dots, "dots_available": c.dots_available,
+            "note_ids": [n.id for n in c.notes], "notes_withheld": list(c.withheld),
+            "dots": c.dots, "dots_available": c.dots_available,
             "by_category": dict(sorted(c.by_category.items())), "scores": c.scores,
             "priority_index": c.priority_index, "snapshot_hash": c.snapshot_hash,
         } for c in clusters]},

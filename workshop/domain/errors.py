@@ -61,6 +61,16 @@ MESSAGES: dict[str, str] = {
         "Si può agire solo per conto di un partecipante senza telefono di questa sessione."),
     "session_not_assigned": _("Questa sessione non è tra quelle che gestisci."),
     "login_required": _("Accedi con il tuo account per gestire la sessione."),
+    # Staff accounts and sign-in (domain/staff.py, services/accounts.py)
+    "password_wrong": _("La password attuale non è corretta."),
+    "password_too_short": _("La password deve avere almeno %(min)s caratteri."),
+    "passwords_differ": _("Le due password nuove non coincidono."),
+    "code_wrong": _("Codice non valido o già usato: inserisci il codice che l'app mostra ora, "
+                    "oppure un codice di recupero."),
+    "account_not_found": _("L'account non esiste."),
+    "own_account": _("Per il tuo account usa la pagina «Il mio account»."),
+    "second_factor_always_required": _(
+        "Per questo ruolo la verifica in due passaggi è sempre obbligatoria."),
     # Review of the schede intervento
     "review_transition_invalid": _("Dallo stato «%(current)s» non si può passare a «%(target)s»."),
     "motivation_invalid": _("Scrivi una motivazione pubblica, da %(min)s a %(max)s caratteri."),
@@ -73,6 +83,15 @@ MESSAGES: dict[str, str] = {
         "Qualcun altro ha modificato la scheda nel frattempo: ricarica e riapplica le modifiche."),
     "clusters_invalid": _("Scegli uno o più gruppi di sessioni concluse."),
     "process_not_found": _("Percorso di programmazione sconosciuto."),
+    # Publication of notes and people's rights (domain/publication.py, services/privacy.py)
+    "publication_invalid": _("Scegli se il contributo è pubblicabile, da rivedere o solo per uso interno."),
+    "public_text_invalid": _("Il testo da pubblicare deve avere da 1 a %(max)s caratteri."),
+    "review_not_allowed": _("Puoi rivedere solo i contributi delle sessioni che gestisci."),
+    "participant_not_found": _("Nessun partecipante con questo pseudonimo in questa sessione."),
+    "already_erased": _("I dati di questo partecipante sono già stati cancellati."),
+    "erasure_unconfirmed": _("Per cancellare i dati conferma di aver capito che non si può annullare."),
+    "reference_invalid": _("Indica da dove arriva la richiesta (canale e riferimento), fino a %(max)s "
+                           "caratteri."),
 }
 
 

@@ -82,6 +82,17 @@ def authorize(actor: Actor | None, command: c.Command) -> Actor:
     return actor
 
 
+def may_review_notes(role: str, user_id: int, owner_id: int | None, assigned: set[int]) -> None:
+    """Who decides whether a session's notes may be published: whoever runs the
+    session, and the Ufficio di Piano (who publishes the plan)."""
+    if role == UFFICIO_PIANO:
+        return
+    try:
+        may_run_session(role, user_id, owner_id, assigned)
+    except Rejected:
+        raise Rejected("review_not_allowed") from None
+
+
 def may_run_session(role: str, user_id: int, owner_id: int | None, assigned: set[int]) -> None:
     """Whether a staff member may open a session's control room."""
     if role == ADMIN:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from workshop.domain.errors import Rejected, _
 from workshop.domain.permissions import ADMIN, ALLARGATA, RISTRETTA, UFFICIO_PIANO
+from workshop.domain.rules import plain_text
 
 BOZZA = "bozza"
 REVISIONE_UP = "revisione_up"
@@ -86,7 +87,7 @@ def check_transition(role: str, current: str, target: str, motivation: str) -> s
                        target=LABELS.get(target, target))
     if not _can(role, TRANSITIONS[(current, target)]):
         raise Rejected("forbidden")
-    text = motivation.strip()
+    text = plain_text(motivation)
     if not MOTIVATION_MIN <= len(text) <= MOTIVATION_MAX:
         raise Rejected("motivation_invalid", min=MOTIVATION_MIN, max=MOTIVATION_MAX)
     return text
@@ -119,7 +120,7 @@ def check_observation(role: str, state: str, text: str) -> str:
         raise Rejected("wrong_review_state")
     if not _can(role, {ALLARGATA}):
         raise Rejected("forbidden")
-    text = text.strip()
+    text = plain_text(text)
     if not 1 <= len(text) <= OBSERVATION_MAX:
         raise Rejected("observation_invalid", max=OBSERVATION_MAX)
     return text

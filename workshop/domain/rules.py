@@ -103,6 +103,18 @@ def _one_line(raw: str) -> str:
     return _SPACES.sub(" ", _without_controls(raw).replace("\n", " ")).strip()
 
 
+def one_line(raw: str) -> str:
+    """Any one-line text a person types (titles, references): no control
+    characters (PostgreSQL refuses a NUL), inner spaces collapsed, trimmed."""
+    return _one_line(raw)
+
+
+def plain_text(raw: str) -> str:
+    """Any longer text a person types (questions, scheda fields, motivations):
+    line ends as newlines, no other control characters, trimmed."""
+    return _without_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
 def title(raw: str) -> str:
     """A cluster title: one line, 1 to TITLE_MAX characters."""
     text = _one_line(raw)

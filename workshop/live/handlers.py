@@ -23,6 +23,7 @@ from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.extensions import socketio
+from workshop.live import wire
 from workshop.live.rooms import participant_room, session_room
 
 log = logging.getLogger(__name__)
@@ -98,23 +99,66 @@ def _remember(actor: Actor) -> None:
 
 def actor_in(session_id: int) -> Actor | None:
     found = session.get("live", {}).get(str(session_id))
-    return Actor(**found) if found else None
+    actor = Actor(**found) if found else None
+    if actor is not None and actor.is_staff and not current_user.is_authenticated:
+        # The staff sign-in this socket joined with has ended since (signed out,
+        # password changed, deactivated, expired): checked at every staff command,
+        # one read by primary key (web/auth.load_user), not only at staff.join.
+        raise Rejected("login_required")
+    return actor
 
 
 # -- events ---------------------------------------------------------------
 
+def _sent_by_client() -> bool:
+    """Whether `connect` or `disconnect` came as a client's event, not from the server.
+
+    python-socketio runs the handler of a reserved name for a client's event of
+    that name too (the catch-all skips reserved names). Such events are renamed
+    when decoded (live/wire.py); this is the second guard, so that presence is
+    only ever dropped by a real disconnection. The server's own calls happen
+    while the socket is not connected: during a connection until the handler
+    accepts it, during a disconnection from its start (`pre_disconnect` comes
+    before the handler); a client's event is dispatched only while it is."""
+    return socketio.server.manager.is_connected(request.sid, request.namespace)
+
+
+def _refuse_reserved(event: str) -> dict:
+    return error_ack(Rejected("unknown_event", event=event))
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
+    if _sent_by_client():
+        return _refuse_reserved("connect")
     # Anyone may connect; identity comes with `join`, per session.
     return True
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
+    if _sent_by_client():
+        # Not a disconnection: the socket stays, and so does its presence.
+        return _refuse_reserved("disconnect")
     try:
         services().presence.leave(request.sid)
     except Exception:
         log.exception("presence cleanup failed for %s", request.sid)
+
+
+@socketio.on(wire.RESERVED)
+def on_reserved(name=None, *_ignored):
+    """A client's event named as one of python-socketio's own (live/wire.py)."""
+    return _refuse_reserved(str(name)[:64])
+
+
+@socketio.on(wire.UNREADABLE)
+def on_unreadable(problem=None, *_ignored):
+    """An event whose payload could not be read, but which asked for an answer
+    (live/wire.py). Any client may send this name too: it gets the same answer."""
+    problem = problem if isinstance(problem, str) and problem in wire.PROBLEMS else "json_invalid"
+    return error_ack(Rejected("invalid_payload", details=[
+        {"field": "", "type": problem, "problem": wire.PROBLEMS[problem]}]))
 
 
 @socketio.on("join")
@@ -164,7 +208,7 @@ def on_staff_join(data):
     actor = svc.bus.staff_bind(current_user.id, current_user.role, command.session_id)
     _remember(actor)
     join_room(session_room(actor.session_id))
-    return svc.bus.catch_up(actor, command.since, staff_view=command.view == "control")
+    return svc.bus.catch_up(actor, command.since, view=command.view)
 
 
 @socketio.on("staff.state")

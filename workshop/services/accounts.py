@@ -7,16 +7,21 @@ Participants never have accounts.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import select
 
+from workshop.domain import staff
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import STAFF_ROLES
+from workshop.services import staff_sessions
 from workshop.storage.database import Database
 from workshop.storage.models import StaffUser
+
+log = logging.getLogger(__name__)
 
 PASSWORD_MIN = 10
 _USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
@@ -78,6 +83,97 @@ def assign(db: Database, session_id: int, user_id: int) -> None:
     with db.transaction() as s:
         if s.get(SessionFacilitator, (session_id, user_id)) is None:
             s.add(SessionFacilitator(session_id=session_id, user_id=user_id))
+
+
+def hash_secret(secret: str) -> str:
+    """Argon2id, as for passwords (recovery codes are stored this way too)."""
+    return _hasher.hash(secret)
+
+
+def verify_secret(digest: str, secret: str) -> bool:
+    try:
+        return _hasher.verify(digest, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_new_password(password: str, repeated: str | None = None) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise Rejected("password_too_short", min=PASSWORD_MIN)
+    if repeated is not None and repeated != password:
+        raise Rejected("passwords_differ")
+
+
+def change_password(db: Database, user_id: int, current: str, new: str, repeated: str) -> None:
+    """Someone changes their own password, knowing the current one. Every
+    sign-in of the account ends (a stolen session goes with the old password);
+    the caller signs the person's own browser in again."""
+    _check_new_password(new, repeated)
+    with db.transaction() as s:
+        user = s.get(StaffUser, user_id)
+        if user is None or not user.active:
+            raise Rejected("account_not_found")
+        if not verify_secret(user.password_hash, current):
+            raise Rejected("password_wrong")
+        user.password_hash = _hasher.hash(new)
+        staff_sessions.end_all(s, user_id)
+    log.info("password changed", extra={"user_id": user_id})
+
+
+def check_password(db: Database, user_id: int, password: str) -> None:
+    """Ask for the current password again before a change to how one signs in."""
+    with db.reader() as s:
+        user = s.get(StaffUser, user_id)
+    if user is None or not verify_secret(user.password_hash, password):
+        raise Rejected("password_wrong")
+
+
+def turn_off_second_factor(db: Database, user_id: int, password: str) -> None:
+    """Someone removes their own second factor: only if nothing requires it."""
+    from workshop.services import second_factor
+
+    check_password(db, user_id, password)
+    with db.transaction() as s:
+        user = s.get(StaffUser, user_id)
+        if not staff.may_turn_off_second_factor(user.role, user.totp_required):
+            raise Rejected("second_factor_always_required")
+        second_factor.remove(s, user_id)
+    log.info("second factor turned off", extra={"user_id": user_id})
+
+
+def admin_action(db: Database, admin_id: int, admin_role: str, target_id: int, action: str,
+                 password: str = "") -> StaffUser:
+    """One of the admin page's actions on someone else's account (domain/staff.py
+    says which are allowed). Deactivating, resetting the password or the second
+    factor, and requiring a second factor not yet set up end the account's
+    sign-ins. Every action is logged with who did it."""
+    from workshop.services import second_factor
+
+    if action == staff.RESET_PASSWORD:
+        _check_new_password(password)
+    with db.transaction() as s:
+        user = s.get(StaffUser, target_id)
+        if user is None:
+            raise Rejected("account_not_found")
+        staff.check_account_action(admin_role, admin_id, action, user.id, user.role)
+        if action in (staff.DEACTIVATE, staff.REACTIVATE):
+            user.active = action == staff.REACTIVATE
+        elif action == staff.RESET_PASSWORD:
+            user.password_hash = _hasher.hash(password)
+        elif action == staff.RESET_SECOND_FACTOR:
+            second_factor.remove(s, user.id)
+        else:
+            user.totp_required = action == staff.REQUIRE_SECOND_FACTOR
+        ends = action in (staff.DEACTIVATE, staff.RESET_PASSWORD, staff.RESET_SECOND_FACTOR) or (
+            action == staff.REQUIRE_SECOND_FACTOR and not user.totp_secret)
+        if ends:
+            # Next sign-in: with the new password, or setting the second factor up.
+            staff_sessions.end_all(s, user.id)
+        s.flush()
+        s.refresh(user)
+    log.info("account changed by admin", extra={"action": action, "user_id": target_id,
+                                                 "by": admin_id, "signed_out": ends})
+    return user
 
 
 def check_role(user: StaffUser | None, *roles: str) -> StaffUser:

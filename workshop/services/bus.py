@@ -25,11 +25,11 @@ from workshop.domain import events as ev
 from workshop.domain import joincode, phases, rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import PARTICIPANT, Actor, authorize, may_run_session
-from workshop.services import views
+from workshop.services import privacy, views
 from workshop.services.facilitation import new_participant
 from workshop.services.handlers import HANDLERS
 from workshop.services.publisher import Publisher
-from workshop.services.ratelimit import RateLimits
+from workshop.services.ratelimit import JOIN_ADDRESS, Attempt, RateLimits, Scope, join_scopes
 from workshop.services.tokens import ParticipantTokens
 from workshop.storage import eventlog
 from workshop.storage.database import Database, without_yielding
@@ -137,8 +137,10 @@ class CommandBus:
             phases.check_command(live.phase, command, by_staff_for_themselves=doer.is_staff)
             # Held here so that the handler's lookups of the doer hit the session's
             # identity map (it keeps only objects someone references).
-            me = (s.exec(_PARTICIPANT, params={"participant_id": doer.participant_id}).one()
+            me = (s.exec(_PARTICIPANT, params={"participant_id": doer.participant_id}).first()
                   if doer.participant_id else None)
+            if doer.participant_id and (me is None or me.erased_at is not None):
+                raise Rejected("invalid_token")  # they erased their data: nobody to act as
             outcome = handler(s, live, doer, command)
             events = eventlog.append(s, live, outcome.events)
             _remember(s, live, actor.scope, command.cid, digest, events, outcome.result)
@@ -221,21 +223,28 @@ class CommandBus:
         return {**self._ack(events, done.result, state, behalf), "duplicate": True}
 
     def find_session(self, typed_code: str, client: str) -> tuple[LiveSession, Lab]:
-        """The session behind a typed or scanned code. Failures count toward
-        the client's limit, so walking the code space is slowed down."""
-        self.limiter.check(client)
+        """The session behind a typed or scanned code. A valid code is always
+        found; wrong ones are slowed down (services/ratelimit.py)."""
+        with self.limiter.attempt(*join_scopes(client)) as attempt:
+            return self._find_session(typed_code, attempt)
+
+    def _find_session(self, typed_code: str, attempt: Attempt) -> tuple[LiveSession, Lab]:
         code = joincode.normalize(typed_code)
         with self.db.reader() as s:
             row = code and s.exec(select(LiveSession, Lab).join(Lab)
                                   .where(LiveSession.join_code == code)).first()
         if not row:
-            self.limiter.failed(client)
+            attempt.failed()  # outside the reader: it may sleep
             raise Rejected("invalid_code")
         return row[0], row[1]
 
     def join(self, command: c.JoinSession, client: str) -> Joined:
         """A newcomer enters a session: a new pseudonymous participant."""
-        found = self.find_session(command.code, client)[0]
+        with self.limiter.attempt(*join_scopes(client)) as attempt:
+            return self._join(command, client, attempt)
+
+    def _join(self, command: c.JoinSession, client: str, attempt: Attempt) -> Joined:
+        found = self._find_session(command.code, attempt)[0]
         if found.closed_at is not None:
             raise Rejected("session_closed")
         session_id = found.id
@@ -274,8 +283,9 @@ class CommandBus:
                                   {"participant_id": participant.id})
         except Rejected as rejected:
             if rejected.code in ("pseudonym_taken", "command_id_reused"):
-                # Both answer a guess about someone else's join: count them as failures.
-                self.limiter.failed(client)
+                # Both answer a guess about someone else's join: count them as
+                # failures of the address (they guess no code).
+                attempt.failed(Scope(JOIN_ADDRESS, client))
             raise
         self._publish(session_id, events)
         return Joined(actor_for(participant), self.tokens.issue(participant.public_id),
@@ -290,24 +300,48 @@ class CommandBus:
         public_id = self.tokens.read(command.token)
         with self.db.reader() as s:
             participant = public_id and s.exec(
-                select(Participant).where(Participant.public_id == public_id)).first()
+                select(Participant).where(Participant.public_id == public_id,
+                                          Participant.erased_at.is_(None))).first()
         if not participant:
-            self.limiter.check(client)
-            self.limiter.failed(client)
+            with self.limiter.attempt(Scope(JOIN_ADDRESS, client)) as attempt:
+                attempt.failed()
             raise Rejected("invalid_token")
         return Joined(actor_for(participant), command.token)
 
+    def erase(self, participant_id: int, *, user_id: int | None = None, reference: str = "") -> int:
+        """Erase a participant's data (services/privacy.py), with the session locked
+        like any command, and tell the room. Returns how many notes went."""
+        with without_yielding(), self.db.transaction() as s:
+            participant = s.get(Participant, participant_id)
+            if participant is None:
+                raise Rejected("participant_not_found")
+            live = eventlog.lock_session(s, participant.session_id)
+            erased = privacy.erase_in(s, live, participant, user_id, reference)
+            events = eventlog.append(s, live, erased.events)
+        self._publish(live.id, events)
+        self._publish_personal(self._personal_states(live.id, erased.refunded))
+        try:
+            with self.db.reader() as s:
+                self.publisher.presence(live.id, views.presence_counts(s, live.id))
+        except Exception:
+            log.exception("publishing presence of session %s failed", live.id)
+        log.info("participant erased", extra={"session_id": live.id, "notes": erased.notes,
+                                              "by_staff": user_id is not None})
+        return erased.notes
+
     # -- reads -------------------------------------------------------------
 
-    def catch_up(self, actor: Actor, since: int | None, *, staff_view: bool = False) -> dict:
+    def catch_up(self, actor: Actor, since: int | None, *, view: str = "room") -> dict:
         """What a (re)connecting client needs to be exactly up to date.
 
         With `since` (the last sequence number it applied) and not too far
         behind: the missed events, in order. Otherwise a full snapshot. Both
         are read in one consistent transaction, so `head` matches the content.
-        Staff in the control room (`staff_view`) always get a snapshot with
-        what only staff see; everyone else gets the room's view.
+        `view`: "room" (participants), "control" (staff in the control room:
+        always a snapshot, with what only staff see) or "projector" (what the
+        room sees, with the publishable split of the results).
         """
+        staff_view = view == "control"
         with self.db.reader() as s:
             live = s.get(LiveSession, actor.session_id)
             participant = s.get(Participant, actor.participant_id) if actor.participant_id else None
@@ -318,7 +352,8 @@ class CommandBus:
                 if participant is not None:
                     ack["self"] = views.personal_state(s, live, participant)
                 return ack
-            ack = {"ok": True, "mode": "snapshot", **views.snapshot(s, live, participant, seen)}
+            ack = {"ok": True, "mode": "snapshot",
+                   **views.snapshot(s, live, participant, seen, projector=view == "projector")}
             if staff_view:
                 ack["participants"] = views.participants(s, live)
             return ack
@@ -340,4 +375,4 @@ class CommandBus:
         return Actor(role=role, session_id=session_id, staff_id=user_id)
 
     def staff_state(self, actor: Actor | None, command: c.StaffState) -> dict:
-        return self.catch_up(authorize(actor, command), None, staff_view=True)
+        return self.catch_up(authorize(actor, command), None, view=command.view)

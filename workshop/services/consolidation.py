@@ -1,9 +1,14 @@
 """Consolidation: the priorities of every closed session of a process, ranked together.
 
-Reads the facts (dots per cluster and category, voters, scores) with a few
-aggregate queries, hands them to `domain.priority`, and shapes rows for the
-dashboard, the labs' public pages and the exports. Only closed sessions count:
-their results are frozen under a published hash.
+Reads the facts (dots per cluster and category, voters, scores) from each
+closed session's frozen results (services/frozen.py), hands them to
+`domain.priority`, and shapes rows for the dashboard, the labs' public pages
+and the exports. Only closed sessions count: their results are frozen under
+a published hash, and erasing someone's data later does not move them.
+
+`by_category` is the whole split, for staff; anything public takes
+`public()`: the split as it may be published (domain/disclosure.py), the
+same cells for a cluster wherever they appear.
 """
 
 from __future__ import annotations
@@ -11,13 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from workshop.domain import disclosure, phases
+from workshop.domain import phases
 from workshop.domain.errors import Rejected
 from workshop.domain.priority import ClusterFacts, Priority, Scores, rank
 from workshop.domain.rules import AREA_CODES
+from workshop.services import tally
 from workshop.storage.database import Database
 from workshop.storage.models import (
     Cluster,
@@ -26,7 +31,6 @@ from workshop.storage.models import (
     PlanAction,
     PlanActionCluster,
     Process,
-    Vote,
 )
 
 
@@ -53,11 +57,16 @@ class PriorityRow:
     by_category: dict[str, int]
     scored: bool
     actions: list[dict] = field(default_factory=list)
+    # As it may be published: cells by column (None = hidden), and the columns.
+    split: dict[str, int | None] = field(default_factory=dict)
+    split_columns: list[dict] = field(default_factory=list)
 
     def public(self) -> dict:
-        """For anything published: counts by category under 5 suppressed."""
+        """For anything published: the publishable split, never the raw one, and
+        no breadth (a function of the raw split, from which hidden cells could
+        be worked out)."""
         view = self.as_dict()
-        view["by_category"] = disclosure.suppress(self.by_category)
+        del view["by_category"], view["breadth"]
         return view
 
     def as_dict(self) -> dict:
@@ -73,36 +82,35 @@ class Consolidation:
     areas_without_priority: list[str]
 
 
-def _facts(s: Session, process_id: int) -> tuple[list[ClusterFacts], dict[int, tuple]]:
+def _facts(s: Session, process_id: int) -> tuple[list[ClusterFacts], dict[int, tuple], dict]:
     closed = s.exec(select(LiveSession, Lab).join(Lab).where(
-        Lab.process_id == process_id, LiveSession.phase == phases.CHIUSA)).all()
+        Lab.process_id == process_id, LiveSession.phase == phases.CHIUSA)
+        .order_by(LiveSession.id)).all()
+    if not closed:
+        return [], {}, {}
+    groups = tally.groups(s)
+    tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
     sessions = {live.id: (live, lab) for live, lab in closed}
-    if not sessions:
-        return [], {}
-    ids = list(sessions)
-    by_cluster: dict[int, dict[str, int]] = defaultdict(dict)
-    for cluster_id, category, n in s.exec(
-            select(Vote.cluster_id, Vote.category_key, func.count())
-            .where(Vote.session_id.in_(ids), Vote.cluster_id.is_not(None))
-            .group_by(Vote.cluster_id, Vote.category_key)):
-        by_cluster[cluster_id][category] = n
-    voters = dict(s.exec(select(Vote.session_id, func.count(func.distinct(Vote.participant_id)))
-                         .where(Vote.session_id.in_(ids)).group_by(Vote.session_id)).all())
-    categories = dict(s.exec(select(Vote.session_id, func.count(func.distinct(Vote.category_key)))
-                             .where(Vote.session_id.in_(ids)).group_by(Vote.session_id)).all())
+    tables = {sid: tally.protected(t, groups) for sid, t in tallies.items()}
+    columns = {sid: tally.split_columns(table, groups) for sid, table in tables.items()}
     facts, clusters = [], {}
-    for cluster in s.exec(select(Cluster).where(Cluster.session_id.in_(ids),
+    for cluster in s.exec(select(Cluster).where(Cluster.session_id.in_(list(sessions)),
                                                 Cluster.dissolved_at.is_(None))):
         live, lab = sessions[cluster.session_id]
-        split = by_cluster.get(cluster.id, {})
+        counted = tallies[live.id]
+        split = counted.split.get(tally.item_key("cluster", cluster.id), {})
         scores = (Scores(cluster.impatto, cluster.fattibilita, cluster.urgenza)
                   if cluster.impatto is not None else None)
         facts.append(ClusterFacts(
             session_id=live.id, cluster_id=cluster.id, dots=sum(split.values()),
-            voters=voters.get(live.id, 0), budget=live.dots_per_participant, cap=live.cap_per_item,
-            by_category=split, categories_voting=categories.get(live.id, 0), scores=scores))
+            voters=counted.voters, budget=live.dots_per_participant, cap=live.cap_per_item,
+            by_category=split, categories_voting=len([n for n in counted.voters_by_category.values()
+                                                      if n]), scores=scores))
         clusters[cluster.id] = (cluster, live, lab)
-    return facts, clusters
+    published = {cluster_id: (tables[live.id].rows.get(tally.item_key("cluster", cluster_id), {}),
+                              columns[live.id])
+                 for cluster_id, (_, live, _) in clusters.items()}
+    return facts, clusters, published
 
 
 def _row(position: int, p: Priority, cluster: Cluster, live: LiveSession, lab: Lab) -> PriorityRow:
@@ -126,9 +134,11 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
             raise Rejected("process_not_found")
-        facts, clusters = _facts(s, process.id)
+        facts, clusters, published = _facts(s, process.id)
         ranked = rank(facts)
         rows = [_row(i, p, *clusters[p.facts.cluster_id]) for i, p in enumerate(ranked, start=1)]
+        for row in rows:
+            row.split, row.split_columns = published[row.cluster_id]
         links = defaultdict(list)
         if rows:
             for cluster_id, action in s.exec(
@@ -147,3 +157,21 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
         in_scope = [r for r in in_scope if area in r.areas]
     return Consolidation(process_slug, process.title, in_scope, labs,
                          [a for a in AREA_CODES if a not in covered])
+
+
+def published_splits(s: Session, cluster_ids: list[int]) -> dict[int, tuple[dict, list[dict]]]:
+    """For clusters of closed sessions: (cells as they may be published, columns)."""
+    if not cluster_ids:
+        return {}
+    rows = s.exec(select(Cluster.id, LiveSession).join(LiveSession, LiveSession.id == Cluster.session_id)
+                  .where(Cluster.id.in_(cluster_ids), LiveSession.phase == phases.CHIUSA)).all()
+    groups = tally.groups(s)
+    tables: dict[int, tuple] = {}
+    out = {}
+    for cluster_id, live in rows:
+        if live.id not in tables:
+            table = tally.protected(tally.of_session(s, live), groups)
+            tables[live.id] = (table, tally.split_columns(table, groups))
+        table, columns = tables[live.id]
+        out[cluster_id] = (table.rows.get(tally.item_key("cluster", cluster_id), {}), columns)
+    return out

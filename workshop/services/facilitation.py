@@ -8,20 +8,12 @@ from sqlmodel import Session, select
 
 from workshop.domain import commands as c
 from workshop.domain import events as ev
-from workshop.domain import phases, results, rules
+from workshop.domain import phases, rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
-from workshop.services import views
-from workshop.services.outcome import Outcome, cluster_event, live_cluster
-from workshop.storage.models import (
-    Category,
-    Lab,
-    LiveSession,
-    Note,
-    Participant,
-    SessionSnapshot,
-    utcnow,
-)
+from workshop.services import frozen, tally, views
+from workshop.services.outcome import Outcome, cluster_event, live_cluster, with_revision
+from workshop.storage.models import Category, LiveSession, Note, Participant, utcnow
 
 
 def set_phase(s: Session, live: LiveSession, actor: Actor, cmd: c.SetPhase) -> Outcome:
@@ -42,36 +34,17 @@ def set_phase(s: Session, live: LiveSession, actor: Actor, cmd: c.SetPhase) -> O
     return Outcome(events)
 
 
-def snapshot_content(s: Session, live: LiveSession) -> dict:
-    """What a closed session's results are, with no participant identities."""
-    lab = s.get(Lab, live.lab_id)
-    notes = s.exec(select(Note, Participant.category_key)
-                   .join(Participant, Participant.id == Note.author_id)
-                   .where(Note.session_id == live.id, Note.deleted_at.is_(None),
-                          Note.merged_into_id.is_(None), Note.hidden_at.is_(None))
-                   .order_by(Note.id)).all()
-    return {
-        "session": {"id": live.id, "lab": lab.slug, "title": live.title,
-                    "guiding_question": live.guiding_question,
-                    "dots_per_participant": live.dots_per_participant,
-                    "cap_per_item": live.cap_per_item},
-        "notes": [{"id": n.id, "kind": n.kind, "text": n.text, "cluster_id": n.cluster_id,
-                   "author_category": category} for n, category in notes],
-        "results": views.result_items(s, live),
-    }
-
-
 def _close(s: Session, live: LiveSession) -> ev.Event:
     live.results_revealed = True
     live.notes_revealed = True
     live.timer_started_at = None
     live.closed_at = utcnow()
-    content = snapshot_content(s, live)
-    digest = results.content_hash(content)
-    s.add(SessionSnapshot(session_id=live.id, hash=digest, content=content))
-    live.snapshot_hash = digest
-    return ev.Event(ev.SESSION_CLOSED, {"hash": digest, "results": content["results"]})
-
+    s.flush()
+    snapshot = frozen.freeze(s, live)
+    live.snapshot_hash = snapshot.hash
+    s.flush()
+    return ev.Event(ev.SESSION_CLOSED, {"hash": snapshot.hash,
+                                        "results": tally.room_results(frozen.tally(s, live))})
 
 
 def _reveal_notes(s: Session, live: LiveSession) -> ev.Event:
@@ -82,8 +55,8 @@ def _reveal_notes(s: Session, live: LiveSession) -> ev.Event:
     live.notes_revealed = True
     s.add(live)
     seen = views.visibility(live)
-    return ev.Event(ev.NOTES_REVEALED, {"notes": [views.note_view(
-        n, p, live, seen, views.vote_total(s, note_id=n.id)) for n, p in secret]})
+    return ev.Event(ev.NOTES_REVEALED, {"notes": [with_revision(s, views.note_view(
+        n, p, live, seen, views.vote_total(s, note_id=n.id)), n.id) for n, p in secret]})
 
 
 def reveal_notes(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealNotes) -> Outcome:
@@ -93,7 +66,7 @@ def reveal_notes(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealNotes
 def reveal_results(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealResults) -> Outcome:
     live.results_revealed = True
     s.add(live)
-    return Outcome([ev.Event(ev.RESULTS_REVEALED, {"results": views.result_items(s, live),
+    return Outcome([ev.Event(ev.RESULTS_REVEALED, {"results": tally.room_results(tally.count(s, live)),
                                                    "totals": views.totals_map(s, live)})])
 
 

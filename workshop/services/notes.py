@@ -15,20 +15,21 @@ from workshop.domain import rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
-from workshop.services.outcome import Outcome, live_note, note_event, public_note
+from workshop.services.outcome import Outcome, live_note, public_note
 from workshop.storage.models import LiveSession, Note, NoteRevision, Vote, utcnow
 
 # Every note.create runs these (note.edit the second): built once (see storage/eventlog.py).
 _ADD_NOTE = insert(Note.__table__).returning(*Note.__table__.c)
-_KEEP_REVISION = insert(NoteRevision.__table__)
+_KEEP_REVISION = insert(NoteRevision.__table__).returning(NoteRevision.__table__.c.id)
 
 
-def _keep_revision(s: Session, note: Note, actor: Actor) -> None:
-    s.execute(_KEEP_REVISION, {
-        "note_id": note.id, "kind": note.kind, "text": note.text,
+def _keep_revision(s: Session, note: Note, actor: Actor) -> int:
+    """Keep the note's text as a new revision; its id is what events store."""
+    return s.execute(_KEEP_REVISION, {
+        "note_id": note.id, "kind": note.kind, "text": note.text, "html": note.html,
         "edited_by_participant_id": None if actor.is_staff else actor.participant_id,
         "edited_by_staff_id": actor.staff_id if actor.is_staff else None,
-        "created_at": utcnow()})
+        "created_at": utcnow()}).scalar_one()
 
 
 def create_note(s: Session, live: LiveSession, actor: Actor, cmd: c.CreateNote) -> Outcome:
@@ -41,8 +42,9 @@ def create_note(s: Session, live: LiveSession, actor: Actor, cmd: c.CreateNote) 
         "session_id": live.id, "author_id": actor.participant_id, "kind": kind, "text": text,
         "html": markup.render(text), "private": live.private_writing and not live.notes_revealed,
         "created_at": now, "updated_at": now}).one()
-    _keep_revision(s, note, actor)
-    return Outcome([ev.Event(ev.NOTE_CREATED, {"note": public_note(s, live, note, votes=0)})])
+    revision = _keep_revision(s, note, actor)
+    return Outcome([ev.Event(ev.NOTE_CREATED, {"note": public_note(s, live, note, votes=0,
+                                                                    revision=revision)})])
 
 
 def edit_note(s: Session, live: LiveSession, actor: Actor, cmd: c.EditNote) -> Outcome:
@@ -60,11 +62,12 @@ def edit_note(s: Session, live: LiveSession, actor: Actor, cmd: c.EditNote) -> O
         note.kind = rules.note_kind(cmd.kind, views.note_kinds(live))
     note.updated_at = utcnow()
     s.add(note)
-    _keep_revision(s, note, actor)
     s.flush()
+    revision = _keep_revision(s, note, actor)
     if note.hidden_at is not None:  # a correction of a hidden note: the room never sees it
         return Outcome([], affected={note.author_id})
-    return Outcome([note_event(s, live, ev.NOTE_EDITED, note)], affected={note.author_id})
+    return Outcome([ev.Event(ev.NOTE_EDITED, {"note": public_note(s, live, note, revision=revision)})],
+                   affected={note.author_id})
 
 
 def delete_note(s: Session, live: LiveSession, actor: Actor, cmd: c.DeleteNote) -> Outcome:

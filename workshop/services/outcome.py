@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from workshop.domain import commands as c
@@ -13,7 +14,8 @@ from workshop.domain import events as ev
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
-from workshop.storage.models import Cluster, LiveSession, Note, Participant
+from workshop.storage import eventlog
+from workshop.storage.models import Cluster, LiveSession, Note, NoteRevision, Participant
 
 
 @dataclass
@@ -44,13 +46,27 @@ def live_cluster(s: Session, live: LiveSession, cluster_id: int) -> Cluster:
     return cluster
 
 
-def public_note(s: Session, live: LiveSession, note: Note, votes: int | None = None) -> dict:
-    """The note as the whole room may see it now; its dots are counted unless
-    the caller knows them (a new note has none)."""
+_LATEST_REVISION = select(func.max(NoteRevision.id)).where(NoteRevision.note_id == bindparam("note_id"))
+
+
+def public_note(s: Session, live: LiveSession, note: Note, votes: int | None = None,
+                revision: int | None = None) -> dict:
+    """The note as the whole room may see it now, for an event; its dots are
+    counted unless the caller knows them (a new note has none). It carries the
+    revision that holds its text, which the event log stores instead of the
+    text (storage/eventlog.py); the caller that just wrote one passes it."""
     seen = views.visibility(live)
     if votes is None:
         votes = views.vote_total(s, note_id=note.id)
-    return views.note_view(note, s.get(Participant, note.author_id), live, seen, votes)
+    view = views.note_view(note, s.get(Participant, note.author_id), live, seen, votes)
+    return with_revision(s, view, note.id, revision)
+
+
+def with_revision(s: Session, view: dict, note_id: int, revision: int | None = None) -> dict:
+    if "text" in view:
+        view[eventlog.REVISION_KEY] = revision or s.execute(
+            _LATEST_REVISION, {"note_id": note_id}).scalar_one()
+    return view
 
 
 def note_event(s: Session, live: LiveSession, type_: str, note: Note, **extra) -> ev.Event:

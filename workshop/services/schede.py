@@ -15,10 +15,11 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from workshop import markup
-from workshop.domain import drafting, review
+from workshop.domain import drafting, publication, review
 from workshop.domain.errors import Rejected
-from workshop.domain.rules import AREA_CODES
-from workshop.services.consolidation import PriorityRow, consolidate
+from workshop.domain.rules import AREA_CODES, plain_text
+from workshop.services.consolidation import PriorityRow, consolidate, published_splits
+from workshop.services.views import VISIBLE
 from workshop.storage.database import Database
 from workshop.storage.models import (
     Category,
@@ -64,15 +65,19 @@ def _sources(s: Session, cluster_ids: list[int], rows: dict[int, PriorityRow],
         row = rows[cluster_id]
         notes = s.exec(select(Note, Participant.category_key)
                        .join(Participant, Participant.id == Note.author_id)
-                       .where(Note.cluster_id == cluster_id, Note.deleted_at.is_(None),
-                              Note.merged_into_id.is_(None), Note.hidden_at.is_(None))
+                       .where(Note.cluster_id == cluster_id, VISIBLE, Note.erased_at.is_(None))
                        .order_by(Note.id)).all()
+        # Only what a person reviewed as publishable goes into a scheda, which is public.
+        published = [(n, publication.published_text(n.publication, n.text, n.public_text), cat)
+                     for n, cat in notes]
         peers = by_session[row.session_id]
         out.append(drafting.SourceCluster(
             lab_slug=row.lab_slug, lab_title=row.lab_title, session_id=row.session_id,
             session_title=row.session_title, cluster_id=cluster_id, title=row.title,
             areas=tuple(row.areas),
-            notes=tuple(drafting.SourceNote(n.id, n.kind, n.text, cat) for n, cat in notes),
+            notes=tuple(drafting.SourceNote(n.id, n.kind, text, cat) for n, text, cat in published
+                        if text),
+            withheld=tuple(n.id for n, text, _ in published if not text),
             dots=row.dots, dots_available=row.dots_available,
             rank_in_session=peers.index(cluster_id) + 1, clusters_in_session=len(peers),
             by_category=row.by_category, scores=row.scores, priority_index=round(row.index, 2),
@@ -127,7 +132,7 @@ def _clean(field: str, value):
                 not isinstance(i, dict) or set(i) - set(keys) for i in value):
             raise Rejected("invalid_payload", details=[{"field": "indicatori", "type": "value_error",
                                                         "problem": f"a list of objects with {keys}"}])
-        rows = [{k: str(i.get(k, "")).strip()[:500] for k in keys} for i in value]
+        rows = [{k: plain_text(str(i.get(k, "")))[:500] for k in keys} for i in value]
         rows = [r for r in rows if any(r.values())]  # empty form rows are not indicators
         if len(rows) > 30:
             raise Rejected("invalid_payload", details=[{"field": "indicatori", "type": "too_long",
@@ -136,7 +141,7 @@ def _clean(field: str, value):
     if not isinstance(value, str) or len(value) > TEXT_MAX:
         raise Rejected("invalid_payload", details=[{"field": field, "type": "string_type",
                                                     "problem": f"text up to {TEXT_MAX} characters"}])
-    value = value.replace("\r\n", "\n").strip()
+    value = plain_text(value)
     if field == "titolo" and not 1 <= len(value) <= 300:
         raise Rejected("title_invalid", max=300)
     return value
@@ -197,10 +202,8 @@ def rendered(content: dict) -> dict:
 def view(db: Database, action_id: int, *, public: bool = False) -> dict:
     """A scheda with its sources, review history, observations and versions.
 
-    `public`: no staff names (roles only), and the traceability counts by
-    category suppressed under 5."""
-    from workshop.domain.disclosure import suppress
-
+    `public`: no staff names (roles only), and the traceability's dots by
+    category as they may be published."""
     with db.reader() as s:
         action = s.get(PlanAction, action_id)
         if action is None:
@@ -229,9 +232,15 @@ def view(db: Database, action_id: int, *, public: bool = False) -> dict:
         process = s.get(Process, action.process_id)
     content = dict(action.content)
     if public:
+        # The split as it may be published (the same cells as the lab's page), never the raw one.
         trace = dict(content.get("tracciabilita", {}))
-        trace["clusters"] = [{**c, "by_category": suppress(c.get("by_category", {}))}
-                             for c in trace.get("clusters", [])]
+        clusters = trace.get("clusters", [])
+        with db.reader() as s:
+            split = published_splits(s, [c["cluster_id"] for c in clusters])
+        trace["clusters"] = [{**{k: v for k, v in c.items() if k != "by_category"},
+                              "split": split.get(c["cluster_id"], ({}, []))[0],
+                              "split_columns": split.get(c["cluster_id"], ({}, []))[1]}
+                             for c in clusters]
         content["tracciabilita"] = trace
     return {"id": action.id, "process": {"slug": process.slug, "title": process.title},
             "title": action.title, "state": action.state, "state_label": review.LABELS[action.state],

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from workshop.domain import joincode
+from workshop.domain import joincode, rules
 from workshop.domain.commands import NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT, VotingRules
@@ -42,7 +42,7 @@ class SessionSettings:
                  "problem": "dots 1-50, cap between 1 and dots"}]) from None
         if not self.note_kinds or set(self.note_kinds) - set(NOTE_KINDS):
             raise Rejected("note_kind_invalid")
-        if not 1 <= len(self.title.strip()) <= 200:
+        if not 1 <= len(rules.one_line(self.title)) <= 200:
             raise Rejected("title_invalid", max=200)
 
 
@@ -58,7 +58,8 @@ def create_session(db: Database, lab_slug: str, settings: SessionSettings,
         while code in taken:
             code = joincode.generate()
         live = LiveSession(
-            lab_id=lab.id, title=settings.title.strip(), guiding_question=settings.guiding_question,
+            lab_id=lab.id, title=rules.one_line(settings.title),
+            guiding_question=rules.plain_text(settings.guiding_question),
             join_code=code, dots_per_participant=settings.dots, cap_per_item=settings.cap,
             note_kinds=",".join(k for k in NOTE_KINDS if k in settings.note_kinds),
             show_pseudonyms=settings.show_pseudonyms, private_writing=settings.private_writing,

@@ -12,11 +12,11 @@ Who sees what is decided here, in one place, by a `Visibility`:
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, select
 
 from workshop.domain import joincode, phases, results
@@ -33,6 +33,11 @@ from workshop.storage.models import (
     iso,
     utcnow,
 )
+
+# A note is on the board unless deleted (or erased) or merged into another; the
+# room also does not see hidden ones. One expression each, for every query.
+ON_BOARD = and_(Note.deleted_at.is_(None), Note.merged_into_id.is_(None))
+VISIBLE = and_(ON_BOARD, Note.hidden_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -133,22 +138,15 @@ def session_view(live: LiveSession, lab: Lab) -> dict:
 
 # -- counting dots -------------------------------------------------------------
 
-def vote_total(s: Session, *, note_id: int | None = None, cluster_id: int | None = None) -> int:
-    target = Vote.note_id == note_id if note_id is not None else Vote.cluster_id == cluster_id
-    return s.exec(select(func.count()).select_from(Vote).where(target)).one()
-
-
-_SPLIT = {field: select(Vote.category_key, func.count())
-          .where(getattr(Vote, field) == bindparam("target")).group_by(Vote.category_key)
+# Every vote command reports a total: the statements are built once.
+_TOTAL = {field: select(func.count()).select_from(Vote).where(getattr(Vote, field) == bindparam("target"))
           for field in ("note_id", "cluster_id")}
 _DOTS_PLACED = select(func.count()).select_from(Vote).where(Vote.session_id == bindparam("session_id"))
 
 
-def split_by_category(s: Session, *, note_id: int | None = None,
-                      cluster_id: int | None = None) -> dict[str, int]:
-    """One item's dots by the voters' categories (only ever sent once totals are public)."""
+def vote_total(s: Session, *, note_id: int | None = None, cluster_id: int | None = None) -> int:
     field, target = ("note_id", note_id) if note_id is not None else ("cluster_id", cluster_id)
-    return dict(sorted(s.execute(_SPLIT[field], {"target": target}).all()))
+    return s.execute(_TOTAL[field], {"target": target}).scalar_one()
 
 
 def dots_placed(s: Session, session_id: int) -> int:
@@ -156,11 +154,18 @@ def dots_placed(s: Session, session_id: int) -> int:
     return s.execute(_DOTS_PLACED, {"session_id": session_id}).scalar_one()
 
 
-def _totals(s: Session, session_id: int) -> tuple[Counter, Counter]:
-    rows = s.exec(select(Vote.note_id, Vote.cluster_id, func.count())
-                  .where(Vote.session_id == session_id)
-                  .group_by(Vote.note_id, Vote.cluster_id)).all()
+def _totals(s: Session, live: LiveSession) -> tuple[Counter, Counter]:
     by_note, by_cluster = Counter(), Counter()
+    if live.closed_at is not None:
+        # Frozen at closing: erasing someone's data later does not change them.
+        from workshop.services import tally
+
+        for item in tally.of_session(s, live).items:
+            (by_cluster if item["type"] == "cluster" else by_note)[item["id"]] = item["votes"]
+        return by_note, by_cluster
+    rows = s.exec(select(Vote.note_id, Vote.cluster_id, func.count())
+                  .where(Vote.session_id == live.id)
+                  .group_by(Vote.note_id, Vote.cluster_id)).all()
     for note_id, cluster_id, n in rows:
         if note_id is not None:
             by_note[note_id] = n
@@ -176,7 +181,7 @@ def totals_map(s: Session, live: LiveSession) -> dict | None:
     can set all totals at once instead of inferring them."""
     if not visibility(live).totals:
         return None
-    by_note, by_cluster = _totals(s, live.id)
+    by_note, by_cluster = _totals(s, live)
     notes = s.exec(select(Note.id).where(Note.session_id == live.id, Note.deleted_at.is_(None),
                                          Note.merged_into_id.is_(None))).all()
     return {"notes": {str(n): by_note.get(n, 0) for n in notes},
@@ -202,7 +207,7 @@ def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
 
 def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
     """Notes and clusters as `seen` allows."""
-    by_note, by_cluster = _totals(s, live.id)
+    by_note, by_cluster = _totals(s, live)
     query = (select(Note, Participant).join(Participant, Participant.id == Note.author_id)
              .where(Note.session_id == live.id, Note.deleted_at.is_(None),
                     Note.merged_into_id.is_(None)).order_by(Note.id))
@@ -276,40 +281,6 @@ def presence_counts(s: Session, session_id: int) -> dict:
             "by_category": by_category}
 
 
-def result_items(s: Session, live: LiveSession) -> dict:
-    """Dots per cluster (and per note left outside clusters), with the split by
-    stakeholder category and how many were typed in for offline participants."""
-    votes = s.exec(select(Vote, Participant.offline).join(Participant,
-                                                           Participant.id == Vote.participant_id)
-                   .where(Vote.session_id == live.id)).all()
-    by_item: dict[tuple[str, int], Counter] = defaultdict(Counter)
-    offline: Counter = Counter()
-    voters = set()
-    for vote, is_offline in votes:
-        item = ("cluster", vote.cluster_id) if vote.cluster_id is not None else ("note", vote.note_id)
-        by_item[item][vote.category_key] += 1
-        offline[item] += int(is_offline)
-        voters.add(vote.participant_id)
-    items = []
-    for cluster in live_clusters(s, live.id):
-        view = cluster_view(cluster, Visibility(totals=False, authors=False, staff=False))
-        items.append({"type": "cluster", "id": cluster.id, "title": cluster.title,
-                      "areas": view["areas"], "scores": view["scores"]})
-    loose = s.exec(select(Note).where(Note.session_id == live.id, Note.cluster_id.is_(None),
-                                      Note.deleted_at.is_(None), Note.merged_into_id.is_(None),
-                                      Note.hidden_at.is_(None))).all()
-    for note in loose:
-        if not is_secret(note, live):
-            items.append({"type": "note", "id": note.id, "title": note.text, "kind": note.kind})
-    for item in items:
-        counts = by_item.get((item["type"], item["id"]), Counter())
-        item["votes"] = sum(counts.values())
-        item["by_category"] = dict(sorted(counts.items()))
-        item["offline_votes"] = offline.get((item["type"], item["id"]), 0)
-    items.sort(key=lambda i: (-i["votes"], i["type"], i["id"]))
-    return {"items": items, "dots_placed": len(votes), "voters": len(voters)}
-
-
 def header(s: Session, live: LiveSession) -> dict:
     """The session, its event head and who is here."""
     return {
@@ -321,12 +292,19 @@ def header(s: Session, live: LiveSession) -> dict:
 
 
 def snapshot(s: Session, live: LiveSession, participant: Participant | None,
-             seen: Visibility) -> dict:
+             seen: Visibility, *, projector: bool = False) -> dict:
+    """A whole state. Results as `seen` allows: the room's totals; the control
+    room's (staff) with dots typed in and the publishable split; the
+    projector's, the room's with that split (it is on the wall: nothing else)."""
+    from workshop.services import tally
+
     state = {**header(s, live), **board(s, live, seen)}
     if participant is not None:
         state["self"] = personal_state(s, live, participant)
     if seen.totals and live.phase in (phases.VOTAZIONE, phases.VALUTAZIONE, phases.CHIUSA):
-        state["results"] = result_items(s, live)
+        counted = tally.of_session(s, live)
+        state["results"] = (tally.staff_results(s, live, counted, offline=seen.staff)
+                            if seen.staff or projector else tally.room_results(counted))
     return state
 
 

@@ -2,7 +2,8 @@
 
 The budget and the cap are checked under the session lock, so concurrent
 votes of one participant can never overspend. While totals are hidden, the
-events say only how many dots have been placed in all, not where.
+events say only how many dots have been placed in all, not where; once
+revealed, the item's new total, never by whom.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ def _mine(s: Session, live: LiveSession, actor: Actor, field: str, target: int) 
 
 
 def _event(s: Session, live: LiveSession, type_: str, field: str, target: int) -> ev.Event:
+    # Totals only, even once revealed: a split by category sent as each dot lands
+    # would tell the room the category of whoever just voted (services/tally.py).
     if views.visibility(live).totals:
-        by_category = views.split_by_category(s, **{field: target})
-        return ev.Event(type_, {field: target, "total": sum(by_category.values()),
-                                "by_category": by_category})
+        return ev.Event(type_, {field: target, "total": views.vote_total(s, **{field: target})})
     return ev.Event(type_, {"dots_placed": views.dots_placed(s, live.id)})
 
 

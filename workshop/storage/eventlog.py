@@ -8,6 +8,15 @@ and the unique (session_id, seq) constraint is only a backstop.
 Every command runs the statements here, so they are built once, with bound
 parameters: building a statement costs about as much as running it on
 SQLite (docs/architecture.md, "The command path's cost").
+
+**What people wrote is not stored in the log.** A note in an event is stored
+without its text: it points at the `note_revision` that holds it
+(`text_rev`), and authors are stored without their pseudonym (their public
+id points at the participant). Reading the log (`since`) puts both back. So
+when a participant erases their data (services/privacy.py), their texts and
+pseudonym go from the revisions and the participant row, and the log, never
+rewritten, has nothing left of them: replaying it shows the note as erased
+(`"erased": true`, no text) and the author without a pseudonym.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from sqlmodel import Session, select
 from workshop.domain.errors import Rejected
 from workshop.domain.events import Event as DomainEvent
 from workshop.storage.database import SESSION_LOCK_WAIT_S
-from workshop.storage.models import Event, LiveSession, iso, utcnow
+from workshop.storage.models import Event, LiveSession, NoteRevision, Participant, iso, utcnow
 
 # Waiting for a session's lock on PostgreSQL: sleeps of 1, 2, 4 … up to 20 ms.
 LOCK_RETRY_FIRST_S = 0.001
@@ -77,6 +86,45 @@ def to_wire(session_id: int, seq: int, type: str, created_at: datetime, data: di
     return {"session_id": session_id, "seq": seq, "type": type, "at": iso(created_at), "data": data}
 
 
+# Where notes and authors sit in an event's data (docs/protocol.md §6.1).
+REVISION_KEY = "_rev"  # set by the note's builder (services/outcome.py), never sent
+
+
+def _notes_in(data: dict) -> list[dict]:
+    notes = [data["note"]] if isinstance(data.get("note"), dict) else []
+    return notes + [n for n in data.get("notes", ()) if isinstance(n, dict)]
+
+
+def _storable(data: dict) -> tuple[dict, dict]:
+    """(what clients receive, what the log stores) for an event's data."""
+    notes = _notes_in(data)
+    if not notes and "participant" not in data:
+        return data, data
+    wire, stored = dict(data), dict(data)
+
+    def split_note(note: dict) -> tuple[dict, dict]:
+        sent = {k: v for k, v in note.items() if k != REVISION_KEY}
+        kept = {k: v for k, v in sent.items() if k not in ("text", "html")}
+        if "text" in note:
+            kept["text_rev"] = note[REVISION_KEY]
+        if isinstance(note.get("author"), dict):
+            kept["author"] = _without_pseudonym(note["author"])
+        return sent, kept
+
+    if isinstance(data.get("note"), dict):
+        wire["note"], stored["note"] = split_note(data["note"])
+    if "notes" in data:
+        pairs = [split_note(n) for n in data["notes"]]
+        wire["notes"], stored["notes"] = [p[0] for p in pairs], [p[1] for p in pairs]
+    if isinstance(data.get("participant"), dict):
+        stored["participant"] = _without_pseudonym(data["participant"])
+    return wire, stored
+
+
+def _without_pseudonym(author: dict) -> dict:
+    return {k: v for k, v in author.items() if k != "pseudonym"}
+
+
 def append(s: Session, live: LiveSession, events: list[DomainEvent]) -> list[dict]:
     """Number and store events; the caller holds the session lock and commits.
 
@@ -85,13 +133,71 @@ def append(s: Session, live: LiveSession, events: list[DomainEvent]) -> list[dic
     if not events:
         return []
     now = utcnow()
-    rows = [{"session_id": live.id, "seq": live.last_seq + offset, "type": ev.type,
-             "data": ev.data, "created_at": now} for offset, ev in enumerate(events, start=1)]
+    rows, sent = [], []
+    for offset, ev in enumerate(events, start=1):
+        wire, stored = _storable(ev.data)
+        row = {"session_id": live.id, "seq": live.last_seq + offset, "type": ev.type,
+               "created_at": now}
+        rows.append({**row, "data": stored})
+        sent.append(to_wire(**row, data=wire))
     s.execute(_APPEND, rows)
     head = live.last_seq + len(rows)
     s.execute(_SET_HEAD, {"session_id": live.id, "head": head})
     set_committed_value(live, "last_seq", head)  # stored above: nothing for the ORM to flush
-    return [to_wire(**r) for r in rows]
+    return sent
+
+
+def _hydrate(s: Session, rows: list) -> list[dict]:
+    """Stored events as clients receive them: texts and pseudonyms put back."""
+    revisions, authors = set(), set()
+    for row in rows:
+        for note in _notes_in(row.data):
+            if "text_rev" in note:
+                revisions.add(note["text_rev"])
+            if isinstance(note.get("author"), dict) and note["author"].get("id"):
+                authors.add(note["author"]["id"])
+        if isinstance(row.data.get("participant"), dict) and row.data["participant"].get("id"):
+            authors.add(row.data["participant"]["id"])
+    texts = {r.id: (r.text, r.html) for r in s.execute(
+        select(NoteRevision.id, NoteRevision.text, NoteRevision.html)
+        .where(NoteRevision.id.in_(revisions)))} if revisions else {}
+    names = dict(s.execute(select(Participant.public_id, Participant.pseudonym)
+                           .where(Participant.public_id.in_(authors),
+                                  Participant.erased_at.is_(None))).all()) if authors else {}
+
+    def author(view: dict) -> dict:
+        # Key order as the room received it: id, pseudonym, category, offline.
+        return {"id": view.get("id"), "pseudonym": names.get(view.get("id")),
+                **{k: v for k, v in view.items() if k != "id"}}
+
+    def note(stored: dict) -> dict:
+        out = {}
+        for k, v in stored.items():
+            if k == "text_rev":
+                continue
+            if k == "kind" and "text_rev" in stored:
+                out[k] = v
+                text, html = texts.get(stored["text_rev"]) or ("", "")
+                out["text"], out["html"] = (text, html) if text else (None, None)
+                if not text:
+                    out["erased"] = True
+                continue
+            out[k] = author(v) if k == "author" and isinstance(v, dict) else v
+        return out
+
+    events = []
+    for row in rows:
+        data = row.data
+        if _notes_in(data) or isinstance(data.get("participant"), dict):
+            data = dict(data)
+            if isinstance(data.get("note"), dict):
+                data["note"] = note(data["note"])
+            if "notes" in data:
+                data["notes"] = [note(n) for n in data["notes"]]
+            if isinstance(data.get("participant"), dict):
+                data["participant"] = author(data["participant"])
+        events.append(to_wire(row.session_id, row.seq, row.type, row.created_at, data))
+    return events
 
 
 def since(s: Session, session_id: int, after_seq: int, upto_seq: int | None = None) -> list[dict]:
@@ -100,4 +206,4 @@ def since(s: Session, session_id: int, after_seq: int, upto_seq: int | None = No
              .where(log.session_id == session_id, log.seq > after_seq))
     if upto_seq is not None:
         query = query.where(log.seq <= upto_seq)
-    return [to_wire(**row._mapping) for row in s.execute(query.order_by(log.seq))]
+    return _hydrate(s, s.execute(query.order_by(log.seq)).all())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, UniqueConstraint, false, true
+from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 from workshop.domain.commands import NOTE_KINDS
@@ -44,6 +44,45 @@ class StaffUser(SQLModel, table=True):
     role: str = Field(max_length=20)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Two-factor sign-in (services/second_factor.py). `totp_secret` is set once
+    # a first code confirmed it; a new device waits in `totp_pending_secret`
+    # until it is confirmed, so the old one keeps working meanwhile.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_pending_secret: str | None = Field(default=None, max_length=64)
+    # The last time step a code was accepted for: a code is good once.
+    totp_last_step: int | None = None
+    # Set by an admin for a facilitator; the other roles always need it (domain/staff.py).
+    totp_required: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class StaffSession(SQLModel, table=True):
+    """A staff sign-in, server-side: the cookie carries only its random id.
+
+    Deleting the row ends the sign-in wherever the cookie is (sign-out, a
+    password change, deactivation). `id` is the SHA-256 of the id the cookie
+    carries, so a copy of the table opens no sign-in.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    # last_seen_at + the idle limit (WORKSHOP_STAFF_IDLE_HOURS), moved on by use.
+    expires_at: datetime = Field(index=True)
+
+
+class StaffRecoveryCode(SQLModel, table=True):
+    """A one-time recovery code for two-factor sign-in, hashed like a password."""
+
+    __tablename__ = "staff_recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    code_hash: str = Field(max_length=300)
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class SessionFacilitator(SQLModel, table=True):
@@ -56,13 +95,23 @@ class SessionFacilitator(SQLModel, table=True):
 
 
 class SessionSnapshot(SQLModel, table=True):
-    """The results of a closed session, frozen; `hash` is shown to the room."""
+    """The results of a closed session, frozen; `hash` is shown to the room.
+
+    `document` is the published results document (domain/results.py): its
+    exact bytes, whose SHA-256 is `hash`. `record` is what stays internal:
+    the dots by category of each item, voters and participants by category,
+    and the salts and texts that open the notes' commitments (removed when a
+    note is erased). Sessions closed in the first format have no `document`:
+    their `content` is what was hashed, texts and categories included.
+    """
 
     __tablename__ = "session_snapshot"
 
     session_id: int = Field(foreign_key="live_session.id", primary_key=True)
     hash: str = Field(max_length=64)
     content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    document: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    record: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -90,6 +139,17 @@ class Area(SQLModel, table=True):
     label: str = Field(max_length=200)
 
 
+class CategoryGroup(SQLModel, table=True):
+    """Stakeholder categories taken together in what is published (domain/disclosure.py):
+    a lab rarely has five people of one category, often of one group."""
+
+    __tablename__ = "category_group"
+
+    key: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=200)
+    position: int = 0
+
+
 class Category(SQLModel, table=True):
     """A stakeholder category a participant declares on joining."""
 
@@ -97,6 +157,7 @@ class Category(SQLModel, table=True):
     code: str = Field(max_length=10)
     label: str = Field(max_length=200)
     position: int = 0
+    group_key: str | None = Field(default=None, foreign_key="category_group.key", max_length=40)
 
 
 class LiveSession(SQLModel, table=True):
@@ -129,6 +190,8 @@ class LiveSession(SQLModel, table=True):
     timer_remaining_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     timer_started_at: datetime | None = None
     snapshot_hash: str | None = Field(default=None, max_length=64)
+    # When the retention period's purge removed its people's data (services/privacy.py).
+    purged_at: datetime | None = None
 
 
 class Participant(SQLModel, table=True):
@@ -146,6 +209,9 @@ class Participant(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # Entered by a facilitator for someone without a phone.
     offline: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Their data erased (at their request, or by the retention purge): the row
+    # stays, without pseudonym, so that the frozen counts keep their meaning.
+    erased_at: datetime | None = None
 
 
 class Note(SQLModel, table=True):
@@ -167,6 +233,13 @@ class Note(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="note.id")
     # Written while private writing was on and not yet revealed.
     private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Whether it may be published (services/publication.py): da_rivedere,
+    # pubblicabile, interno; `public_text` when it is published edited.
+    publication: str = Field(default="da_rivedere", max_length=20,
+                             sa_column_kwargs={"server_default": "da_rivedere"})
+    public_text: str | None = Field(default=None, max_length=2000)
+    # Its text erased everywhere it was stored, at its author's request.
+    erased_at: datetime | None = None
 
 
 class NoteRevision(SQLModel, table=True):
@@ -178,8 +251,39 @@ class NoteRevision(SQLModel, table=True):
     note_id: int = Field(foreign_key="note.id", index=True)
     kind: str = Field(max_length=20)
     text: str = Field(max_length=2000)
+    # The rendered text: events refer to a revision instead of carrying its text
+    # (storage/eventlog.py), so that erasing a note erases it from the log too.
+    html: str = Field(default="", max_length=20000, sa_column_kwargs={"server_default": ""})
     edited_by_participant_id: int | None = Field(default=None, foreign_key="participant.id")
     edited_by_staff_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NoteReview(SQLModel, table=True):
+    """A decision on whether a note may be published, by whom and when: its history."""
+
+    __tablename__ = "note_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", index=True)
+    publication: str = Field(max_length=20)
+    public_text: str | None = Field(default=None, max_length=2000)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PrivacyRequest(SQLModel, table=True):
+    """A participant's data seen, downloaded or erased: by themselves from the
+    room, or by staff on a request received by other channels (`reference`)."""
+
+    __tablename__ = "privacy_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # accesso, cancellazione
+    session_id: int = Field(foreign_key="live_session.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id")
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    reference: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -30,6 +30,7 @@ from workshop.services import accounts, views
 from workshop.services.sessions import SessionSettings, create_session
 from workshop.storage.models import Category, Lab, LiveSession, SessionFacilitator, StaffUser
 from workshop.web.auth import role_required
+from workshop.web.ids import form_id
 from workshop.web.reference import plan_areas
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitatore")
@@ -122,7 +123,7 @@ def _page_config(live: LiveSession, lab: Lab) -> dict:
     }
 
 
-@bp.get("/sessioni/<int:session_id>")
+@bp.get("/sessioni/<id:session_id>")
 @role_required(FACILITATOR, ADMIN)
 def control(session_id: int):
     live, lab = _runnable(session_id)
@@ -133,7 +134,7 @@ def control(session_id: int):
                            page_config=_page_config(live, lab), facilitators=facilitators)
 
 
-@bp.get("/sessioni/<int:session_id>/proiezione")
+@bp.get("/sessioni/<id:session_id>/proiezione")
 @role_required(FACILITATOR, ADMIN)
 def projector(session_id: int):
     live, lab = _runnable(session_id)
@@ -141,11 +142,11 @@ def projector(session_id: int):
                            page_config=_page_config(live, lab))
 
 
-@bp.post("/sessioni/<int:session_id>/facilitatori")
+@bp.post("/sessioni/<id:session_id>/facilitatori")
 @role_required(ADMIN)
 def assign(session_id: int):
     _runnable(session_id)
-    user_id = request.form.get("user_id", type=int)
+    user_id = form_id(request.form, "user_id")
     user = user_id and accounts.get_user(services().db, user_id)
     if not user or user.role != FACILITATOR:
         abort(400)

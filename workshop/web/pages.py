@@ -22,6 +22,7 @@ from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
 from workshop.services import views
 from workshop.storage.models import Category, Lab, LiveSession, Participant
+from workshop.web.auth import private_response
 from workshop.web.reference import plan_areas
 
 bp = Blueprint("pages", __name__)
@@ -40,7 +41,8 @@ def _remembered_participant(live: LiveSession) -> tuple[Participant, str] | None
         return None
     with services().db.reader() as s:
         p = s.exec(select(Participant).where(Participant.public_id == public_id,
-                                             Participant.session_id == live.id)).first()
+                                             Participant.session_id == live.id,
+                                             Participant.erased_at.is_(None))).first()
     return (p, token) if p else None
 
 
@@ -132,7 +134,11 @@ def health():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("privacy.html")
+    from workshop.domain import disclosure, publication
+
+    return render_template("privacy.html", datasets=publication.OPEN_DATA,
+                           retention_days=services().settings.retention_days,
+                           threshold=disclosure.THRESHOLD)
 
 
 @bp.get("/accessibilita")
@@ -167,9 +173,19 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# A year; not includeSubDomains: other services of the district's domain are not ours to pin.
+HSTS = "max-age=31536000"
+
+
 @bp.after_app_request
 def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if private_response():
+        # Staff pages (the control room, the plan, accounts) must not come back
+        # from a cache or the back button once someone has signed out.
+        response.headers["Cache-Control"] = "no-store"
+    if (services().settings.public_url or "").startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -34,6 +34,7 @@ from workshop.services import exports, schede
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import Category, Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
+from workshop.web.ids import form_id, form_ids
 from workshop.web.reference import plan_areas
 
 bp = Blueprint("plan", __name__)
@@ -130,6 +131,12 @@ def _when(moment: datetime | None) -> str:
     return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=ROME, locale="it")
 
 
+@bp.app_template_filter("iso_when")
+def _iso_when(moment: str | None) -> str:
+    """An ISO 8601 moment as it comes in a JSON view (…Z), as a date and time in Italy."""
+    return _when(datetime.fromisoformat(moment.replace("Z", "+00:00"))) if moment else ""
+
+
 @bp.app_template_filter("plan_num")
 def _num(value: float | None, decimals: int = 1) -> str:
     if value is None:
@@ -202,10 +209,9 @@ def dashboard():
 @bp.post("/piano/schede")
 @role_required(UFFICIO_PIANO, ADMIN)
 def create():
-    try:
-        cluster_ids = [int(v) for v in request.form.getlist("gruppo")]
-    except ValueError:
-        cluster_ids = []
+    # Anything that is not an id (a number beyond the database's range too) is
+    # no selection: the service answers clusters_invalid.
+    cluster_ids = form_ids(request.form, "gruppo") or []
     try:
         action_id = schede.create_from_clusters(_db(), _editor(), PROCESS_SLUG, cluster_ids)
     except Rejected as rejected:
@@ -251,11 +257,10 @@ def _trace(content: dict, categories: list[dict]) -> dict:
                 for c in content.get("tracciabilita", {}).get("clusters", [])]
     with _db().reader() as s:
         labs = {x.slug: x.title for x in s.exec(select(Lab))}
-    by_category: dict[str, int] = {}
+    by_category: dict[str, int] = {}  # staff only: public views carry no raw split
     for c in clusters:
         for k, n in c["by_category"].items():
-            if isinstance(n, int):  # public views: «<5» is not a number to add up
-                by_category[k] = by_category.get(k, 0) + n
+            by_category[k] = by_category.get(k, 0) + n
     return {"clusters": clusters, "labs": labs,
             "dots": sum(c.get("dots", 0) for c in clusters),
             "dots_available": sum(c.get("dots_available", 0) for c in clusters),
@@ -307,13 +312,13 @@ def _editor_page(action_id: int, *, error: str | None = None, status: int = 200,
         observation_max=review.OBSERVATION_MAX, text_max=schede.TEXT_MAX), status
 
 
-@bp.get("/piano/schede/<int:action_id>")
+@bp.get("/piano/schede/<id:action_id>")
 @role_required(*PLAN_ROLES)
 def editor(action_id: int):
     return _editor_page(action_id)
 
 
-@bp.post("/piano/schede/<int:action_id>")
+@bp.post("/piano/schede/<id:action_id>")
 @role_required(*PLAN_ROLES)
 def save(action_id: int):
     form = request.form
@@ -322,8 +327,8 @@ def save(action_id: int):
     values = dict(changes)
     if form.get("azione") == "anteprima":  # shown, not saved
         return _editor_page(action_id, values=values, preview=True,
-                            base_version=form.get("version", type=int))
-    expected = form.get("version", type=int)
+                            base_version=form_id(form, "version"))
+    expected = form_id(form, "version")
     try:
         if expected is None:
             raise Rejected("invalid_payload")
@@ -341,7 +346,7 @@ def save(action_id: int):
     return redirect(url_for("plan.editor", action_id=action_id), code=303)
 
 
-@bp.post("/piano/schede/<int:action_id>/stato")
+@bp.post("/piano/schede/<id:action_id>/stato")
 @role_required(*PLAN_ROLES)
 def move(action_id: int):
     target = request.form.get("stato", "")
@@ -358,7 +363,7 @@ def move(action_id: int):
     return redirect(url_for("plan.editor", action_id=action_id), code=303)
 
 
-@bp.post("/piano/schede/<int:action_id>/osservazioni")
+@bp.post("/piano/schede/<id:action_id>/osservazioni")
 @role_required(*PLAN_ROLES)
 def observe(action_id: int):
     text = request.form.get("osservazione", "")
@@ -373,7 +378,7 @@ def observe(action_id: int):
     return redirect(url_for("plan.editor", action_id=action_id, _anchor="osservazioni"), code=303)
 
 
-@bp.get("/piano/schede/<int:action_id>/confronto")
+@bp.get("/piano/schede/<id:action_id>/confronto")
 @role_required(*PLAN_ROLES)
 def compare(action_id: int):
     db = _db()
@@ -381,8 +386,8 @@ def compare(action_id: int):
         view = schede.view(db, action_id)
     except Rejected:
         abort(404)
-    newer = request.args.get("a", type=int) or view["version"]
-    older = request.args.get("da", type=int) or max(1, newer - 1)
+    newer = form_id(request.args, "a") or view["version"]
+    older = form_id(request.args, "da") or max(1, newer - 1)
     try:
         changes = schede.diff(db, action_id, older, newer)
     except Rejected:
@@ -442,7 +447,7 @@ def lab_page(slug: str):
                            categories={c["key"]: c["short"] for c in _categories()})
 
 
-@bp.get("/schede/<int:action_id>")
+@bp.get("/schede/<id:action_id>")
 def public_scheda(action_id: int):
     view = _public_view(action_id)
     categories = _categories()
@@ -467,7 +472,7 @@ def opendata(process_slug: str):
                      f"dati-aperti-{process.slug}.zip")
 
 
-@bp.get("/schede/<int:action_id>.<any(md, odt, pdf):fmt>")
+@bp.get("/schede/<id:action_id>.<any(md, odt, pdf):fmt>")
 def scheda_export(action_id: int, fmt: str):
     view = _public_view(action_id)
     blocks = exports.scheda_blocks(view, exports.area_labels(_db()))

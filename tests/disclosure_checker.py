@@ -1,0 +1,127 @@
+"""A careful reader of published counts: tries to work every hidden cell out again.
+
+Independent of `workshop.domain.disclosure` on purpose: it knows nothing of
+how cells were chosen, only what was published. For each session it collects
+every published number (row totals, published cells, any other linear fact
+published beside them, e.g. a column total) and, for each hidden cell, solves
+two linear programmes (the smallest and the largest value the cell can take
+with every count ≥ 0). A hidden cell is *recovered* if its range is a single
+value; a hidden cell of a small column (fewer than 5 people) is *exposed* if
+its range excludes 0, i.e. one can tell that someone of that handful voted.
+A published cell of 1 to 4 is a leak outright, and so is the same cell
+published with two values in two places.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+
+THRESHOLD = 5
+
+
+@dataclass
+class Published:
+    """What a reader collected about one session's table of dots."""
+
+    totals: dict = field(default_factory=dict)              # row → published total
+    cells: dict = field(default_factory=dict)               # (row, col) → published value
+    hidden: set = field(default_factory=set)                # (row, col) shown as hidden
+    small: set = field(default_factory=set)                 # columns of fewer than 5 people
+    facts: list = field(default_factory=list)               # ({(row, col): coeff}, value)
+    conflicts: list = field(default_factory=list)
+
+    def total(self, row, value: int) -> None:
+        if row in self.totals and self.totals[row] != value:
+            self.conflicts.append(("total", row, self.totals[row], value))
+        self.totals[row] = value
+
+    def cell(self, row, col, value: int | None) -> None:
+        key = (row, col)
+        if value is None:
+            if key in self.cells:
+                self.conflicts.append(("cell hidden here, published there", key, self.cells[key]))
+            self.hidden.add(key)
+            return
+        if key in self.hidden:
+            self.conflicts.append(("cell published here, hidden there", key, value))
+        if key in self.cells and self.cells[key] != value:
+            self.conflicts.append(("cell", key, self.cells[key], value))
+        self.cells[key] = value
+
+
+@dataclass(frozen=True)
+class Leak:
+    kind: str
+    cell: tuple
+    detail: str
+
+
+def _range(hidden: list, index: dict, a_eq, b_eq, cell) -> tuple[float, float] | None:
+    c = np.zeros(len(hidden))
+    c[index[cell]] = 1.0
+    bounds = [(0, None)] * len(hidden)
+    low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    if low.status == 2 or high.status == 2:
+        return None  # infeasible: what was published contradicts itself
+    hi = float("inf") if high.status == 3 else -high.fun
+    return low.fun, hi
+
+
+def recover(pub: Published) -> list[Leak]:
+    """Every cell a reader can work out (or narrow) from what was published."""
+    leaks = [Leak("conflict", c[1] if len(c) > 1 else (), repr(c)) for c in pub.conflicts]
+    for (row, col), v in pub.cells.items():
+        if 0 < v < THRESHOLD and not _only_column(pub, row):
+            leaks.append(Leak("published small count", (row, col), f"{v}"))
+        if col in pub.small and pub.totals.get(row) and not _only_column(pub, row):
+            leaks.append(Leak("published cell of a small column", (row, col), f"{v}"))
+    hidden = sorted(pub.hidden, key=repr)
+    if not hidden:
+        return leaks
+    index = {cell: i for i, cell in enumerate(hidden)}
+    rows_hidden = defaultdict(list)
+    for cell in hidden:
+        rows_hidden[cell[0]].append(cell)
+    rows_a, b = [], []
+    for row, cells in rows_hidden.items():
+        if row not in pub.totals:
+            continue
+        coeffs = np.zeros(len(hidden))
+        for cell in cells:
+            coeffs[index[cell]] = 1
+        published = sum(v for (r, _), v in pub.cells.items() if r == row)
+        rows_a.append(coeffs)
+        b.append(pub.totals[row] - published)
+    for fact, value in pub.facts:
+        coeffs = np.zeros(len(hidden))
+        rest = value
+        for cell, k in fact.items():
+            if cell in index:
+                coeffs[index[cell]] += k
+            else:
+                rest -= k * pub.cells.get(cell, 0)
+        rows_a.append(coeffs)
+        b.append(rest)
+    a_eq = np.array(rows_a) if rows_a else None
+    b_eq = np.array(b) if b else None
+    for cell in hidden:
+        found = _range(hidden, index, a_eq, b_eq, cell)
+        if found is None:
+            leaks.append(Leak("contradiction", cell, "no table fits what was published"))
+            continue
+        lo, hi = found
+        if hi - lo < 0.5:
+            leaks.append(Leak("recovered", cell, f"= {round(lo)}"))
+        elif cell[1] in pub.small and lo > 0.5:
+            leaks.append(Leak("someone of a small column voted it", cell, f"≥ {round(lo)}"))
+    return leaks
+
+
+def _only_column(pub: Published, row) -> bool:
+    cols = {c for (r, c) in [*pub.cells, *pub.hidden] if r == row}
+    return len(cols) < 2

@@ -1,0 +1,104 @@
+"""A closed session's frozen results: the published document and the internal record.
+
+At closing (services/facilitation.py) the session's tally is frozen in two
+parts (storage/models.py SessionSnapshot):
+
+- the **document** (domain/results.py): what anyone may read, for ever; its
+  SHA-256 is the fingerprint shown to the room and published;
+- the **record**: what stays inside, the split by category of every item,
+  voters and participants by category, the dots typed in for people without a
+  phone, and the salt and text that open each note's commitment.
+
+Everything that reads a closed session's results reads them here, never
+from the votes again.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from workshop.domain import results
+from workshop.services import tally as t
+from workshop.storage.models import Lab, LiveSession, Note, SessionSnapshot, iso, utcnow
+
+
+def freeze(s: Session, live: LiveSession) -> SessionSnapshot:
+    """Freeze the session's results now (the caller holds the session lock)."""
+    counted = t.count(s, live)
+    lab = s.get(Lab, live.lab_id)
+    notes = s.exec(select(Note).where(Note.session_id == live.id, Note.deleted_at.is_(None),
+                                      Note.merged_into_id.is_(None), Note.hidden_at.is_(None))
+                   .order_by(Note.id)).all()
+    openings = {str(n.id): {"salt": results.new_salt(), "text": n.text} for n in notes}
+    document = {
+        "format": results.FORMAT,
+        "session": {"id": live.id, "lab": lab.slug, "title": live.title,
+                    "guiding_question": live.guiding_question,
+                    "dots_per_participant": live.dots_per_participant,
+                    "cap_per_item": live.cap_per_item, "closed_at": iso(live.closed_at or utcnow())},
+        "items": [_document_item(i) for i in counted.items],
+        "notes": [{"id": n.id, "kind": n.kind, "cluster_id": n.cluster_id,
+                   "commitment": results.commitment(openings[str(n.id)]["salt"], n.text)}
+                  for n in notes],
+        "dots_placed": counted.dots_placed,
+        "voters": counted.voters,
+    }
+    data = results.canonical(document)
+    record = {"split": counted.split, "offline": counted.offline,
+              "voters_by_category": counted.voters_by_category,
+              "participants_by_category": counted.participants_by_category,
+              "openings": openings}
+    snapshot = SessionSnapshot(session_id=live.id, hash=results.fingerprint(data), content={},
+                               document=data.decode(), record=record)
+    s.add(snapshot)
+    return snapshot
+
+
+def _document_item(item: dict) -> dict:
+    if item["type"] == "cluster":
+        return {k: item[k] for k in ("type", "id", "title", "areas", "scores", "votes")}
+    return {"type": "note", "id": item["id"], "kind": item["kind"], "votes": item["votes"]}
+
+
+def document(snapshot: SessionSnapshot) -> dict | None:
+    return json.loads(snapshot.document) if snapshot.document else None
+
+
+def _items(s: Session, snapshot: SessionSnapshot) -> list[dict]:
+    """The room's result items of a closed session, from its frozen results."""
+    doc = document(snapshot)
+    if doc is None:  # first format: the content's results, without what is not the room's
+        return [{k: v for k, v in i.items() if k not in ("by_category", "offline_votes")}
+                for i in snapshot.content.get("results", {}).get("items", [])]
+    texts = dict(s.exec(select(Note.id, Note.text).where(
+        Note.id.in_([i["id"] for i in doc["items"] if i["type"] == "note"]),
+        Note.erased_at.is_(None))).all())
+    items = []
+    for item in doc["items"]:
+        if item["type"] == "note":
+            item = {"type": "note", "id": item["id"], "title": texts.get(item["id"], ""),
+                    "kind": item["kind"], "votes": item["votes"]}
+        items.append(item)
+    return items
+
+
+def tally(s: Session, live: LiveSession) -> t.Tally | None:
+    """The frozen tally of a closed session (None if it has no snapshot)."""
+    snapshot = s.get(SessionSnapshot, live.id)
+    if snapshot is None:
+        return None
+    record = snapshot.record or {}
+    doc = document(snapshot)
+    totals = doc or snapshot.content.get("results", {})
+    return t.Tally(items=_items(s, snapshot), split=record.get("split", {}),
+                   offline=record.get("offline", {}),
+                   voters_by_category=record.get("voters_by_category", {}),
+                   participants_by_category=record.get("participants_by_category", {}),
+                   dots_placed=totals.get("dots_placed", 0), voters=totals.get("voters", 0))
+
+
+def opening(snapshot: SessionSnapshot, note_id: int) -> dict | None:
+    """The salt and text that open a note's commitment, while they are kept."""
+    return (snapshot.record or {}).get("openings", {}).get(str(note_id))

@@ -1,0 +1,160 @@
+"""Counting a session's dots, and the results each audience may see.
+
+- **The room** (participants, events, the projector while voting) gets each
+  item's total and nothing else: no split by category, no count of dots typed
+  in for people without a phone (with one such person, it would be their
+  ballot).
+- **Staff** (control room, projector) also get the dots typed in per item and,
+  once voting is over, the split by category *as it may be published*
+  (domain/disclosure.py): the same cells the lab's public page and the open
+  data will show.
+- The **internal** tally keeps the whole split, for the closing snapshot and
+  for the cabina di regia's consolidation; it never leaves the server as is.
+
+A closed session is counted from its frozen snapshot (services/frozen.py),
+never again from the votes: erasing a participant, or the retention purge,
+removes their dots, but the results they were part of stay as they were.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from workshop.domain import disclosure, results
+from workshop.services import views
+from workshop.storage.models import (
+    Category,
+    CategoryGroup,
+    LiveSession,
+    Note,
+    Participant,
+    Vote,
+)
+
+
+def item_key(type_: str, id_: int) -> str:
+    return f"{type_}:{id_}"
+
+
+@dataclass
+class Tally:
+    items: list[dict]                     # the room's view of each item, most dots first
+    split: dict[str, dict[str, int]]      # item key → dots by the voters' category
+    offline: dict[str, int] = field(default_factory=dict)
+    voters_by_category: dict[str, int] = field(default_factory=dict)
+    participants_by_category: dict[str, int] = field(default_factory=dict)
+    dots_placed: int = 0
+    voters: int = 0
+
+
+def _order(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda i: (-i["votes"], i["type"], i["id"]))
+
+
+def count(s: Session, live: LiveSession) -> Tally:
+    """The tally from the votes as they are now (an open session)."""
+    votes = s.exec(select(Vote.participant_id, Vote.note_id, Vote.cluster_id, Vote.category_key,
+                          Participant.offline)
+                   .join(Participant, Participant.id == Vote.participant_id)
+                   .where(Vote.session_id == live.id)).all()
+    split: dict[str, Counter] = defaultdict(Counter)
+    offline: Counter = Counter()
+    voter_category: dict[int, str] = {}
+    for participant_id, note_id, cluster_id, category, is_offline in votes:
+        key = item_key("cluster", cluster_id) if cluster_id is not None else item_key("note", note_id)
+        split[key][category] += 1
+        offline[key] += int(is_offline)
+        voter_category[participant_id] = category
+    items = []
+    for cluster in views.live_clusters(s, live.id):
+        view = views.cluster_view(cluster, views.Visibility(totals=False, authors=False, staff=False))
+        items.append({"type": "cluster", "id": cluster.id, "title": cluster.title,
+                      "areas": view["areas"], "scores": view["scores"]})
+    loose = s.exec(select(Note).where(Note.session_id == live.id, Note.cluster_id.is_(None),
+                                      views.ON_BOARD, Note.hidden_at.is_(None))).all()
+    for note in loose:
+        if not views.is_secret(note, live):
+            items.append({"type": "note", "id": note.id, "title": note.text, "kind": note.kind})
+    for item in items:
+        item["votes"] = sum(split.get(item_key(item["type"], item["id"]), {}).values())
+    joined = Counter(s.exec(select(Participant.category_key)
+                            .where(Participant.session_id == live.id)).all())
+    return Tally(items=_order(items),
+                 split={k: dict(sorted(v.items())) for k, v in split.items()},
+                 offline={k: n for k, n in offline.items() if n},
+                 voters_by_category=dict(sorted(Counter(voter_category.values()).items())),
+                 participants_by_category=dict(sorted(joined.items())),
+                 dots_placed=len(votes), voters=len(voter_category))
+
+
+def of_session(s: Session, live: LiveSession) -> Tally:
+    """The frozen tally of a closed session, the live count of an open one."""
+    if live.closed_at is not None:
+        from workshop.services import frozen
+
+        found = frozen.tally(s, live)
+        if found is not None:
+            return found
+    return count(s, live)
+
+
+# -- what each audience sees -------------------------------------------------------
+
+def room_results(t: Tally) -> dict:
+    """Results for everyone in the room: totals only (docs/protocol.md §7, Results)."""
+    return {"items": [dict(i) for i in t.items], "dots_placed": t.dots_placed, "voters": t.voters}
+
+
+@dataclass(frozen=True)
+class Groups:
+    """How categories are grouped for publication, and the labels of the columns."""
+
+    group_of: dict[str, str]
+    order: list[str]
+    labels: dict[str, str]
+
+    def column_label(self, key: str) -> str:
+        if key.endswith("+" + disclosure.OTHER):  # a group that also holds the small ones
+            return MERGED_LABEL % {"group": self.labels.get(key.split("+")[0], key)}
+        return self.labels.get(key, key)
+
+
+OTHER_LABEL = "Altre categorie"
+MERGED_LABEL = "%(group)s (con altre categorie)"
+
+
+def groups(s: Session) -> Groups:
+    rows = s.exec(select(CategoryGroup).order_by(CategoryGroup.position)).all()
+    group_of = {c.key: c.group_key for c in s.exec(select(Category)) if c.group_key}
+    return Groups(group_of, [g.key for g in rows],
+                  {**{g.key: g.label for g in rows}, disclosure.OTHER: OTHER_LABEL})
+
+
+def protected(t: Tally, g: Groups) -> disclosure.Protected:
+    """The split of this tally as it may be published."""
+    return disclosure.protect({i: t.split.get(i, {}) for i in (item_key(x["type"], x["id"])
+                                                                for x in t.items)},
+                              t.voters_by_category, g.group_of, g.order)
+
+
+def split_columns(table: disclosure.Protected, g: Groups) -> list[dict]:
+    return [{"key": k, "label": g.column_label(k)} for k in table.columns.keys]
+
+
+def staff_results(s: Session, live: LiveSession, t: Tally, *, offline: bool = True) -> dict:
+    """Results for staff: the room's, plus (`offline`) the dots typed in per item
+    and, once voting is over, the publishable split."""
+    out = room_results(t)
+    if offline:
+        for item in out["items"]:
+            item["offline_votes"] = t.offline.get(item_key(item["type"], item["id"]), 0)
+    if results.voting_over(live.phase):
+        g = groups(s)
+        table = protected(t, g)
+        out["split_columns"] = split_columns(table, g)
+        for item in out["items"]:
+            item["split"] = table.rows[item_key(item["type"], item["id"])]
+    return out
