@@ -31,9 +31,18 @@ if [[ ! -f "$vendor/.copied" || node_modules/.package-lock.json -nt "$vendor/.co
   echo "==> front-end assets into $vendor"
   rm -rf "$vendor"
   mkdir -p "$vendor/bootstrap-italia" "$vendor/socket.io" "$vendor/chart.js"
-  bi=node_modules/bootstrap-italia/dist
-  cp -r "$bi/css" "$bi/js" "$bi/fonts" "$bi/svg" "$vendor/bootstrap-italia/"
+  # Bootstrap Italia's fonts for the PDF exports; pages get static/build (below).
+  cp -r node_modules/bootstrap-italia/dist/fonts "$vendor/bootstrap-italia/"
   cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map "$vendor/socket.io/"
   cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map "$vendor/chart.js/"
   touch "$vendor/.copied"
+fi
+
+# What pages load: Bootstrap Italia's parts in use, compiled from its sources; the
+# fonts in use; the icons in use (scripts/build_assets.py). Again when any input changed.
+built=static/build/site.css
+if [[ ! -f "$built" || -n "$(find static/scss templates static/js scripts/build_assets.py \
+      node_modules/.package-lock.json -newer "$built" -print -quit)" ]]; then
+  echo "==> building front-end assets into static/build"
+  .venv/bin/python scripts/build_assets.py
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command runs the whole test suite from a fresh clone: installs what is
 # missing (virtualenv, packages, front-end assets), checks PostgreSQL and Redis,
-# then runs pytest. Extra arguments go to pytest (e.g. -k vote, -x).
+# lints (ruff, eslint), runs the browser client's Node tests (tests/js), then
+# pytest. Extra arguments go to pytest (e.g. -k vote, -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -11,4 +12,6 @@ if [[ ! -x "${WORKSHOP_CHROMIUM:-/usr/bin/chromium}" ]]; then
   exit 1
 fi
 .venv/bin/ruff check .
+npx --no-install eslint
+node --test tests/js
 exec .venv/bin/python -m pytest "$@"

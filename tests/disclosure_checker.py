@@ -10,6 +10,9 @@ value; a hidden cell of a small column (fewer than 5 people) is *exposed* if
 its range excludes 0, i.e. one can tell that someone of that handful voted.
 A published cell of 1 to 4 is a leak outright, and so is the same cell
 published with two values in two places.
+
+`recover_by_rule` is the other reader: one who knows the publication rule
+(it is public) and tries every table that the rule would publish the same way.
 """
 
 from __future__ import annotations
@@ -125,3 +128,33 @@ def recover(pub: Published) -> list[Leak]:
 def _only_column(pub: Published, row) -> bool:
     cols = {c for (r, c) in [*pub.cells, *pub.hidden] if r == row}
     return len(cols) < 2
+
+
+def _compositions(total: int, parts: int):
+    """Every way to write `total` as `parts` counts ≥ 0."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def recover_by_rule(rule, columns: list, total: int, published: dict) -> list[Leak]:
+    """A reader who knows the rule itself (it is public): every table of the row's
+    total that the rule would publish exactly as it was published, and what each
+    hidden cell could then be. A hidden cell left with one possible value is
+    recovered."""
+    hidden = [c for c in columns if published.get(c) is None]
+    if not hidden:
+        return []
+    possible: dict = defaultdict(set)
+    for values in _compositions(total, len(columns)):
+        cells = dict(zip(columns, values, strict=True))
+        if rule(cells) == published:
+            for c in hidden:
+                possible[c].add(cells[c])
+    if not possible:
+        return [Leak("contradiction", tuple(hidden), "no table fits what was published")]
+    return [Leak("recovered by the rule", (c,), f"= {next(iter(v))}")
+            for c, v in possible.items() if len(v) == 1]

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import zipfile
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -213,22 +214,53 @@ def odt_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
 # -- PDF -------------------------------------------------------------------------
 
 def pdf_drawable():
-    """Which characters the export's PDF font can draw (others come out blank:
-    the typeface covers Latin scripts only)."""
-    from reportlab.pdfbase import pdfmetrics
+    """Which characters the export's PDF fonts can draw (services/pdf.py: the
+    PA typeface and, for what it lacks, the fallback fonts; others, such as
+    emoji, come out blank)."""
+    from workshop.services import pdf
 
-    from workshop.services import exports
-
-    regular, _ = exports._pdf_fonts()
-    font = pdfmetrics.getFont(regular)
-    face = getattr(font, "face", None)
-    if face is not None and hasattr(face, "charToGlyph"):
-        covered = set(face.charToGlyph)
-        return lambda ch: ord(ch) in covered
-    return lambda ch: ch.encode("cp1252", "ignore") != b""
+    return pdf.fonts().drawable
 
 
-def pdf_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
+_PAGE_NUMBER = re.compile(r"Pagina\s*\d+\s*di\s*\d+")
+
+
+def pdf_texts(data: bytes, artifacts: tuple[str, ...] = ()) -> list[str]:
+    """The text of a PDF as readers get it: pypdf's, and Poppler's pdftotext
+    when it is there (it reads right-to-left runs back in their order, as a
+    screen reader does; pypdf reverses their words; Poppler drops a
+    combining mark drawn twice in one place, pypdf does not). A piece of
+    text is in the PDF if either reader finds it. The running header
+    (`artifacts`) and the page numbers are taken out of each page's text:
+    a text that goes on to the next page goes on without them."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from pypdf import PdfReader
+
+    def clean(page: str) -> str:
+        for artifact in artifacts:
+            page = page.replace(artifact, "") if artifact else page
+        return _PAGE_NUMBER.sub("", page)
+
+    texts = ["".join(clean(page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages)]
+    if shutil.which("pdftotext"):
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+            f.write(data)
+            f.flush()
+            pages = subprocess.run(["pdftotext", "-enc", "UTF-8", f.name, "-"], capture_output=True,
+                                   check=True).stdout.decode("utf-8")
+        texts.append("".join(clean(page) for page in pages.split("\f")))
+    return texts
+
+
+def pdf_text(data: bytes, artifacts: tuple[str, ...] = ()) -> str:
+    return "\n".join(pdf_texts(data, artifacts))
+
+
+def pdf_problems(data: bytes, expected: list[str] | None = None,
+                 artifacts: tuple[str, ...] = ()) -> list[str]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -241,15 +273,89 @@ def pdf_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
         problems.append("document JavaScript")
     for number, page in enumerate(reader.pages, start=1):
         for annot in page.get("/Annots") or []:
-            action = annot.get_object().get("/A") or {}
+            annot = annot.get_object()
+            action = annot.get("/A")
+            if action is None and "/Dest" in annot:
+                continue  # a link inside the document (the table of contents): runs nothing
+            action = action or {}
             if action.get("/S") != "/URI" or \
                     urlsplit(str(action.get("/URI", "")).strip()).scheme.lower() not in SAFE_SCHEMES:
                 problems.append(f"page {number}: annotation {dict(action)!r}")
         if "/AA" in page:
             problems.append(f"page {number}: /AA")
     if expected is not None:
-        text = " ".join(page.extract_text() for page in reader.pages)
-        problems += [f"text missing: {t!r}" for t in missing(expected, text, pdf_drawable())]
+        texts = pdf_texts(data, artifacts)
+        drawable = pdf_drawable()
+        # Right-to-left runs are drawn in the order they are seen (services/pdf.py
+        # `visual`), and readers put a line of mixed directions back together
+        # each in their own way: the order of everything else is compared, and
+        # the right-to-left letters are counted.
+        ordered = "\n".join("".join(ch for ch in text if not _rtl_script(ch)) for text in texts)
+        problems += [f"text missing: {t!r}" for t in missing(
+            expected, ordered, lambda ch: drawable(ch) and not _rtl_script(ch))]
+        wanted = Counter(ch for t in expected for ch in t if _rtl_script(ch) and drawable(ch))
+        found = Counter(ch for ch in texts[0] if _rtl_script(ch))
+        short = {ch: n - found[ch] for ch, n in wanted.items() if found[ch] < n}
+        problems += [f"right-to-left letters missing: {short!r}"] if short else []
+    return problems
+
+
+def _rtl_script(ch: str) -> bool:
+    """Hebrew and Arabic script (letters, marks, their punctuation)."""
+    return "\u0590" <= ch <= "\u08ff" or "\ufb1d" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufeff"
+
+
+# -- DOCX ------------------------------------------------------------------------
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+OWN_FIELDS = {"PAGE", "NUMPAGES", "TOC"}
+
+
+def docx_text(data: bytes) -> str:
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    out = []
+    for el in root.iter(f"{{{W}}}t", f"{{{W}}}br", f"{{{W}}}tab", f"{{{W}}}p"):
+        out.append(el.text or "" if el.tag == f"{{{W}}}t" else " " if el.tag != f"{{{W}}}p" else "\n")
+    return "".join(out)
+
+
+def docx_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
+    """Macros, embedded objects, external links other than http/https/mailto,
+    fields other than the writer's own (a typed DDEAUTO must stay text),
+    hyperlinks made out of text; expected text missing."""
+    from lxml import etree
+
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        problems += [f"part {n}" for n in names if n.lower().endswith((".bin", ".ole")) or "vba" in n.lower()
+                     or "embeddings" in n.lower() or "activex" in n.lower()]
+        for name in names:
+            if name.endswith(".rels"):
+                rels = etree.fromstring(z.read(name))
+                for rel in rels:
+                    if rel.get("TargetMode") == "External" and \
+                            urlsplit(rel.get("Target", "")).scheme.lower() not in SAFE_SCHEMES:
+                        problems.append(f"{name}: external target {rel.get('Target')!r}")
+                    if rel.get("Type", "").endswith(("/attachedTemplate", "/aFChunk", "/oleObject")):
+                        problems.append(f"{name}: relationship {rel.get('Type')}")
+            if name.startswith("word/") and name.endswith(".xml"):
+                root = etree.fromstring(z.read(name))
+                for el in root.iter(f"{{{W}}}instrText", f"{{{W}}}fldSimple", f"{{{W}}}hyperlink",
+                                    f"{{{W}}}altChunk", f"{{{W}}}object"):
+                    if el.tag == f"{{{W}}}instrText":
+                        code = (el.text or "").split()
+                        if not code or code[0] not in OWN_FIELDS:
+                            problems.append(f"{name}: field {el.text!r}")
+                    elif el.tag == f"{{{W}}}fldSimple":
+                        problems.append(f"{name}: field {el.get(f'{{{W}}}instr')!r}")
+                    else:
+                        problems.append(f"{name}: element {etree.QName(el).localname}")
+    if expected is not None:
+        problems += [f"text missing: {t!r}" for t in missing(expected, docx_text(data))]
     return problems
 
 
@@ -261,8 +367,10 @@ def csv_problems(data: bytes, name: str = "") -> list[str]:
     character that makes a spreadsheet read it as a formula. (The header, the
     export's own column names, is left as it is.)"""
     problems = []
-    _, _, rows = data.decode("utf-8").partition("\n")
-    reader = csv.reader(io.StringIO(rows, newline=""), quoting=csv.QUOTE_NONNUMERIC)
+    # (the copies for Excel: a byte-order mark, semicolons)
+    delimiter = ";" if data.startswith(b"\xef\xbb\xbf") else ","
+    _, _, rows = data.decode("utf-8-sig").partition("\n")
+    reader = csv.reader(io.StringIO(rows, newline=""), quoting=csv.QUOTE_NONNUMERIC, delimiter=delimiter)
     try:
         for r, row in enumerate(reader, start=2):
             for col, cell in enumerate(row, start=1):

@@ -21,9 +21,12 @@ the probes); the others take the whole corpus, naughty strings included.
 - hide reasons (300; vectors), on notes of the first person, who sees them;
 - cluster titles (200; vectors): the first clusters hold the notes;
 - schede: titles (300; vectors) one scheda per piece; the notes drafted
-  into the first, the Markdown fields (a part of the corpus each), the
-  capofila and the indicators (500 a cell) of the first two; motivations
-  (4000) of every review step of the first; observations (4000).
+  into the first, with the corpus in its actions (2000 each; vectors in
+  their periods, 200), the capofila (2000), district code (60) and
+  referenti (4000; vectors) and the indicators (500 a cell); the Markdown
+  fields of the second (a part of the corpus each, the texts beside its
+  linked schede and its budget too); motivations (4000) of every review
+  step of the first; observations (4000).
 """
 
 from __future__ import annotations
@@ -39,8 +42,7 @@ LAB = "dopo-di-noi"
 KINDS = ("problema", "proposta", "risorsa", "caso")
 NOTE_CLUSTERS = 15  # clusters that hold the notes, drafted together into one scheda (max 20)
 JOINED = 5  # people who join over the protocol; the others are typed in by the facilitator
-MARKDOWN_FIELDS = ("razionale", "descrizione", "destinatari", "azioni", "attori", "risorse",
-                   "preventivo")
+MARKDOWN_FIELDS = ("razionale", "descrizione", "destinatari", "attori", "risorse")
 
 
 def usable(texts: list[str], check) -> list[str]:
@@ -282,22 +284,30 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
         privacy.log_request(db, privacy.ACCESS, someone, team["up"].user_id, text)
 
     # Schede. A: drafted from the notes' clusters, so the notes fill its razionale,
-    # azioni and risorse. B: the corpus typed into its Markdown fields, a part
-    # in each (they are all rendered alike). A and B: half the corpus each in
-    # the capofila; A: all of it in the indicators. Then one scheda per piece
-    # of the titles.
+    # azioni and risorse; then the whole corpus in its azioni (plain text, a
+    # piece each, the injection vectors in their periods), the vectors in its
+    # capofila, district code and referenti, and all of it in the indicators.
+    # B: the corpus typed into its Markdown fields (the texts beside the linked
+    # schede and the budget too), a part in each (they are all rendered alike).
+    # Then one scheda per piece of the titles.
     admin = team["admin"]
     held = [cid for cid, _ in stored.clusters[:NOTE_CLUSTERS]]
     empty = [cid for cid, _ in stored.clusters[NOTE_CLUSTERS:]] or held
-    halves = packed(schede.TEXT_MAX, items=payloads())
-    first, second = halves[0], "\n\n".join(halves[1:])
-    assert len(second) <= schede.TEXT_MAX, "the corpus has outgrown two fields"
-    parts = packed(-(-sum(len(p) + 2 for p in payloads()) // len(MARKDOWN_FIELDS)) + 600)
-    assert len(parts) <= len(MARKDOWN_FIELDS)
-    parts += [""] * (len(MARKDOWN_FIELDS) - len(parts))
+    from workshop.domain import scheda as scheda_fields
+
+    actions = packed(scheda_fields.ACTION_MAX)
+    periods = usable(packed(scheda_fields.PERIOD_MAX, sep=" ", items=vectors), rules.one_line)
+    assert len(actions) <= scheda_fields.ACTIONS_MAX, "the corpus has outgrown the actions"
+    texts = (*MARKDOWN_FIELDS, "collegate", "preventivo")
+    parts = packed(-(-sum(len(p) + 2 for p in payloads()) // len(texts)) + 600)
+    assert len(parts) <= len(texts)
+    parts += [""] * (len(texts) - len(parts))
     cells = packed(500)
-    indicators = [dict(zip(("indicatore", "baseline", "target", "fonte"), cells[i:i + 4], strict=False))
-                  for i in range(0, len(cells), 4)]
+    years = ("2018", "2019", "2020")
+    indicators = [{"descrizione": row[0], "partenza": row[1] if len(row) > 1 else "",
+                   "obiettivi": dict(zip(years, row[2:5], strict=False)),
+                   "fonte": row[5] if len(row) > 5 else "", "periodicita": row[6] if len(row) > 6 else ""}
+                  for row in (cells[i:i + 7] for i in range(0, len(cells), 7))]
 
     def scheda_title(text):
         if not 1 <= len(text.strip()) <= 300:
@@ -312,10 +322,24 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
         titled.append(action_id)
     a = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, held)
     b = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, empty[:1])
+    drafted = schede.view(db, a)["content"]["azioni"]
+    one_line_vectors = usable(packed(scheda_fields.CODE_MAX, sep=" ", items=vectors), rules.one_line)
     writes = {
-        a: {"titolo": scheda_titles[0], "capofila": first, "indicatori": indicators},
-        b: {"titolo": scheda_titles[1 % len(scheda_titles)], "capofila": second,
-            **dict(zip(MARKDOWN_FIELDS, parts, strict=True))},
+        a: {"titolo": scheda_titles[0], "indicatori": indicators,
+            "capofila": {"tipo": "altro", "specifica": packed(scheda_fields.SPECIFICA_MAX, items=vectors)[0]},
+            "rif_distrettuale": one_line_vectors[0],
+            "referenti": packed(scheda_fields.REFERENTI_MAX, items=vectors)[0],
+            "azioni": drafted + [{"testo": text, "periodo": periods[n % len(periods)]}
+                                 for n, text in enumerate(
+                                     actions[:scheda_fields.ACTIONS_MAX - len(drafted)])]},
+        b: {"titolo": scheda_titles[1 % len(scheda_titles)],
+            "capofila": {"tipo": "comune",
+                         "specifica": packed(scheda_fields.SPECIFICA_MAX, items=vectors)[-1]},
+            "azioni": [{"testo": text, "periodo": ""}
+                       for text in actions[scheda_fields.ACTIONS_MAX - len(drafted):]],
+            **dict(zip(MARKDOWN_FIELDS, parts, strict=False)),
+            "collegate": {"schede": [a], "testo": parts[len(MARKDOWN_FIELDS)]},
+            "preventivo": {"importi": {"frna": {"2019": "35.000"}}, "note": parts[len(MARKDOWN_FIELDS) + 1]}},
     }
     for action_id, changes in writes.items():
         schede.update_fields(db, admin, action_id, changes, 1)

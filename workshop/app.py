@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from workshop import assets, site
 from workshop.config import ROOT, Settings
 from workshop.context import Services
 from workshop.extensions import babel, csrf, socketio
@@ -70,8 +71,11 @@ def _defer(delay: float, fn) -> None:
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     settings = settings or Settings.from_env(**overrides)
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"))
+    static = ROOT / "static"
+    # Static URLs carry the assets' fingerprint: kept a year, never asked again (assets.py).
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(static),
+                static_url_path=f"/static/{assets.build_id(static)}")
+    assets.init_app(app, static)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         staff_sessions=StaffSessions(db, timedelta(hours=settings.staff_idle_hours)),
     )
 
+    site.init_app(app, settings.site_file)
     babel.init_app(app, locale_selector=lambda: "it")
     csrf.init_app(app)
     # Import the handlers before init_app: Flask-SocketIO attaches decorated handlers

@@ -93,6 +93,8 @@ class Settings:
     # A staff sign-in ends after this long without use (server-side, whatever the
     # cookie's lifetime: the cookie lasts 120 days for participants' tokens).
     staff_idle_hours: float = 10.0
+    # Contacts, accessibility statement, legal notes (workshop/site.py); None: the demo's.
+    site_file: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -125,6 +127,7 @@ class Settings:
             proxy_hops=int(os.environ.get("WORKSHOP_PROXY_HOPS", 0)),
             retention_days=int(os.environ.get("WORKSHOP_RETENTION_DAYS", 365)),
             staff_idle_hours=float(os.environ.get("WORKSHOP_STAFF_IDLE_HOURS", 10.0)),
+            site_file=Path(os.environ.get("WORKSHOP_SITE_FILE") or instance / "sito.toml"),
         )
         values.update(overrides)
         return cls(**values)

@@ -27,16 +27,23 @@ from workshop.storage.models import (
     LiveSession,
     Note,
     Process,
+    RegionalScheda,
     StaffUser,
 )
 
 PROCESS_SLUG = "pdz-2018-2020"
 PROCESS_TITLE = "Piano di Zona per la salute e il benessere sociale 2018-2020"
+PROCESS_YEARS = (2018, 2020)
 DEMO_TITLE = "Sessione dimostrativa"
 
 
 def sample_data() -> dict:
     return json.loads(resources.files("workshop").joinpath("data/sample_labs.json").read_text())
+
+
+def regional_schede() -> list[dict]:
+    return json.loads(resources.files("workshop").joinpath("data/schede_regionali.json")
+                      .read_text())["schede"]
 
 
 def category_groups() -> list[dict]:
@@ -50,8 +57,14 @@ def seed_reference(db: Database) -> None:
         process = s.exec(select(Process).where(Process.slug == PROCESS_SLUG)).first()
         if process is None:
             process = Process(slug=PROCESS_SLUG, title=PROCESS_TITLE)
-            s.add(process)
-            s.flush()
+        if process.year_start is None:
+            process.year_start, process.year_end = PROCESS_YEARS
+        s.add(process)
+        s.flush()
+        # The regional schede: a first list, only into an empty one (the admin keeps it).
+        if s.exec(select(RegionalScheda)).first() is None:
+            for position, item in enumerate(regional_schede()):
+                s.add(RegionalScheda(number=item["number"], title=item["title"], position=position))
         for area in data["areas"]:
             s.merge(Area(code=area["code"], label=area["label"]))
         group_of = {}
@@ -71,6 +84,11 @@ def seed_reference(db: Database) -> None:
                                                     title=lab["title"])
             row.title = lab["title"]
             s.add(row)
+    # Sessions closed before their published split was frozen at closing (migration
+    # 0006): frozen now that the categories' groups exist.
+    from workshop.services import frozen
+
+    frozen.freeze_missing_published(db)
 
 
 def create_session(db: Database, lab_slug: str, title: str, guiding_question: str = "",

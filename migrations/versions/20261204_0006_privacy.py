@@ -130,17 +130,44 @@ def _notes_in(data: dict) -> list:
     return notes + [n for n in data.get("notes", ()) if isinstance(n, dict)]
 
 
+def _result_notes(data: dict) -> list:
+    found = data.get("results")
+    items = found.get("items", ()) if isinstance(found, dict) else ()
+    return [i for i in items if isinstance(i, dict) and i.get("type") == "note"]
+
+
 def _strip_event_log(bind) -> None:
+    """Events stop holding what people wrote (texts, pseudonyms, result titles of
+    loose notes) and what the room must not have (dots by category, dots typed in
+    for people without a phone, which the first version broadcast)."""
     revisions = defaultdict(list)
     for r in bind.execute(sa.select(_revision.c.id, _revision.c.note_id, _revision.c.text,
                                     _revision.c.created_at).order_by(_revision.c.id)):
         revisions[r.note_id].append(r)
     for row in bind.execute(sa.select(_event.c.id, _event.c.data, _event.c.created_at)).all():
-        data = row.data
+        data = dict(row.data)
+        changed = False
+        if "by_category" in data:  # vote.placed / vote.withdrawn after the reveal
+            del data["by_category"]
+            changed = True
+        results = data.get("results")
+        if isinstance(results, dict) and isinstance(results.get("items"), list):
+            items = []
+            for item in results["items"]:
+                item = {k: v for k, v in item.items() if k not in ("by_category", "offline_votes")}
+                if item.get("type") == "note" and "title" in item:
+                    held = [r for r in revisions[item["id"]] if r.text == item["title"]]
+                    held = held or revisions[item["id"]]
+                    item = {k: v for k, v in item.items() if k != "title"}
+                    item["text_rev"] = held[-1].id if held else None
+                items.append(item)
+            data["results"] = {**results, "items": items}
+            changed = True
         notes = _notes_in(data)
         if not notes and not isinstance(data.get("participant"), dict):
+            if changed:
+                bind.execute(_event.update().where(_event.c.id == row.id).values(data=data))
             continue
-        data = dict(data)
 
         def strip(note):
             out = {k: v for k, v in note.items() if k not in ("text", "html")}
@@ -209,7 +236,7 @@ def _inline_event_log(bind) -> None:
         sa.select(_participant.c.public_id, _participant.c.pseudonym))}
     for row in bind.execute(sa.select(_event.c.id, _event.c.data)).all():
         data = row.data
-        if not _notes_in(data) and not isinstance(data.get("participant"), dict):
+        if not (_notes_in(data) or _result_notes(data) or isinstance(data.get("participant"), dict)):
             continue
         data = dict(data)
 
@@ -233,12 +260,27 @@ def _inline_event_log(bind) -> None:
             data["notes"] = [inline(n) for n in data["notes"]]
         if isinstance(data.get("participant"), dict):
             data["participant"] = author(data["participant"])
+        if _result_notes(data):
+            data["results"] = {**data["results"], "items": [
+                {"type": "note", "id": i["id"], "title": texts.get(i.get("text_rev"), ("", ""))[0],
+                 **{k: v for k, v in i.items() if k not in ("type", "id", "text_rev")}}
+                if i.get("type") == "note" else i for i in data["results"]["items"]]}
         bind.execute(_event.update().where(_event.c.id == row.id).values(data=data))
 
 
 def downgrade() -> None:
     bind = op.get_bind()
     _inline_event_log(bind)
+    # Without `erased_at`, an erased participant's token would bring them back:
+    # their public id changes, so no token of theirs matches any more. (The log of
+    # privacy requests and the review decisions go with their tables: back them up
+    # before a downgrade.)
+    import secrets
+
+    _erased = sa.table("participant", sa.column("id", sa.Integer), sa.column("public_id", sa.String),
+                       sa.column("erased_at", sa.DateTime))
+    for (pid,) in bind.execute(sa.select(_erased.c.id).where(_erased.c.erased_at.is_not(None))).all():
+        bind.execute(_erased.update().where(_erased.c.id == pid).values(public_id=secrets.token_hex(6)))
     # Results documents and records of sessions closed under this revision are
     # kept in `content` (which the earlier code only stores), for the next upgrade.
     for session_id, document, record in bind.execute(

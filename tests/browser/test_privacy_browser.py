@@ -47,7 +47,7 @@ def test_a_participant_erases_their_data_and_the_room_sees_the_note_go(new_page,
     assert anna.console_errors == [] and bruno.console_errors == []
 
 
-def test_the_projector_shows_the_split_once_voting_is_over_with_small_counts_reserved(
+def test_the_projector_shows_the_split_once_the_session_is_closed_with_small_counts_reserved(
         new_page, web_server, room):
     control = control_room(new_page, web_server, room, height=1200)
     staff = room.facilitator
@@ -78,6 +78,8 @@ def test_the_projector_shows_the_split_once_voting_is_over_with_small_counts_res
     expect(table.locator("tbody tr")).to_have_count(2)
     expect(table.locator("thead th")).to_have_count(3)  # totals only while voting is open
     staff.advance("valutazione")
+    expect(table.locator("thead th")).to_have_count(3)  # and while the table still scores
+    staff.advance("chiusa")
     # The one union member is no column of their own: with the citizens.
     expect(table.locator("thead th")).to_have_text(
         ["Posizione", "Priorità", "Cittadini e famiglie (con altre categorie)", "Enti pubblici e scuola",

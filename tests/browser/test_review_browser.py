@@ -22,6 +22,8 @@ def plan_server(web_server):
     plan_team(web_server.db)
     return web_server
 
+CAPOFILA = "AUSL di Reggio Emilia, Distretto di Reggio Emilia"
+
 
 def signed_in(new_page, server, username, width=1280):
     page = new_page(width=width)
@@ -71,10 +73,12 @@ def test_a_scheda_from_draft_to_decision_and_back_to_the_lab(new_page, plan_serv
     ristretta = signed_in(new_page, plan_server, "ristretta")
     ristretta.goto(editor_url)
     expect(ristretta.locator("#titolo")).to_be_disabled()
-    ristretta.fill("#capofila", "AUSL di Reggio Emilia, Distretto di Reggio Emilia")
-    ristretta.fill("#ind-0-indicatore", "Riammissioni non programmate entro 30 giorni")
-    ristretta.fill("#ind-0-baseline", "da rilevare")
-    ristretta.fill("#ind-0-target", "-10%")
+    ristretta.select_option("#capofila_tipo", "ausl")
+    ristretta.fill("#capofila_specifica", CAPOFILA)
+    ristretta.fill("#ind-0-descrizione", "Riammissioni non programmate entro 30 giorni")
+    ristretta.fill("#ind-0-partenza", "da rilevare")
+    target = ristretta.locator('#indicator-rows .indicator-row input[id^="ind-0-obiettivo_"]').last
+    target.fill("≤ -10%")
     ristretta.fill("#ind-0-fonte", "AUSL")
     rows = ristretta.locator("#indicator-rows .indicator-row")
     before = rows.count()
@@ -85,8 +89,10 @@ def test_a_scheda_from_draft_to_decision_and_back_to_the_lab(new_page, plan_serv
     added.locator("input").first.fill("Famiglie informate prima della dimissione")
     ristretta.locator("#save-scheda").click()
     expect(ristretta.locator("main .alert-success")).to_contain_text("versione 3")
-    expect(ristretta.locator("#capofila")).to_have_value("AUSL di Reggio Emilia, Distretto di Reggio Emilia")
-    expect(ristretta.locator("#ind-1-indicatore")).to_have_value("Famiglie informate prima della dimissione")
+    expect(ristretta.locator("#capofila_tipo")).to_have_value("ausl")
+    expect(ristretta.locator("#capofila_specifica")).to_have_value(CAPOFILA)
+    expect(target).to_have_value("≤ -10%")
+    expect(ristretta.locator("#ind-1-descrizione")).to_have_value("Famiglie informate prima della dimissione")
     step(ristretta, "allargata", "Capofila e indicatori definiti: alla cabina allargata.")
 
     # The allargata adds an observation and approves with a motivation.

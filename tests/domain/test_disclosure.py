@@ -3,13 +3,20 @@ the linear constraints of everything published (tests/disclosure_checker.py)."""
 
 import random
 
-from tests.disclosure_checker import Published, recover
-from workshop.domain.disclosure import OTHER, author_label, columns, protect
+from tests.disclosure_checker import Published, recover, recover_by_rule
+from workshop.domain.disclosure import OTHER, author_label, columns, protect, protect_row
 
 GROUP_OF = {"cittadino": "cittadini", "associazione": "terzo_settore",
             "cooperativa_sociale": "terzo_settore", "sindacato": "terzo_settore", "ausl": "enti_pubblici",
             "asp": "enti_pubblici", "comune": "enti_pubblici", "scuola": "enti_pubblici"}
 GROUPS = ["cittadini", "terzo_settore", "enti_pubblici"]
+
+
+def rule_reader_finds(protected) -> list:
+    """What a reader who knows the rule recovers, row by row."""
+    keys = list(protected.columns.keys)
+    return [leak for row, cells in protected.rows.items()
+            for leak in recover_by_rule(protect_row, keys, protected.totals[row], cells)]
 
 
 def reader_sees(protected) -> Published:
@@ -34,15 +41,37 @@ def test_the_reported_leak_is_found_by_the_checker_and_closed_by_the_rule():
               "ausl": 4, "comune": 3}
     split = {"gruppo": {"sindacato": 2}, "altro": {"cittadino": 6, "ausl": 5, "associazione": 1}}
     protected = protect(split, voters, GROUP_OF, GROUPS)
-    assert recover(reader_sees(protected)) == []
-    assert protected.rows["gruppo"] == {"cittadini": None, "terzo_settore": None, "enti_pubblici": 0}
+    assert recover(reader_sees(protected)) == [] and rule_reader_finds(protected) == []
+    assert protected.rows["gruppo"] == dict.fromkeys(("cittadini", "terzo_settore", "enti_pubblici"))
+    assert protected.columns.keys == ("cittadini", "terzo_settore", "enti_pubblici")
 
 
-def test_a_lone_hidden_cell_takes_the_smallest_published_one_with_it():
+def test_the_reviewed_leaks_of_hiding_the_smallest_cell_are_found_and_closed():
+    """Hiding «the smallest published cell» beside a small one: a reader who knows
+    that rule took «riservato / 5 / riservato» of 14 back to 5, 5, 4."""
+    def smallest_too(cells):
+        hidden = {c for c, v in cells.items() if 0 < v < 5}
+        order = list(cells)
+        while hidden and len(hidden) < 2:
+            hidden.add(min((c for c in order if c not in hidden), key=lambda c: (cells[c], order.index(c))))
+        return {c: None if c in hidden else v for c, v in cells.items()}
+
+    cols = ["a", "b", "c"]
+    published = smallest_too({"a": 5, "b": 5, "c": 4})
+    assert published == {"a": None, "b": 5, "c": None}
+    assert recover(Published(totals={"r": 14}, cells={("r", "b"): 5}, hidden={("r", "a"), ("r", "c")})) == []
+    assert {leak.cell for leak in recover_by_rule(smallest_too, cols, 14, published)} == {("a",), ("c",)}
+    for cells in ({"a": 5, "b": 5, "c": 4}, {"a": 0, "b": 0, "c": 1}, {"a": 1, "b": 1, "c": 1}):
+        assert recover_by_rule(protect_row, cols, sum(cells.values()), protect_row(cells)) == []
+
+
+def test_a_row_with_a_small_count_shows_only_its_total():
     voters = {"cittadino": 8, "associazione": 6, "ausl": 7}
-    protected = protect({"x": {"cittadino": 9, "associazione": 3, "ausl": 6}}, voters, GROUP_OF, GROUPS)
-    assert protected.rows["x"] == {"cittadini": 9, "terzo_settore": None, "enti_pubblici": None}
-    assert recover(reader_sees(protected)) == []
+    protected = protect({"x": {"cittadino": 9, "associazione": 3, "ausl": 6},
+                         "y": {"cittadino": 9, "associazione": 0, "ausl": 6}}, voters, GROUP_OF, GROUPS)
+    assert protected.rows["x"] == dict.fromkeys(("cittadini", "terzo_settore", "enti_pubblici"))
+    assert protected.rows["y"] == {"cittadini": 9, "terzo_settore": 0, "enti_pubblici": 6}
+    assert recover(reader_sees(protected)) == [] and rule_reader_finds(protected) == []
 
 
 def test_groups_of_few_voters_are_pooled_and_a_small_pool_joins_the_smallest_group():
@@ -61,7 +90,7 @@ def test_groups_of_few_voters_are_pooled_and_a_small_pool_joins_the_smallest_gro
     assert protected.columns.keys == ("cittadini", "enti_pubblici+altre")
     assert protected.rows["c"] == {"cittadini": None, "enti_pubblici+altre": None}
     assert protected.rows["a"] == {"cittadini": 12, "enti_pubblici+altre": 10}
-    assert recover(reader_sees(protected)) == []
+    assert recover(reader_sees(protected)) == [] and rule_reader_finds(protected) == []
 
 
 def test_nothing_to_hide_in_an_item_nobody_voted():
@@ -117,6 +146,7 @@ def test_random_sessions_leave_nothing_to_recover():
         voters, split = random_session(random.Random(seed))
         protected = protect(split, voters, GROUP_OF, GROUPS)
         assert recover(reader_sees(protected)) == [], (seed, split, protected.rows)
+        assert rule_reader_finds(protected) == [], (seed, split, protected.rows)
         for row, cells in protected.rows.items():
             assert sum(v for v in cells.values() if v is not None) <= protected.totals[row]
         # No column stands for fewer than 5 people (unless it is the only one,
@@ -134,9 +164,9 @@ def test_a_lab_of_twenty_still_says_something():
     split = {"A2": {"cittadino": 9, "associazione": 3, "cooperativa_sociale": 3, "ausl": 3, "comune": 2},
              "A3": {"cittadino": 4, "cooperativa_sociale": 4, "sindacato": 2, "asp": 4, "comune": 3}}
     protected = protect(split, voters, GROUP_OF, GROUPS)
-    assert protected.rows["A2"]["cittadini"] == 9 and protected.rows["A2"]["terzo_settore"] == 6
-    assert protected.rows["A3"]["enti_pubblici"] == 7
-    assert recover(reader_sees(protected)) == []
+    assert protected.rows["A2"] == {"cittadini": 9, "terzo_settore": 6, "enti_pubblici": 5}
+    assert protected.rows["A3"] == dict.fromkeys(("cittadini", "terzo_settore", "enti_pubblici"))
+    assert recover(reader_sees(protected)) == [] and rule_reader_finds(protected) == []
 
 
 def test_the_author_category_only_where_enough_people_share_it():

@@ -66,6 +66,24 @@ class TestPhases:
         phases.check("valutazione", phases.STAFF_PHASES[c.RecordScore])
         assert refused(phases.check, "votazione", phases.STAFF_PHASES[c.CreateCluster]) == "wrong_phase"
 
+    def test_clients_are_told_exactly_what_the_server_checks(self):
+        """The session object's `commands` (phases.CLIENT_RULES): a command is
+        listed for a phase if and only if check_command lets it through."""
+        assert set(phases.CLIENT_RULES["participant"]) == {
+            name for name, command in c.EVENTS.items() if command in phases.PARTICIPANT_PHASES}
+        assert set(phases.CLIENT_RULES["staff"]) == {
+            name for name, command in c.EVENTS.items() if command in phases.STAFF_PHASES}
+        for actor, table in (("participant", phases.PARTICIPANT_PHASES), ("staff", phases.STAFF_PHASES)):
+            for name, allowed in phases.CLIENT_RULES[actor].items():
+                assert allowed == [p for p in phases.ORDER if p in allowed]  # in phase order
+                for phase in phases.ORDER:
+                    try:
+                        phases.check(phase, table[c.EVENTS[name]])
+                        passes = True
+                    except Rejected:
+                        passes = False
+                    assert passes == (phase in allowed), (actor, name, phase)
+
 
 class TestTimer:
     def test_start_runs_down_on_server_time(self):

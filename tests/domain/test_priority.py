@@ -15,7 +15,8 @@ Lavoro e svantaggio sociale
   B4 10 dots, 3-4-3                       0.250   0.5833   41.67
 
 Together: A2, B2, B3, A3, A1, B1, then A4 and B4 tie at 41.67 with equal
-support, urgenza and impatto: breadth decides.
+support, urgenza and impatto: the earlier session comes first, whatever the
+breadth (the rank is published; breadth comes from the split by category).
 """
 
 import json
@@ -51,13 +52,16 @@ def test_single_lab_by_hand():
     assert a2.scores_component == pytest.approx(11 / 12)
 
 
-def test_both_labs_together_with_breadth_breaking_the_tie():
-    # A4's dots come from two categories, B4's from four, evenly: B4 is broader.
+def test_both_labs_together_and_a_tie_never_decided_by_the_split():
+    # A4's dots come from two categories, B4's from four, evenly: B4 is broader,
+    # and yet the earlier session's A4 comes first (the published order must not
+    # tell how the dots were spread across categories).
     spread = {"A4": {"cittadino": 5, "associazione": 5},
               "B4": {"cittadino": 3, "ausl": 3, "comune": 2, "cooperativa_sociale": 2}}
-    ranked = rank(facts_of(0, 1, spread) + facts_of(1, 2, spread))
     names = {101: "A1", 102: "A2", 103: "A3", 104: "A4", 201: "B1", 202: "B2", 203: "B3", 204: "B4"}
-    assert [names[p.facts.cluster_id] for p in ranked] == ["A2", "B2", "B3", "A3", "A1", "B1", "B4", "A4"]
+    for split in (spread, {"A4": spread["B4"], "B4": spread["A4"]}):
+        ranked = rank(facts_of(0, 1, split) + facts_of(1, 2, split))
+        assert [names[p.facts.cluster_id] for p in ranked] == ["A2", "B2", "B3", "A3", "A1", "B1", "A4", "B4"]
     assert ranked[-1].index == pytest.approx(ranked[-2].index)
 
 

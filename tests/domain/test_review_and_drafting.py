@@ -44,7 +44,8 @@ class TestWorkflow:
     def test_who_edits_what_where(self):
         review.check_edit(UFFICIO_PIANO, "bozza", {"titolo", "razionale", "capofila"})
         assert code(review.check_edit, RISTRETTA, "bozza", {"capofila"}) == "field_not_editable"
-        review.check_edit(RISTRETTA, "ristretta", {"capofila", "preventivo", "indicatori"})
+        review.check_edit(RISTRETTA, "ristretta", {"capofila", "preventivo", "indicatori", "referenti"})
+        assert code(review.check_edit, RISTRETTA, "ristretta", {"rif_regionale"}) == "field_not_editable"
         assert code(review.check_edit, RISTRETTA, "ristretta", {"titolo"}) == "field_not_editable"
         assert code(review.check_edit, UFFICIO_PIANO, "ristretta", {"titolo"}) == "field_not_editable"
         assert code(review.check_edit, ADMIN, "approvata", {"titolo"}) == "scheda_frozen"
@@ -83,13 +84,17 @@ def test_a_draft_takes_each_kind_of_note_to_its_place():
     assert "ha raccolto 19 punti su 60 (il più votato della sessione)" in scheda["razionale"]
     assert "impatto 5/5, fattibilità 4/5, urgenza 5/5" in scheda["razionale"]
     assert "- Dimessa il venerdì" in scheda["razionale"] and "- Senza dimora" in scheda["razionale"]
-    assert scheda["azioni"] == ("1. Un punto unico con orario esteso.\n"
-                                "2. Lettera di dimissione al medico lo stesso giorno.")
+    assert scheda["azioni"] == [{"testo": "Un punto unico con orario esteso.", "periodo": ""},
+                                {"testo": "Lettera di dimissione al medico lo stesso giorno.",
+                                 "periodo": ""}]
     assert scheda["risorse"] == "- Volontari per accompagnare a casa."
     # The categories of who took part are not implementing bodies (and could point at
     # someone of a small category): attori are left to the Ufficio di Piano.
     assert scheda["attori"] == ""
-    assert scheda["capofila"] == "" and scheda["indicatori"] == []
+    assert scheda["capofila"] == {"tipo": "", "specifica": ""} and scheda["indicatori"] == []
+    # From the labs, so part of the Community Lab programme; the rest is for the reviewers.
+    assert scheda["community_lab"] == "si" and scheda["tracciabilita"]["origine"] == "laboratori"
+    assert scheda["preventivo"] == {"importi": {}, "note": ""} and scheda["rif_regionale"] == []
     trace = scheda["tracciabilita"]["clusters"][0]
     assert trace["note_ids"] == [1, 2, 3, 4, 5] and trace["snapshot_hash"] == "ab" * 32
     assert trace["by_category"] == {"ausl": 10, "cittadino": 9}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,6 +25,7 @@ from tests.injection import (
     FORMULA_START,
     block_texts,
     csv_problems,
+    docx_problems,
     markdown_problems,
     odt_problems,
     pdf_problems,
@@ -31,9 +33,9 @@ from tests.injection import (
 from tests.injection_seed import CLOSED, MARKDOWN_FIELDS, InProcess, seed
 from workshop.domain import rules
 from workshop.seed import PROCESS_SLUG
-from workshop.services import accounts, exports, schede
+from workshop.services import accounts, documents, exports, pdf, schede
 
-CHECKS = {"md": markdown_problems, "odt": odt_problems, "pdf": pdf_problems}
+CHECKS = {"md": markdown_problems, "odt": odt_problems, "docx": docx_problems, "pdf": pdf_problems}
 
 
 @pytest.fixture
@@ -44,18 +46,26 @@ def stored(app, facilitator, team):
                 rooms=False)
 
 
-def typed_text(db, action_ids) -> list[str]:
+def typed_text(db, action_ids, staff: bool = False) -> list[str]:
     """What these schede hold, as a document must show it: plain fields as
     typed, Markdown fields (the drafted notes too) as their formatted text,
-    block by block; the motivations of the review."""
+    block by block; the motivations of the review. `staff`: the office's
+    copy, with the referenti."""
     out = []
     for action_id in action_ids:
-        view = schede.view(db, action_id, public=True)
+        view = schede.view(db, action_id, public=True, referenti=staff)
         content = view["content"]
-        out += [view["title"], content.get("capofila") or ""]
-        out += [v for row in content.get("indicatori") or [] for v in row.values()]
+        out += [view["title"], content["capofila"]["specifica"], content["rif_distrettuale"]]
+        out += [v for row in content["indicatori"] for v in (
+            row["descrizione"], row["partenza"], *row["obiettivi"].values(), row["fonte"],
+            row["periodicita"])]
+        out += [v for row in content["azioni"] for v in (row["testo"], row["periodo"])]
         for name in MARKDOWN_FIELDS:
             out += block_texts(exports.markdown_blocks(content.get(name) or ""))
+        out += block_texts(exports.markdown_blocks(content["collegate"]["testo"]))
+        out += block_texts(exports.markdown_blocks(content["preventivo"]["note"]))
+        if staff:
+            out.append(content["referenti"])
         out += [t["motivation"] for t in view["transitions"]]
     return [t for t in out if t]
 
@@ -76,10 +86,19 @@ def test_every_export_answers_parses_and_runs_nothing(app, stored):
         found = problems(data.decode() if fmt == "md" else data)
         assert found == [], (fmt, found[:10])
     expected = typed_text(db, stored.schede)
+    # (the PDF's running header: taken out of each page's text, see tests/injection.pdf_text)
+    left, right = documents.running_header(
+        schede.view(db, stored.schede[0])["process"]["title"],
+        documents.plan_title(db, PROCESS_SLUG).split(" — ")[0] + " · " + documents.when(datetime.now(UTC)))
+    header = (pdf._clip(left, 90), pdf._clip(right, 60))
     for fmt, problems in CHECKS.items():
         data = download(f"/piano/bozza.{fmt}")
-        found = problems(data.decode() if fmt == "md" else data, expected)
+        found = (problems(data, expected, header) if fmt == "pdf"
+                 else problems(data.decode() if fmt == "md" else data, expected))
         assert found == [], (fmt, found[:10])
+    # Referenti never reach a public document.
+    referenti = schede.view(db, stored.schede[0])["content"]["referenti"]
+    assert referenti and referenti not in download(f"/schede/{stored.schede[0]}.md").decode()
 
     with zipfile.ZipFile(io.BytesIO(download(f"/dati-aperti/{PROCESS_SLUG}.zip"))) as z:
         files = {name: z.read(name) for name in z.namelist()}

@@ -135,7 +135,7 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     assert version_of(editor) == 1 and "ha raccolto 19 punti su 60" in editor
     # Traceability: both clusters, their notes, dots and the results' hash.
     assert f"Gruppo {first.cluster_id}" in editor and f"Gruppo {fifth.cluster_id}" in editor
-    assert "In totale: 33 punti su 120" in plain(editor) and first.snapshot_hash in editor
+    assert "In totale: 33 punti su 60 (1 sessione)" in plain(editor) and first.snapshot_hash in editor
     dashboard = up.get("/piano").get_data(as_text=True)
     assert dashboard.count(f'href="/piano/schede/{action_id}" class="linked-scheda"') == 2
 
@@ -172,20 +172,22 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     ristretta, _ = sign_in(app, "ristretta")
     page = text(ristretta.get(f"/piano/schede/{action_id}"))
     assert re.search(r'<input type="text" id="titolo"[^>]*disabled', page)
-    assert not re.search(r'<input type="text" id="capofila"[^>]*disabled', page)
+    assert not re.search(r'<select id="capofila_tipo"[^>]*disabled', page)
     assert 'data-target="allargata"' in page and 'data-target="revisione_up"' in page
     not_theirs = save(ristretta, action_id, 2, titolo="Un altro titolo")
     assert not_theirs.status_code == 422 and "non puoi modificare: Titolo" in text(not_theirs)
-    filled = save(ristretta, action_id, 2, capofila="AUSL di Reggio Emilia", indicatori_inviati="1",
-                  **{"indicatori-0-indicatore": "Riammissioni a 30 giorni", "indicatori-0-baseline": "14%",
-                     "indicatori-0-target": "10%", "indicatori-0-fonte": "AUSL",
-                     "indicatori-1-indicatore": "", "indicatori-7-indicatore": "Famiglie informate",
-                     "indicatori-7-target": "80%"})
+    filled = save(ristretta, action_id, 2, capofila_inviato="1", capofila_tipo="ausl",
+                  capofila_specifica="AUSL di Reggio Emilia", indicatori_inviati="1",
+                  **{"indicatori-0-descrizione": "Riammissioni a 30 giorni", "indicatori-0-partenza": "14%",
+                     "indicatori-0-obiettivo_2020": "10%", "indicatori-0-fonte": "AUSL",
+                     "indicatori-1-descrizione": "", "indicatori-7-descrizione": "Famiglie informate",
+                     "indicatori-7-obiettivo_2019": "80%"})
     assert filled.status_code == 303
     content = schede.view(db_of(app), action_id)["content"]
-    assert content["capofila"] == "AUSL di Reggio Emilia"
-    assert [i["indicatore"] for i in content["indicatori"]] == ["Riammissioni a 30 giorni",
-                                                                 "Famiglie informate"]
+    assert content["capofila"] == {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"}
+    assert [i["descrizione"] for i in content["indicatori"]] == ["Riammissioni a 30 giorni",
+                                                                  "Famiglie informate"]
+    assert content["indicatori"][1]["obiettivi"] == {"2019": "80%"}
     early = ristretta.post(f"/piano/schede/{action_id}/osservazioni", data={
         "csrf_token": token(ristretta, f"/piano/schede/{action_id}"), "osservazione": "Troppo presto"})
     assert early.status_code == 422
@@ -212,7 +214,7 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     body = text(diff)
     assert 'data-field="capofila"' in body and 'data-field="titolo"' not in body
     assert re.search(r'class="diff-line diff-added">.*?<ins><span class="visually-hidden">Aggiunta: </span>'
-                     r'AUSL di Reggio Emilia</ins>', body)
+                     r'AUSL · AUSL di Reggio Emilia</ins>', body)
     first_diff = text(up.get(f"/piano/schede/{action_id}/confronto?da=1&a=2"))
     assert re.search(r'class="diff-line diff-removed">.*?<del>.*?Punto unico distrettuale', first_diff)
     assert up.get(f"/piano/schede/{action_id}/confronto?da=1&a=9").status_code == 404
@@ -228,7 +230,8 @@ def decided(app, rows, team):
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
     schede.transition(db, team["up"], action_id, "revisione_up", WHY)
     schede.transition(db, team["up"], action_id, "ristretta", WHY)
-    schede.update_fields(db, team["ristretta"], action_id, {"capofila": "AUSL"}, 1)
+    schede.update_fields(db, team["ristretta"], action_id,
+                         {"capofila": {"tipo": "ausl", "specifica": "AUSL"}}, 1)
     schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
     schede.observe(db, mario, action_id, "Serve anche il sabato")
     schede.transition(db, mario, action_id, "approvata", DECISION)
@@ -261,7 +264,7 @@ def test_the_public_lab_page_gives_back_decisions_with_suppressed_counts(app, ro
     public = anyone.get(f"/schede/{decided}")
     scheda = text(public)
     assert "Serve anche il sabato" in scheda and DECISION in scheda and "Mario Rossi" not in scheda
-    assert 'data-field="capofila">AUSL<' in scheda and 'data-state="approvata"' in scheda
+    assert 'data-field="capofila">AUSL – Specifica: AUSL<' in scheda and 'data-state="approvata"' in scheda
     assert re.search(r'data-column="cittadini">Cittadini e famiglie <strong class="split-count">'
                      r'(riservato|\d+)</strong>', public.get_data(as_text=True))
     staff, _ = sign_in(app, "ufficio")
@@ -283,12 +286,13 @@ def test_every_export_downloads_with_its_type_and_name(app, rows, decided):
                 "schede.csv", "datapackage.json", "LICENSE.txt"} <= names
         assert z.read("gruppi.csv").decode("utf-8").startswith("id,sessione,laboratorio,titolo")
         split = z.read("voti_per_categoria.csv").decode("utf-8")
-        assert split.split("\n")[0].endswith(",punti,riservato") and '"sì"' in split
+        assert split.split("\r\n")[0].endswith(",punti,riservato") and '"sì"' in split
     assert anyone.get("/dati-aperti/nessuno.zip").status_code == 404
 
     expected = {"md": "text/markdown", "odt": "application/vnd.oasis.opendocument.text",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                 "pdf": "application/pdf"}
-    magic = {"md": b"# ", "odt": b"PK", "pdf": b"%PDF"}
+    magic = {"md": b"# ", "odt": b"PK", "docx": b"PK", "pdf": b"%PDF"}
     for fmt, mime in expected.items():
         one = anyone.get(f"/schede/{decided}.{fmt}")
         assert one.status_code == 200 and one.mimetype == mime, fmt
@@ -298,7 +302,8 @@ def test_every_export_downloads_with_its_type_and_name(app, rows, decided):
         assert plan.status_code == 200 and plan.mimetype == mime, fmt
         assert plan.headers["Content-Disposition"] == (
             f'attachment; filename="bozza-piano-{PROCESS_SLUG}.{fmt}"')
-        assert plan.data.startswith(magic[fmt])
+        # (the plan opens with its cover: the district, then the title)
+        assert plan.data.startswith(magic[fmt] if fmt != "md" else b"Distretto di Reggio Emilia")
     markdown = anyone.get(f"/schede/{decided}.md").get_data(as_text=True)
     assert DECISION in markdown and "Mario Rossi" not in markdown
     assert anyone.get(f"/schede/{decided}.doc").status_code == 404
@@ -316,3 +321,14 @@ def test_every_export_downloads_with_its_type_and_name(app, rows, decided):
 def test_forms_without_a_csrf_token_are_refused(app, rows, team):
     up, _ = sign_in(app, "ufficio")
     assert up.post("/piano/schede", data={"gruppo": [str(rows[0].cluster_id)]}).status_code == 400
+
+
+def test_the_support_line_counts_each_session_s_dots_once(app, rows, team):
+    """Two priorities of one 60-dot session: 33 of 60, not «33 punti su 120»."""
+    up, _ = sign_in(app, "ufficio")
+    first = rows[0]
+    fifth = next(r for r in rows if r.title.startswith("Segnalazione"))
+    assert first.session_id == fifth.session_id and first.dots_available == 60
+    made = create(up, first.cluster_id, fifth.cluster_id)
+    editor = plain(text(up.get(made.headers["Location"])))
+    assert "In totale: 33 punti su 60" in editor, re.findall(r"In totale[^.]*", editor)

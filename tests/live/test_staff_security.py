@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from flask import url_for
 from sqlalchemy import update
 
 from tests.conftest import make_settings
@@ -185,7 +186,9 @@ def test_a_participants_long_lived_cookie_does_not_keep_staff_signed_in(app, liv
 
 def test_staff_pages_are_never_stored_and_public_pages_keep_their_caching(app, live_session, facilitator):
     anonymous = app.test_client()
-    for path in ("/", "/laboratori", "/privacy", "/static/css/app.css"):
+    with app.test_request_context():
+        css = url_for("static", filename="css/app.css")  # fingerprinted: /static/<build>/css/app.css
+    for path in ("/", "/laboratori", "/privacy", css):
         response = anonymous.get(path)
         assert response.status_code == 200, path
         assert "no-store" not in response.headers.get("Cache-Control", ""), path
@@ -197,7 +200,7 @@ def test_staff_pages_are_never_stored_and_public_pages_keep_their_caching(app, l
         response = fabia.get(path)
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"] == "no-store", path
-    assert "no-store" not in fabia.get("/static/css/app.css").headers.get("Cache-Control", "")
+    assert "no-store" not in fabia.get(css).headers.get("Cache-Control", "")
     post(fabia, "/esci")
     assert "no-store" not in fabia.get("/").headers.get("Cache-Control", "")
 

@@ -21,9 +21,9 @@ def scheda(db, closed_labs, team):
     top = consolidate(db, PROCESS_SLUG).rows[0]
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [top.cluster_id])
     schede.update_fields(db, team["up"], action_id, {
-        "capofila": "AUSL di Reggio Emilia",
-        "indicatori": [{"indicatore": "Riammissioni entro 30 giorni", "baseline": "14%",
-                        "target": "10%", "fonte": "AUSL"}]}, 1)
+        "capofila": {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"},
+        "indicatori": [{"descrizione": "Riammissioni entro 30 giorni", "partenza": "14%",
+                        "obiettivi": {"2020": "10%"}, "fonte": "AUSL", "periodicita": "annuale"}]}, 1)
     return action_id
 
 
@@ -37,7 +37,7 @@ def test_open_data_zip(db, scheda):
                                  "voti_per_categoria.csv", "schede.csv", "dati.json",
                                  "datapackage.json", "README.md", "LICENSE.txt"}
     for name, columns in exports.TABLES.items():
-        assert list(read_csv(z, f"{name}.csv")[0].keys()) == columns
+        assert next(csv.reader(io.StringIO(z.read(f"{name}.csv").decode("utf-8")))) == columns
     notes = read_csv(z, "contributi.csv")
     # The sample labs' 13 + 12 notes, less the one personal story still waiting for a
     # person's review (the demo reviewer marks only notes with nothing flagged).
@@ -77,8 +77,10 @@ def test_a_scheda_as_odt_pdf_and_markdown(db, scheda):
     assert "Riammissioni entro 30 giorni" in pages
     md, _ = exports.render(blocks, "md", view["title"])
     md = md.decode()
-    assert md.startswith(f"# {view['title']}") and "| Indicatore | Base | Obiettivo | Fonte |" in md
-    assert "## Tracciabilità" in md
+    assert md.startswith(f"# {view['title']}")
+    assert ("| Indicatore | Situazione di partenza | Obiettivo 2018 | Obiettivo 2019 | Obiettivo 2020 | "
+            "Fonte | Periodicità |") in md
+    assert "## Tracciabilità partecipativa" in md
 
 
 def test_the_whole_draft_plan(db, scheda, team):
@@ -86,9 +88,9 @@ def test_the_whole_draft_plan(db, scheda, team):
     schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [second])
     blocks = exports.plan_blocks(db, PROCESS_SLUG)
     md = exports.render(blocks, "md", "Piano")[0].decode()
-    assert md.count("\n## ") >= 2 and "Schede intervento: 2." in md
+    assert md.count("\n### Scheda ") == 2 and "Schede incluse: 2" in md
     pdf = exports.render(blocks, "pdf", "Piano")[0]
-    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 2
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 4  # cover, contents, a page for each scheda
 
 
 # -- hostile text and odd shapes -------------------------------------------------
@@ -116,7 +118,7 @@ SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("fmt", ["md", "odt", "pdf"])
+@pytest.mark.parametrize("fmt", ["md", "odt", "docx", "pdf"])
 def test_no_writer_fails_on_any_block_shape(fmt):
     for blocks in [[shape] for shape in SHAPES] + [SHAPES]:
         data, _ = exports.render([Block("h1", "Titolo"), *blocks], fmt, "Titolo")
@@ -124,6 +126,10 @@ def test_no_writer_fails_on_any_block_shape(fmt):
             assert PdfReader(io.BytesIO(data)).pages
         elif fmt == "odt":
             assert "Titolo" in Document(io.BytesIO(data)).get_formatted_text()
+        elif fmt == "docx":
+            from tests.injection import docx_text
+
+            assert "Titolo" in docx_text(data)
         else:
             assert data.decode().startswith("# Titolo")
 
@@ -185,6 +191,13 @@ def test_odt_export_carries_the_text_and_nothing_active(hostile):
     assert odt_problems(exports.render(blocks, "odt", "Corpus")[0], expected) == []
 
 
+def test_docx_export_carries_the_text_and_nothing_active(hostile):
+    from tests.injection import docx_problems
+
+    blocks, expected = hostile
+    assert docx_problems(exports.render(blocks, "docx", "Corpus")[0], expected) == []
+
+
 def test_pdf_export_carries_the_text_and_nothing_active(hostile):
     from tests.injection import pdf_problems
 
@@ -209,3 +222,72 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
                                           "'già protetto", "testo", ""]
     assert read[0]["aree"] == "'=1+2|A" and read[0]["id"] == "1" and read[0]["indice"] == "-1.5"
     assert "apostrofo (`'`)" in exports.README and "`=`, `+`, `-`, `@`" in exports.README
+
+
+def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
+    """Canonical RFC 4180 CSV, a copy Italian Excel opens, DCAT-AP_IT metadata as
+    JSON-LD, and a data dictionary of every column: every file parsed back."""
+    schede.update_fields(db, team["up"], scheda, {"preventivo": {"importi": {"frna": {"2019": "35.000,50"}},
+                                                                 "note": ""}}, 2)
+    z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG)))
+    names = set(z.namelist())
+    dictionary = list(csv.DictReader(io.StringIO(z.read("dizionario-dati.csv").decode("utf-8"), newline="")))
+    described = {(r["file"], r["colonna"]): r for r in dictionary}
+    readme = z.read("README.md").decode()
+    for name, columns in exports.TABLES.items():
+        canonical = z.read(f"{name}.csv")
+        assert not canonical.startswith(b"\xef\xbb\xbf")
+        assert b"\n" not in canonical.replace(b"\r\n", b"").split(b'"')[0]  # CRLF ends the header
+        lines = canonical.split(b"\r\n")
+        assert lines[0].decode() == ",".join(columns)
+        rows = list(csv.reader(io.StringIO(canonical.decode("utf-8"), newline="")))
+        assert rows[0] == columns and all(len(r) == len(columns) for r in rows[1:])
+        excel = z.read(f"excel/{name}.csv")
+        assert excel.startswith(b"\xef\xbb\xbf")
+        excel_rows = list(csv.reader(io.StringIO(excel.decode("utf-8-sig"), newline=""), delimiter=";"))
+        assert excel_rows[0] == columns and len(excel_rows) == len(rows)
+        # The dictionary says what every column means, its type, and whatever else applies.
+        for column in columns:
+            entry = described[(f"{name}.csv", column)]
+            assert entry["significato"] and entry["tipo"], (name, column)
+            assert f"| `{column}` |" in readme.split(f"### `{name}.csv`")[1].split("### ")[0]
+    assert len(dictionary) == sum(len(c) for c in exports.TABLES.values())
+    groups = {r["titolo"]: r for r in csv.DictReader(io.StringIO(z.read("gruppi.csv").decode(), newline=""))}
+    excel_groups = {r["titolo"]: r for r in csv.DictReader(
+        io.StringIO(z.read("excel/gruppi.csv").decode("utf-8-sig"), newline=""), delimiter=";")}
+    top = "Punto unico distrettuale e informazione alle famiglie"
+    assert groups[top]["indice_priorita"] == "69.58" and excel_groups[top]["indice_priorita"] == "69,58"
+    budget = list(csv.DictReader(io.StringIO(z.read("preventivi.csv").decode(), newline="")))
+    assert [(r["fonte"], r["anno"], r["importo"]) for r in budget] == [("frna", "2019", "35000.50")]
+    assert json.loads(z.read("dati.json"))["preventivi"][0]["importo"] == 35000.5
+    indicators = list(csv.DictReader(io.StringIO(z.read("indicatori.csv").decode(), newline="")))
+    assert [(r["descrizione"], r["anno"], r["obiettivo"]) for r in indicators] == [
+        ("Riammissioni entro 30 giorni", "2020", "10%")]
+
+    package = json.loads(z.read("datapackage.json"))
+    for resource in package["resources"]:
+        assert [f["name"] for f in resource["schema"]["fields"]] == exports.TABLES[resource["name"]]
+        assert resource["dialect"]["lineTerminator"] == "\r\n"
+    types = {f["name"]: f["type"] for r in package["resources"] if r["name"] == "gruppi"
+             for f in r["schema"]["fields"]}
+    assert (types["punti"], types["indice_priorita"], types["titolo"]) == ("integer", "number", "string")
+
+    meta = json.loads(z.read("metadati.jsonld"))
+    assert "dcat:Dataset" in meta["@type"] and "dcatapit:Dataset" in meta["@type"]
+    assert meta["dct:title"]["@value"].startswith("Laboratori partecipati") and meta["dct:description"]
+    assert meta["dct:publisher"]["dct:identifier"] == "c_h223" and meta["dct:rightsHolder"]["foaf:name"]
+    assert meta["dct:identifier"].startswith("c_h223:")
+    assert {t["@id"].rsplit("/", 1)[1] for t in meta["dcat:theme"]} >= {"SOCI", "GOVE"}
+    assert "Piano di Zona" in meta["dcat:keyword"]
+    temporal = meta["dct:temporal"]
+    assert (temporal["dcat:startDate"]["@value"], temporal["dcat:endDate"]["@value"]) == (
+        "2018-01-01", "2020-12-31")
+    assert "Reggio nell'Emilia" in meta["dct:spatial"]["locn:geographicName"]
+    assert meta["dct:issued"]["@value"] <= meta["dct:modified"]["@value"]
+    assert meta["dct:accrualPeriodicity"]["@id"].endswith("/IRREG")
+    assert meta["dcat:contactPoint"]["vcard:fn"] and meta["dct:language"]["@id"].endswith("/ITA")
+    files = {d["dct:title"]["@value"] for d in meta["dcat:distribution"]}
+    assert files >= {f"{name}.csv" for name in exports.TABLES}
+    assert all(d["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
+               for d in meta["dcat:distribution"])
+    assert {"metadati.jsonld", "dizionario-dati.csv", "excel/dizionario-dati.csv"} <= names

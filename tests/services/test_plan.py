@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from workshop.domain.errors import Rejected
 from workshop.seed import PROCESS_SLUG
@@ -56,7 +57,7 @@ def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
     draft = schede.view(db, action_id)
     assert draft["state"] == "bozza" and draft["version"] == 1
     assert "ha raccolto 19 punti su 60 (il più votato della sessione)" in draft["content"]["razionale"]
-    assert draft["content"]["azioni"].startswith("1. ")
+    assert draft["content"]["azioni"][0]["testo"] and draft["content"]["azioni"][0]["periodo"] == ""
     assert [c["cluster_id"] for c in draft["content"]["tracciabilita"]["clusters"]] == [
         a2.cluster_id, a1.cluster_id]
     assert consolidate(db, PROCESS_SLUG).rows[0].actions == [
@@ -75,9 +76,10 @@ def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
         schede.update_fields(db, team["ristretta"], action_id, {"titolo": "Altro"}, v2)
     assert e.value.code == "field_not_editable"
     v3 = schede.update_fields(db, team["ristretta"], action_id, {
-        "capofila": "AUSL di Reggio Emilia", "preventivo": "Totale € 95.000",
-        "indicatori": [{"indicatore": "Riammissioni a 30 giorni", "baseline": "14%",
-                        "target": "10%", "fonte": "AUSL"}]}, v2)
+        "capofila": {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"},
+        "preventivo": {"importi": {"frna": {"2019": "35.000"}}, "note": "Totale € 95.000"},
+        "indicatori": [{"descrizione": "Riammissioni a 30 giorni", "partenza": "14%",
+                        "obiettivi": {"2020": "10%"}, "fonte": "AUSL", "periodicita": "annuale"}]}, v2)
     with pytest.raises(Rejected) as e:
         schede.transition(db, team["up"], action_id, "allargata", WHY)
     assert e.value.code == "forbidden"
@@ -92,10 +94,12 @@ def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
     assert final["state"] == "approvata" and final["version"] == 3
     assert [(t["to"], t["by"]) for t in final["transitions"]][-1] == ("approvata", {"role": "allargata"})
     assert final["observations"][0]["text"] == "Coinvolgere i medici di famiglia"
-    assert final["content"]["indicatori"][0]["target"] == "10%"
+    assert final["content"]["indicatori"][0]["obiettivi"] == {"2020": "10%"}
+    assert final["content"]["preventivo"]["importi"] == {"frna": {"2019": 3_500_000}}
     changes = {c["field"]: c["lines"] for c in schede.diff(db, action_id, 2, 3)}
     assert set(changes) == {"capofila", "preventivo", "indicatori"}
-    assert "+AUSL di Reggio Emilia" in changes["capofila"]
+    assert "+AUSL · AUSL di Reggio Emilia" in changes["capofila"]
+    assert "+FRNA (Fondo regionale per la non autosufficienza) 2019: € 35.000,00" in changes["preventivo"]
 
 
 def test_only_clusters_of_closed_sessions_become_schede(db, closed_labs, team, facilitator):
@@ -121,9 +125,51 @@ def test_control_characters_typed_anywhere_never_reach_the_database(db, closed_l
     row = consolidate(db, PROCESS_SLUG).rows[0]
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [row.cluster_id])
     schede.update_fields(db, team["up"], action_id, {"descrizione": "Uno\x00 due\x1b[31m", "indicatori": [
-        {"indicatore": "Tempo\x00", "baseline": "", "target": "", "fonte": ""}]}, 1)
+        {"descrizione": "Tempo\x00", "partenza": "", "obiettivi": {}, "fonte": "", "periodicita": ""}]}, 1)
     schede.transition(db, team["up"], action_id, "revisione_up", "Motivazione\x00 pubblica valida")
     content = schede.view(db, action_id)
     assert content["content"]["descrizione"] == "Uno due[31m"
-    assert content["content"]["indicatori"][0]["indicatore"] == "Tempo"
+    assert content["content"]["indicatori"][0]["descrizione"] == "Tempo"
     assert content["transitions"][0]["motivation"] == "Motivazione pubblica valida"
+
+
+def test_a_scheda_without_a_lab_priority_says_where_it_comes_from(db, closed_labs, team):
+    """Regional and continuing interventions are in every plan: no cluster behind them."""
+    with pytest.raises(Rejected) as e:
+        schede.create_blank(db, team["up"], PROCESS_SLUG, "Fondo povertà", "laboratori")
+    assert e.value.code == "origin_invalid"
+    with pytest.raises(Rejected) as e:
+        schede.create_blank(db, team["ristretta"], PROCESS_SLUG, "Fondo povertà", "regionale")
+    assert e.value.code == "field_not_editable"
+    action_id = schede.create_blank(db, team["up"], PROCESS_SLUG, "Misure di contrasto alla povertà",
+                                    "continuita", "B")
+    view = schede.view(db, action_id)
+    assert view["content"]["tracciabilita"] == {"origine": "continuita", "clusters": []}
+    assert view["content"]["continuita"] == "si" and view["content"]["area_prevalente"] == "B"
+    assert view["version"] == 1 and view["state"] == "bozza"
+    listed = {a["id"]: a for a in schede.list_actions(db, PROCESS_SLUG)}
+    assert listed[action_id]["cluster_ids"] == [] and listed[action_id]["origin"] == "continuita"
+
+
+def test_a_scheda_stored_in_the_first_shape_opens_edits_and_compares(db, closed_labs, team):
+    from workshop.storage.models import PlanAction, PlanActionVersion
+
+    action_id = schede.create_blank(db, team["up"], PROCESS_SLUG, "Vecchia scheda", "ufficio", "A")
+    old = {"titolo": "Vecchia scheda", "area_prevalente": "A", "altre_aree": [], "razionale": "R",
+           "descrizione": "", "destinatari": "", "azioni": "1. Primo\n2. Secondo", "attori": "",
+           "risorse": "", "capofila": "Comune di Reggio Emilia", "preventivo": "Totale € 10.000",
+           "indicatori": [{"indicatore": "Accessi", "baseline": "0", "target": "100", "fonte": "Comune"}],
+           "tracciabilita": {"clusters": []}}
+    with db.transaction() as s:
+        s.get(PlanAction, action_id).content = old
+        s.exec(select(PlanActionVersion).where(PlanActionVersion.action_id == action_id)).one().content = old
+    view = schede.view(db, action_id)
+    assert [a["testo"] for a in view["content"]["azioni"]] == ["Primo", "Secondo"]
+    assert view["content"]["capofila"]["specifica"] == "Comune di Reggio Emilia"
+    assert view["content"]["indicatori"][0]["obiettivi"] == {"2020": "100"}
+    # Saving the same values in the new shape is no change; a real change makes version 2.
+    assert schede.update_fields(db, team["up"], action_id, {"capofila": view["content"]["capofila"]}, 1) == 1
+    assert schede.update_fields(db, team["up"], action_id, {"capofila": {
+        "tipo": "comune", "specifica": "Comune di Reggio Emilia"}}, 1) == 2
+    changes = {c["field"]: c["lines"] for c in schede.diff(db, action_id, 1, 2)}
+    assert set(changes) == {"capofila"}

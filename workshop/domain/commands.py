@@ -167,6 +167,33 @@ class AddOfflineParticipant(SessionCommand):
     category: Annotated[str, StringConstraints(max_length=64)]
 
 
+# Socket event name → the command it carries (docs/protocol.md §5): the live
+# handlers register one per name, and the session object tells clients which
+# of them each phase allows (phases.CLIENT_RULES).
+EVENTS: dict[str, type[SessionCommand]] = {
+    "note.create": CreateNote,
+    "note.edit": EditNote,
+    "note.delete": DeleteNote,
+    "vote.place": PlaceVote,
+    "vote.withdraw": WithdrawVote,
+    # facilitation
+    "phase.set": SetPhase,
+    "timer.control": ControlTimer,
+    "note.hide": HideNote,
+    "note.restore": RestoreNote,
+    "note.merge": MergeNotes,
+    "note.move": MoveNote,
+    "cluster.create": CreateCluster,
+    "cluster.rename": RenameCluster,
+    "cluster.dissolve": DissolveCluster,
+    "cluster.tag": TagCluster,
+    "notes.reveal": RevealNotes,
+    "results.reveal": RevealResults,
+    "score.record": RecordScore,
+    "participant.add_offline": AddOfflineParticipant,
+}
+
+
 class JoinSession(Command):
     """A newcomer: join code, pseudonym and stakeholder category."""
 

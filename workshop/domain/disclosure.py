@@ -4,11 +4,13 @@ A session's dots form a table: one row per voted item (a cluster, or a note
 left outside clusters), one column per stakeholder category, and the row
 total (the item's dots) is always published. A reader who knows the row
 total and the published cells can work out a hidden cell if it is the only
-one hidden in its row, or if the hidden cells of the row add up to nothing.
-And with few people in a category, even a hidden cell tells something: that
-the one *sindacato* member of the room voted this item.
+one hidden in its row; one who also knows *how* cells were chosen for hiding
+(this rule is public) can work out more: hide "the smallest published cell"
+beside a small one and a «riservato / 5 / riservato» of 14 can only be
+5, 5, 4. And with few people in a category, even a hidden cell tells
+something: that the one *sindacato* member of the room voted this item.
 
-So what is published about a session is built in three steps, here:
+So what is published about a session is built in two steps, here:
 
 1. **Columns.** Categories are published by *group* (cittadini, terzo settore,
    enti pubblici…, `category_group` in the database). A group with fewer than
@@ -18,20 +20,22 @@ So what is published about a session is built in three steps, here:
    scuola (con altre categorie)»): a handful of people is never a column.
    (Only when nobody has enough, the session has fewer than 5 voters in all,
    and a lone column says no more than the totals.)
-2. **Primary suppression.** A cell of 1 to 4 dots is hidden.
-3. **Secondary suppression.** In every row with a hidden cell, at least two
-   cells are hidden (the smallest published one joins a lone hidden cell).
-   Then, from the row total and the published cells, each hidden cell can be
-   anything from 0 to what the hidden cells hold together (at least the one
-   dot of the primary cell): never pinned to one value.
+2. **A row with any count of 1 to 4 shows only its total.** Every cell of it
+   is «riservato», whatever the others hold: which cells are hidden then
+   says nothing of their values (only that one of them is small), and with
+   two columns or more no hidden cell is ever pinned, not even by a reader
+   who knows this rule (a row's cells can always be exchanged). A row whose
+   cells are all 0 or at least 5 is published whole.
 
 Only row totals are published beside the table (no column totals: dots per
 group are never published), so rows do not constrain each other and the
 rule holds row by row. Every public output (the lab's page, the projector,
-the open data, the schede) takes its cells from `protect`, so the same cell
-is never published twice in two different cuts. `tests/disclosure_checker.py`
-checks all of this from outside, by solving the linear constraints a reader
-can write down from everything published.
+the open data, the schede) takes its cells from the table frozen at closing
+(services/frozen.py), so the same cell is never published in two versions or
+two cuts. The test suite checks it from outside twice over: by solving the
+linear constraints a reader can write down from everything published
+(`tests/disclosure_checker.py`), and by trying every table that this rule
+would publish the same way.
 
 The category of a note's author is published only where at least 5 people of
 that category (or else of its group) took part in the session
@@ -97,16 +101,13 @@ def merged(group: str) -> str:
     return f"{group}+{OTHER}"
 
 
-def _protect_row(cells: dict[str, int]) -> dict[str, int | None]:
+def protect_row(cells: dict[str, int]) -> dict[str, int | None]:
+    """One item's cells as published: all of them, or none if any is small."""
     if len(cells) < 2:
         return dict(cells)  # one column: the published total says as much, for everyone
-    hidden = {c for c, v in cells.items() if 0 < v < THRESHOLD}
-    order = list(cells)
-    while hidden and len(hidden) < 2:
-        # The smallest published cell goes too (a zero costs nothing): then the
-        # total minus the published cells is shared by two, and pins neither.
-        hidden.add(min((c for c in order if c not in hidden), key=lambda c: (cells[c], order.index(c))))
-    return {c: (None if c in hidden else v) for c, v in cells.items()}
+    if any(0 < v < THRESHOLD for v in cells.values()):
+        return dict.fromkeys(cells)
+    return dict(cells)
 
 
 def protect(split: Mapping[Hashable, Mapping[str, int]], voters: Mapping[str, int],
@@ -123,7 +124,7 @@ def protect(split: Mapping[Hashable, Mapping[str, int]], voters: Mapping[str, in
         for category, n in by_category.items():
             if n:
                 cells[cols.column_of(category, group_of)] += n
-        rows[item] = _protect_row(cells)
+        rows[item] = protect_row(cells)
         totals[item] = sum(by_category.values())
     return Protected(cols, rows, totals)
 

@@ -1,18 +1,22 @@
 """Drafting a scheda intervento from prioritised clusters, as a pure function.
 
 What the lab said becomes the first draft, in the shape of the district's
-schede (see data/example_scheda.md): the *problema* and *caso* notes feed the
-razionale, the *proposta* notes the azioni previste, the *risorsa* notes the
-risorse non finanziarie. Only notes reviewed as publishable are used (a
-scheda is public); the others are only counted in the traceability block.
-Attori, capofila, preventivo and indicatori are left for the reviewers.
-Every draft carries a traceability block pointing back to its sources.
+schede (domain/scheda.py, data/example_scheda.md): the *problema* and *caso*
+notes feed the razionale, the *proposta* notes the azioni previste (one row
+each, their period left to fill), the *risorsa* notes the risorse non
+finanziarie. Only notes reviewed as publishable are used (a scheda is
+public); the others are only counted in the traceability block. References,
+ambito, attori, capofila, referenti, preventivo and indicatori are left for
+the reviewers. Every draft carries a traceability block pointing back to its
+sources; a scheda from the labs is part of the Community Lab programme.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+
+from workshop.domain import scheda
 
 
 @dataclass(frozen=True)
@@ -83,29 +87,27 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
     if problems:
         razionale += "\n\nProblemi e casi portati dai partecipanti:\n\n" + "\n".join(
             f"- {_quote(n.text)}" for n in problems)
-    return {
+    content = scheda.empty(scheda.LABORATORI)
+    content.update({
         "titolo": clusters[0].title if len(clusters) == 1 else
         " / ".join(c.title for c in clusters),
         "area_prevalente": prevalent,
         "altre_aree": others,
         "razionale": razionale,
-        "descrizione": "",
-        "destinatari": "",
-        "azioni": "\n".join(f"{i}. {_quote(n.text)}" for i, n in enumerate(proposals, start=1)),
+        "azioni": [{"testo": n.text.strip(), "periodo": ""} for n in proposals],
         # Who implements it is for the Ufficio di Piano: the categories of the people
         # who took part are not implementing bodies, and listing them would say
         # that someone of a small category was in the room.
         "attori": "",
         "risorse": "\n".join(f"- {_quote(n.text)}" for n in resources),
-        "capofila": "",
-        "preventivo": "",
-        "indicatori": [],
-        "tracciabilita": {"clusters": [{
-            "lab": c.lab_slug, "session_id": c.session_id, "session_title": c.session_title,
+        "tracciabilita": {"origine": scheda.LABORATORI, "clusters": [{
+            "lab": c.lab_slug, "lab_title": c.lab_title, "session_id": c.session_id,
+            "session_title": c.session_title,
             "cluster_id": c.cluster_id, "title": c.title, "areas": list(c.areas),
             "note_ids": [n.id for n in c.notes], "notes_withheld": list(c.withheld),
             "dots": c.dots, "dots_available": c.dots_available,
             "by_category": dict(sorted(c.by_category.items())), "scores": c.scores,
             "priority_index": c.priority_index, "snapshot_hash": c.snapshot_hash,
         } for c in clusters]},
-    }
+    })
+    return content

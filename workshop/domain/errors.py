@@ -82,6 +82,17 @@ MESSAGES: dict[str, str] = {
     "version_conflict": _(
         "Qualcun altro ha modificato la scheda nel frattempo: ricarica e riapplica le modifiche."),
     "clusters_invalid": _("Scegli uno o più gruppi di sessioni concluse."),
+    "field_invalid": _("%(field)s: %(problem)s"),
+    "amount_invalid": _("%(field)s: «%(value)s» non è un importo in euro (scrivi per esempio 95.000 o "
+                        "95.000,50)."),
+    "regional_unknown": _("La scheda regionale %(number)s non è nell'elenco."),
+    "linked_scheda_invalid": _("Si possono collegare solo altre schede dello stesso piano."),
+    "origin_invalid": _("Indica da dove nasce la scheda: scheda regionale, continuità o proposta "
+                        "dell'Ufficio di Piano."),
+    "regional_invalid": _("Una scheda regionale ha un numero (fino a %(number_max)s caratteri) e un "
+                          "titolo (fino a %(title_max)s caratteri)."),
+    "regional_exists": _("Nell'elenco c'è già una scheda regionale con il numero %(number)s."),
+    "states_invalid": _("Scegli almeno uno stato delle schede da includere."),
     "process_not_found": _("Percorso di programmazione sconosciuto."),
     # Publication of notes and people's rights (domain/publication.py, services/privacy.py)
     "publication_invalid": _("Scegli se il contributo è pubblicabile, da rivedere o solo per uso interno."),

@@ -107,3 +107,18 @@ STAFF_PHASES: dict[type[c.Command], frozenset[str]] = {
 def check_command(phase: str, command: c.Command, by_staff_for_themselves: bool) -> None:
     table = STAFF_PHASES if by_staff_for_themselves else PARTICIPANT_PHASES
     check(phase, table[type(command)])
+
+
+def _phases_by_event(table: dict[type[c.Command], frozenset[str]]) -> dict[str, list[str]]:
+    return {name: [p for p in ORDER if p in table[command]]
+            for name, command in c.EVENTS.items() if command in table}
+
+
+# What each phase allows, for clients (the session object's `commands`,
+# docs/protocol.md §7): per socket event, the phases in which a participant
+# (or staff typing for an offline one) and the facilitator may send it. The
+# same tables `check_command` enforces, so no client writes the rules again.
+CLIENT_RULES: dict[str, dict[str, list[str]]] = {
+    "participant": _phases_by_event(PARTICIPANT_PHASES),
+    "staff": _phases_by_event(STAFF_PHASES),
+}

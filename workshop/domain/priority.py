@@ -19,8 +19,12 @@ divided by its maximum, ln(k), where k is the number of categories among the
 session's voters. 1 = dots spread evenly over every category present; 0 =
 all from one category (or only one category voted).
 
+Breadth is shown to staff beside the index; it orders nothing.
+
 Ties are broken, in order, by: higher support S, higher urgenza, higher
-impatto, higher breadth, then the earlier session and cluster (lower ids).
+impatto, then the earlier session and cluster (lower ids). (Breadth broke
+ties once: the rank is published, and breadth comes from the split by
+category, so the order would have told how reserved dots were spread.)
 """
 
 from __future__ import annotations
@@ -72,8 +76,11 @@ class Priority:
         f = self.facts
         urgenza = f.scores.urgenza if f.scores else 0
         impatto = f.scores.impatto if f.scores else 0
+        # Not breadth: the rank is published, and an order decided by breadth, a
+        # function of the split by category, would say of two items with the same
+        # published row how their reserved dots were spread (domain/disclosure.py).
         return (-round(self.index, 9), -round(self.support, 9), -urgenza, -impatto,
-                -round(self.breadth, 9), f.session_id, f.cluster_id)
+                f.session_id, f.cluster_id)
 
 
 def breadth(by_category: dict[str, int], categories_voting: int) -> float:

@@ -48,11 +48,12 @@ def totals_public(phase: str, revealed: bool) -> bool:
     return True
 
 
-def voting_over(phase: str) -> bool:
-    """From valutazione on, the dots no longer move: only then is a split by
-    category shown at all (a split published after every dot could be taken
-    apart by comparing one photo of the wall with the next)."""
-    return phase in (VALUTAZIONE, CHIUSA)
+def split_shown(phase: str) -> bool:
+    """The split by category is shown only once the session is closed, from the
+    table frozen then: a split shown while dots can still move (after every
+    dot, or again after a step back from valutazione) could be taken apart by
+    comparing one photo of the wall with the next."""
+    return phase == CHIUSA
 
 
 def new_salt() -> str:

@@ -52,16 +52,27 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 
 FIELD_LABELS = {
-    "titolo": _("Titolo"), "area_prevalente": _("Area prevalente"), "altre_aree": _("Altre aree"),
+    "titolo": _("Titolo"),
+    "rif_regionale": _("Riferimento scheda regionale"),
+    "rif_distrettuale": _("Riferimento scheda distrettuale"),
+    "ambito": _("Ambito territoriale"),
+    "capofila": _("Soggetto capofila"),
+    "continuita": _("In continuità con la programmazione precedente"),
+    "community_lab": _("Inserito nel percorso Community Lab"),
+    "area_prevalente": _("Area prevalente"), "altre_aree": _("Altre aree"),
     "razionale": _("Razionale"), "descrizione": _("Descrizione"), "destinatari": _("Destinatari"),
-    "azioni": _("Azioni previste"), "attori": _("Istituzioni e attori coinvolti"),
-    "risorse": _("Risorse non finanziarie"), "capofila": _("Soggetto capofila"),
+    "azioni": _("Azioni previste"),
+    "collegate": _("Eventuali interventi/politiche integrate collegate"),
+    "attori": _("Istituzioni/attori sociali coinvolti"),
+    "referenti": _("Referenti dell'intervento"),
+    "risorse": _("Risorse non finanziarie"),
     "preventivo": _("Preventivo di spesa"), "indicatori": _("Indicatori"),
 }
 
-TEXT_FIELDS = ("titolo", "area_prevalente", "altre_aree", "razionale", "descrizione",
-               "destinatari", "azioni", "attori", "risorse")
-RISTRETTA_FIELDS = ("capofila", "preventivo", "indicatori")
+# The Ufficio di Piano writes the scheda; the cabina di regia ristretta fills who
+# leads it and who answers for it, the budget and the indicators (DESIGN.md).
+RISTRETTA_FIELDS = ("capofila", "referenti", "preventivo", "indicatori")
+TEXT_FIELDS = tuple(f for f in FIELD_LABELS if f not in RISTRETTA_FIELDS)
 
 # state → role → fields that role may change there
 EDITABLE: dict[str, dict[str, frozenset[str]]] = {
@@ -74,6 +85,29 @@ EDITABLE: dict[str, dict[str, frozenset[str]]] = {
 
 MOTIVATION_MIN, MOTIVATION_MAX = 10, 4000
 OBSERVATION_MAX = 4000
+
+# Who decides each step, as a body (the role it belongs to), and what they did:
+# a motivation is the words of the body that took the step, never of the state
+# the scheda moved to.
+BODIES = {UFFICIO_PIANO: _("Ufficio di Piano"), RISTRETTA: _("Cabina di regia ristretta"),
+          ALLARGATA: _("Cabina di regia allargata"), ADMIN: _("Amministrazione della piattaforma")}
+DONE = {
+    (BOZZA, REVISIONE_UP): _("ha avviato la revisione della scheda"),
+    (REVISIONE_UP, BOZZA): _("ha riportato la scheda in bozza"),
+    (REVISIONE_UP, RISTRETTA_STATE): _("ha inviato la scheda alla cabina di regia ristretta"),
+    (RISTRETTA_STATE, REVISIONE_UP): _("ha rimandato la scheda all'Ufficio di Piano"),
+    (RISTRETTA_STATE, ALLARGATA_STATE): _("ha inviato la scheda alla cabina di regia allargata"),
+    (ALLARGATA_STATE, APPROVATA): _("ha approvato la scheda"),
+    (ALLARGATA_STATE, RINVIATA): _("ha rinviato la scheda"),
+    (ALLARGATA_STATE, NON_ACCOLTA): _("non ha accolto la scheda"),
+    (RINVIATA, REVISIONE_UP): _("ha ripreso la scheda in revisione"),
+}
+
+
+def decided_by(current: str, target: str) -> str:
+    """The body whose step this is (the role the workflow gives it to)."""
+    roles = TRANSITIONS.get((current, target))
+    return next(iter(roles)) if roles and len(roles) == 1 else ADMIN
 
 
 def _can(role: str, allowed) -> bool:

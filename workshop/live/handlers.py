@@ -30,29 +30,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 16 * 1024
 
-# Socket event name → the command it carries.
-COMMAND_EVENTS: dict[str, type[c.SessionCommand]] = {
-    "note.create": c.CreateNote,
-    "note.edit": c.EditNote,
-    "note.delete": c.DeleteNote,
-    "vote.place": c.PlaceVote,
-    "vote.withdraw": c.WithdrawVote,
-    # facilitation
-    "phase.set": c.SetPhase,
-    "timer.control": c.ControlTimer,
-    "note.hide": c.HideNote,
-    "note.restore": c.RestoreNote,
-    "note.merge": c.MergeNotes,
-    "note.move": c.MoveNote,
-    "cluster.create": c.CreateCluster,
-    "cluster.rename": c.RenameCluster,
-    "cluster.dissolve": c.DissolveCluster,
-    "cluster.tag": c.TagCluster,
-    "notes.reveal": c.RevealNotes,
-    "results.reveal": c.RevealResults,
-    "score.record": c.RecordScore,
-    "participant.add_offline": c.AddOfflineParticipant,
-}
+# Socket event name → the command it carries (one table, in the domain).
+COMMAND_EVENTS: dict[str, type[c.SessionCommand]] = c.EVENTS
 
 
 def _payload_size(data: object) -> int:

@@ -311,11 +311,16 @@ class CommandBus:
     def erase(self, participant_id: int, *, user_id: int | None = None, reference: str = "") -> int:
         """Erase a participant's data (services/privacy.py), with the session locked
         like any command, and tell the room. Returns how many notes went."""
+        with self.db.reader() as s:
+            session_id = s.exec(select(Participant.session_id)
+                                .where(Participant.id == participant_id)).first()
+        if session_id is None:
+            raise Rejected("participant_not_found")
         with without_yielding(), self.db.transaction() as s:
-            participant = s.get(Participant, participant_id)
-            if participant is None:
-                raise Rejected("participant_not_found")
-            live = eventlog.lock_session(s, participant.session_id)
+            live = eventlog.lock_session(s, session_id)
+            # Read again under the lock: a second erasure waiting for it finds this one done.
+            participant = s.exec(select(Participant).where(Participant.id == participant_id)
+                                 .execution_options(populate_existing=True)).one()
             erased = privacy.erase_in(s, live, participant, user_id, reference)
             events = eventlog.append(s, live, erased.events)
         self._publish(live.id, events)
@@ -323,8 +328,9 @@ class CommandBus:
         try:
             with self.db.reader() as s:
                 self.publisher.presence(live.id, views.presence_counts(s, live.id))
+            privacy.scrub_schede(self.db, erased.note_ids, erased.texts)
         except Exception:
-            log.exception("publishing presence of session %s failed", live.id)
+            log.exception("after erasing in session %s: presence or schede not updated", live.id)
         log.info("participant erased", extra={"session_id": live.id, "notes": erased.notes,
                                               "by_staff": user_id is not None})
         return erased.notes

@@ -88,11 +88,9 @@ def _facts(s: Session, process_id: int) -> tuple[list[ClusterFacts], dict[int, t
         .order_by(LiveSession.id)).all()
     if not closed:
         return [], {}, {}
-    groups = tally.groups(s)
     tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
     sessions = {live.id: (live, lab) for live, lab in closed}
-    tables = {sid: tally.protected(t, groups) for sid, t in tallies.items()}
-    columns = {sid: tally.split_columns(table, groups) for sid, table in tables.items()}
+    tables = {sid: tally.published_split(s, t) for sid, t in tallies.items()}
     facts, clusters = [], {}
     for cluster in s.exec(select(Cluster).where(Cluster.session_id.in_(list(sessions)),
                                                 Cluster.dissolved_at.is_(None))):
@@ -107,8 +105,8 @@ def _facts(s: Session, process_id: int) -> tuple[list[ClusterFacts], dict[int, t
             by_category=split, categories_voting=len([n for n in counted.voters_by_category.values()
                                                       if n]), scores=scores))
         clusters[cluster.id] = (cluster, live, lab)
-    published = {cluster_id: (tables[live.id].rows.get(tally.item_key("cluster", cluster_id), {}),
-                              columns[live.id])
+    published = {cluster_id: (tables[live.id][0].get(tally.item_key("cluster", cluster_id), {}),
+                              tables[live.id][1])
                  for cluster_id, (_, live, _) in clusters.items()}
     return facts, clusters, published
 
@@ -165,13 +163,11 @@ def published_splits(s: Session, cluster_ids: list[int]) -> dict[int, tuple[dict
         return {}
     rows = s.exec(select(Cluster.id, LiveSession).join(LiveSession, LiveSession.id == Cluster.session_id)
                   .where(Cluster.id.in_(cluster_ids), LiveSession.phase == phases.CHIUSA)).all()
-    groups = tally.groups(s)
     tables: dict[int, tuple] = {}
     out = {}
     for cluster_id, live in rows:
         if live.id not in tables:
-            table = tally.protected(tally.of_session(s, live), groups)
-            tables[live.id] = (table, tally.split_columns(table, groups))
-        table, columns = tables[live.id]
-        out[cluster_id] = (table.rows.get(tally.item_key("cluster", cluster_id), {}), columns)
+            tables[live.id] = tally.published_split(s, tally.of_session(s, live))
+        cells, columns = tables[live.id]
+        out[cluster_id] = (cells.get(tally.item_key("cluster", cluster_id), {}), columns)
     return out

@@ -23,19 +23,25 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html.parser import HTMLParser
+from decimal import Decimal
 from importlib import resources
 
 from sqlmodel import select
 
-from workshop import markup
-from workshop.config import ROOT
-from workshop.domain import disclosure, phases, publication, review
-from workshop.services import schede, tally, views
+from workshop.domain import disclosure, phases, publication
+from workshop.domain import scheda as fields
+from workshop.services import documents, office, schede, tally, views
+from workshop.services.blocks import (
+    Block,
+    items,
+    markdown_blocks,  # noqa: F401 (the writers' callers use it from here)
+    table_rows,
+    toc_entries,
+    xml_text,
+)
 from workshop.services.consolidation import consolidate
 from workshop.storage.database import Database
 from workshop.storage.models import (
-    Area,
     Category,
     Cluster,
     Lab,
@@ -48,7 +54,7 @@ from workshop.storage.models import (
     iso,
 )
 
-PUBLISHER = "Distretto di Reggio Emilia — Ufficio di Piano"
+PUBLISHER = "Distretto di Reggio Emilia — Ufficio di Piano"  # the documents' author
 LICENCE = "CC-BY-4.0"
 
 
@@ -70,20 +76,48 @@ def _cell(value):
     return value
 
 
-def _csv(rows: list[dict], columns: list[str]) -> bytes:
+def _excel_number(value):
+    """A number as Italian spreadsheets read it: a decimal comma."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    return value if isinstance(value, int) else str(value).replace(".", ",")
+
+
+def _csv(rows: list[dict], columns: list[str], *, excel: bool = False) -> bytes:
+    """A table as CSV. Canonical (RFC 4180): UTF-8 without a byte-order mark,
+    comma-separated, CRLF. `excel`: the copy that Italian Excel opens directly
+    (a byte-order mark, so that it reads UTF-8; semicolons, its list separator;
+    decimal commas)."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(columns)  # our own names, as they are
+    delimiter = ";" if excel else ","
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerow(columns)  # our own names
     # Every text cell quoted (numbers not): a spreadsheet that splits on `;`,
     # as Italian Excel does, must not find a new cell, a formula, inside one.
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n",
-                            quoting=csv.QUOTE_NONNUMERIC)
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n",
+                            quoting=csv.QUOTE_NONNUMERIC, delimiter=delimiter)
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-    return out.getvalue().encode("utf-8")
+        writer.writerow({k: _cell(_excel_number(v) if excel else v) for k, v in row.items()})
+    return ("\ufeff" if excel else "").encode("utf-8") + out.getvalue().encode("utf-8")
 
 
 TABLES = {d.name: d.column_names for d in publication.OPEN_DATA}
 RESULTS_DIR = "risultati"
+EXCEL_DIR = "excel"
+DICTIONARY = "dizionario-dati.csv"
+METADATA = "metadati.jsonld"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the open data (DCAT-AP_IT: publisher and rights holder,
+    identified by their code in the Indice delle Pubbliche Amministrazioni),
+    and whom to contact. The web takes them from the operator's site settings."""
+
+    name: str = "Comune di Reggio nell'Emilia"
+    office: str = "Ufficio di Piano del Distretto di Reggio Emilia"
+    ipa: str = "c_h223"  # the Comune di Reggio nell'Emilia, capofila of the district
+    email: str = ""
+    website: str = ""
 
 
 def _yes(flag: bool) -> str:
@@ -165,12 +199,46 @@ def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
                             "raggruppamento": c.group_key or disclosure.OTHER,
                             "raggruppamento_etichetta": groups.column_label(c.group_key or disclosure.OTHER)}
                            for c in categories]
-    tables["schede"] = [{"id": a["id"], "titolo": a["title"], "stato": a["state"],
-                         "area_prevalente": a["area_main"], "altre_aree": a["other_areas"],
-                         "gruppi": [str(c) for c in a["cluster_ids"]], "versione": a["version"],
-                         "aggiornata_il": iso(a["updated_at"])}
-                        for a in schede.list_actions(db, process_slug)]
+    _plan_tables(db, process, tables)
     return tables
+
+
+def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]]) -> None:
+    """The schede, their budgets and their indicators (never the referenti)."""
+    listed = {a["id"]: a for a in schede.list_actions(db, process.slug)}
+    years = schede.years(process)
+    with db.reader() as s:
+        actions = s.exec(select(PlanAction).where(PlanAction.process_id == process.id)
+                         .order_by(PlanAction.id)).all()
+    for action in actions:
+        content = fields.public(fields.normalize(action.content, years))
+        listing = listed[action.id]
+        totals = fields.budget_totals(content["preventivo"], years)
+        tables["schede"].append({
+            "id": action.id, "titolo": action.title, "stato": action.state,
+            "area_prevalente": action.area_main, "altre_aree": content["altre_aree"],
+            "gruppi": [str(c) for c in listing["cluster_ids"]], "versione": action.version,
+            "aggiornata_il": iso(action.updated_at), "origine": content["tracciabilita"]["origine"],
+            "rif_regionale": [r["numero"] for r in content["rif_regionale"]],
+            "rif_distrettuale": content["rif_distrettuale"], "ambito": content["ambito"]["tipo"],
+            "comuni": content["ambito"]["comuni"], "capofila": content["capofila"]["tipo"],
+            "capofila_specifica": content["capofila"]["specifica"], "continuita": content["continuita"],
+            "community_lab": content["community_lab"],
+            "preventivo_totale": Decimal(fields.decimal_text(totals.total)) if totals.rows else "",
+            "pagina": f"/schede/{action.id}"})
+        for source, by_year, _ in totals.rows:
+            for year in sorted(by_year):
+                tables["preventivi"].append({
+                    "scheda": action.id, "fonte": source, "fonte_etichetta": fields.FONTI[source],
+                    "anno": year, "importo": Decimal(fields.decimal_text(by_year[year]))})
+        for n, indicator in enumerate(content["indicatori"], start=1):
+            base = {"scheda": action.id, "numero": n, "descrizione": indicator["descrizione"],
+                    "situazione_partenza": indicator["partenza"], "fonte": indicator["fonte"],
+                    "periodicita": indicator["periodicita"]}
+            targets = indicator["obiettivi"] or {"": ""}
+            for year, target in sorted(targets.items()):
+                tables["indicatori"].append({**base, "anno": int(year) if year else "",
+                                             "obiettivo": target})
 
 
 def results_files(db: Database, process_slug: str) -> dict[str, bytes]:
@@ -201,49 +269,166 @@ def results_files(db: Database, process_slug: str) -> dict[str, bytes]:
     return files
 
 
-def _datapackage(process_title: str, tables: dict[str, list[dict]]) -> dict:
-    """Frictionless Data Package metadata, with the licence and the publisher."""
+FRICTIONLESS = {"string": "string", "integer": "integer", "number": "number", "datetime": "datetime",
+                "date": "date", "boolean": "boolean", "list": "string"}
+
+
+def _field(column: publication.Column) -> dict:
+    field = {"name": column.name, "type": FRICTIONLESS[column.kind], "description": column.description}
+    if column.kind == "boolean":
+        field |= {"trueValues": ["sì"], "falseValues": ["no"]}
+    if column.kind == "datetime":
+        field["format"] = "any"
+    if column.values and column.kind != "list":
+        field["constraints"] = {"enum": list(column.values)}
+    if column.unit:
+        field["unit"] = column.unit
+    return field
+
+
+def _datapackage(process: Process, tables: dict[str, list[dict]], publisher: Publisher) -> dict:
+    """Frictionless Data Package metadata: every file, its columns with their
+    types and allowed values, the licence and the publisher."""
     described = {d.name: d for d in publication.OPEN_DATA}
     return {
         "name": "laboratori-piano-di-zona",
-        "title": f"Laboratori partecipati — {process_title}",
-        "description": "Esiti dei laboratori progettuali: contributi rivisti per la pubblicazione, "
-                       "gruppi, punti per raggruppamento di categorie di portatori di interesse "
-                       "(conteggi piccoli riservati), indici di priorità e schede intervento.",
+        "title": f"Laboratori partecipati — {process.title}",
+        "description": DESCRIPTION,
         "licenses": [{"name": LICENCE, "title": "Creative Commons Attribution 4.0",
                       "path": "https://creativecommons.org/licenses/by/4.0/"}],
-        "publisher": PUBLISHER,
+        "publisher": publisher.name,
         "language": "it",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "resources": [{"name": name, "path": f"{name}.csv", "format": "csv", "mediatype": "text/csv",
-                       "encoding": "utf-8", "description": described[name].description,
-                       "schema": {"fields": [{"name": c.name, "description": c.description}
-                                            for c in described[name].columns]},
+                       "encoding": "utf-8", "dialect": {"delimiter": ",", "lineTerminator": "\r\n",
+                                                        "quoteChar": '"', "header": True},
+                       "description": described[name].description,
+                       "schema": {"fields": [_field(c) for c in described[name].columns]},
                        "rows": len(rows)} for name, rows in tables.items()],
     }
+
+
+DESCRIPTION = ("Esiti dei laboratori progettuali del Piano di Zona: contributi rivisti per la "
+               "pubblicazione, gruppi, punti per raggruppamento di categorie di portatori di interesse "
+               "(conteggi piccoli riservati), indici di priorità, schede intervento con preventivi di "
+               "spesa e indicatori.")
+EU = "http://publications.europa.eu/resource/authority/"
+
+
+def _dcat(process: Process, tables: dict[str, list[dict]], publisher: Publisher, base_url: str) -> dict:
+    """DCAT-AP_IT metadata of the dataset and each of its files, as JSON-LD."""
+    years = schede.years(process)
+    closed = sorted(r["chiusa_il"] for r in tables["sessioni"] if r.get("chiusa_il"))
+    updated = sorted([r["aggiornata_il"] for r in tables["schede"]] + closed)
+    now = datetime.now(UTC).date().isoformat()
+    zip_url = f"{base_url}/dati-aperti/{process.slug}.zip" if base_url else f"dati-aperti-{process.slug}.zip"
+    agent = {"@type": ["foaf:Agent", "dcatapit:Agent"], "foaf:name": publisher.name,
+             "dct:identifier": publisher.ipa}
+    licence = {"@id": "https://creativecommons.org/licenses/by/4.0/",
+               "@type": ["dct:LicenseDocument", "dcatapit:LicenseDocument"],
+               "dct:type": {"@id": "http://purl.org/adms/licencetype/Attribution"},
+               "foaf:name": "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)",
+               "owl:versionInfo": "4.0"}
+    contact = {"@type": ["vcard:Organization", "dcatapit:Organization"], "vcard:fn": publisher.office}
+    if publisher.email:
+        contact["vcard:hasEmail"] = {"@id": f"mailto:{publisher.email}"}
+    if publisher.website or base_url:
+        contact["vcard:hasURL"] = {"@id": publisher.website or f"{base_url}/contatti"}
+    described = {d.name: d for d in publication.OPEN_DATA}
+    return {
+        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+                     "dcatapit": "http://dati.gov.it/onto/dcatapit#", "foaf": "http://xmlns.com/foaf/0.1/",
+                     "vcard": "http://www.w3.org/2006/vcard/ns#", "owl": "http://www.w3.org/2002/07/owl#",
+                     "locn": "http://www.w3.org/ns/locn#", "xsd": "http://www.w3.org/2001/XMLSchema#"},
+        "@id": zip_url,
+        "@type": ["dcat:Dataset", "dcatapit:Dataset"],
+        "dct:identifier": f"{publisher.ipa}:laboratori-{process.slug}",
+        "dct:title": {"@language": "it", "@value": f"Laboratori partecipati — {process.title}"},
+        "dct:description": {"@language": "it", "@value": DESCRIPTION},
+        "dct:publisher": agent,
+        "dct:rightsHolder": agent,
+        "dcat:theme": [{"@id": f"{EU}data-theme/SOCI"}, {"@id": f"{EU}data-theme/GOVE"},
+                       {"@id": f"{EU}data-theme/HEAL"}],
+        "dcat:keyword": ["Piano di Zona", "partecipazione", "laboratori partecipati", "welfare",
+                         "servizi sociali", "schede intervento", "Reggio Emilia"],
+        "dct:language": {"@id": f"{EU}language/ITA"},
+        "dct:temporal": {"@type": "dct:PeriodOfTime",
+                         "dcat:startDate": {"@type": "xsd:date", "@value": f"{years[0]}-01-01"},
+                         "dcat:endDate": {"@type": "xsd:date", "@value": f"{years[-1]}-12-31"}}
+        if years else None,
+        "dct:spatial": {"@type": "dct:Location", "locn:geographicName": documents.DISTRICT + " ("
+                        + ", ".join(fields.COMUNI) + ")"},
+        "dct:issued": {"@type": "xsd:date", "@value": closed[0][:10] if closed else now},
+        "dct:modified": {"@type": "xsd:date", "@value": updated[-1][:10] if updated else now},
+        "dct:accrualPeriodicity": {"@id": f"{EU}frequency/IRREG"},
+        "dcat:contactPoint": contact,
+        "dct:conformsTo": {"@id": "https://www.dati.gov.it/onto/dcatapit"},
+        "dcat:distribution": [{
+            "@id": f"{zip_url}#{name}.csv", "@type": ["dcat:Distribution", "dcatapit:Distribution"],
+            "dct:title": {"@language": "it", "@value": f"{name}.csv"},
+            "dct:description": {"@language": "it", "@value": described[name].description},
+            "dct:format": {"@id": f"{EU}file-type/CSV"}, "dcat:mediaType": "text/csv",
+            "dcat:accessURL": {"@id": zip_url}, "dct:license": licence,
+            "dct:conformsTo": {"@id": f"{zip_url}#{DICTIONARY}"}} for name in tables] + [{
+            "@id": f"{zip_url}#dati.json", "@type": ["dcat:Distribution", "dcatapit:Distribution"],
+            "dct:title": {"@language": "it", "@value": "dati.json"},
+            "dct:format": {"@id": f"{EU}file-type/JSON"}, "dcat:mediaType": "application/json",
+            "dcat:accessURL": {"@id": zip_url}, "dct:license": licence}],
+    }
+
+
+def dictionary_rows() -> list[dict]:
+    """The data dictionary: every column of every file, what it means, its
+    type and unit, the values it may hold, and when a value is left out."""
+    return [{"file": d.filename, "colonna": c.name, "significato": c.description, "tipo": c.kind_label,
+             "unita": c.unit, "valori_ammessi": " | ".join(c.values) if c.values else
+             (f"valori di {c.values_from}" if c.values_from else ""), "riservatezza": c.suppression}
+            for d in publication.OPEN_DATA for c in d.columns]
+
+
+DICTIONARY_COLUMNS = ["file", "colonna", "significato", "tipo", "unita", "valori_ammessi", "riservatezza"]
 
 
 README = """# Laboratori partecipati — dati aperti
 
 {title}
 
-File (UTF-8, con riga di intestazione; gli stessi dati in `dati.json`). Nei CSV i testi sono
-tra virgolette, e quelli che iniziano con `=`, `+`, `-`, `@`, una tabulazione o un ritorno a
-capo hanno davanti un apostrofo (`'`), perché un foglio di calcolo non li esegua come formule
-(in `dati.json` restano come sono stati scritti).
+Pubblicato da {publisher} (codice IPA `{ipa}`), {office}. Licenza Creative Commons
+Attribuzione 4.0 Internazionale (`LICENSE.txt`); citare come «{publisher} — {office}».
+
+## I file
+
+Ogni tabella è in due forme, con gli stessi dati:
+
+- `NOME.csv`, la forma canonica (RFC 4180): UTF-8 senza BOM, valori separati da virgole, righe
+  terminate da CR LF, riga di intestazione, punto come separatore decimale. Per programmi e
+  riusi.
+- `excel/NOME.csv`, la copia che Excel (in italiano) apre con un doppio clic: UTF-8 con BOM,
+  valori separati da punto e virgola, virgola come separatore decimale.
+
+Le stesse tabelle sono in `dati.json`. Nei CSV i testi sono tra virgolette, e quelli che
+iniziano con `=`, `+`, `-`, `@`, una tabulazione o un ritorno a capo hanno davanti un
+apostrofo (`'`), perché un foglio di calcolo non li esegua come formule (in `dati.json`
+restano come sono stati scritti).
+
+Metadati: `metadati.jsonld` (DCAT-AP_IT, il profilo italiano dei metadati dei dati aperti:
+titolo, descrizione, editore con codice IPA, temi, parole chiave, copertura temporale e
+territoriale, licenza, contatto, date di pubblicazione e aggiornamento, frequenza) e
+`datapackage.json` (Frictionless Data Package, con i tipi delle colonne). Il dizionario dei
+dati, colonna per colonna, è in `dizionario-dati.csv` e qui sotto.
 
 {files}
 
 ## Che cosa non c'è, e perché
 
-Nessun dato personale: niente nomi, pseudonimi o contatti. I contributi sono pubblicati solo
-dopo che una persona (chi ha facilitato la sessione o l'Ufficio di Piano) li ha rivisti per
-togliere dati personali; quelli tenuti per uso interno non ci sono. La categoria di chi ha
-scritto un contributo compare solo se nella sessione c'erano almeno 5 persone di quella
-categoria (o del suo raggruppamento). I punti per categoria sono pubblicati per
-raggruppamento di categorie, e un numero è riservato se è da 1 a 4, o se servirebbe a
-ricavare un numero riservato dal totale del gruppo: nessun numero riservato si può ricavare
-da quelli pubblicati.
+Nessun dato personale: niente nomi, pseudonimi o contatti, né i referenti delle schede. I
+contributi sono pubblicati solo dopo che una persona (chi ha facilitato la sessione o l'Ufficio
+di Piano) li ha rivisti per togliere dati personali; quelli tenuti per uso interno non ci sono.
+La categoria di chi ha scritto un contributo compare solo se nella sessione c'erano almeno 5
+persone di quella categoria (o del suo raggruppamento). I punti per categoria sono pubblicati
+per raggruppamento di categorie, e un numero è riservato se è da 1 a 4, o se servirebbe a
+ricavare un numero riservato dal totale del gruppo: nessun numero riservato si può ricavare da
+quelli pubblicati.
 
 ## Verificare i risultati
 
@@ -254,18 +439,34 @@ lo stesso valore. Nel documento ogni contributo compare come impronta del suo te
 (SHA-256 di «sale:testo»); `risultati/sessione-N.aperture.json` dà sale e testo dei
 contributi pubblicati così come sono stati scritti, per controllarli. Lo fa anche
 `python -m workshop verify dati-aperti.zip` della piattaforma.
-
-Metadati in `datapackage.json` (Frictionless Data Package). Licenza: Creative Commons
-Attribuzione 4.0 Internazionale (`LICENSE.txt`); citare come «{publisher}».
 """
 
 
-def _readme(title: str) -> str:
-    files = "\n".join(f"- `{d.filename}` — {d.description}" for d in publication.OPEN_DATA)
-    return README.format(title=title, publisher=PUBLISHER, files=files)
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
-def opendata_zip(db: Database, process_slug: str) -> bytes:
+def _readme(title: str, publisher: Publisher) -> str:
+    parts = []
+    for d in publication.OPEN_DATA:
+        rows = ["| colonna | significato | tipo | unità | valori ammessi | riservatezza |",
+                "|---|---|---|---|---|---|"]
+        rows += [f"| `{c.name}` | {_md_cell(c.description)} | {_md_cell(c.kind_label)} | {c.unit} | "
+                 f"{_md_cell(' · '.join(c.values) if c.values else (c.values_from or ''))} | "
+                 f"{_md_cell(c.suppression)} |" for c in d.columns]
+        parts.append(f"### `{d.filename}`\n\n{d.description}\n\n" + "\n".join(rows))
+    return README.format(title=title, publisher=publisher.name, office=publisher.office,
+                         ipa=publisher.ipa, files="\n\n".join(parts))
+
+
+def _json_value(value):
+    """Amounts (Decimal, from integer cents) as JSON numbers; anything else as text."""
+    return float(value) if isinstance(value, Decimal) else str(value)
+
+
+def opendata_zip(db: Database, process_slug: str, publisher: Publisher | None = None,
+                 base_url: str = "") -> bytes:
+    publisher = publisher or Publisher()
     tables = opendata_rows(db, process_slug)
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
@@ -273,241 +474,33 @@ def opendata_zip(db: Database, process_slug: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name, rows in tables.items():
             z.writestr(f"{name}.csv", _csv(rows, TABLES[name]))
+            z.writestr(f"{EXCEL_DIR}/{name}.csv", _csv(rows, TABLES[name], excel=True))
+        z.writestr(DICTIONARY, _csv(dictionary_rows(), DICTIONARY_COLUMNS))
+        z.writestr(f"{EXCEL_DIR}/{DICTIONARY}", _csv(dictionary_rows(), DICTIONARY_COLUMNS, excel=True))
         # Compact: an indented dump takes Python's slow encoder, not the C one.
-        z.writestr("dati.json", json.dumps(tables, ensure_ascii=False, default=str))
-        z.writestr("datapackage.json", json.dumps(_datapackage(process.title, tables),
+        z.writestr("dati.json", json.dumps(tables, ensure_ascii=False, default=_json_value))
+        z.writestr("datapackage.json", json.dumps(_datapackage(process, tables, publisher),
                                                   ensure_ascii=False, indent=1))
+        z.writestr(METADATA, json.dumps({k: v for k, v in _dcat(process, tables, publisher, base_url)
+                                         .items() if v is not None}, ensure_ascii=False, indent=1))
         for name, data in results_files(db, process_slug).items():
             z.writestr(name, data)
-        z.writestr("README.md", _readme(process.title))
+        z.writestr("README.md", _readme(process.title, publisher))
         z.writestr("LICENSE.txt", resources.files("workshop").joinpath("data/CC-BY-4.0.txt")
                    .read_text())
     return buffer.getvalue()
 
 
 # -- documents -------------------------------------------------------------------
+# Built once as blocks (services/documents.py), rendered by each writer:
+# Markdown here, ODT and DOCX in services/office.py, PDF in services/pdf.py.
 
-@dataclass(frozen=True)
-class Block:
-    kind: str  # "h1", "h2", "h3", "p", "ul", "ol", "table"
-    content: object  # str for headings and paragraphs, list[str] for lists, list[list[str]] tables
-
-
-_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
-
-
-class _Blocks(HTMLParser):
-    """Sanitized HTML (markup.render's output) to blocks of plain text.
-
-    Blocks are flat, but the sanitizer lets through any nesting of the tags it
-    allows (paragraphs inside list items, a list inside a list, a table inside
-    an item or a list inside a cell, a stray <li>): whatever is nested inside
-    an item or a cell becomes lines of its text, and the items of a list
-    inside a list become items of the outer one, marked with a dash for each
-    level. So every word people typed ends up in some block."""
-
-    _BLOCK_TAGS = frozenset({"p", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-                             "ul", "ol", "li", "table", "thead", "tbody", "tr", "td", "th"})
-
-    def __init__(self):
-        super().__init__()
-        self.blocks: list[Block] = []
-        self._text: list[str] = []
-        self._list: list[str] | None = None  # items of the open list
-        self._list_kind = "ul"
-        self._depth = 0  # lists open inside one another, 1 for the outermost
-        self._items: list[int] = []  # the depth of each open item
-        self._rows: list[list[str]] | None = None  # rows of the open table
-        self._inner = 0  # tables open inside an item or a cell
-        self._pre = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "br":
-            self._text.append("\n")
-            return
-        if tag == "pre":
-            self._pre += 1
-        if tag not in self._BLOCK_TAGS:
-            return
-        if self._rows is not None:
-            if tag == "table":
-                self._inner += 1
-            if self._inner == 0 and tag == "tr":
-                self._rows.append([])
-            elif self._inner == 0 and tag in ("td", "th"):
-                self._take()  # the blank between two cells
-            else:
-                self._text.append("\n")
-        elif self._list is not None:
-            if tag == "table":
-                self._inner += 1
-            if self._inner == 0 and tag in ("ul", "ol"):
-                self._item()
-                self._depth += 1
-            elif self._inner == 0 and tag == "li":
-                self._item()
-                self._items.append(self._depth)
-            else:
-                self._text.append("\n")
-        else:
-            self._flush()
-            if tag in ("ul", "ol"):
-                self._list, self._list_kind, self._depth, self._items = [], tag, 1, []
-            elif tag == "table":
-                self._rows = []
-
-    def handle_endtag(self, tag):
-        if tag == "pre":
-            self._pre = max(0, self._pre - 1)
-        if tag not in self._BLOCK_TAGS:
-            return
-        if self._rows is not None:
-            if tag == "table" and self._inner:
-                self._inner -= 1
-                self._text.append("\n")
-            elif self._inner == 0 and tag in ("td", "th"):
-                if not self._rows:
-                    self._rows.append([])
-                self._rows[-1].append(self._take())
-            elif self._inner == 0 and tag == "table":
-                self._flush_table()
-            elif self._inner or tag not in ("tr", "thead", "tbody"):
-                self._text.append("\n")
-        elif self._list is not None:
-            if tag == "table" and self._inner:
-                self._inner -= 1
-                self._text.append("\n")
-            elif self._inner == 0 and tag == "li":
-                self._item()
-                if self._items:
-                    self._items.pop()
-            elif self._inner == 0 and tag in ("ul", "ol"):
-                self._item()
-                self._depth -= 1
-                if self._depth == 0:
-                    self._flush_list()
-            else:
-                self._text.append("\n")
-        else:
-            self._flush()
-
-    def handle_data(self, data):
-        # Outside <pre>, a line break in the HTML source is just a space (<br> breaks lines).
-        self._text.append(data if self._pre else _HTML_SPACE.sub(" ", data))
-
-    def _take(self) -> str:
-        lines = (line.strip() for line in "".join(self._text).split("\n"))
-        self._text = []
-        return "\n".join(line for line in lines if line)
-
-    def _item(self):
-        """The text collected so far as an item of the open list."""
-        text = self._take()
-        if text:
-            level = self._items[-1] if self._items else self._depth
-            self._list.append("– " * (level - 1) + text)
-
-    def _flush(self):
-        text = self._take()
-        if text:
-            self.blocks.append(Block("p", text))
-
-    def _flush_list(self):
-        self.blocks.append(Block(self._list_kind, self._list))
-        self._list = None
-
-    def _flush_table(self):
-        text = self._take()  # text outside any cell: kept, after the table
-        self.blocks.append(Block("table", self._rows))
-        self._rows, self._inner = None, 0
-        if text:
-            self.blocks.append(Block("p", text))
-
-    def close(self):
-        super().close()
-        if self._list is not None:
-            self._item()
-            self._flush_list()
-        if self._rows is not None:
-            self._flush_table()
-        self._flush()
-
-
-def markdown_blocks(text: str) -> list[Block]:
-    parser = _Blocks()
-    parser.feed(markup.render(text or ""))
-    parser.close()
-    return parser.blocks
-
-
-def area_labels(db: Database) -> dict[str, str]:
-    with db.reader() as s:
-        return {a.code: a.label for a in s.exec(select(Area))}
-
-
-def scheda_blocks(view: dict, areas: dict[str, str], level: int = 1) -> list[Block]:
-    """A scheda as blocks: the fields in the district's order, then its sources."""
-    c = view["content"]
-    h = f"h{level}"
-    sub = f"h{level + 1}"
-    blocks = [Block(h, view["title"]),
-              Block("p", f"Stato: {view['state_label']} · versione {view['version']}"),
-              Block("p", "Aree: " + ", ".join(
-                  [f"{c.get('area_prevalente')} {areas.get(c.get('area_prevalente'), '')} (prevalente)"]
-                  + [f"{a} {areas.get(a, '')}" for a in c.get("altre_aree", [])]))]
-    for field in ("razionale", "descrizione", "destinatari", "azioni", "attori", "risorse"):
-        if c.get(field):
-            blocks += [Block(sub, schede.FIELD_LABELS[field]), *markdown_blocks(c[field])]
-    blocks += [Block(sub, schede.FIELD_LABELS["capofila"]), Block("p", c.get("capofila") or "—")]
-    blocks += [Block(sub, schede.FIELD_LABELS["preventivo"]),
-               *(markdown_blocks(c["preventivo"]) if c.get("preventivo") else [Block("p", "—")])]
-    indicators = c.get("indicatori") or []
-    blocks.append(Block(sub, schede.FIELD_LABELS["indicatori"]))
-    blocks.append(Block("table", [["Indicatore", "Base", "Obiettivo", "Fonte"]] + [
-        [i.get("indicatore", ""), i.get("baseline", ""), i.get("target", ""), i.get("fonte", "")]
-        for i in indicators]) if indicators else Block("p", "—"))
-    blocks.append(Block(sub, "Tracciabilità"))
-    for source in c.get("tracciabilita", {}).get("clusters", []):
-        split = ", ".join(f"{k} {v}" for k, v in source.get("by_category", {}).items())
-        scores = source.get("scores") or {}
-        blocks.append(Block("ul", [
-            f"Laboratorio {source['lab']}, sessione {source['session_id']} «{source['session_title']}»",
-            f"Gruppo {source['cluster_id']} «{source['title']}», contributi {source['note_ids']}",
-            f"Punti {source['dots']} su {source['dots_available']} ({split})",
-            "Valutazioni: " + (", ".join(f"{k} {v}/5" for k, v in scores.items()) or "—"),
-            f"Indice di priorità {source.get('priority_index')}",
-            f"Impronta dei risultati (SHA-256) {source.get('snapshot_hash')}"]))
-    if view.get("transitions"):
-        blocks.append(Block(sub, "Decisioni"))
-        blocks.append(Block("ul", [f"{review.LABELS.get(t['to'], t['to'])}: {t['motivation']}"
-                                   for t in view["transitions"]]))
-    return blocks
-
-
-def plan_blocks(db: Database, process_slug: str) -> list[Block]:
-    with db.reader() as s:
-        process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        ids = s.exec(select(PlanAction.id).where(PlanAction.process_id == process.id)
-                     .order_by(PlanAction.area_main, PlanAction.id)).all()
-    blocks = [Block("h1", f"Bozza del piano — {process.title}"),
-              Block("p", f"Schede intervento: {len(ids)}.")]
-    for action_id in ids:
-        blocks += scheda_blocks(schede.view(db, action_id, public=True), area_labels(db), level=2)
-    return blocks
-
-
-def _table_rows(content: list[list[str]]) -> list[list[str]]:
-    """A table as a rectangle. The sanitizer keeps tables as people typed
-    them (`<table>` alone, rows of different lengths), and every writer needs
-    rows as wide as the widest: short rows are padded, empty ones dropped, and
-    a table without rows is no table."""
-    rows = [list(row) for row in content if row]
-    width = max((len(row) for row in rows), default=0)
-    return [row + [""] * (width - len(row)) for row in rows]
-
-
-def _items(content: list[str]) -> list[str]:
-    return [item for item in content if item.strip()]
+area_labels = documents.area_labels
+scheda_blocks = documents.scheda_blocks
+plan_blocks = documents.plan_blocks
+_table_rows = table_rows
+_items = items
+_xml_text = xml_text
 
 
 # What people typed must stay text in a Markdown export: the file is opened by
@@ -548,154 +541,64 @@ def _md(text: str, one_line: bool = False) -> str:
 
 def to_markdown(blocks: list[Block]) -> str:
     out = []
-    for b in blocks:
-        if b.kind.startswith("h"):
-            out.append("#" * int(b.kind[1]) + " " + _md(b.content, one_line=True))
+    for index, b in enumerate(blocks):
+        if b.level:
+            out.append("#" * min(b.level, 6) + " " + _md(b.content, one_line=True))
         elif b.kind == "p" and _md(b.content):
             out.append(_md(b.content))
         elif b.kind in ("ul", "ol") and _items(b.content):
             out.append("\n".join((f"{i}. " if b.kind == "ol" else "- ") + _md(item, one_line=True)
                                  for i, item in enumerate(_items(b.content), start=1)))
         elif b.kind == "table" and _table_rows(b.content):
-            header, *rows = [[_md(cell, one_line=True) for cell in row]
-                             for row in _table_rows(b.content)]
+            rows = [[_md(cell, one_line=True) for cell in row] for row in _table_rows(b.content)]
+            if b.options.get("header") == "column":  # a table of items and values
+                rows.insert(0, ["Voce", "Valore"] if len(rows[0]) == 2 else [""] * len(rows[0]))
+            header, *rows = rows
             out.append("\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
                                  + ["| " + " | ".join(r) + " |" for r in rows]))
+        elif b.kind == "toc":
+            entries = [(level, text) for level, text, i in toc_entries(blocks) if i > index]
+            if entries:
+                out.append("## " + _md(b.content or "Indice", one_line=True))
+                out.append("\n".join("  " * (level - 1) + "- " + _md(text, one_line=True)
+                                     for level, text in entries))
     return "\n\n".join(out) + "\n"
 
 
-# XML cannot carry most control characters, and a scheda's fields keep what
-# was pasted into them (a terminal's colour codes, say): ODT and PDF drop them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+def to_odt(blocks: list[Block], title: str = "", header: tuple[str, str] = ("", "")) -> bytes:
+    return office.to_odt(blocks, title, *header)
 
 
-def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("", text)
+def to_docx(blocks: list[Block], title: str = "", header: tuple[str, str] = ("", "")) -> bytes:
+    return office.to_docx(blocks, title, *header)
 
 
-def to_odt(blocks: list[Block]) -> bytes:
-    """ODT with odfdo. Text goes in only as text (Paragraph, Header, List,
-    cell values): odfdo makes a link only when asked (Link, set_link), never
-    from what the text says, so a `javascript:` someone typed stays words."""
-    from odfdo import Document, Header, List, Paragraph, Table
+def to_pdf(blocks: list[Block], title: str, header: tuple[str, str] = ("", ""),
+           cover: bool = False) -> bytes:
+    from workshop.services import pdf
 
-    document = Document("text")
-    body = document.body
-    for b in blocks:
-        if b.kind.startswith("h"):
-            body.append(Header(int(b.kind[1]), _xml_text(b.content)))
-        elif b.kind == "p":
-            body.append(Paragraph(_xml_text(b.content)))
-        elif b.kind == "ul" and _items(b.content):
-            body.append(List([_xml_text(item) for item in _items(b.content)]))
-        elif b.kind == "ol" and _items(b.content):
-            body.append(List([f"{i}. {_xml_text(item)}"
-                              for i, item in enumerate(_items(b.content), start=1)]))
-        elif b.kind == "table" and _table_rows(b.content):
-            table = Table(f"Tabella{len(body.children)}")
-            for r, row in enumerate(_table_rows(b.content)):
-                for col, value in enumerate(row):
-                    table.set_value((col, r), _xml_text(value))
-            body.append(table)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return pdf.write(blocks, title, pdf.Page(*header, cover=cover), author=PUBLISHER)
 
 
-FONTS = ROOT / "static" / "vendor" / "bootstrap-italia" / "fonts" / "Titillium_Web"
+FORMATS = {"md": "text/markdown; charset=utf-8", "odt": "application/vnd.oasis.opendocument.text",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "pdf": "application/pdf"}
 
 
-def _pdf_fonts() -> tuple[str, str]:
-    """Titillium Web (the PA typeface) when the front-end assets are installed,
-    else the PDF standard Helvetica (enough for Italian's accented letters)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    regular = FONTS / "titillium-web-v10-latin-ext_latin-regular.ttf"
-    if not regular.exists():
-        return "Helvetica", "Helvetica-Bold"
-    if "Titillium" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("Titillium", str(regular)))
-        pdfmetrics.registerFont(TTFont("Titillium-Bold",
-                                       str(FONTS / "titillium-web-v10-latin-ext_latin-700.ttf")))
-    return "Titillium", "Titillium-Bold"
-
-
-def to_pdf(blocks: list[Block], title: str) -> bytes:
-    """PDF with ReportLab's layout engine (fast enough for a whole plan)."""
-    from xml.sax.saxutils import escape
-
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-
-    regular, bold = _pdf_fonts()
-    body = ParagraphStyle("body", fontName=regular, fontSize=10.5, leading=14, spaceAfter=5)
-    heads = {n: ParagraphStyle(f"h{n}", fontName=bold, fontSize=size, leading=size * 1.25,
-                               spaceBefore=10, spaceAfter=5, textColor=colors.HexColor("#003366"))
-             for n, size in ((1, 18), (2, 14), (3, 12), (4, 11))}
-    item = ParagraphStyle("item", parent=body, leftIndent=16, bulletIndent=2, bulletFontName=regular)
-    styles = {body: ParagraphStyle("line", parent=body, spaceAfter=0),
-              item: ParagraphStyle("item-line", parent=item, spaceAfter=0)}
-
-    def para(text: str, style=body) -> Paragraph:
-        # Escaped: ReportLab reads a paragraph as its own markup (<a>, <img>, <font>…).
-        return Paragraph(escape(_xml_text(text)).replace("\n", "<br/>"), style)
-
-    def lines(text: str, style=body, bullet: str | None = None) -> list[Paragraph]:
-        """A text of many lines as a paragraph per line: ReportLab lays out a
-        long paragraph again at each page it breaks across (a field can hold
-        20,000 characters), and an item inside a ListFlowable cannot break at
-        all, so list items are paragraphs with a bullet."""
-        rows = text.split("\n")
-        out = []
-        for n, row in enumerate(rows):
-            last = n == len(rows) - 1 or not rows[n + 1].strip()
-            if row.strip() or n == 0:
-                out.append(Paragraph(escape(_xml_text(row)), style if last else styles[style],
-                                     bulletText=bullet if n == 0 else None))
-        return out
-
-    story = []
-    for b in blocks:
-        if b.kind.startswith("h"):
-            story.append(para(b.content, heads[min(int(b.kind[1]), 4)]))
-        elif b.kind == "p":
-            story += lines(b.content)
-        elif b.kind in ("ul", "ol"):
-            for n, text in enumerate(_items(b.content), start=1):
-                story += lines(text, item, f"{n}." if b.kind == "ol" else "•")
-        elif b.kind == "table" and _table_rows(b.content):
-            rows = _table_rows(b.content)
-            width = len(rows[0])
-            # Fixed widths, so that a long word wraps inside its column instead
-            # of pushing the others off the page; a row may break across pages.
-            # The first row repeats on each page only when it is a short header
-            # (a row taller than a page cannot be repeated, nor split).
-            header = len(rows) > 1 and sum(len(cell) for cell in rows[0]) <= 200
-            table = Table([[para(v) for v in row] for row in rows], repeatRows=int(header),
-                          splitInRow=1,
-                          colWidths=["40%", "20%", "20%", "20%"] if width == 4
-                          else [f"{100 / width:.4f}%"] * width)
-            table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6f0fa")),
-                                       ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-            story.append(table)
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, title=title, author=PUBLISHER, leftMargin=20 * mm,
-                      rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm).build(story)
-    return buffer.getvalue()
-
-
-def render(blocks: list[Block], fmt: str, title: str) -> tuple[bytes, str]:
-    """The document in a format, with its MIME type."""
+def render(blocks: list[Block], fmt: str, title: str,
+           header: tuple[str, str] = ("", "")) -> tuple[bytes, str]:
+    """The document in a format, with its MIME type. `header`: the running
+    header's left and right text; a document that starts with a cover gets
+    one without header and footer."""
+    cover = bool(blocks) and blocks[0].role == "cover-kicker"
     if fmt == "md":
-        return to_markdown(blocks).encode("utf-8"), "text/markdown; charset=utf-8"
-    if fmt == "odt":
-        return to_odt(blocks), "application/vnd.oasis.opendocument.text"
-    if fmt == "pdf":
-        return to_pdf(blocks, title), "application/pdf"
-    raise ValueError(fmt)
-
+        data = to_markdown(blocks).encode("utf-8")
+    elif fmt == "odt":
+        data = to_odt(blocks, title, header)
+    elif fmt == "docx":
+        data = to_docx(blocks, title, header)
+    elif fmt == "pdf":
+        data = to_pdf(blocks, title, header, cover)
+    else:
+        raise ValueError(fmt)
+    return data, FORMATS[fmt]

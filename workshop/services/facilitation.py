@@ -12,7 +12,13 @@ from workshop.domain import phases, rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import frozen, tally, views
-from workshop.services.outcome import Outcome, cluster_event, live_cluster, with_revision
+from workshop.services.outcome import (
+    Outcome,
+    cluster_event,
+    live_cluster,
+    results_event_data,
+    with_revision,
+)
 from workshop.storage.models import Category, LiveSession, Note, Participant, utcnow
 
 
@@ -43,8 +49,8 @@ def _close(s: Session, live: LiveSession) -> ev.Event:
     snapshot = frozen.freeze(s, live)
     live.snapshot_hash = snapshot.hash
     s.flush()
-    return ev.Event(ev.SESSION_CLOSED, {"hash": snapshot.hash,
-                                        "results": tally.room_results(frozen.tally(s, live))})
+    return ev.Event(ev.SESSION_CLOSED, {"hash": snapshot.hash, "results": results_event_data(
+        s, tally.room_results(frozen.tally(s, live)))})
 
 
 def _reveal_notes(s: Session, live: LiveSession) -> ev.Event:
@@ -66,8 +72,9 @@ def reveal_notes(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealNotes
 def reveal_results(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealResults) -> Outcome:
     live.results_revealed = True
     s.add(live)
-    return Outcome([ev.Event(ev.RESULTS_REVEALED, {"results": tally.room_results(tally.count(s, live)),
-                                                   "totals": views.totals_map(s, live)})])
+    return Outcome([ev.Event(ev.RESULTS_REVEALED, {
+        "results": results_event_data(s, tally.room_results(tally.count(s, live))),
+        "totals": views.totals_map(s, live)})])
 
 
 def control_timer(s: Session, live: LiveSession, actor: Actor, cmd: c.ControlTimer) -> Outcome:

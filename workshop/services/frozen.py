@@ -49,11 +49,31 @@ def freeze(s: Session, live: LiveSession) -> SessionSnapshot:
     record = {"split": counted.split, "offline": counted.offline,
               "voters_by_category": counted.voters_by_category,
               "participants_by_category": counted.participants_by_category,
-              "openings": openings}
+              "openings": openings, "published": published(s, counted)}
     snapshot = SessionSnapshot(session_id=live.id, hash=results.fingerprint(data), content={},
                                document=data.decode(), record=record)
     s.add(snapshot)
     return snapshot
+
+
+def published(s: Session, counted: t.Tally) -> dict:
+    """The split as it is published from now on (with the categories' groups of today)."""
+    rows, columns = t.published_split(s, counted)
+    return {"rows": rows, "columns": columns}
+
+
+def freeze_missing_published(db) -> int:
+    """Closed sessions whose record has no published split yet (closed before it was
+    frozen at closing): freeze it now, once, with the groups as they are."""
+    done = 0
+    with db.transaction() as s:
+        for snapshot in s.exec(select(SessionSnapshot)):
+            if snapshot.record is not None and "published" not in snapshot.record:
+                live = s.get(LiveSession, snapshot.session_id)
+                snapshot.record = {**snapshot.record, "published": published(s, tally(s, live))}
+                s.add(snapshot)
+                done += 1
+    return done
 
 
 def _document_item(item: dict) -> dict:
@@ -96,7 +116,8 @@ def tally(s: Session, live: LiveSession) -> t.Tally | None:
                    offline=record.get("offline", {}),
                    voters_by_category=record.get("voters_by_category", {}),
                    participants_by_category=record.get("participants_by_category", {}),
-                   dots_placed=totals.get("dots_placed", 0), voters=totals.get("voters", 0))
+                   dots_placed=totals.get("dots_placed", 0), voters=totals.get("voters", 0),
+                   published=record.get("published"))
 
 
 def opening(snapshot: SessionSnapshot, note_id: int) -> dict | None:

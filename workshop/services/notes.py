@@ -11,7 +11,7 @@ from sqlmodel import Session, delete, select
 from workshop import markup
 from workshop.domain import commands as c
 from workshop.domain import events as ev
-from workshop.domain import rules
+from workshop.domain import publication, rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
@@ -56,10 +56,14 @@ def edit_note(s: Session, live: LiveSession, actor: Actor, cmd: c.EditNote) -> O
         rules.check_author(note.author_id, actor.participant_id)
         if note.hidden_at is not None:
             raise Rejected("note_hidden")
-    note.text = rules.note_text(cmd.text)
-    note.html = markup.render(note.text)
+    text, kind = rules.note_text(cmd.text), note.kind
     if cmd.kind is not None:
-        note.kind = rules.note_kind(cmd.kind, views.note_kinds(live))
+        kind = rules.note_kind(cmd.kind, views.note_kinds(live))
+    if (text, kind) != (note.text, note.kind):
+        # What a reviewer decided was about the text as it was: decided again.
+        note.publication, note.public_text = publication.DA_RIVEDERE, None
+    note.text, note.kind = text, kind
+    note.html = markup.render(note.text)
     note.updated_at = utcnow()
     s.add(note)
     s.flush()

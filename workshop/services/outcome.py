@@ -69,6 +69,15 @@ def with_revision(s: Session, view: dict, note_id: int, revision: int | None = N
     return view
 
 
+def results_event_data(s: Session, results: dict) -> dict:
+    """Results for an event: a loose note's item names the revision of its title
+    (the note's text), which the event log stores instead of the text."""
+    for item in results["items"]:
+        if item["type"] == "note":
+            item[eventlog.REVISION_KEY] = s.execute(_LATEST_REVISION, {"note_id": item["id"]}).scalar_one()
+    return results
+
+
 def note_event(s: Session, live: LiveSession, type_: str, note: Note, **extra) -> ev.Event:
     return ev.Event(type_, {"note": public_note(s, live, note), **extra})
 

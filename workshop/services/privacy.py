@@ -6,9 +6,9 @@
   their texts from everywhere they are stored — the note, its revisions, the
   publication reviews, the frozen results' openings and the schede drafted
   from them. The event log is not rewritten: it never held the texts or the
-  pseudonym (storage/eventlog.py). The room is told (`note.deleted`, and while
-  voting is open `vote.withdrawn` with the new totals). In a closed session the
-  dots stay as anonymous counts in the frozen results. The participant row
+  pseudonym (storage/eventlog.py). The room is told (`note.deleted`). Their
+  dots stay as anonymous counts: in an open session, taking them away would
+  show the room, total by total, what they had voted. The participant row
   stays without pseudonym, and their token stops working.
 - **Retention** (`purge`): once a closed session is older than the retention
   period, what belongs to its participants goes (pseudonyms, tokens, dots,
@@ -21,7 +21,6 @@ reference of the request received by other channels).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,11 +28,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
+from workshop import markup
 from workshop.domain import events as ev
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import one_line
-from workshop.services import views
+from workshop.services.publication import drafted_notes, replaced
 from workshop.storage.database import Database
 from workshop.storage.models import (
     Category,
@@ -65,9 +65,8 @@ def _(message: str) -> str:
     return message
 
 
-FROZEN_NOTE = _("Nelle sessioni concluse i tuoi punti restano, senza alcun legame con te, nei "
-                "risultati congelati alla chiusura (i totali di ogni gruppo); nelle sessioni aperte "
-                "sono tolti.")
+FROZEN_NOTE = _("I tuoi punti restano, senza alcun legame con te, nei totali di ogni gruppo: "
+                "toglierli farebbe vedere alla sala, totale per totale, che cosa avevi votato.")
 
 
 def reference(text: str | None, required: bool) -> str:
@@ -160,37 +159,8 @@ class Erased:
     events: list[ev.Event] = field(default_factory=list)
     refunded: set[int] = field(default_factory=set)
     notes: int = 0
-
-
-def _drafted_lines(text: str) -> re.Pattern:
-    """The lines drafting wrote for a note (domain/drafting.py `_quote`): a list item."""
-    quoted = re.escape(text.strip().replace("\n", "\n  "))
-    return re.compile(rf"^(- |\d+\. ){quoted}$", re.M)
-
-
-def _scrub_schede(s: Session, texts: list[str]) -> None:
-    """Take the erased texts out of every scheda and every version of it."""
-    patterns = [_drafted_lines(t) for t in texts if t.strip()]
-    if not patterns:
-        return
-
-    def scrub(content: dict) -> dict | None:
-        changed, out = False, dict(content)
-        for key, value in content.items():
-            if isinstance(value, str):
-                new = value
-                for rx in patterns:
-                    new = rx.sub(lambda m: m.group(1) + REMOVED, new)
-                if new != value:
-                    out[key], changed = new, True
-        return out if changed else None
-
-    for model in (PlanAction, PlanActionVersion):
-        for row in s.exec(select(model)):
-            new = scrub(row.content)
-            if new is not None:
-                row.content = new
-                s.add(row)
+    note_ids: set[int] = field(default_factory=set)
+    texts: list[str] = field(default_factory=list)  # to take out of the schede, after
 
 
 def _scrub_snapshot(s: Session, session_id: int, note_ids: set[int]) -> None:
@@ -224,19 +194,25 @@ def _forget_commands(s: Session, session_id: int, participant: Participant) -> N
 
 def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: int | None,
              ref: str) -> Erased:
-    """Erase a participant's data, inside the caller's transaction with the session locked."""
+    """Erase a participant's data, inside the caller's transaction with the session locked.
+
+    Their own dots stay, as anonymous counts: in a closed session the results
+    are frozen anyway, and in an open one taking them away would show the room,
+    total by total, what this person had voted."""
     if participant.erased_at is not None:
         raise Rejected("already_erased")
     now = utcnow()
     out = Erased(live.id)
     notes = s.exec(select(Note).where(Note.author_id == participant.id)).all()
     ids = {n.id for n in notes}
-    texts = [t for n in notes for t in (n.text, n.public_text) if t]
-    open_session = live.closed_at is None
+    out.texts = [t for n in notes for t in (n.text, n.public_text) if t]
     if ids:
-        if open_session:
+        out.texts += [t for t in s.exec(select(NoteReview.public_text).where(
+            NoteReview.note_id.in_(ids), NoteReview.public_text.is_not(None))) if t]
+        # Dots others gave their notes go back to them, as when a note is deleted.
+        if live.closed_at is None:
             out.refunded |= set(s.exec(select(Vote.participant_id).where(Vote.note_id.in_(ids))).all())
-        s.execute(delete(Vote).where(Vote.note_id.in_(ids)))
+            s.execute(delete(Vote).where(Vote.note_id.in_(ids)))
         for note in notes:
             if note.deleted_at is None and note.merged_into_id is None:
                 out.events.append(ev.Event(ev.NOTE_DELETED, {"note_id": note.id}))
@@ -248,19 +224,6 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
         s.execute(update(NoteRevision).where(NoteRevision.note_id.in_(ids)).values(text="", html=""))
         s.execute(update(NoteReview).where(NoteReview.note_id.in_(ids)).values(public_text=None))
         _scrub_snapshot(s, live.id, ids)
-        _scrub_schede(s, texts)
-    mine = s.exec(select(Vote.note_id, Vote.cluster_id).where(Vote.participant_id == participant.id)).all()
-    s.execute(delete(Vote).where(Vote.participant_id == participant.id))
-    s.flush()
-    if open_session:
-        seen = views.visibility(live)
-        for note_id, cluster_id in sorted(set(mine), key=repr):
-            if note_id in ids:
-                continue
-            field, target = ("note_id", note_id) if note_id is not None else ("cluster_id", cluster_id)
-            out.events.append(ev.Event(ev.VOTE_WITHDRAWN, {
-                field: target, "total": views.vote_total(s, **{field: target})} if seen.totals
-                else {"dots_placed": views.dots_placed(s, live.id)}))
     s.execute(delete(Presence).where(Presence.participant_id == participant.id))
     _forget_commands(s, live.id, participant)
     participant.pseudonym = ""
@@ -270,8 +233,32 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
     s.add(PrivacyRequest(kind=ERASURE, session_id=live.id, participant_id=participant.id,
                          user_id=user_id, reference=ref))
     out.notes = len(ids)
+    out.note_ids = ids
     out.refunded.discard(participant.id)
     return out
+
+
+def scrub_schede(db: Database, note_ids: set[int], texts: list[str]) -> int:
+    """Take erased texts out of the schede drafted from those notes, and of every
+    version of them. After the erasure's commit, each scheda locked like a save
+    (never under the session's lock: schede are many, and not the room's)."""
+    from workshop.services.schede import _locked
+
+    texts = [t for t in texts if t.strip()]
+    if not texts or not note_ids:
+        return 0
+    with db.reader() as s:
+        candidates = [a.id for a in s.exec(select(PlanAction)) if note_ids & drafted_notes(a.content)]
+    for action_id in candidates:
+        with db.transaction() as s:
+            action = _locked(s, action_id)
+            for row in (action, *s.exec(select(PlanActionVersion)
+                                        .where(PlanActionVersion.action_id == action_id))):
+                new = replaced(row.content, dict.fromkeys(texts, REMOVED))
+                if new is not None:
+                    row.content = new
+                    s.add(row)
+    return len(candidates)
 
 
 # -- retention ----------------------------------------------------------------------
@@ -325,10 +312,19 @@ def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = 
             for n in withheld:
                 n.text, n.html, n.public_text, n.hidden_reason = "", "", None, None
                 n.erased_at = n.erased_at or now_
+                n.deleted_at = n.deleted_at or now_  # off every board, as the published data
+                s.add(n)
+            # Published edited: what stays is the published text; the original, often
+            # the one with the name or the number in it, goes.
+            edited = [n for n in notes if n not in withheld and n.public_text]
+            for n in edited:
+                n.text, n.html = n.public_text, markup.render(n.public_text)
                 s.add(n)
             s.execute(update(NoteRevision).where(NoteRevision.note_id.in_([n.id for n in notes]))
                       .values(text="", html=""))
-            _scrub_snapshot(s, live.id, {n.id for n in withheld})
+            s.execute(update(NoteReview).where(NoteReview.note_id.in_([n.id for n in notes]))
+                      .values(public_text=None))
+            _scrub_snapshot(s, live.id, {n.id for n in [*withheld, *edited]})
             live.purged_at = now_
             s.add(live)
     return done

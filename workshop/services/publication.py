@@ -8,7 +8,9 @@ domain/personal_data.py. A decision changes the note's `publication` (and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -16,9 +18,9 @@ from workshop.domain import personal_data
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import may_review_notes
-from workshop.services.schede import Editor
-from workshop.services.views import ON_BOARD
-from workshop.storage.database import Database
+from workshop.services.views import ON_BOARD, is_secret
+from workshop.storage import eventlog
+from workshop.storage.database import Database, without_yielding
 from workshop.storage.models import (
     Cluster,
     Lab,
@@ -30,6 +32,8 @@ from workshop.storage.models import (
     utcnow,
 )
 
+if TYPE_CHECKING:
+    from workshop.services.schede import Editor
 
 @dataclass(frozen=True)
 class Marked:
@@ -67,9 +71,10 @@ def queue(db: Database, editor: Editor, session_id: int) -> dict:
             raise Rejected("not_joined")
         _check(s, editor, live)
         lab = s.get(Lab, live.lab_id)
-        notes = s.exec(select(Note).where(Note.session_id == live.id, ON_BOARD,
-                                          Note.hidden_at.is_(None), Note.erased_at.is_(None))
-                       .order_by(Note.id)).all()
+        notes = [n for n in s.exec(select(Note).where(Note.session_id == live.id, ON_BOARD,
+                                                      Note.hidden_at.is_(None), Note.erased_at.is_(None))
+                                   .order_by(Note.id))
+                 if not is_secret(n, live)]  # written privately: nobody but its author reads it yet
         clusters = {c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
         history: dict[int, list[dict]] = {}
         names = {u.id: u.display_name for u in s.exec(select(StaffUser))}
@@ -98,13 +103,17 @@ def decide(db: Database, editor: Editor, session_id: int, note_ids: list[int], p
     text = pub.check_decision(publication, public_text)
     if text is not None and len(note_ids) != 1:
         raise Rejected("public_text_invalid", max=pub.TEXT_MAX)
-    with db.transaction() as s:
-        live = s.get(LiveSession, session_id)
-        if live is None:
-            raise Rejected("not_joined")
+    with without_yielding(), db.transaction() as s:
+        # The session's lock, as a command takes it: an erasure or an edit of these
+        # notes waits, and none of them changes under the decision.
+        try:
+            live = eventlog.lock_session(s, session_id)
+        except Rejected:
+            raise Rejected("not_joined") from None
         _check(s, editor, live)
-        notes = s.exec(select(Note).where(Note.id.in_(note_ids), Note.session_id == live.id, ON_BOARD,
-                                          Note.hidden_at.is_(None), Note.erased_at.is_(None))).all()
+        notes = [n for n in s.exec(select(Note).where(
+            Note.id.in_(note_ids), Note.session_id == live.id, ON_BOARD, Note.hidden_at.is_(None),
+            Note.erased_at.is_(None))) if not is_secret(n, live)]
         if len(notes) != len(set(note_ids)):
             raise Rejected("note_not_found")
         changed = 0
@@ -132,3 +141,63 @@ def pending_by_session(db: Database, session_ids: list[int]) -> dict[int, int]:
             Note.session_id.in_(session_ids), ON_BOARD, Note.hidden_at.is_(None),
             Note.erased_at.is_(None), Note.publication == pub.DA_RIVEDERE)
             .group_by(Note.session_id)).all())
+
+
+# -- what a scheda may show of the notes it was drafted from -------------------------
+
+NOT_REVIEWED = "[contributo non ancora rivisto per la pubblicazione]"
+
+
+def drafted_notes(content: dict) -> set[int]:
+    """The notes a scheda was drafted from (its traceability block)."""
+    clusters = (content or {}).get("tracciabilita", {}).get("clusters", [])
+    return {n for c in clusters for n in [*c.get("note_ids", []), *c.get("notes_withheld", [])]}
+
+
+def _drafted_line(text: str) -> re.Pattern:
+    """A note's text as drafting wrote it in a Markdown field: one list item."""
+    quoted = re.escape(text.strip().replace("\n", "\n  "))
+    return re.compile(rf"^(- |\d+\. ){quoted}$", re.M)
+
+
+def replaced(content: dict, texts: dict[str, str]) -> dict | None:
+    """The content with each drafted text (a list item of a Markdown field, or a
+    table row's text equal to it) replaced; None when nothing changed."""
+    texts = {old.strip(): new for old, new in texts.items() if old.strip()}
+    patterns = [(_drafted_line(old), new) for old, new in texts.items()]
+
+    def walk(value):
+        if isinstance(value, str):
+            if value.strip() in texts:
+                return texts[value.strip()]
+            for rx, new in patterns:
+                value = rx.sub(lambda m, new=new: m.group(1) + new.replace("\n", "\n  "), value)
+            return value
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: v if k == "tracciabilita" else walk(v) for k, v in value.items()}
+        return value
+
+    out = walk(content)
+    return out if out != content else None
+
+
+def public_content(s: Session, content: dict, category_labels: dict[str, str]) -> dict:
+    """What a public scheda shows: drafted notes only as reviewed. A scheda drafted
+    before notes were reviewed (or from a note edited since) would otherwise
+    publish their text as written; drafts of that time also listed the voters'
+    categories as attori. Staff see the scheda as it is."""
+    ids = drafted_notes(content)
+    if not ids:
+        return content
+    texts = {}
+    for n in s.exec(select(Note).where(Note.id.in_(ids))):
+        shown = pub.published_text(n.publication, n.text, n.public_text)
+        if n.text and shown != n.text:
+            texts[n.text] = shown or NOT_REVIEWED
+    out = replaced(content, texts) or dict(content)
+    if isinstance(out.get("attori"), str):
+        drafted = {f"- {label}" for label in category_labels.values()}
+        out["attori"] = "\n".join(line for line in out["attori"].split("\n") if line.strip() not in drafted)
+    return out

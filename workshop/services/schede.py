@@ -1,9 +1,13 @@
-"""Schede intervento: drafted from clusters, edited with versions, reviewed with motivations.
+"""Schede intervento: drafted from clusters (or started without one), edited
+with versions, reviewed with motivations.
 
-Each function is one command: it checks the rule in `domain.review`, changes
-the rows inside one transaction (the scheda's row locked), and keeps the
-history: every save is a whole version in `plan_action_version`, every step
-of the review a row in `plan_action_transition` with its public motivation.
+Each function is one command: it checks the rule in `domain.review` and the
+field's shape in `domain.scheda`, changes the rows inside one transaction (the
+scheda's row locked), and keeps the history: every save is a whole version in
+`plan_action_version`, every step of the review a row in
+`plan_action_transition` with its public motivation. Content is read through
+`scheda.normalize`, so schede stored in the first shape open, compare and
+export like the others.
 """
 
 from __future__ import annotations
@@ -16,13 +20,17 @@ from sqlmodel import Session, select
 
 from workshop import markup
 from workshop.domain import drafting, publication, review
+from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
-from workshop.domain.rules import AREA_CODES, plain_text
+from workshop.domain.rules import one_line
 from workshop.services.consolidation import PriorityRow, consolidate, published_splits
+from workshop.services.publication import public_content
 from workshop.services.views import VISIBLE
 from workshop.storage.database import Database
 from workshop.storage.models import (
     Category,
+    Lab,
+    LiveSession,
     Note,
     Participant,
     PlanAction,
@@ -31,13 +39,15 @@ from workshop.storage.models import (
     PlanActionTransition,
     PlanActionVersion,
     Process,
+    RegionalScheda,
     StaffUser,
     utcnow,
 )
 
-TEXT_MAX = 20_000
-MARKDOWN_FIELDS = ("razionale", "descrizione", "destinatari", "azioni", "attori", "risorse",
-                   "preventivo")
+TEXT_MAX = fields.TEXT_MAX
+# Markdown shown through the one sanitizer: the fields, and the texts beside the
+# linked schede and the budget.
+MARKDOWN_FIELDS = (*fields.MARKDOWN_FIELDS, "collegate", "preventivo")
 FIELD_LABELS = review.FIELD_LABELS
 
 
@@ -116,35 +126,45 @@ def create_from_clusters(db: Database, editor: Editor, process_slug: str,
         return action.id
 
 
-def _clean(field: str, value):
-    """One field's new value, checked; the shapes are those of domain/drafting.py."""
-    if field == "altre_aree":
-        if not isinstance(value, list) or any(a not in AREA_CODES for a in value):
-            raise Rejected("area_unknown", area=str(value)[:20])
-        return sorted(set(value))
-    if field == "area_prevalente":
-        if value not in AREA_CODES:
-            raise Rejected("area_unknown", area=str(value)[:4])
-        return value
-    if field == "indicatori":
-        keys = ("indicatore", "baseline", "target", "fonte")
-        if not isinstance(value, list) or any(
-                not isinstance(i, dict) or set(i) - set(keys) for i in value):
-            raise Rejected("invalid_payload", details=[{"field": "indicatori", "type": "value_error",
-                                                        "problem": f"a list of objects with {keys}"}])
-        rows = [{k: plain_text(str(i.get(k, "")))[:500] for k in keys} for i in value]
-        rows = [r for r in rows if any(r.values())]  # empty form rows are not indicators
-        if len(rows) > 30:
-            raise Rejected("invalid_payload", details=[{"field": "indicatori", "type": "too_long",
-                                                        "problem": "at most 30 indicators"}])
-        return rows
-    if not isinstance(value, str) or len(value) > TEXT_MAX:
-        raise Rejected("invalid_payload", details=[{"field": field, "type": "string_type",
-                                                    "problem": f"text up to {TEXT_MAX} characters"}])
-    value = plain_text(value)
-    if field == "titolo" and not 1 <= len(value) <= 300:
-        raise Rejected("title_invalid", max=300)
-    return value
+def years(process: Process) -> tuple[int, ...]:
+    return fields.period(process.year_start, process.year_end, process.title)
+
+
+def create_blank(db: Database, editor: Editor, process_slug: str, title: str, origin: str,
+                 area: str = "") -> int:
+    """A draft that no lab priority led to: regional and continuing interventions,
+    or the Ufficio di Piano's own; its traceability says where it comes from."""
+    review.check_edit(editor.role, review.BOZZA, set(review.TEXT_FIELDS))
+    if origin not in fields.ORIGINI or origin == fields.LABORATORI:
+        raise Rejected("origin_invalid")
+    content = fields.empty(origin)
+    content["titolo"] = fields.clean("titolo", title, fields.Context(), FIELD_LABELS["titolo"])
+    if area:
+        content["area_prevalente"] = fields.clean("area_prevalente", area, fields.Context())
+    if origin == "continuita":
+        content["continuita"] = fields.SI
+    with db.transaction() as s:
+        process = s.exec(select(Process).where(Process.slug == process_slug)).first()
+        if process is None:
+            raise Rejected("process_not_found")
+        action = PlanAction(process_id=process.id, title=content["titolo"],
+                            area_main=content["area_prevalente"], content=content,
+                            created_by=editor.user_id)
+        s.add(action)
+        s.flush()
+        s.add(PlanActionVersion(action_id=action.id, version=1, content=content,
+                                user_id=editor.user_id))
+        return action.id
+
+
+def _context(s: Session, action: PlanAction) -> fields.Context:
+    process = s.get(Process, action.process_id)
+    return fields.Context(
+        years=years(process),
+        regional={r.number: r.title for r in s.exec(select(RegionalScheda)
+                                                     .where(RegionalScheda.active))},
+        schede=frozenset(s.exec(select(PlanAction.id).where(PlanAction.process_id == process.id))),
+        self_id=action.id)
 
 
 def update_fields(db: Database, editor: Editor, action_id: int, changes: dict,
@@ -158,13 +178,15 @@ def update_fields(db: Database, editor: Editor, action_id: int, changes: dict,
         action = _locked(s, action_id)
         if action.version != expected_version:
             raise Rejected("version_conflict")
-        content = dict(action.content)
-        changed = {f for f, v in changes.items() if _clean(f, v) != content.get(f)}
+        ctx = _context(s, action)
+        content = fields.normalize(action.content, ctx.years)
+        cleaned = {f: fields.clean(f, v, ctx, FIELD_LABELS[f]) for f, v in changes.items()}
+        changed = {f for f, v in cleaned.items() if v != content.get(f)}
         if not changed:
             return action.version
         review.check_edit(editor.role, action.state, changed)
         for f in changed:
-            content[f] = _clean(f, changes[f])
+            content[f] = cleaned[f]
         action.content = content
         action.title = content["titolo"][:300]
         action.area_main = content.get("area_prevalente", "")
@@ -195,15 +217,28 @@ def observe(db: Database, editor: Editor, action_id: int, text: str) -> None:
 
 
 def rendered(content: dict) -> dict:
-    """The markdown fields as safe HTML, through the one sanitizer."""
-    return {f: markup.render(content.get(f) or "") for f in MARKDOWN_FIELDS}
+    """The markdown texts as safe HTML, through the one sanitizer."""
+    texts = {f: content.get(f) or "" for f in fields.MARKDOWN_FIELDS}
+    texts["collegate"] = (content.get("collegate") or {}).get("testo") or ""
+    texts["preventivo"] = (content.get("preventivo") or {}).get("note") or ""
+    return {f: markup.render(text) for f, text in texts.items()}
 
 
-def view(db: Database, action_id: int, *, public: bool = False) -> dict:
+def trace_totals(clusters: list[dict]) -> tuple[int, int, int]:
+    """Dots of the clusters together, the dots available (each session's once:
+    two priorities of one 60-dot session are so many of 60, not of 120), and
+    the number of sessions."""
+    available = {c["session_id"]: c.get("dots_available", 0) for c in clusters}
+    return sum(c.get("dots", 0) for c in clusters), sum(available.values()), len(available)
+
+
+def view(db: Database, action_id: int, *, public: bool = False, referenti: bool = False) -> dict:
     """A scheda with its sources, review history, observations and versions.
 
-    `public`: no staff names (roles only), and the traceability's dots by
-    category as they may be published."""
+    `public`: no staff names (roles only), no referenti (names and contacts of
+    people), and the traceability's dots by category as they may be published.
+    `referenti` with `public`: the office's own copy of a document, which is
+    the public one with the referenti."""
     with db.reader() as s:
         action = s.get(PlanAction, action_id)
         if action is None:
@@ -217,7 +252,9 @@ def view(db: Database, action_id: int, *, public: bool = False) -> dict:
             return {"role": user.role} if public else {"role": user.role, "name": user.display_name}
 
         transitions = [{"from": t.from_state, "to": t.to_state, "motivation": t.motivation,
-                        "at": t.created_at, "by": who(t.user_id)}
+                        "at": t.created_at, "by": who(t.user_id),
+                        "body": review.decided_by(t.from_state, t.to_state),
+                        "done": review.DONE.get((t.from_state, t.to_state), "")}
                        for t in s.exec(select(PlanActionTransition)
                                        .where(PlanActionTransition.action_id == action_id)
                                        .order_by(PlanActionTransition.id))]
@@ -230,47 +267,60 @@ def view(db: Database, action_id: int, *, public: bool = False) -> dict:
                                     .where(PlanActionVersion.action_id == action_id)
                                     .order_by(PlanActionVersion.version))]
         process = s.get(Process, action.process_id)
-    content = dict(action.content)
-    if public:
-        # The split as it may be published (the same cells as the lab's page), never the raw one.
-        trace = dict(content.get("tracciabilita", {}))
+        period = years(process)
+        content = fields.normalize(action.content, period)
+        trace = dict(content["tracciabilita"])
         clusters = trace.get("clusters", [])
-        with db.reader() as s:
+        linked_ids = content["collegate"]["schede"]
+        linked = {a.id: {"id": a.id, "title": a.title, "state": a.state}
+                  for a in s.exec(select(PlanAction).where(PlanAction.id.in_(linked_ids or [0])))}
+        labs = {lab.slug: lab.title for lab in s.exec(select(Lab))}
+        closed = {live.id: live.closed_at for live in s.exec(select(LiveSession).where(
+            LiveSession.id.in_([c["session_id"] for c in clusters] or [0])))}
+        categories = {c.key: c.label for c in s.exec(select(Category))}
+        if public:
+            # The split as it may be published (the same cells as the lab's page), never the raw one.
             split = published_splits(s, [c["cluster_id"] for c in clusters])
-        trace["clusters"] = [{**{k: v for k, v in c.items() if k != "by_category"},
-                              "split": split.get(c["cluster_id"], ({}, []))[0],
-                              "split_columns": split.get(c["cluster_id"], ({}, []))[1]}
-                             for c in clusters]
-        content["tracciabilita"] = trace
-    return {"id": action.id, "process": {"slug": process.slug, "title": process.title},
+            trace["clusters"] = [{**{k: v for k, v in c.items() if k != "by_category"},
+                                  "split": split.get(c["cluster_id"], ({}, []))[0],
+                                  "split_columns": split.get(c["cluster_id"], ({}, []))[1]}
+                                 for c in clusters]
+            # Drafted notes only as reviewed (a draft older than the review keeps the text as written).
+            content = public_content(s, content, categories)
+    content["tracciabilita"] = trace
+    if public and not referenti:
+        content = fields.public(content)
+    dots, available, sessions = trace_totals(trace.get("clusters", []))
+    return {"id": action.id, "process": {"slug": process.slug, "title": process.title,
+                                         "years": period, "approval_act": process.approval_act},
             "title": action.title, "state": action.state, "state_label": review.LABELS[action.state],
             "version": action.version, "content": content, "html": rendered(content),
             "transitions": transitions, "observations": observations, "versions": versions,
-            "updated_at": action.updated_at}
+            "created_at": action.created_at, "updated_at": action.updated_at, "public": public,
+            "linked": [linked[i] for i in linked_ids if i in linked],
+            "labs": labs, "categories": categories, "session_closed": closed,
+            "trace_totals": {"dots": dots, "dots_available": available, "sessions": sessions}}
 
 
 def diff(db: Database, action_id: int, older: int, newer: int) -> list[dict]:
     """What changed between two versions, field by field (unified diff lines)."""
     with db.reader() as s:
-        found = {v.version: v.content for v in s.exec(
+        action = s.get(PlanAction, action_id)
+        if action is None:
+            raise Rejected("scheda_not_found")
+        period = years(s.get(Process, action.process_id))
+        found = {v.version: fields.normalize(v.content, period) for v in s.exec(
             select(PlanActionVersion).where(PlanActionVersion.action_id == action_id,
                                             PlanActionVersion.version.in_([older, newer])))}
     if older not in found or newer not in found:
         raise Rejected("scheda_not_found")
     changes = []
     for f, label in FIELD_LABELS.items():
-        a, b = _as_text(found[older].get(f)), _as_text(found[newer].get(f))
+        a, b = fields.as_text(f, found[older].get(f)), fields.as_text(f, found[newer].get(f))
         if a != b:
             lines = list(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))[2:]
             changes.append({"field": f, "label": label, "lines": lines})
     return changes
-
-
-def _as_text(value) -> str:
-    if isinstance(value, list):
-        return "\n".join(" · ".join(str(v) for v in item.values()) if isinstance(item, dict)
-                         else str(item) for item in value)
-    return value or ""
 
 
 def list_actions(db: Database, process_slug: str) -> list[dict]:
@@ -282,7 +332,73 @@ def list_actions(db: Database, process_slug: str) -> list[dict]:
         for action_id, cluster_id in s.exec(select(PlanActionCluster.action_id,
                                                    PlanActionCluster.cluster_id)):
             sources.setdefault(action_id, []).append(cluster_id)
-    return [{"id": a.id, "title": a.title, "state": a.state, "state_label": review.LABELS[a.state],
-             "area_main": a.area_main, "other_areas": a.content.get("altre_aree", []),
-             "version": a.version, "updated_at": a.updated_at,
-             "cluster_ids": sources.get(a.id, [])} for a in actions]
+    out = []
+    for a in actions:
+        content = a.content
+        trace = content.get("tracciabilita") or {}
+        out.append({"id": a.id, "title": a.title, "state": a.state,
+                    "state_label": review.LABELS[a.state], "area_main": a.area_main,
+                    "other_areas": content.get("altre_aree", []), "version": a.version,
+                    "updated_at": a.updated_at, "cluster_ids": sources.get(a.id, []),
+                    "origin": trace.get("origine") or fields.LABORATORI,
+                    "code": content.get("rif_distrettuale", "")})
+    return out
+
+
+def regional_list(db: Database, *, active_only: bool = True) -> list[dict]:
+    """The regional schede that a scheda may reference, in the admin's order."""
+    with db.reader() as s:
+        query = select(RegionalScheda).order_by(RegionalScheda.position, RegionalScheda.number)
+        if active_only:
+            query = query.where(RegionalScheda.active)
+        return [{"number": r.number, "title": r.title, "active": r.active, "position": r.position}
+                for r in s.exec(query)]
+
+
+REGIONAL_NUMBER_MAX, REGIONAL_TITLE_MAX = 20, 300
+
+
+def save_regional(db: Database, editor: Editor, number: str, title: str, active: bool = True,
+                  *, new: bool = False) -> None:
+    """Add a regional scheda to the list, or change the title or availability of one.
+    Schede keep the number and title they referenced when saved."""
+    if editor.role != "admin":
+        raise Rejected("forbidden")
+    number, title = one_line(number or ""), one_line(title or "")
+    if not (1 <= len(number) <= REGIONAL_NUMBER_MAX and 1 <= len(title) <= REGIONAL_TITLE_MAX):
+        raise Rejected("regional_invalid", number_max=REGIONAL_NUMBER_MAX,
+                       title_max=REGIONAL_TITLE_MAX)
+    with db.transaction() as s:
+        row = s.get(RegionalScheda, number)
+        if new and row is not None:
+            raise Rejected("regional_exists", number=number)
+        if row is None:
+            last = s.exec(select(RegionalScheda.position).order_by(RegionalScheda.position.desc())).first()
+            row = RegionalScheda(number=number, title=title, position=(last or 0) + 1)
+        row.title, row.active = title, active
+        s.add(row)
+
+
+APPROVAL_ACT_MAX = 300
+
+
+def save_plan_settings(db: Database, editor: Editor, process_slug: str, year_start: int | None,
+                       year_end: int | None, approval_act: str) -> None:
+    """The programming period and the act that adopted the plan (admin)."""
+    if editor.role != "admin":
+        raise Rejected("forbidden")
+    act = one_line(approval_act or "")
+    if len(act) > APPROVAL_ACT_MAX:
+        raise Rejected("field_invalid", field="Atto di approvazione",
+                       problem=f"fino a {APPROVAL_ACT_MAX} caratteri")
+    if (year_start is None) != (year_end is None) or (
+            year_start is not None and not fields.period(year_start, year_end)):
+        raise Rejected("field_invalid", field="Periodo di programmazione",
+                       problem="da un anno a un anno successivo, al massimo 10 anni")
+    with db.transaction() as s:
+        process = s.exec(select(Process).where(Process.slug == process_slug)).first()
+        if process is None:
+            raise Rejected("process_not_found")
+        process.year_start, process.year_end = year_start, year_end
+        process.approval_act = act or None
+        s.add(process)

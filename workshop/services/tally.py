@@ -4,10 +4,10 @@
   item's total and nothing else: no split by category, no count of dots typed
   in for people without a phone (with one such person, it would be their
   ballot).
-- **Staff** (control room, projector) also get the dots typed in per item and,
-  once voting is over, the split by category *as it may be published*
-  (domain/disclosure.py): the same cells the lab's public page and the open
-  data will show.
+- **Staff** (control room, projector) also get the dots typed in per item (the
+  control room only) and, once the session is closed, the split by category
+  *as it is published* (domain/disclosure.py), frozen at closing: the same
+  cells the lab's public page and the open data show.
 - The **internal** tally keeps the whole split, for the closing snapshot and
   for the cabina di regia's consolidation; it never leaves the server as is.
 
@@ -48,6 +48,7 @@ class Tally:
     participants_by_category: dict[str, int] = field(default_factory=dict)
     dots_placed: int = 0
     voters: int = 0
+    published: dict | None = None  # the publishable split, frozen at closing
 
 
 def _order(items: list[dict]) -> list[dict]:
@@ -151,10 +152,19 @@ def staff_results(s: Session, live: LiveSession, t: Tally, *, offline: bool = Tr
     if offline:
         for item in out["items"]:
             item["offline_votes"] = t.offline.get(item_key(item["type"], item["id"]), 0)
-    if results.voting_over(live.phase):
-        g = groups(s)
-        table = protected(t, g)
-        out["split_columns"] = split_columns(table, g)
+    if results.split_shown(live.phase):
+        rows, columns = published_split(s, t)
+        out["split_columns"] = columns
         for item in out["items"]:
-            item["split"] = table.rows[item_key(item["type"], item["id"])]
+            item["split"] = rows.get(item_key(item["type"], item["id"]), {})
     return out
+
+
+def published_split(s: Session, t: Tally) -> tuple[dict[str, dict], list[dict]]:
+    """(cells by item, columns) as published: frozen at closing (services/frozen.py),
+    so regrouping categories later publishes no second cut of the same table."""
+    if t.published is not None:
+        return t.published["rows"], t.published["columns"]
+    g = groups(s)
+    table = protected(t, g)
+    return {str(k): v for k, v in table.rows.items()}, split_columns(table, g)

@@ -65,7 +65,7 @@ def timer_of(live: LiveSession) -> Timer:
 
 
 def author_view(p: Participant, show: bool = True) -> dict:
-    if not show:
+    if not show or p.erased_at is not None:
         return {"id": None, "pseudonym": None, "category": p.category_key, "offline": p.offline}
     return {"id": p.public_id, "pseudonym": p.pseudonym, "category": p.category_key,
             "offline": p.offline}
@@ -133,6 +133,7 @@ def session_view(live: LiveSession, lab: Lab) -> dict:
             "show_pseudonyms": live.show_pseudonyms,
             "private_writing": live.private_writing,
         },
+        "commands": phases.CLIENT_RULES,
     }
 
 
@@ -311,7 +312,8 @@ def snapshot(s: Session, live: LiveSession, participant: Participant | None,
 def participants(s: Session, live: LiveSession) -> list[dict]:
     """Everyone who joined (staff only): pseudonyms, categories, and for the offline
     ones the dots they have left, since the facilitator places dots for them."""
-    rows = s.exec(select(Participant).where(Participant.session_id == live.id)
+    rows = s.exec(select(Participant).where(Participant.session_id == live.id,
+                                            Participant.erased_at.is_(None))
                   .order_by(Participant.id)).all()
     out = []
     for p in rows:

@@ -95,10 +95,20 @@ def _notes_in(data: dict) -> list[dict]:
     return notes + [n for n in data.get("notes", ()) if isinstance(n, dict)]
 
 
+def _result_notes(data: dict) -> list[dict]:
+    """Loose notes among a Results' items: their title is the note's text."""
+    found = data.get("results")
+    items = found.get("items", ()) if isinstance(found, dict) else ()
+    return [i for i in items if isinstance(i, dict) and i.get("type") == "note"]
+
+
+def _holds_people(data: dict) -> bool:
+    return bool(_notes_in(data) or _result_notes(data) or isinstance(data.get("participant"), dict))
+
+
 def _storable(data: dict) -> tuple[dict, dict]:
     """(what clients receive, what the log stores) for an event's data."""
-    notes = _notes_in(data)
-    if not notes and "participant" not in data:
+    if not _holds_people(data):
         return data, data
     wire, stored = dict(data), dict(data)
 
@@ -111,11 +121,23 @@ def _storable(data: dict) -> tuple[dict, dict]:
             kept["author"] = _without_pseudonym(note["author"])
         return sent, kept
 
+    def split_item(item: dict) -> tuple[dict, dict]:
+        if item.get("type") != "note":
+            return item, item
+        sent = {k: v for k, v in item.items() if k != REVISION_KEY}
+        kept = {k: v for k, v in sent.items() if k != "title"}
+        kept["text_rev"] = item.get(REVISION_KEY)
+        return sent, kept
+
     if isinstance(data.get("note"), dict):
         wire["note"], stored["note"] = split_note(data["note"])
     if "notes" in data:
         pairs = [split_note(n) for n in data["notes"]]
         wire["notes"], stored["notes"] = [p[0] for p in pairs], [p[1] for p in pairs]
+    if _result_notes(data):
+        pairs = [split_item(i) for i in data["results"]["items"]]
+        wire["results"] = {**data["results"], "items": [p[0] for p in pairs]}
+        stored["results"] = {**data["results"], "items": [p[1] for p in pairs]}
     if isinstance(data.get("participant"), dict):
         stored["participant"] = _without_pseudonym(data["participant"])
     return wire, stored
@@ -156,6 +178,7 @@ def _hydrate(s: Session, rows: list) -> list[dict]:
                 revisions.add(note["text_rev"])
             if isinstance(note.get("author"), dict) and note["author"].get("id"):
                 authors.add(note["author"]["id"])
+        revisions |= {i["text_rev"] for i in _result_notes(row.data) if i.get("text_rev")}
         if isinstance(row.data.get("participant"), dict) and row.data["participant"].get("id"):
             authors.add(row.data["participant"]["id"])
     texts = {r.id: (r.text, r.html) for r in s.execute(
@@ -185,15 +208,25 @@ def _hydrate(s: Session, rows: list) -> list[dict]:
             out[k] = author(v) if k == "author" and isinstance(v, dict) else v
         return out
 
+    def item(stored: dict) -> dict:
+        if stored.get("type") != "note" or "text_rev" not in stored:
+            return stored
+        # Key order as sent: type, id, title, kind, votes.
+        text = (texts.get(stored["text_rev"]) or ("", ""))[0]
+        return {"type": "note", "id": stored["id"], "title": text,
+                **{k: v for k, v in stored.items() if k not in ("type", "id", "text_rev")}}
+
     events = []
     for row in rows:
         data = row.data
-        if _notes_in(data) or isinstance(data.get("participant"), dict):
+        if _holds_people(data):
             data = dict(data)
             if isinstance(data.get("note"), dict):
                 data["note"] = note(data["note"])
             if "notes" in data:
                 data["notes"] = [note(n) for n in data["notes"]]
+            if _result_notes(data):
+                data["results"] = {**data["results"], "items": [item(i) for i in data["results"]["items"]]}
             if isinstance(data.get("participant"), dict):
                 data["participant"] = author(data["participant"])
         events.append(to_wire(row.session_id, row.seq, row.type, row.created_at, data))

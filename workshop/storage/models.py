@@ -121,6 +121,27 @@ class Process(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
     title: str = Field(max_length=200)
+    # The programming period (budgets and targets are by year); read from the
+    # title when not set (domain/scheda.period).
+    year_start: int | None = None
+    year_end: int | None = None
+    # The act that adopted the plan (Accordo di Programma, deliberation and
+    # date): once set, the plan's document says «approvato» with it.
+    approval_act: str | None = Field(default=None, max_length=300)
+
+
+class RegionalScheda(SQLModel, table=True):
+    """A scheda of the regional social and health plan that schede intervento
+    implement (their «riferimento scheda regionale»). The admin keeps the list;
+    a scheda stores the number and title it referenced, so later edits of the
+    list do not change what was approved."""
+
+    __tablename__ = "regional_scheda"
+
+    number: str = Field(primary_key=True, max_length=20)
+    title: str = Field(max_length=300)
+    position: int = 0
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Lab(SQLModel, table=True):

@@ -119,7 +119,7 @@ def private_response() -> bool:
     computer's back button after «Esci») keeps it: any view behind sign-in,
     and anything served to a browser holding a staff sign-in or half of one.
     Static files are left cacheable; they are the same for everyone."""
-    if request.endpoint == "static":
+    if request.endpoint in ("static", "static_earlier"):
         return False
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "staff_only", False) or "_user_id" in session or PENDING in session)

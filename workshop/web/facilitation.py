@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workshop.context import services
-from workshop.domain import joincode, phases
+from workshop.domain import joincode, phases, rules, timer
 from workshop.domain.commands import NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
@@ -120,6 +120,9 @@ def _page_config(live: LiveSession, lab: Lab) -> dict:
         "phases": [{"key": p, "label": str(phases.LABELS[p])} for p in phases.ORDER],
         "backward": phases.BACKWARD,
         "kinds": {k: str(v) for k, v in KIND_LABELS.items()},
+        # The limits the control room's forms check before sending (the server checks them again).
+        "limits": {"title_max": rules.TITLE_MAX, "reason_max": rules.REASON_MAX,
+                   "timer_minutes_max": timer.MAX_SECONDS // 60},
     }
 
 

@@ -151,6 +151,14 @@ def contacts():
     return render_template("contacts.html")
 
 
+@bp.get("/note-legali")
+def legal():
+    from workshop import markup, site
+
+    notes = site.info().legal_notes
+    return render_template("legal.html", legal_html=markup.render(notes) if notes else "")
+
+
 @bp.app_errorhandler(404)
 def not_found(_error):
     return render_template("error.html", title=gettext("Pagina non trovata"),

@@ -26,11 +26,12 @@ from sqlmodel import select
 
 from workshop.context import services
 from workshop.domain import phases, review
+from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
 from workshop.seed import PROCESS_SLUG
-from workshop.services import exports, schede
+from workshop.services import documents, exports, schede
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import Category, Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
@@ -40,21 +41,33 @@ from workshop.web.reference import plan_areas
 bp = Blueprint("plan", __name__)
 
 ROME = ZoneInfo("Europe/Rome")
-INDICATOR_KEYS = ("indicatore", "baseline", "target", "fonte")
-INDICATOR_ROWS_MAX = 30
+INDICATOR_KEYS = fields.INDICATOR_KEYS
+INDICATOR_ROWS_MAX = fields.INDICATORS_MAX
 EMPTY_INDICATOR_ROWS = 2  # blank rows after the filled ones, so that adding works without JS
-TEXT_INPUTS = ("titolo", "capofila")  # one-line fields; the others are markdown
-MARKDOWN_INPUTS = schede.MARKDOWN_FIELDS
+ACTION_ROWS_MAX = fields.ACTIONS_MAX
+EMPTY_ACTION_ROWS = 3
+TEXT_INPUTS = ("titolo", "rif_distrettuale")  # one-line fields
+MARKDOWN_INPUTS = fields.MARKDOWN_FIELDS
 FIELD_HINTS = {
     "titolo": _l("Breve e riconoscibile, fino a 300 caratteri."),
+    "rif_regionale": _l("Le schede del piano regionale che l’intervento attua (l’elenco lo tiene "
+                        "l’amministrazione)."),
+    "rif_distrettuale": _l("Il codice della scheda nel piano del distretto, per esempio RE-PDZ-A-07."),
+    "ambito": _l("Distrettuale (tutti i Comuni del distretto) o sub-distrettuale, con i Comuni interessati."),
     "razionale": _l("Perché serve: i problemi e i casi portati dai laboratori."),
     "descrizione": _l("Che cosa si fa, in poche righe."),
     "destinatari": _l("A chi si rivolge l’intervento."),
-    "azioni": _l("Un’azione per riga, numerata (1. 2. 3.), con i tempi se noti."),
-    "attori": _l("Enti, servizi, associazioni e altri soggetti coinvolti."),
+    "azioni": _l("Un’azione per riga, nell’ordine in cui si svolgono, con il periodo (per esempio "
+                 "«mesi 1–4» o «dal 2019»). Le righe vuote non sono salvate."),
+    "collegate": _l("Le altre schede del piano collegate a questa e, se serve, altri interventi o "
+                    "politiche integrate."),
+    "attori": _l("Enti, servizi, associazioni e altri soggetti che realizzano l’intervento."),
+    "referenti": _l("Chi risponde dell’intervento, con i contatti: resta all’interno degli uffici, "
+                    "non compare nella pagina pubblica, nei documenti pubblici né nei dati aperti."),
     "risorse": _l("Volontariato, locali, reti: ciò che non è denaro."),
-    "capofila": _l("L’ente responsabile dell’intervento."),
-    "preventivo": _l("Totale e ripartizione per fonte di finanziamento."),
+    "capofila": _l("L’ente responsabile dell’intervento, e chi precisamente."),
+    "preventivo": _l("Importi in euro per fonte di finanziamento e anno, come 95.000 o 95.000,50: "
+                     "i totali li calcola la piattaforma."),
 }
 # What the button of each review step says (by current and target state).
 STEP_VERBS = {
@@ -154,6 +167,16 @@ def _role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+@bp.app_template_global("plan_body_label")
+def _body_label(role: str | None) -> str:
+    return gettext(review.BODIES.get(role, "")) if role else ""
+
+
+@bp.app_template_global("plan_origin_label")
+def _origin_label(origin: str | None) -> str:
+    return gettext(fields.ORIGINI.get(origin or fields.LABORATORI, "")).lower()
+
+
 @bp.app_template_global("is_plan_role")
 def _is_plan_role(role: str | None) -> bool:
     return role in PLAN_ROLES
@@ -197,6 +220,7 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
         lab_titles={x["slug"]: x["title"] for x in result.labs}, chart=chart, present=present,
         actions=actions, error=error, selected={int(c) for c in selected},
         can_create=current_user.role in (UFFICIO_PIANO, ADMIN),
+        origins={k: gettext(v) for k, v in fields.ORIGINI.items() if k != fields.LABORATORI},
         support_weight=SUPPORT_WEIGHT, scores_weight=SCORES_WEIGHT), status
 
 
@@ -223,26 +247,65 @@ def create():
 
 # -- the editor and the review ---------------------------------------------------
 
-def _indicator_rows(form) -> list[dict]:
-    """The indicator rows of the form, in their order, without the empty ones."""
+def _numbered_rows(form, prefix: str, keys) -> list[dict]:
+    """Rows of a repeated group of the form (`prefix-N-key`), in their order."""
     found: dict[int, dict] = {}
     for name, value in form.items():
-        m = re.fullmatch(r"indicatori-(\d{1,4})-(\w+)", name)
-        if m and m[2] in INDICATOR_KEYS:
+        m = re.fullmatch(rf"{prefix}-(\d{{1,4}})-(\w+)", name)
+        if m and m[2] in keys:
             found.setdefault(int(m[1]), {})[m[2]] = value
-    rows = [{k: found[i].get(k, "") for k in INDICATOR_KEYS} for i in sorted(found)]
-    return [r for r in rows if any(v.strip() for v in r.values())]
+    return [found[i] for i in sorted(found)]
 
 
-def _changes(form) -> dict:
+def _indicator_rows(form, years: tuple[int, ...]) -> list[dict]:
+    """The indicator rows of the form, in their order, without the empty ones."""
+    targets = {f"obiettivo_{y}": str(y) for y in years}
+    rows = []
+    for row in _numbered_rows(form, "indicatori", set(INDICATOR_KEYS) | set(targets)):
+        out = {k: row.get(k, "") for k in INDICATOR_KEYS}
+        out["obiettivi"] = {year: row[key] for key, year in targets.items() if row.get(key, "").strip()}
+        if any(v.strip() for k, v in out.items() if k != "obiettivi") or out["obiettivi"]:
+            rows.append(out)
+    return rows
+
+
+def _changes(form, years: tuple[int, ...]) -> dict:
     """Every field the form sent. The service decides what may change: a field
-    the role may not edit is refused there, not silently dropped here."""
-    changes = {f: form[f] for f in (*TEXT_INPUTS, *MARKDOWN_INPUTS, "area_prevalente") if f in form}
+    the role may not edit is refused there, not silently dropped here. Fields
+    made of several inputs come with a hidden marker («…_inviato»), as only
+    enabled inputs are sent."""
+    changes = {f: form[f] for f in (*TEXT_INPUTS, *MARKDOWN_INPUTS, "area_prevalente", "referenti")
+               if f in form}
     if "altre_aree_inviate" in form:
         main = form.get("area_prevalente")
         changes["altre_aree"] = [a for a in form.getlist("altre_aree") if a != main]
+    if "rif_regionale_inviato" in form:
+        changes["rif_regionale"] = form.getlist("rif_regionale")
+    if "ambito_inviato" in form:
+        changes["ambito"] = {"tipo": form.get("ambito_tipo", ""), "comuni": form.getlist("ambito_comuni")}
+    if "capofila_inviato" in form:
+        changes["capofila"] = {"tipo": form.get("capofila_tipo", ""),
+                               "specifica": form.get("capofila_specifica", "")}
+    for name in ("continuita", "community_lab"):
+        if f"{name}_inviato" in form:
+            changes[name] = form.get(name, "")
+    if "azioni_inviate" in form:
+        changes["azioni"] = [{"testo": r.get("testo", ""), "periodo": r.get("periodo", "")}
+                             for r in _numbered_rows(form, "azioni", {"testo", "periodo"})
+                             if r.get("testo", "").strip() or r.get("periodo", "").strip()]
+    if "collegate_inviate" in form:
+        changes["collegate"] = {"schede": form.getlist("collegate_schede"),
+                                "testo": form.get("collegate_testo", "")}
+    if "preventivo_inviato" in form:
+        amounts: dict[str, dict[str, str]] = {}
+        for source in fields.FONTI:
+            for year in years:
+                typed = form.get(f"preventivo-{source}-{year}", "").strip()
+                if typed:
+                    amounts.setdefault(source, {})[str(year)] = typed
+        changes["preventivo"] = {"importi": amounts, "note": form.get("preventivo_note", "")}
     if "indicatori_inviati" in form:
-        changes["indicatori"] = _indicator_rows(form)
+        changes["indicatori"] = _indicator_rows(form, years)
     return changes
 
 
@@ -261,10 +324,49 @@ def _trace(content: dict, categories: list[dict]) -> dict:
     for c in clusters:
         for k, n in c["by_category"].items():
             by_category[k] = by_category.get(k, 0) + n
-    return {"clusters": clusters, "labs": labs,
-            "dots": sum(c.get("dots", 0) for c in clusters),
-            "dots_available": sum(c.get("dots_available", 0) for c in clusters),
+    # Dots available once per session: two priorities of one 60-dot session are of 60.
+    dots, available, sessions = schede.trace_totals(clusters)
+    return {"clusters": clusters, "labs": labs, "dots": dots, "dots_available": available,
+            "sessions": sessions, "origin": content.get("tracciabilita", {}).get("origine"),
             "by_category": sorted(by_category.items(), key=lambda kv: position(kv[0]))}
+
+
+def _choices() -> dict:
+    """The district form's choices, translated for the page."""
+    return {name: {k: gettext(v) for k, v in choices.items()} for name, choices in (
+        ("capofila", fields.CAPOFILA), ("ambito", fields.AMBITO), ("continuita", fields.CONTINUITA),
+        ("community_lab", fields.COMMUNITY_LAB), ("fonti", fields.FONTI), ("origini", fields.ORIGINI))} | {
+        "comuni": fields.COMUNI, "periodicita": [gettext(p) for p in fields.PERIODICITA]}
+
+
+def _budget_cells(preventivo, years) -> dict[tuple[str, int], str]:
+    """Each amount as the form shows it: as saved (Italian format), or as typed."""
+    amounts = (preventivo or {}).get("importi") or {} if isinstance(preventivo, dict) else {}
+    cells = {}
+    for source, by_year in amounts.items():
+        for year, value in (by_year or {}).items():
+            cells[(source, int(year))] = fields.amount(value) if isinstance(value, int) else str(value)
+    return cells
+
+
+def _budget_totals(preventivo, years):
+    """The totals of a saved budget (none while what was typed is not saved)."""
+    if not isinstance(preventivo, dict):
+        return None
+    if any(not isinstance(v, int) for by_year in (preventivo.get("importi") or {}).values()
+           for v in by_year.values()):
+        return None
+    return fields.budget_totals(preventivo, years)
+
+
+@bp.app_template_global("euro")
+def _euro(cents: int | None) -> str:
+    return fields.euro(cents) if cents is not None else "—"
+
+
+@bp.app_template_global("amount")
+def _amount(cents: int | None) -> str:
+    return fields.amount(cents) if cents is not None else ""
 
 
 def _editor_page(action_id: int, *, error: str | None = None, status: int = 200,
@@ -285,15 +387,29 @@ def _editor_page(action_id: int, *, error: str | None = None, status: int = 200,
     content = dict(view["content"])
     if values:
         content.update(values)
-    indicators = list(content.get("indicatori") or [])
-    blank = {k: "" for k in INDICATOR_KEYS}
+    years = tuple(view["process"]["years"])
+    indicators = [dict(i) for i in content.get("indicatori") or [] if isinstance(i, dict)]
+    blank = {**{k: "" for k in INDICATOR_KEYS}, "obiettivi": {}}
     indicators += [dict(blank) for _ in range(
         max(0, min(EMPTY_INDICATOR_ROWS + (1 if not indicators else 0),
                    INDICATOR_ROWS_MAX - len(indicators))))]
+    actions = [dict(a) for a in content.get("azioni") or [] if isinstance(a, dict)]
+    actions += [{"testo": "", "periodo": ""} for _ in range(
+        max(0, min(EMPTY_ACTION_ROWS, ACTION_ROWS_MAX - len(actions))))]
+    regional = schede.regional_list(db)
+    listed = {r["number"] for r in regional}
+    chosen = [r if isinstance(r, dict) else {"numero": str(r), "titolo": ""}
+              for r in content.get("rif_regionale") or []]
+    regional += [{"number": r["numero"], "title": r.get("titolo", ""), "active": False}
+                 for r in chosen if r["numero"] not in listed]
+    others = [a for a in schede.list_actions(db, view["process"]["slug"]) if a["id"] != action_id]
     categories = _categories()
     versions = view["versions"]
     return render_template(
-        "plan/editor.html", view=view, content=content, indicators=indicators,
+        "plan/editor.html", view=view, content=content, indicators=indicators, actions=actions,
+        years=years, regional=regional, regional_chosen={r["numero"] for r in chosen},
+        other_schede=others, budget=_budget_cells(content.get("preventivo"), years),
+        totals=_budget_totals(content.get("preventivo"), years), choices=_choices(),
         editable=review.editable_fields(role, state),
         steps=[(t, STEP_VERBS.get((state, t), t)) for t in review.next_steps(role, state)],
         may_observe=state == review.ALLARGATA_STATE and role in (ALLARGATA, ADMIN),
@@ -322,7 +438,11 @@ def editor(action_id: int):
 @role_required(*PLAN_ROLES)
 def save(action_id: int):
     form = request.form
-    changes = _changes(form)
+    try:
+        years = tuple(schede.view(_db(), action_id)["process"]["years"])
+    except Rejected:
+        abort(404)
+    changes = _changes(form, years)
     # What the form shows again if the save is refused (or for a preview).
     values = dict(changes)
     if form.get("azione") == "anteprima":  # shown, not saved
@@ -451,13 +571,23 @@ def lab_page(slug: str):
 def public_scheda(action_id: int):
     view = _public_view(action_id)
     categories = _categories()
+    years = tuple(view["process"]["years"])
     return render_template("public/scheda.html", view=view, content=view["content"],
                            html=view["html"], areas=plan_areas(), labels=schede.FIELD_LABELS,
-                           trace=_trace(view["content"], categories),
+                           trace=_trace(view["content"], categories), choices=_choices(), years=years,
+                           totals=fields.budget_totals(view["content"]["preventivo"], years),
+                           indicator_years=_indicator_years(view["content"]["indicatori"], years),
                            category_labels={c["key"]: c["short"] for c in categories})
 
 
+def _indicator_years(indicators: list[dict], years: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(set(years) | {int(y) for i in indicators for y in i.get("obiettivi", {})}))
+
+
 # -- exports ---------------------------------------------------------------------
+
+FORMATS = "md, odt, docx, pdf"
+
 
 def _download(data: bytes, mime: str, filename: str) -> Response:
     return Response(data, headers={"Content-Type": mime,
@@ -465,24 +595,131 @@ def _download(data: bytes, mime: str, filename: str) -> Response:
                                    "Cache-Control": "no-cache"})
 
 
+def _publisher() -> exports.Publisher:
+    """Who publishes the open data: the operator's site settings where they say it."""
+    from flask import current_app
+
+    site = current_app.extensions.get("workshop_site")
+    if site is None or getattr(site, "demo", True):
+        return exports.Publisher()
+    return exports.Publisher(name=getattr(site, "organisation", "") or exports.Publisher.name,
+                             office=getattr(site, "office", "") or exports.Publisher.office,
+                             email=getattr(site, "email", "") or "",
+                             website=getattr(site, "website", "") or "")
+
+
 @bp.get("/dati-aperti/<process_slug>.zip")
 def opendata(process_slug: str):
     process = _process(process_slug)
-    return _download(exports.opendata_zip(_db(), process.slug), "application/zip",
-                     f"dati-aperti-{process.slug}.zip")
+    return _download(exports.opendata_zip(_db(), process.slug, _publisher(),
+                                          base_url=request.url_root.rstrip("/")),
+                     "application/zip", f"dati-aperti-{process.slug}.zip")
 
 
-@bp.get("/schede/<id:action_id>.<any(md, odt, pdf):fmt>")
+def _scheda_document(action_id: int, fmt: str, *, staff: bool) -> Response:
+    db = _db()
+    try:
+        view = schede.view(db, action_id, public=True, referenti=staff)
+    except Rejected:
+        abort(404)
+    blocks = exports.scheda_blocks(view, exports.area_labels(db), staff=staff)
+    header = documents.running_header(view["process"]["title"],
+                                      gettext("Scheda intervento n. %(id)s", id=action_id)
+                                      + (" · " + gettext("copia per gli uffici") if staff else ""))
+    data, mime = exports.render(blocks, fmt, view["title"], header)
+    return _download(data, mime, f"scheda-{action_id}{'-uffici' if staff else ''}.{fmt}")
+
+
+@bp.get(f"/schede/<id:action_id>.<any({FORMATS}):fmt>")
 def scheda_export(action_id: int, fmt: str):
-    view = _public_view(action_id)
-    blocks = exports.scheda_blocks(view, exports.area_labels(_db()))
-    data, mime = exports.render(blocks, fmt, view["title"])
-    return _download(data, mime, f"scheda-{action_id}.{fmt}")
+    return _scheda_document(action_id, fmt, staff=False)
 
 
-@bp.get("/piano/bozza.<any(md, odt, pdf):fmt>")
-def plan_export(fmt: str):
+@bp.get(f"/piano/schede/<id:action_id>.<any({FORMATS}):fmt>")
+@role_required(*PLAN_ROLES)
+def scheda_export_staff(action_id: int, fmt: str):
+    """The office's own copy: the public document with the referenti."""
+    return _scheda_document(action_id, fmt, staff=True)
+
+
+def _chosen_states() -> tuple[str, ...] | None:
+    """The states the plan's document includes (`?stato=…`, repeated); none given:
+    every state but «non accolta»."""
+    if "stato" not in request.args:
+        return None
+    chosen = tuple(s for s in review.STATES if s in request.args.getlist("stato"))
+    if not chosen:
+        abort(400)
+    return chosen
+
+
+def _plan_document(fmt: str, *, staff: bool) -> Response:
     process = _process(PROCESS_SLUG)
-    data, mime = exports.render(exports.plan_blocks(_db(), process.slug), fmt,
-                                gettext("Bozza del piano — %(title)s", title=process.title))
-    return _download(data, mime, f"bozza-piano-{process.slug}.{fmt}")
+    db = _db()
+    blocks = exports.plan_blocks(db, process.slug, _chosen_states(), staff=staff)
+    title = documents.plan_title(db, process.slug)
+    header = documents.running_header(process.title, title.split(" — ")[0] + " · "
+                                      + documents.when(datetime.now(UTC)))
+    data, mime = exports.render(blocks, fmt, title, header)
+    return _download(data, mime, f"{'piano-uffici' if staff else 'bozza-piano'}-{process.slug}.{fmt}")
+
+
+@bp.get(f"/piano/bozza.<any({FORMATS}):fmt>")
+def plan_export(fmt: str):
+    return _plan_document(fmt, staff=False)
+
+
+@bp.get(f"/piano/bozza-uffici.<any({FORMATS}):fmt>")
+@role_required(*PLAN_ROLES)
+def plan_export_staff(fmt: str):
+    """The office's own copy of the plan: with the referenti of each scheda."""
+    return _plan_document(fmt, staff=True)
+
+
+# -- schede without a lab priority, and the plan's reference data ------------------
+
+@bp.post("/piano/schede/nuova")
+@role_required(UFFICIO_PIANO, ADMIN)
+def create_blank():
+    form = request.form
+    try:
+        action_id = schede.create_blank(_db(), _editor(), PROCESS_SLUG, form.get("titolo", ""),
+                                        form.get("origine", ""), form.get("area", ""))
+    except Rejected as rejected:
+        return _dashboard(error=rejected.message(gettext), status=_status(rejected))
+    flash(gettext("Scheda creata: ora puoi completarla."), "success")
+    return redirect(url_for("plan.editor", action_id=action_id), code=303)
+
+
+@bp.route("/admin/piano", methods=["GET", "POST"])
+@role_required(ADMIN)
+def plan_settings():
+    """The admin keeps the regional schede that schede may reference, the
+    programming period and the act that adopted the plan."""
+    db = _db()
+    process = _process(PROCESS_SLUG)
+    error, status = None, 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            action = form.get("azione")
+            if action == "periodo":
+                start, end = form_id(form, "anno_inizio"), form_id(form, "anno_fine")
+                schede.save_plan_settings(db, _editor(), PROCESS_SLUG, start, end, form.get("atto", ""))
+                flash(gettext("Periodo e atto di approvazione salvati."), "success")
+            elif action == "nuova":
+                schede.save_regional(db, _editor(), form.get("numero", ""), form.get("titolo", ""), new=True)
+                flash(gettext("Scheda regionale aggiunta all'elenco."), "success")
+            elif action == "modifica":
+                schede.save_regional(db, _editor(), form.get("numero", ""), form.get("titolo", ""),
+                                     active=form.get("attiva") == "1")
+                flash(gettext("Scheda regionale aggiornata."), "success")
+            else:
+                raise Rejected("invalid_payload")
+            return redirect(url_for("plan.plan_settings"), code=303)
+        except Rejected as rejected:
+            error, status = rejected.message(gettext), 422
+        process = _process(PROCESS_SLUG)
+    return render_template("plan/settings.html", process=process,
+                           years=schede.years(process), regional=schede.regional_list(db, active_only=False),
+                           error=error), status

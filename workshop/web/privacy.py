@@ -96,12 +96,15 @@ def mine_json(code: str):
 @bp.post("/s/<code>/i-miei-dati/cancella")
 def erase_mine(code: str):
     participant, live = _mine(code)
-    if request.form.get("conferma") != "1":
+    try:
+        if request.form.get("conferma") != "1":
+            raise Rejected("erasure_unconfirmed")
+        services().bus.erase(participant.id)
+    except Rejected as rejected:  # unconfirmed, or the session too busy a moment (retry)
         data = privacy.personal_data(services().db, participant.id)
         return _no_store(render_template(
             "privacy/mine.html", data=data, live=live, code=code, frozen_note=gettext(privacy.FROZEN_NOTE),
-            error=Rejected("erasure_unconfirmed").message(gettext))), 422
-    services().bus.erase(participant.id)
+            error=rejected.message(gettext))), 422
     tokens = dict(session.get("participants", {}))
     tokens.pop(str(live.id), None)
     session["participants"] = tokens

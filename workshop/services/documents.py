@@ -1,0 +1,341 @@
+"""The scheda intervento and the plan as documents the district files.
+
+A scheda is written in the order of the district's form
+(data/example_scheda.md): its references and classification as a table,
+then razionale, descrizione, destinatari, azioni previste (a numbered list,
+each with its period), linked interventions, bodies involved, referenti (only
+in the office's own copy), risorse non finanziarie, the budget (a table by
+funding source and year, with totals), the indicators (a table with a target
+for each year), where the scheda comes from in words (labs by name,
+categories by label, numbers as Italians write them, notes as the review
+page numbers them), and the decisions: who decided, when, and what.
+
+The plan is a cover (district, title, programming period, date, whether it
+is a draft or approved with the act), a table of contents, then the schede
+in parts by state (approved, under review, sent back, not accepted) and,
+within each part, by plan area A–E, each scheda on a new page.
+
+Only public views go into these documents (services/schede.view(public=True)):
+no staff names, the publishable split of dots. The office's own copy adds
+the referenti and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from sqlmodel import select
+
+from workshop.domain import review
+from workshop.domain import scheda as fields
+from workshop.services import schede
+from workshop.services.blocks import Block, markdown_blocks
+from workshop.storage.database import Database
+from workshop.storage.models import Area, PlanAction, Process
+
+DISTRICT = "Distretto di Reggio Emilia"
+OFFICE = "Ufficio di Piano"
+ROME = ZoneInfo("Europe/Rome")
+EMPTY = "—"
+# The parts of the plan, in order, and the states each holds.
+PARTS = (
+    ("approvate", "Schede approvate", (review.APPROVATA,)),
+    ("in_revisione", "Schede in corso di revisione",
+     (review.BOZZA, review.REVISIONE_UP, review.RISTRETTA_STATE, review.ALLARGATA_STATE)),
+    ("rinviate", "Schede rinviate", (review.RINVIATA,)),
+    ("non_accolte", "Schede non accolte", (review.NON_ACCOLTA,)),
+)
+DEFAULT_STATES = tuple(s for s in review.STATES if s != review.NON_ACCOLTA)
+
+
+def when(moment: datetime | date | None) -> str:
+    """A day as Italians write it: «4 dicembre 2026» (in Italy's time zone)."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(ROME).date()
+    return format_date(moment, "d MMMM y", locale="it")
+
+
+def number(value: float | int | None, decimals: int = 2) -> str:
+    """A number as Italians write it: 69.58 → «69,58»."""
+    if value is None:
+        return EMPTY
+    return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale="it")
+
+
+def joined(items: list) -> str:
+    """«1, 8, 10 e 13»."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " e " + items[-1]
+
+
+def area_labels(db: Database) -> dict[str, str]:
+    with db.reader() as s:
+        return {a.code: a.label for a in s.exec(select(Area))}
+
+
+# -- one scheda -------------------------------------------------------------------------
+
+def _references(view: dict, areas: dict[str, str]) -> list[list[str]]:
+    c = view["content"]
+    regional = "; ".join(f"{r['numero']} — {r['titolo']}" if r.get("titolo") else r["numero"]
+                         for r in c["rif_regionale"]) or EMPTY
+    ambito = c["ambito"]
+    if ambito["tipo"] == fields.DISTRETTUALE:
+        where = f"Distrettuale ({len(fields.COMUNI)} Comuni del {DISTRICT})"
+    elif ambito["tipo"]:
+        where = "Sub-distrettuale" + (": " + ", ".join(ambito["comuni"]) if ambito["comuni"] else "")
+    else:
+        where = EMPTY
+    lead = c["capofila"]
+    capofila = " – ".join(filter(None, [fields.CAPOFILA.get(lead["tipo"], ""),
+                                       ("Specifica: " if lead["tipo"] else "") + lead["specifica"]
+                                       if lead["specifica"] else ""])) or EMPTY
+    main = c.get("area_prevalente")
+    area_text = "; ".join(([f"{main} {areas.get(main, '')} (prevalente)".replace("  ", " ")] if main else [])
+                          + [f"{a} {areas.get(a, '')}".strip() for a in c.get("altre_aree") or []]) or EMPTY
+    return [
+        [review.FIELD_LABELS["rif_regionale"], regional],
+        [review.FIELD_LABELS["rif_distrettuale"], c["rif_distrettuale"] or EMPTY],
+        [review.FIELD_LABELS["ambito"], where],
+        [review.FIELD_LABELS["capofila"], capofila],
+        [review.FIELD_LABELS["continuita"], fields.CONTINUITA.get(c["continuita"], EMPTY)],
+        [review.FIELD_LABELS["community_lab"], fields.COMMUNITY_LAB.get(c["community_lab"], EMPTY)],
+        ["Aree", area_text],
+    ]
+
+
+def action_item(action: dict) -> str:
+    """An action as its list item says it: «Protocollo … (mesi 1–4)»."""
+    return action["testo"] + (f" ({action['periodo']})" if action.get("periodo") else "")
+
+
+def budget_rows(preventivo: dict, years: tuple[int, ...]) -> list[list[str]] | None:
+    totals = fields.budget_totals(preventivo, years)
+    if not totals.rows:
+        return None
+    head = ["Fonte di finanziamento", *[str(y) for y in totals.years], "Totale"]
+    rows = [[fields.FONTI[source], *[fields.amount(by_year[y]) if y in by_year else "" for y in totals.years],
+             fields.amount(total)] for source, by_year, total in totals.rows]
+    rows.append(["Totale", *[fields.amount(totals.by_year[y]) if y in totals.used else ""
+                             for y in totals.years],
+                 fields.amount(totals.total)])
+    return [head, *rows]
+
+
+def indicator_rows(indicators: list[dict], years: tuple[int, ...]) -> list[list[str]] | None:
+    if not indicators:
+        return None
+    shown = tuple(sorted(set(years) | {int(y) for i in indicators for y in i.get("obiettivi", {})}))
+    head = ["Indicatore", "Situazione di partenza", *[f"Obiettivo {y}" for y in shown], "Fonte",
+            "Periodicità"]
+    return [head] + [[i["descrizione"], i["partenza"], *[i["obiettivi"].get(str(y), "") for y in shown],
+                      i["fonte"], i["periodicita"]] for i in indicators]
+
+
+def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
+    """Where the scheda comes from, in words."""
+    c = view["content"]
+    trace = c["tracciabilita"]
+    clusters = trace.get("clusters", [])
+    if not clusters:
+        return [f"Scheda non derivata dalle priorità dei laboratori: "
+                f"{fields.ORIGINI.get(trace.get('origine'), fields.ORIGINI['ufficio']).lower()}."]
+    labs = view.get("labs", {})
+    closed = view.get("session_closed", {})
+    out = []
+    for source in clusters:
+        lab = source.get("lab_title") or labs.get(source["lab"], source["lab"])
+        ended = closed.get(source["session_id"])
+        out.append(f"Laboratorio «{lab}», sessione «{source['session_title']}» (n. {source['session_id']})"
+                   + (f", conclusa il {when(ended)}" if ended else "") + ".")
+        notes = source.get("note_ids") or []
+        line = f"Gruppo «{source['title']}»"
+        if source.get("areas"):
+            line += f" (aree {joined(source['areas'])})"
+        line += (f": {'contributo' if len(notes) == 1 else 'contributi'} n. {joined(notes)}" if notes
+                 else ": nessun contributo pubblicabile")
+        withheld = len(source.get("notes_withheld") or [])
+        if staff and withheld:
+            line += (f"; {withheld} non ancora rivist{'o' if withheld == 1 else 'i'} per la pubblicazione, "
+                     "non ripres" + ("o" if withheld == 1 else "i"))
+        out.append(line + ".")
+        dots = f"{source['dots']} punti su {source['dots_available']}"
+        columns = source.get("split_columns") or []
+        if columns:
+            split = source.get("split") or {}
+            dots += "; per categorie di chi ha votato: " + ", ".join(
+                f"{col['label']} {'riservato' if split.get(col['key']) is None else split[col['key']]}"
+                for col in columns)
+        out.append(dots + ".")
+        scores = source.get("scores")
+        out.append("Valutazioni del tavolo: " + (
+            f"impatto {scores['impatto']}/5, fattibilità {scores['fattibilita']}/5, "
+            f"urgenza {scores['urgenza']}/5." if scores else "non registrate."))
+        if source.get("priority_index") is not None:
+            out.append(f"Indice di priorità: {number(source['priority_index'])} su 100.")
+        if source.get("snapshot_hash"):
+            out.append(f"Impronta dei risultati della sessione (SHA-256): {source['snapshot_hash']}.")
+    if len(clusters) > 1:
+        totals = view.get("trace_totals") or {}
+        sessions = totals.get("sessions", 1)
+        out.append(f"In totale: {totals.get('dots', 0)} punti su {totals.get('dots_available', 0)} "
+                   f"disponibili in {sessions} {'sessione' if sessions == 1 else 'sessioni'}.")
+    return out
+
+
+def decision_lines(view: dict) -> list[str]:
+    """Each step: when, which body, what it did, and its motivation."""
+    return [f"{when(t['at'])} — {review.BODIES.get(t.get('body'), '')} "
+            f"{t.get('done') or review.DONE.get((t['from'], t['to']), '')}. Motivazione: «{t['motivation']}»"
+            for t in view["transitions"]]
+
+
+def observation_lines(view: dict) -> list[str]:
+    body = review.BODIES[review.ALLARGATA]
+    return [f"{when(o['at'])} — {body}: «{o['text']}»" for o in view["observations"]]
+
+
+def _markdown_field(text: str) -> list[Block]:
+    found = markdown_blocks(text) if text else []
+    return found or [Block("p", EMPTY, {"role": "empty"})]
+
+
+def scheda_blocks(view: dict, areas: dict[str, str], level: int = 1, *, staff: bool = False) -> list[Block]:
+    """A scheda as blocks, in the order of the district's form. `staff`: the
+    office's own copy, with the referenti (a public view has none anyway)."""
+    c = view["content"]
+    years = tuple(view["process"].get("years") or ())
+    label = review.FIELD_LABELS
+    sub = f"h{level + 1}"
+    title = view["title"] if level == 1 else f"Scheda {view['id']} — {view['title']}"
+    blocks = [Block(f"h{level}", title),
+              Block("p", f"Scheda intervento n. {view['id']} · {view['process']['title']} · stato: "
+                         f"{view['state_label'].lower()} · versione {view['version']} del "
+                         f"{when(view['updated_at'])}", {"role": "meta"}),
+              Block("table", _references(view, areas), {"header": "column"})]
+    for name in ("razionale", "descrizione", "destinatari"):
+        blocks += [Block(sub, label[name], {"toc": False}), *_markdown_field(c[name])]
+    blocks.append(Block(sub, label["azioni"], {"toc": False}))
+    blocks.append(Block("ol", [action_item(a) for a in c["azioni"]]) if c["azioni"]
+                  else Block("p", EMPTY, {"role": "empty"}))
+    blocks.append(Block(sub, label["collegate"], {"toc": False}))
+    linked = [f"Scheda {x['id']} — {x['title']} ({review.LABELS.get(x['state'], x['state']).lower()})"
+              for x in view.get("linked", [])]
+    if linked:
+        blocks.append(Block("ul", linked))
+    if c["collegate"]["testo"] or not linked:
+        blocks += _markdown_field(c["collegate"]["testo"])
+    blocks += [Block(sub, label["attori"], {"toc": False}), *_markdown_field(c["attori"])]
+    if staff and "referenti" in c:
+        blocks += [Block(sub, label["referenti"], {"toc": False}),
+                   Block("p", c["referenti"] or EMPTY, {"role": "empty"} if not c["referenti"] else {}),
+                   Block("p", "Dato per uso interno: non è pubblicato né nei dati aperti.", {"role": "note"})]
+    blocks += [Block(sub, label["risorse"], {"toc": False}), *_markdown_field(c["risorse"])]
+    blocks.append(Block(sub, label["preventivo"], {"toc": False}))
+    budget = budget_rows(c["preventivo"], years)
+    if budget:
+        blocks.append(Block("table", budget, {"header": "row", "numeric": list(range(1, len(budget[0]))),
+                                              "total": True}))
+        blocks.append(Block("p", "Importi in euro.", {"role": "note"}))
+    if c["preventivo"]["note"] or not budget:
+        blocks += _markdown_field(c["preventivo"]["note"])
+    blocks.append(Block(sub, label["indicatori"], {"toc": False}))
+    indicators = indicator_rows(c["indicatori"], years)
+    blocks.append(Block("table", indicators, {"header": "row"}) if indicators
+                  else Block("p", EMPTY, {"role": "empty"}))
+    blocks += [Block(sub, "Tracciabilità partecipativa", {"toc": False}),
+               Block("ul", trace_lines(view, staff=staff))]
+    blocks.append(Block(sub, "Decisioni", {"toc": False}))
+    decisions = decision_lines(view)
+    blocks.append(Block("ul", decisions) if decisions else Block("p", "Nessuna decisione finora.",
+                                                                  {"role": "empty"}))
+    if view["observations"]:
+        blocks += [Block(sub, "Osservazioni della cabina di regia allargata", {"toc": False}),
+                   Block("ul", observation_lines(view))]
+    return blocks
+
+
+# -- the plan ---------------------------------------------------------------------------
+
+def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None = None, *,
+                today: date | None = None, staff: bool = False) -> list[Block]:
+    """The plan as a document: cover, table of contents, the schede by state and area."""
+    states = tuple(states) if states else DEFAULT_STATES
+    with db.reader() as s:
+        process = s.exec(select(Process).where(Process.slug == process_slug)).one()
+        ids = s.exec(select(PlanAction.id).where(PlanAction.process_id == process.id,
+                                                 PlanAction.state.in_(states))
+                     .order_by(PlanAction.area_main, PlanAction.id)).all()
+    areas = area_labels(db)
+    views = [schede.view(db, action_id, public=True, referenti=staff) for action_id in ids]
+    years = schede.years(process)
+    approved = bool(process.approval_act)
+    blocks = cover_blocks(process.title, years, approved, process.approval_act, today or date.today(),
+                          len(views), states)
+    blocks += [Block("toc", "Indice"), Block("break", "")]
+    first_part = True
+    for _, part_title, part_states in PARTS:
+        part = [v for v in views if v["state"] in part_states]
+        if not part:
+            continue
+        if not first_part:
+            blocks.append(Block("break", ""))
+        first_part = False
+        blocks.append(Block("h1", part_title))
+        blocks.append(Block("p", f"{len(part)} {'scheda' if len(part) == 1 else 'schede'}"
+                                 + (": " + ", ".join(f"{review.LABELS[s].lower()} {n}" for s, n in (
+                                     (s, sum(1 for v in part if v["state"] == s)) for s in part_states) if n)
+                                    if len(part_states) > 1 else "") + ".", {"role": "meta"}))
+        by_area: dict[str, list[dict]] = {}
+        for v in part:
+            by_area.setdefault(v["content"].get("area_prevalente") or "", []).append(v)
+        for n, code in enumerate(sorted(by_area, key=lambda a: (a == "", a))):
+            if n:
+                blocks.append(Block("break", ""))
+            blocks.append(Block("h2", f"Area {code} — {areas.get(code, '')}" if code
+                                else "Schede senza area prevalente"))
+            for m, v in enumerate(by_area[code]):
+                if m:
+                    blocks.append(Block("break", ""))
+                blocks += scheda_blocks(v, areas, level=3, staff=staff)
+    if not views:
+        blocks.append(Block("p", "Nessuna scheda negli stati scelti.", {"role": "empty"}))
+    return blocks
+
+
+def cover_blocks(title: str, years: tuple[int, ...], approved: bool, act: str | None, today: date,
+                 count: int, states: tuple[str, ...]) -> list[Block]:
+    period = f"{years[0]}–{years[-1]}" if years else EMPTY
+    state = f"approvato — {act}" if approved else "bozza, non ancora approvata"
+    included = ", ".join(review.LABELS[s].lower() for s in review.STATES if s in states)
+    return [
+        Block("p", f"{DISTRICT} · {OFFICE}", {"role": "cover-kicker"}),
+        Block("h1", title, {"role": "cover-title", "toc": False}),
+        Block("p", "Piano approvato: schede intervento" if approved else "Bozza del piano: schede intervento",
+              {"role": "cover-title"}),
+        Block("p", f"Periodo di programmazione: {period}", {"role": "cover"}),
+        Block("p", f"Stato del documento: {state}", {"role": "cover"}),
+        Block("p", f"Documento del {when(today)}", {"role": "cover"}),
+        Block("p", f"Schede incluse: {count} (stati: {included})", {"role": "cover"}),
+        Block("break", "", {"role": "cover-end"}),
+    ]
+
+
+def plan_title(db: Database, process_slug: str) -> str:
+    with db.reader() as s:
+        process = s.exec(select(Process).where(Process.slug == process_slug)).one()
+    return (f"Piano approvato — {process.title}" if process.approval_act
+            else f"Bozza del piano — {process.title}")
+
+
+def running_header(process_title: str, right: str) -> tuple[str, str]:
+    return f"{DISTRICT} · {process_title}", right
