@@ -324,6 +324,14 @@ function joinRefused(error, retrying) {
   showError(message, ui.alert, retrying ? null : extra);
 }
 
+/** «Ti restano 2 punti su 3.», counting dots still queued. */
+function dotsLeftSentence() {
+  const left = view.dotsLeft();
+  const total = state.self ? state.self.dots_total : settings().dots_per_participant;
+  const key = left === 0 ? "announce_dots_left_none" : left === 1 ? "announce_dots_left_one" : "announce_dots_left_other";
+  return fmt(T[key], { n: left, total: total });
+}
+
 /** A command's final answer. */
 function done(cmd, ack, error) {
   if (error && error.code === "session_closed") {
@@ -332,13 +340,15 @@ function done(cmd, ack, error) {
   }
   if (ack && ack.ok) {
     applySelf(ack.self);
-    announce({
+    const said = {
       "note.create": T.announce_created,
       "note.edit": T.announce_edited,
       "note.delete": T.announce_deleted_mine,
       "vote.place": T.announce_vote,
       "vote.withdraw": T.announce_withdraw,
-    }[cmd.name]);
+    }[cmd.name];
+    // After a dot, what the person needs next: how many are left.
+    announce(cmd.name === "vote.place" || cmd.name === "vote.withdraw" ? said + " " + dotsLeftSentence() : said);
     if (cmd.name === "note.create") clearError();
   } else {
     showError((error && error.message) || T.conn_offline, view.alertBoxFor(cmd.payload));

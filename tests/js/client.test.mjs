@@ -165,3 +165,18 @@ test("a gap that does not fill asks for what is missing", () => {
   socket.answer("sync", null, { ok: true, mode: "events", head: later.at(-1).seq, events: clone(missing) });
   assert.equal(client.seq.applied, later.at(-1).seq);
 });
+
+test("a `self` pushed while our command waits for its answer is held until the answer", () => {
+  const { client, socket } = joined();
+  const selves = [];
+  client.hooks.self = (s) => selves.push(s);
+  const sid = room.first.session.id;
+  client.send("vote.place", { note_id: 1 });
+  socket.fire("self", { session_id: sid, seq: 7, dots_left: 2 }); // already counts the queued dot
+  assert.deepEqual(selves, [], "not shown while the outbox still counts the dot");
+  assert.equal(client.outbox.list().length, 1);
+  socket.answer("vote.place", null, { ok: true, events: [] });
+  assert.deepEqual(selves.map((s) => s.seq), [7], "given after the answer");
+  socket.fire("self", { session_id: sid, seq: 8, dots_left: 2 });
+  assert.deepEqual(selves.map((s) => s.seq), [7, 8], "nothing in flight: at once");
+});

@@ -23,7 +23,10 @@
  *   joinRefused(error, retrying)
  *   connection(state)        "connecting", "online" or "offline"
  *   lost(wasJoined)          the socket went away
- *   self(s), presence(p)     the participant's own state, who is connected
+ *   self(s), presence(p)     the participant's own state, who is connected (a `self`
+ *                            pushed while one of our commands waits for its answer is
+ *                            held until that answer: it may already count the command
+ *                            the outbox still counts, e.g. a dot twice)
  *   done(cmd, ack, error)    a command's final answer (error null when ok)
  *   rateLimited(seconds)     a command waits that long before going again
  */
@@ -61,6 +64,7 @@ export class LiveClient {
     this.connection = "connecting";
     this.connId = 0; // bumps on every connect and disconnect, to ignore answers meant for an older socket
     this.inFlight = null; // cid of the command waiting for its answer
+    this.heldSelf = null; // a `self` pushed while a command was in flight
     this.pumpGen = 0;
     this.handled = new Set(); // cids whose answer was already applied (late duplicates)
     this.internalRetries = new Map();
@@ -98,6 +102,7 @@ export class LiveClient {
       const was = this.joined;
       this.joined = false;
       this.seq.catchingUp = true;
+      this.heldSelf = null; // the rejoin's ack brings a fresh one
       this.setConnection("offline");
       this._hook("lost", was);
     });
@@ -106,7 +111,7 @@ export class LiveClient {
       if (!socket.connected) this.setConnection("offline");
     });
     socket.on("event", (e) => this.offer(e));
-    socket.on("self", (s) => this._mine(s) && this._hook("self", s));
+    socket.on("self", (s) => this._mine(s) && this._pushedSelf(s));
     socket.on("presence", (p) => this._mine(p) && this._hook("presence", p));
     if (win) {
       // The browser knows before the socket's heartbeat does.
@@ -119,6 +124,28 @@ export class LiveClient {
       });
     }
     return socket;
+  }
+
+  /**
+   * Our own command's effect reaches us twice: pushed to all our tabs (before
+   * the ack, usually) and in the ack. Until the answer, the outbox still holds
+   * the command, so a pushed state that already counts it would count it
+   * twice (a dot placed shows as two, the cap reached, the button disabled
+   * under the finger). Held until the answer, then given if still newer.
+   */
+  _pushedSelf(s) {
+    if (this.inFlight) {
+      const seq = (x) => (typeof x.seq === "number" ? x.seq : -1);
+      if (!this.heldSelf || seq(s) >= seq(this.heldSelf)) this.heldSelf = s;
+      return;
+    }
+    this._hook("self", s);
+  }
+
+  _releaseSelf() {
+    const held = this.heldSelf;
+    this.heldSelf = null;
+    if (held) this._hook("self", held);
   }
 
   _mine(message) {
@@ -291,6 +318,7 @@ export class LiveClient {
         return;
       }
       const next = this._answered(cmd, ack);
+      if (current) this._releaseSelf();
       if (!current) return;
       if (typeof next === "number") setTimeout(() => this.pump(), next);
       else if (next === "next") this.pump();
@@ -319,8 +347,10 @@ export class LiveClient {
       return wait;
     }
     this.handled.add(cmd.cid);
-    this.outbox.remove(cmd.cid);
+    // Its events first, while the outbox still counts it: a page rendering them
+    // does not show the command undone before its ack's `self` arrives (in done).
     if (ack && ack.ok) for (const e of ack.events || []) this.offer(e);
+    this.outbox.remove(cmd.cid);
     this._hook("done", cmd, ack, error);
     return "next";
   }

@@ -111,6 +111,28 @@ export function setDisabled(control, disabled, fallback) {
 }
 
 /**
+ * A control that does not apply just now but keeps the keyboard focus: marked
+ * `aria-disabled` (read as unavailable, styled as disabled) instead of
+ * `disabled`, which would drop the focus under the person's finger. `reason`
+ * (null when it applies again) is what a press says; the click handler asks
+ * `unavailable(control)` first.
+ */
+export function setUnavailable(control, reason) {
+  if (reason) {
+    control.setAttribute("aria-disabled", "true");
+    control.dataset.unavailable = reason;
+  } else if (control.hasAttribute("aria-disabled")) {
+    control.removeAttribute("aria-disabled");
+    delete control.dataset.unavailable;
+  }
+}
+
+/** Why `control` does not apply now (setUnavailable), or null. */
+export function unavailable(control) {
+  return control.getAttribute("aria-disabled") === "true" ? control.dataset.unavailable || "" : null;
+}
+
+/**
  * Run `render`, then give the focus back to what had it if the rendering
  * moved it out of the document's reach (e.g. a note that moved to another
  * cluster: the focus follows it).

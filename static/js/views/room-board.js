@@ -11,7 +11,7 @@ import { isPrivateStub } from "../live/board.js";
 import { timerLeft } from "../live/clock.js";
 import {
   el, excerpt, keyedCard, noteItem, onClick, placeChildren, presenceText, renderNoteBody, setDisabled, setText,
-  shownResults, svgIcon, syncButtons,
+  setUnavailable, shownResults, svgIcon, syncButtons, unavailable,
 } from "../live/dom.js";
 import { FORCE_SNAPSHOT_SINCE } from "../live/client.js";
 import { fmt, plural } from "../live/text.js";
@@ -34,11 +34,23 @@ export function roomBoard(ctx) {
     return b;
   }
 
-  /** «+» and «−» of a note or cluster: dots only where they apply. */
+  /**
+   * «+» and «−» of a note or cluster: dots only where they apply. A press
+   * never moves the focus: at the cap or without dots left the button stays
+   * focused, marked unavailable, and a press says why (a disabled button would
+   * lose the focus, and the next Enter would land on «Togli un punto»).
+   */
+  function voteButton(name, type, id, className, label, glyph) {
+    return onClick(button(className, label, glyph), (ev) => {
+      const why = unavailable(ev.currentTarget);
+      if (why !== null) ctx.announce(why);
+      else ctx.vote(name, type, id);
+    });
+  }
   function voteSpecs(type, id, show) {
     return [
-      { key: "place", show: show, make: () => onClick(button("btn-primary vote-place", T.place, "+"), () => ctx.vote("vote.place", type, id)) },
-      { key: "withdraw", show: show, make: () => onClick(button("btn-outline-primary vote-withdraw", T.withdraw, "\u2212"), () => ctx.vote("vote.withdraw", type, id)) },
+      { key: "place", show: show, make: () => voteButton("vote.place", type, id, "btn-primary vote-place", T.place, "+") },
+      { key: "withdraw", show: show, make: () => voteButton("vote.withdraw", type, id, "btn-outline-primary vote-withdraw", T.withdraw, "\u2212") },
     ];
   }
 
@@ -52,8 +64,11 @@ export function roomBoard(ctx) {
     if (place) {
       place.setAttribute("aria-label", labels[0]);
       withdraw.setAttribute("aria-label", labels[1]);
-      setDisabled(place, p.del || dotsLeft() <= 0 || mineHere >= ctx.settings().cap_per_item, withdraw);
-      setDisabled(withdraw, p.del || mineHere <= 0, place);
+      const cap = ctx.settings().cap_per_item;
+      setUnavailable(place, p.del ? T.pending_delete
+        : dotsLeft() <= 0 ? T.no_dots_left
+          : mineHere >= cap ? fmt(cap === 1 ? T.cap_reached_one : T.cap_reached_other, { n: cap }) : null);
+      setUnavailable(withdraw, p.del ? T.pending_delete : mineHere <= 0 ? T.no_dots_here : null);
     }
   }
 
@@ -524,6 +539,6 @@ export function roomBoard(ctx) {
   }
 
   return {
-    myNotes, shownNotes, noteElement, alertBoxFor, renderBoard, renderCounts, renderSession, applyPresence,
+    myNotes, shownNotes, noteElement, alertBoxFor, renderBoard, renderCounts, renderSession, applyPresence, dotsLeft,
   };
 }
