@@ -187,7 +187,8 @@ function renderBoard() {
   if (loose.length) {
     const sec = el("section", "projector-loose");
     if (clusters.length) sec.append(el("h3", "projector-cluster-title", T.loose_title));
-    sec.append(noteList(loose));
+    // Newest first: what was just written is what the room looks for on the wall.
+    sec.append(noteList(loose.slice().sort((a, b) => b.id - a.id)));
     parts.push(sec);
   }
   if (!parts.length) parts.push(el("p", "projector-empty", T.board_empty));
@@ -231,7 +232,10 @@ function renderResults() {
   const chartRows = rows.filter((r) => r.votes > 0);
   ui.chartWrap.hidden = chartRows.length === 0 || typeof window.Chart !== "function";
   if (ui.chartWrap.hidden) return;
-  ui.chartWrap.style.height = Math.max(200, chartRows.length * 64 + 120) + "px";
+  // Bars as tall as the labels need, the whole chart within what is left of the screen.
+  const px = fontPx();
+  const room = window.innerHeight - ui.chartWrap.getBoundingClientRect().top - window.scrollY - px * 1.5;
+  ui.chartWrap.style.height = Math.round(Math.max(px * 12, Math.min(chartRows.length * px * 3.6 + px * 7, room))) + "px";
   const datasets = present.map((col, i) => Object.assign({
     label: col.label,
     data: chartRows.map((r) => (r.stale || !r.split ? 0 : r.split[col.key] || 0)),
@@ -250,8 +254,26 @@ function renderResults() {
     chart.update("none");
     return;
   }
-  chart = stackedBars(ui.canvas, data, { axis: T.axis_points, max: max, size: "wall" });
+  chart = stackedBars(ui.canvas, data, { axis: T.axis_points, max: max, size: "wall", fontPx: px });
+  chartPx = px;
 }
+
+/** The wall's base type size (it grows with the viewport: app.css). */
+function fontPx() {
+  return parseFloat(window.getComputedStyle(ui.root).fontSize) || 16;
+}
+
+// The chart's type follows the wall's when the window changes size (a projector
+// window moved to the wall, full screen): drawn again at the new size.
+let chartPx = null;
+window.addEventListener("resize", debounced(() => {
+  if (chart && chartPx !== fontPx()) {
+    chart.destroy();
+    chart = null;
+    resultsSig = null;
+  }
+  scheduleRender();
+}, 200));
 
 function renderTable(rows, present, titleOf) {
   const th = (text, scope) => {

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_facilitation_browser import sign_in
 from tests.browser.test_room_browser import note_card
 from tests.servers import open_room
 
@@ -81,3 +82,99 @@ def test_keyboard_participant_joins_writes_votes_and_withdraws(new_page, web_ser
     page.wait_for_timeout(400)
     assert withdraw.evaluate("(b) => b === document.activeElement"), focused(page)
     assert page.console_errors == []
+
+
+# ------------------------------------------------------------------ the wall
+
+NOTES = [
+    "Servono più posti di sollievo per le famiglie che assistono a casa",
+    "Un punto unico di informazione per chi cerca aiuto",
+    "Trasporti accessibili la sera e nei fine settimana",
+    "Formazione per chi assiste un familiare con disabilità",
+    "Gruppi di mutuo aiuto tra genitori",
+    "Case famiglia piccole vicino ai luoghi di vita",
+    "Il volontariato del quartiere già aiuta con la spesa",
+    "Sportello legale per amministrazione di sostegno",
+    "Progetti di vita scritti insieme alla persona",
+    "Tempo libero e sport inclusivi per i giovani adulti",
+    "Lavoro accompagnato nelle cooperative del territorio",
+    "Una mappa dei servizi aggiornata e semplice",
+    "Sollievo anche d'estate, quando i centri chiudono",
+    "L'ultimo contributo arrivato deve vedersi sul muro",
+]
+
+
+def participants(web_server, code, n):
+    from tests.protocol_client import ProtocolClient
+
+    people = []
+    for i in range(n):
+        person = ProtocolClient(web_server.url)
+        person.connect()
+        assert person.join(code, f"Persona {i + 1}")["ok"]
+        people.append(person)
+    return people
+
+
+def projector_page(new_page, web_server, room, width, height):
+    page = new_page(width, height)
+    sign_in(page, web_server.url)
+    page.goto(f"{web_server.url}/facilitatore/sessioni/{room.id}/proiezione")
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
+    return page
+
+
+def in_view(page, locator):
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] \
+        and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
+
+
+def test_projector_uses_the_wall_and_scales_its_text(new_page, web_server, room):
+    people = participants(web_server, room.code, 4)
+    try:
+        ids = [people[i % 4].note(text, ("problema", "proposta", "risorsa", "caso")[i % 4])
+               for i, text in enumerate(NOTES)]
+        sizes = {}
+        for width, height in ((1366, 768), (1920, 1080)):
+            wall = projector_page(new_page, web_server, room, width, height)
+            cards = wall.locator(".projector-note")
+            expect(cards).to_have_count(len(NOTES))
+            newest = wall.locator(f'.projector-note[data-note-id="{ids[-1]}"]')
+            assert in_view(wall, newest), (width, newest.bounding_box())
+            boxes = [cards.nth(i).bounding_box() for i in range(len(NOTES))]
+            span = max(b["x"] + b["width"] for b in boxes) - min(b["x"] for b in boxes)
+            assert span >= 0.85 * width, (width, span)  # columns across the wall, not a third of it
+            sizes[width] = wall.evaluate("""() => {
+                const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
+                return {note: px('.projector-note-body'), author: px('.projector-note-author')};
+            }""")
+            if width == 1920:
+                visible = sum(in_view(wall, cards.nth(i)) for i in range(len(NOTES)))
+                assert visible == len(NOTES) or in_view(wall, newest), visible
+        assert sizes[1920]["note"] >= 32, sizes
+        assert sizes[1920]["note"] > sizes[1366]["note"], sizes
+        assert sizes[1920]["author"] > sizes[1366]["author"], sizes
+        assert sizes[1920]["author"] >= 20, sizes
+
+        # Votes, the reveal: the results fit one screen at both sizes.
+        room.facilitator.advance("votazione")
+        for i, person in enumerate(people):
+            for note_id in ids[i: i + 3]:
+                assert person.send("vote.place", note_id=note_id)["ok"]
+        room.facilitator.run("results.reveal")
+        for width, height in ((1366, 768), (1920, 1080)):
+            wall = projector_page(new_page, web_server, room, width, height)
+            results = wall.locator("#projector-results")
+            expect(results).to_be_visible()
+            expect(wall.locator("#results-table tbody tr")).to_have_count(len(NOTES))
+            wall.wait_for_timeout(300)
+            box = results.bounding_box()
+            assert box["y"] + box["height"] <= height, (width, box)
+            assert wall.evaluate("document.documentElement.scrollWidth") <= width
+            label = wall.evaluate("() => window.workshopProjector.chart().options.scales.y.ticks.font.size")
+            assert label >= (24 if width == 1920 else 16), label
+    finally:
+        for person in people:
+            person.close()

@@ -117,16 +117,19 @@ function barLabels(size, decimals) {
 
 /**
  * A horizontal stacked bar chart on `canvas`. data: {labels, datasets, totals};
- * opts: {axis (title of the x axis), max, decimals, size: "wall" | "page"}.
- * Null when Chart.js is missing.
+ * opts: {axis (title of the x axis), max, decimals, size: "wall" | "page",
+ * fontPx (on the wall: the page's base size, which grows with the viewport;
+ * labels are a little larger)}. Null when Chart.js is missing.
  */
 export function stackedBars(canvas, data, opts) {
   const Chart = window.Chart;
   if (typeof Chart !== "function") return null;
   const wall = opts.size === "wall";
-  const labelSize = wall ? 16 : 13;
+  const px = wall ? Math.max(16, opts.fontPx || 16) : 13;
+  const big = (k) => Math.round(px * k);
+  const labelSize = wall ? big(1.3) : 13;
   Chart.defaults.font.family = "'Titillium Web', Geneva, Tahoma, sans-serif";
-  if (wall) Chart.defaults.font.size = 16;
+  if (wall) Chart.defaults.font.size = big(1.15);
   Chart.defaults.color = "#1a1a1a";
   return new Chart(canvas, {
     type: "bar",
@@ -137,13 +140,13 @@ export function stackedBars(canvas, data, opts) {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      layout: { padding: { right: wall ? 40 : 44 } },
+      layout: { padding: { right: wall ? big(2.6) : 44 } },
       scales: {
         x: { stacked: true, beginAtZero: true, suggestedMax: opts.max, ticks: { precision: 0 }, title: { display: true, text: opts.axis } },
-        y: { stacked: true, ticks: { autoSkip: false, font: { size: opts.tickSize || (wall ? 17 : 13), weight: "600" } } },
+        y: { stacked: true, ticks: { autoSkip: false, font: { size: opts.tickSize || (wall ? big(1.35) : 13), weight: "600" } } },
       },
       plugins: {
-        legend: { position: "top", labels: wall ? { boxWidth: 36, boxHeight: 20, padding: 18, font: { size: 16 } } : { boxWidth: 28, boxHeight: 16, padding: 12 } },
+        legend: { position: "top", labels: wall ? { boxWidth: big(2.2), boxHeight: big(1.2), padding: big(1.1), font: { size: big(1.25) } } : { boxWidth: 28, boxHeight: 16, padding: 12 } },
         tooltip: { enabled: true },
       },
     },
