@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_facilitation_browser import sign_in
-from tests.browser.test_room_browser import note_card
+from tests.browser.test_room_browser import join, note_card, post_note
 from tests.servers import open_room
 
 pytestmark = pytest.mark.browser
@@ -178,3 +178,35 @@ def test_projector_uses_the_wall_and_scales_its_text(new_page, web_server, room)
     finally:
         for person in people:
             person.close()
+
+
+# ------------------------------------------------------------- phone first
+
+def top(page, selector):
+    return page.locator(selector).first.bounding_box()["y"]
+
+
+def bottom(page, selector):
+    box = page.locator(selector).first.bounding_box()
+    return box["y"] + box["height"]
+
+
+def test_on_a_phone_what_the_person_is_asked_to_do_comes_first(new_page, web_server, room):
+    page = new_page(360, 740)
+    join(page, web_server.url, room.code, "Telefono")
+    page.evaluate("window.scrollTo(0, 0)")
+    # raccolta: the writing box and «Pubblica» on the first screen, before who is connected.
+    assert bottom(page, "#note-text") <= 740, bottom(page, "#note-text")
+    assert bottom(page, "#note-form [type=submit]") <= 740, bottom(page, "#note-form [type=submit]")
+    assert bottom(page, "#note-form [type=submit]") < top(page, "#presence")
+    post_note(page, "Un contributo da votare")
+    expect(note_card(page, "da votare")).to_have_count(1)
+
+    # votazione: the dots left and the first dot button come first.
+    room.facilitator.advance("votazione")
+    expect(page.locator("#phase-banner")).to_have_attribute("data-phase", "votazione")
+    page.evaluate("window.scrollTo(0, 0)")
+    assert bottom(page, "#dots-left") <= 740
+    assert bottom(page, "button.vote-place") <= 740, bottom(page, "button.vote-place")
+    assert bottom(page, "button.vote-place") < top(page, "#presence")
+    assert top(page, "button.vote-place") < top(page, "#composer")

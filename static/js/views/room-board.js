@@ -405,6 +405,8 @@ export function roomBoard(ctx) {
     ui.dotsPre.textContent = left === 1 ? T.dots_pre_one : T.dots_pre_other;
     ui.dotsMid.textContent = left === 1 ? T.dots_mid_one : T.dots_mid_other;
     ui.dotsStatus.classList.toggle("is-inactive", !ctx.canVote());
+    // A closed room asks nothing more of anyone: no «Ti resta 1 punto su 3».
+    ui.dotsStatus.hidden = ctx.phase() === "chiusa";
     ui.dotsHint.hidden = !board.inPhase("accoglienza", "raccolta", "raggruppamento");
   }
 
