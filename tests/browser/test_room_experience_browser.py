@@ -210,3 +210,42 @@ def test_on_a_phone_what_the_person_is_asked_to_do_comes_first(new_page, web_ser
     assert bottom(page, "button.vote-place") <= 740, bottom(page, "button.vote-place")
     assert bottom(page, "button.vote-place") < top(page, "#presence")
     assert top(page, "button.vote-place") < top(page, "#composer")
+
+
+# ----------------------------------------------------------- screen readers
+
+RECORD_LIVE = """() => {
+    window.__said = [];
+    const region = document.getElementById('live-region');
+    new MutationObserver(() => region.textContent && window.__said.push(region.textContent))
+        .observe(region, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_screen_readers_hear_the_dots_left_and_not_every_join(new_page, web_server, roomy):
+    page = new_page(360, 740)
+    join(page, web_server.url, roomy.code, "Lettore")
+    post_note(page, "Un contributo da votare")
+    expect(note_card(page, "da votare")).to_have_count(1)
+    assert page.locator("#presence").get_attribute("role") is None
+    assert page.locator("#presence").get_attribute("aria-live") is None
+    page.evaluate(RECORD_LIVE)
+
+    people = participants(web_server, roomy.code, 3)  # three joins, one leave
+    people[0].close()
+    expect(page.locator("#presence")).to_contain_text("3 persone collegate")
+    page.wait_for_timeout(1500)
+    said = page.evaluate("window.__said")
+    assert sum("collegat" in s for s in said) <= 1, said
+
+    roomy.facilitator.advance("votazione")
+    expect(page.locator("#phase-banner")).to_have_attribute("data-phase", "votazione")
+    note_card(page, "da votare").locator("button.vote-place").press("Enter")
+    expect(page.locator("#live-region")).to_contain_text("Ti restano 2 punti su 3")
+    note_card(page, "da votare").locator("button.vote-place").press("Enter")
+    expect(page.locator("#live-region")).to_contain_text("Ti resta 1 punto su 3")
+    for person in people[1:]:
+        person.close()
+    page.wait_for_timeout(1500)
+    said = page.evaluate("window.__said")
+    assert sum("collegat" in s for s in said) <= 1, said

@@ -530,6 +530,7 @@ export function roomBoard(ctx) {
   let presenceTimer = null;
   function applyPresence(p) {
     if (!p || p.session_id !== board.session.id) return;
+    const before = state.presence && state.presence.connected;
     state.presence = p;
     // Grouped: in a room where many join at once, one update per second is plenty.
     if (!presenceTimer) {
@@ -538,6 +539,22 @@ export function roomBoard(ctx) {
         renderPresence();
       }, ctx.everJoined() ? 1000 : 0);
     }
+    if (before !== undefined && before !== null && before !== p.connected) sayPresence();
+  }
+
+  // Who is connected is not a live region: a screen reader would hear it at every
+  // join and leave (a third of what it said in a busy room). Said at most once
+  // every 30 s, with the count of that moment; always shown on the page.
+  const PRESENCE_SAY_MS = 30000;
+  let presenceSaidAt = Date.now(); // the count at joining is on the page, not said
+  let presenceSayTimer = null;
+  function sayPresence() {
+    if (presenceSayTimer) return; // one is due: it will say the latest count
+    presenceSayTimer = setTimeout(() => {
+      presenceSayTimer = null;
+      presenceSaidAt = Date.now();
+      if (state.presence) ctx.announce(presenceText(T, state.presence));
+    }, Math.max(0, presenceSaidAt + PRESENCE_SAY_MS - Date.now()));
   }
 
   return {
