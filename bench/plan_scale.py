@@ -2,9 +2,12 @@
 
 Fills a fresh database with 7 labs, each with one closed session of 2,000
 notes in 100 clusters and 50,000 dots (about 16,700 voters at 3 dots each),
-plus schede intervento drafted from the top priorities; then times
-consolidation and each export, several runs each, and prints the figures
-with the targets (< 1 s consolidation, < 2 s per export).
+each session's results frozen as closing freezes them, plus schede
+intervento drafted from the top priorities (a third of them with a budget
+and indicators filled in) and a few without a lab priority; then times
+consolidation and each export (Markdown, ODT, DOCX, PDF), several runs
+each, and prints the figures with the targets (< 1 s consolidation, < 2 s
+per export).
 
     .venv/bin/python bench/plan_scale.py                 # SQLite file in a temp dir
     .venv/bin/python bench/plan_scale.py --postgres      # a bench_plan_* database, dropped after
@@ -13,7 +16,9 @@ with the targets (< 1 s consolidation, < 2 s per export).
 The rows are written with bulk inserts straight into the tables (going
 through the command bus would take hours and measure something else); the
 shape matches what closed sessions leave behind: notes in clusters, votes
-with the voter's category, scores, a closing hash.
+with the voter's category, scores, and the frozen results (services/frozen.py:
+the results document, its hash, the record with the published split), which
+everything after closing reads instead of the votes.
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 import psycopg2  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
+from workshop.domain import scheda as fields  # noqa: E402
 from workshop.seed import PROCESS_SLUG, sample_data, seed_reference  # noqa: E402
-from workshop.services import accounts, exports, schede  # noqa: E402
+from workshop.services import accounts, documents, exports, frozen, schede  # noqa: E402
 from workshop.services.consolidation import consolidate  # noqa: E402
 from workshop.storage import migrate  # noqa: E402
 from workshop.storage.database import Database  # noqa: E402
@@ -93,6 +99,32 @@ def fill(db: Database, notes_per_lab: int, votes_per_lab: int, clusters_per_lab:
                              "cluster_id": rng.choices(clusters, weights)[0], "created_at": now})
             for start in range(0, len(rows), 10_000):
                 s.execute(insert(Vote), rows[start:start + 10_000])
+            # Closing freezes the results (services/facilitation.py); everything after reads them.
+            s.flush()
+            live.snapshot_hash = frozen.freeze(s, live).hash
+            s.add(live)
+
+
+YEARS = (2018, 2019, 2020)
+
+
+def complete(db: Database, editor: schede.Editor, action_id: int, n: int) -> None:
+    """What the Ufficio di Piano adds to a draft: capofila, a budget by source and
+    year, indicators with a target per year, actions with their periods."""
+    version = schede.view(db, action_id)["version"]
+    sources = list(fields.FONTI)
+    schede.update_fields(db, editor, action_id, {
+        "capofila": {"tipo": "comune", "specifica": "Comune di Reggio nell'Emilia, servizio sociale"},
+        "ambito": {"tipo": "sub_distrettuale", "comuni": list(fields.COMUNI[:3])},
+        "azioni": [{"testo": f"Azione {k} della scheda {action_id}", "periodo": f"{YEARS[k % 3]}"}
+                   for k in range(1, 6)],
+        "preventivo": {"importi": {sources[k]: {str(y): f"{(n + 1) * (k + 1) * 1234},{y % 100:02d}"
+                                                for y in YEARS} for k in range(4)},
+                       "note": "Importi stimati."},
+        "indicatori": [{"descrizione": f"Indicatore {k}: persone raggiunte ≥ 70%", "partenza": "≤ 1",
+                        "obiettivi": {str(y): f"{k * 10 + y % 10}" for y in YEARS},
+                        "fonte": "Servizio sociale", "periodicita": "annuale"} for k in range(1, 5)],
+    }, version)
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -133,23 +165,34 @@ def main() -> None:
         filled = time.perf_counter() - t0
         up = schede.Editor(accounts.create_user(db, "ufficio", "Ufficio", "ufficio_piano",
                                                 "una password lunga").id, "ufficio_piano")
+        schede.save_plan_settings(db, schede.Editor(up.user_id, "admin"), PROCESS_SLUG,
+                                  YEARS[0], YEARS[-1], "")
         top = consolidate(db, PROCESS_SLUG).rows[:args.schede]
-        for row in top:
-            schede.create_from_clusters(db, up, PROCESS_SLUG, [row.cluster_id])
+        for n, row in enumerate(top):
+            action_id = schede.create_from_clusters(db, up, PROCESS_SLUG, [row.cluster_id])
+            if n % 3 == 0:
+                complete(db, up, action_id, n)
+        # Schede no lab priority led to (regional and continuing interventions).
+        for n, origin in enumerate(("regionale", "continuita")):
+            action_id = schede.create_blank(db, up, PROCESS_SLUG, f"Intervento {origin}", origin, "C")
+            complete(db, up, action_id, n)
         one = schede.view(db, 1, public=True)
         areas = exports.area_labels(db)
+        total = len(top) + 2
         cases = {
             "consolidation (all labs)": lambda: consolidate(db, PROCESS_SLUG),
             "consolidation (one lab, one area)": lambda: consolidate(db, PROCESS_SLUG,
                                                                      lab="dopo-di-noi", area="A"),
             "open data ZIP": lambda: exports.opendata_zip(db, PROCESS_SLUG),
         }
-        for fmt in ("md", "odt", "pdf"):
+        header = documents.running_header("Piano di Zona", "Bozza del piano")
+        for fmt in exports.FORMATS:
             cases[f"one scheda, {fmt}"] = (
-                lambda fmt=fmt: exports.render(exports.scheda_blocks(one, areas), fmt, "x"))
-        for fmt in ("md", "odt", "pdf"):
-            cases[f"draft plan ({args.schede} schede), {fmt}"] = (
-                lambda fmt=fmt: exports.render(exports.plan_blocks(db, PROCESS_SLUG), fmt, "x"))
+                lambda fmt=fmt: exports.render(exports.scheda_blocks(one, areas), fmt, "x", header))
+        for fmt in exports.FORMATS:
+            cases[f"draft plan ({total} schede), {fmt}"] = (
+                lambda fmt=fmt: exports.render(exports.plan_blocks(db, PROCESS_SLUG), fmt,
+                                               documents.plan_title(db, PROCESS_SLUG), header))
         labs = 7
         print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; {labs} labs × "
               f"{args.notes} notes × {args.votes} dots, {args.clusters} clusters per lab "

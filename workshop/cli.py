@@ -204,37 +204,70 @@ def export_opendata(process_slug, out):
     click.echo(f"Dati aperti scritti in {out} ({len(data)} byte).")
 
 
-@export.command("scheda")
-@click.argument("action_id", type=click.IntRange(1, ID_MAX))
-@click.option("--format", "fmt", type=click.Choice(["md", "odt", "pdf"]), default="odt", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
-def export_scheda(action_id, fmt, out):
-    """One scheda intervento as Markdown, ODT or PDF."""
-    from workshop.services import exports, schede
+DOCUMENT_FORMATS = ["md", "odt", "docx", "pdf"]
 
-    try:
-        view = schede.view(services().db, action_id, public=True)
-    except Rejected as exc:
-        raise click.ClickException(exc.message()) from None
-    data, _ = exports.render(exports.scheda_blocks(view, exports.area_labels(services().db)), fmt,
-                             view["title"])
+
+def _write(out: str, data: bytes) -> None:
     with open(out, "wb") as f:
         f.write(data)
+
+
+@export.command("scheda")
+@click.argument("action_id", type=click.IntRange(1, ID_MAX))
+@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="odt", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_scheda(action_id, fmt, out):
+    """One scheda intervento as Markdown, ODT, DOCX or PDF (the public document, as
+    /schede/ID.FORMAT gives it)."""
+    from flask_babel import gettext
+
+    from workshop.services import documents, exports, schede
+
+    db = services().db
+    try:
+        view = schede.view(db, action_id, public=True)
+    except Rejected as exc:
+        raise click.ClickException(exc.message()) from None
+    header = documents.running_header(view["process"]["title"],
+                                      gettext("Scheda intervento n. %(id)s", id=action_id))
+    data, _ = exports.render(exports.scheda_blocks(view, exports.area_labels(db)), fmt, view["title"],
+                             header)
+    _write(out, data)
     click.echo(f"Scheda {action_id} scritta in {out}.")
+
+
+def _state_choices() -> list[str]:
+    from workshop.domain import review
+
+    return list(review.STATES)
 
 
 @export.command("plan")
 @click.option("--process", "process_slug", default="pdz-2018-2020", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["md", "odt", "pdf"]), default="odt", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="odt", show_default=True)
+@click.option("--stato", "states", multiple=True, type=click.Choice(_state_choices()),
+              help="Stato delle schede da includere (ripetibile); predefinito: tutti tranne «non accolta».")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
-def export_plan(process_slug, fmt, out):
-    """The whole draft plan: every scheda of the process."""
-    from workshop.services import exports
+def export_plan(process_slug, fmt, states, out):
+    """The plan as a document (as /piano/bozza.FORMAT gives it): the schede of the
+    chosen states, every state but «non accolta» by default."""
+    from datetime import UTC, datetime
 
-    data, _ = exports.render(exports.plan_blocks(services().db, process_slug), fmt, "Bozza del piano")
-    with open(out, "wb") as f:
-        f.write(data)
-    click.echo(f"Bozza del piano scritta in {out}.")
+    from workshop.services import documents, exports
+
+    db = services().db
+    with db.reader() as s:
+        from workshop.storage.models import Process
+
+        process = s.exec(select(Process).where(Process.slug == process_slug)).first()
+    if process is None:
+        raise click.ClickException(f"Processo «{process_slug}» non trovato.")
+    chosen = documents.parse_states(states) if states else None
+    title = documents.plan_title(db, process.slug)
+    data, _ = exports.render(exports.plan_blocks(db, process.slug, chosen), fmt, title,
+                             documents.plan_header(process.title, title, datetime.now(UTC)))
+    _write(out, data)
+    click.echo(f"{title.split(' — ')[0]} scritto in {out}.")
 
 
 @cli.command(with_appcontext=False)

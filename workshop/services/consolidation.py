@@ -31,6 +31,7 @@ from workshop.storage.models import (
     PlanAction,
     PlanActionCluster,
     Process,
+    SessionSnapshot,
 )
 
 
@@ -157,17 +158,36 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
                          [a for a in AREA_CODES if a not in covered])
 
 
-def published_splits(s: Session, cluster_ids: list[int]) -> dict[int, tuple[dict, list[dict]]]:
-    """For clusters of closed sessions: (cells as they may be published, columns)."""
+def published_splits(s: Session, cluster_ids: list[int],
+                     tables: dict[int, tuple[dict, list[dict]]] | None = None
+                     ) -> dict[int, tuple[dict, list[dict]]]:
+    """For clusters of closed sessions: (cells as they may be published, columns).
+
+    Read from each session's record, where closing froze the published split
+    (services/frozen.py): nothing is counted again. A session frozen before
+    that (none once `seed` has run `frozen.freeze_missing_published`) is
+    worked out from its frozen tally, as `tally.published_split` does.
+    `tables`: the sessions' tables already read (by session id), filled in
+    here; the schede of one document share it, so each session is read once."""
     if not cluster_ids:
         return {}
-    rows = s.exec(select(Cluster.id, LiveSession).join(LiveSession, LiveSession.id == Cluster.session_id)
+    tables = {} if tables is None else tables
+    rows = s.exec(select(Cluster.id, Cluster.session_id)
+                  .join(LiveSession, LiveSession.id == Cluster.session_id)
                   .where(Cluster.id.in_(cluster_ids), LiveSession.phase == phases.CHIUSA)).all()
-    tables: dict[int, tuple] = {}
+    missing = {session_id for _, session_id in rows} - set(tables)
+    if missing:
+        records = dict(s.exec(select(SessionSnapshot.session_id, SessionSnapshot.record)
+                              .where(SessionSnapshot.session_id.in_(missing))).all())
+        for session_id in sorted(missing):
+            frozen_split = (records.get(session_id) or {}).get("published")
+            if frozen_split is not None:
+                tables[session_id] = (frozen_split["rows"], frozen_split["columns"])
+            else:
+                live = s.get(LiveSession, session_id)
+                tables[session_id] = tally.published_split(s, tally.of_session(s, live))
     out = {}
-    for cluster_id, live in rows:
-        if live.id not in tables:
-            tables[live.id] = tally.published_split(s, tally.of_session(s, live))
-        cells, columns = tables[live.id]
+    for cluster_id, session_id in rows:
+        cells, columns = tables[session_id]
         out[cluster_id] = (cells.get(tally.item_key("cluster", cluster_id), {}), columns)
     return out

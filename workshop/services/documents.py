@@ -276,7 +276,9 @@ def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None 
                                                  PlanAction.state.in_(states))
                      .order_by(PlanAction.area_main, PlanAction.id)).all()
     areas = area_labels(db)
-    views = [schede.view(db, action_id, public=True, referenti=staff) for action_id in ids]
+    splits: dict = {}  # each session's published split, read once for the whole plan
+    views = [schede.view(db, action_id, public=True, referenti=staff, split_tables=splits)
+             for action_id in ids]
     years = schede.years(process)
     approved = bool(process.approval_act)
     blocks = cover_blocks(process.title, years, approved, process.approval_act, today or date.today(),
@@ -339,3 +341,16 @@ def plan_title(db: Database, process_slug: str) -> str:
 
 def running_header(process_title: str, right: str) -> tuple[str, str]:
     return f"{DISTRICT} · {process_title}", right
+
+
+def plan_header(process_title: str, title: str, moment: date | datetime) -> tuple[str, str]:
+    """The plan's running header: the district and the process on the left, on
+    the right «Bozza del piano» (or «Piano approvato») and the day it was made."""
+    return running_header(process_title, title.split(" — ")[0] + " · " + when(moment))
+
+
+def parse_states(chosen: list[str] | tuple[str, ...]) -> tuple[str, ...] | None:
+    """The states a plan document includes, in the review's order (unknown
+    names left out); None when none of them is a state."""
+    found = tuple(s for s in review.STATES if s in chosen)
+    return found or None

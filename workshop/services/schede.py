@@ -232,13 +232,16 @@ def trace_totals(clusters: list[dict]) -> tuple[int, int, int]:
     return sum(c.get("dots", 0) for c in clusters), sum(available.values()), len(available)
 
 
-def view(db: Database, action_id: int, *, public: bool = False, referenti: bool = False) -> dict:
+def view(db: Database, action_id: int, *, public: bool = False, referenti: bool = False,
+         split_tables: dict | None = None) -> dict:
     """A scheda with its sources, review history, observations and versions.
 
     `public`: no staff names (roles only), no referenti (names and contacts of
     people), and the traceability's dots by category as they may be published.
     `referenti` with `public`: the office's own copy of a document, which is
-    the public one with the referenti."""
+    the public one with the referenti. `split_tables`: the published splits
+    already read, by session (consolidation.published_splits), shared by the
+    schede of one document."""
     with db.reader() as s:
         action = s.get(PlanAction, action_id)
         if action is None:
@@ -280,7 +283,7 @@ def view(db: Database, action_id: int, *, public: bool = False, referenti: bool 
         categories = {c.key: c.label for c in s.exec(select(Category))}
         if public:
             # The split as it may be published (the same cells as the lab's page), never the raw one.
-            split = published_splits(s, [c["cluster_id"] for c in clusters])
+            split = published_splits(s, [c["cluster_id"] for c in clusters], split_tables)
             trace["clusters"] = [{**{k: v for k, v in c.items() if k != "by_category"},
                                   "split": split.get(c["cluster_id"], ({}, []))[0],
                                   "split_columns": split.get(c["cluster_id"], ({}, []))[1]}

@@ -647,8 +647,8 @@ def _chosen_states() -> tuple[str, ...] | None:
     every state but «non accolta»."""
     if "stato" not in request.args:
         return None
-    chosen = tuple(s for s in review.STATES if s in request.args.getlist("stato"))
-    if not chosen:
+    chosen = documents.parse_states(request.args.getlist("stato"))
+    if chosen is None:
         abort(400)
     return chosen
 
@@ -658,8 +658,7 @@ def _plan_document(fmt: str, *, staff: bool) -> Response:
     db = _db()
     blocks = exports.plan_blocks(db, process.slug, _chosen_states(), staff=staff)
     title = documents.plan_title(db, process.slug)
-    header = documents.running_header(process.title, title.split(" — ")[0] + " · "
-                                      + documents.when(datetime.now(UTC)))
+    header = documents.plan_header(process.title, title, datetime.now(UTC))
     data, mime = exports.render(blocks, fmt, title, header)
     return _download(data, mime, f"{'piano-uffici' if staff else 'bozza-piano'}-{process.slug}.{fmt}")
 
