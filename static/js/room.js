@@ -53,7 +53,6 @@ const ui = {
   presence: $("presence"),
   live: $("live-region"),
   closed: $("closed-notice"),
-  hash: $("snapshot-hash"),
   results: $("results-panel"),
   resultsList: $("results-list"),
   resultsSummary: $("results-summary"),
@@ -336,7 +335,7 @@ function dotsLeftSentence() {
 function done(cmd, ack, error) {
   if (error && error.code === "session_closed") {
     board.session = Object.assign({}, board.session, { closed: true });
-    client.sync(FORCE_SNAPSHOT_SINCE); // the hash and results
+    client.sync(FORCE_SNAPSHOT_SINCE); // the frozen results
   }
   if (ack && ack.ok) {
     applySelf(ack.self);

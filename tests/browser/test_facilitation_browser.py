@@ -129,10 +129,14 @@ def test_a_session_from_raccolta_to_chiusa(new_page, web_server, room):
     expect(room_info.locator(".cluster-scores")).to_contain_text("impatto 5")
 
     control.locator('#phase-next[data-phase-target="chiusa"]').click()  # confirm() accepted
-    for page in (anna, bruno, control, projector):
+    for page in (control, projector):
         expect(page.locator("#snapshot-hash")).to_have_text(HASH)
-    shown = {p.locator("#snapshot-hash").text_content().strip() for p in (anna, bruno, control, projector)}
-    assert len(shown) == 1  # everyone sees the same frozen results
+    shown = {p.locator("#snapshot-hash").text_content().strip() for p in (control, projector)}
+    assert len(shown) == 1  # the wall shows the frozen results' hash the control room has
+    for page in (anna, bruno):  # a citizen gets a closing message and the public results, not a hash
+        expect(page.locator("#closed-notice")).to_be_visible()
+        expect(page.locator("#public-results-link")).to_have_attribute("href", "/laboratori/dopo-di-noi")
+        assert "SHA-256" not in page.locator("main").inner_text()
     expect(anna.locator("button.vote-place")).to_have_count(0)
     expect(anna.locator("#composer")).to_be_hidden()
     overflow = bruno.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -249,3 +249,58 @@ def test_screen_readers_hear_the_dots_left_and_not_every_join(new_page, web_serv
     page.wait_for_timeout(1500)
     said = page.evaluate("window.__said")
     assert sum("collegat" in s for s in said) <= 1, said
+
+
+# --------------------------------------------------- phones, forms, the end
+
+def test_on_a_phone_the_header_is_a_menu_and_the_cards_are_centred(new_page, web_server, room):
+    staff = new_page(360, 740)
+    sign_in(staff, web_server.url)
+    slim = staff.locator(".it-header-slim-wrapper")
+    assert slim.bounding_box()["height"] <= 64, slim.bounding_box()  # one line, not three
+    expect(staff.get_by_role("link", name="Le mie sessioni")).to_have_count(0)  # folded away
+    staff.locator(".header-menu summary").click()
+    expect(staff.get_by_role("link", name="Le mie sessioni")).to_be_visible()
+    expect(staff.get_by_role("button", name=re.compile("Esci"))).to_be_visible()
+
+    page = new_page(360, 740)
+    for path in ("/", f"/s/{room.code}"):
+        page.goto(web_server.url + path)
+        box = page.locator(".entry-card").bounding_box()
+        middle = page.evaluate("document.documentElement.clientWidth / 2")
+        assert abs(box["x"] + box["width"] / 2 - middle) <= 1, (path, box, middle)
+
+
+def test_the_join_form_reports_every_problem_at_once(new_page, web_server, room):
+    page = new_page(360, 740)
+    page.goto(f"{web_server.url}/s/{room.code}")
+    page.fill("#pseudonym", "x")  # too short, and no category
+    page.get_by_role("button", name=re.compile("Entra")).click()
+    errors = page.locator("#join-error li")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0)).to_contain_text("pseudonimo")
+    expect(errors.nth(1)).to_contain_text("categoria")
+    expect(page.locator("#pseudonym")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#category")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#pseudonym")).to_be_focused()
+    # Acronyms in the categories are spelled out.
+    options = page.locator("#category").inner_text()
+    for expansion in ("associazione di promozione sociale", "dipendenze patologiche", "salute mentale",
+                      "neuropsichiatria", "istruzione degli adulti"):
+        assert expansion in options, expansion
+
+
+def test_a_closed_room_thanks_and_points_to_the_public_results(new_page, web_server, room):
+    page = new_page(360, 740)
+    join(page, web_server.url, room.code, "Fine")
+    post_note(page, "Un contributo prima della fine")
+    room.facilitator.advance("votazione")
+    expect(page.locator("button.vote-place")).to_have_count(1)
+    page.locator("button.vote-place").click()
+    expect(page.locator("#dots-left")).to_have_text("2")
+    room.facilitator.advance("chiusa")
+    expect(page.locator("#closed-notice")).to_be_visible()
+    expect(page.locator("#closed-notice")).to_contain_text("Grazie per aver partecipato")
+    expect(page.locator("#public-results-link")).to_have_attribute("href", "/laboratori/dopo-di-noi")
+    text = page.locator("main").inner_text()
+    assert "SHA-256" not in text and "Ti resta" not in text and "Ti restano" not in text, text

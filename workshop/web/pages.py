@@ -18,6 +18,7 @@ from sqlmodel import select
 from workshop.acks import lookup_failure_status
 from workshop.context import client_address, services
 from workshop.domain import commands as c
+from workshop.domain import rules
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
 from workshop.services import views
@@ -87,6 +88,13 @@ def session_page(code: str):
     remembered = _remembered_participant(live)
     if remembered is None and request.method == "POST":
         form = request.form
+        # Every problem of the form at once, not one per submission.
+        problems = _join_form_problems(form.get("pseudonym", ""), form.get("category", ""))
+        if problems:
+            return render_template(
+                "join.html", live=live, lab=lab, categories=_categories(), problems=problems,
+                pseudonym=form.get("pseudonym", ""), category=form.get("category", ""),
+                pseudonym_max=PSEUDONYM_MAX, form_cid=form.get("cid")), 422
         try:
             fields = {"code": code, "pseudonym": form.get("pseudonym", ""),
                       "category": form.get("category", "")}
@@ -119,6 +127,18 @@ def session_page(code: str):
     # The page embeds the participant's token: no cache may keep it.
     page.headers["Cache-Control"] = "no-store"
     return page
+
+
+def _join_form_problems(pseudonym: str, category: str) -> dict[str, str]:
+    """What is wrong with the join form's fields, by field (checked again by the bus)."""
+    problems = {}
+    try:
+        rules.pseudonym(pseudonym)
+    except Rejected as rejected:
+        problems["pseudonym"] = rejected.message(gettext)
+    if category not in {cat.key for cat in _categories()}:
+        problems["category"] = Rejected("unknown_category").message(gettext)
+    return problems
 
 
 @bp.get("/healthz")

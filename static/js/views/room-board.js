@@ -438,12 +438,7 @@ export function roomBoard(ctx) {
     ui.closed.hidden = !closed;
     ui.composer.hidden = closed; // read-only: the closed panel says why
     ui.timerBox.hidden = closed || timerLeft(s.timer) === null;
-    const hash = s.snapshot_hash || "";
-    ui.hash.textContent = hash;
-    if (hash) {
-      ui.hash.dataset.hash = hash;
-      ui.hash.title = hash;
-    }
+    // The results' hash is for the public results and the projector, not for a citizen's phone.
     const hiddenTotals = board.totalsHidden();
     ui.votesHidden.hidden = !hiddenTotals;
     ui.votesProgress.hidden = !hiddenTotals || board.dotsPlaced === null;
