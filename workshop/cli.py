@@ -198,7 +198,9 @@ def export_opendata(process_slug, out):
     """ZIP of CSV and JSON, README, CC BY 4.0 licence and metadata."""
     from workshop.services import exports
 
-    data = exports.opendata_zip(services().db, process_slug)
+    data = exports.opendata_zip(services().db, process_slug,
+                                exports.publisher_of(current_app.extensions.get("workshop_site")),
+                                base_url=(services().settings.public_url or "").rstrip("/"))
     with open(out, "wb") as f:
         f.write(data)
     click.echo(f"Dati aperti scritti in {out} ({len(data)} byte).")

@@ -278,7 +278,7 @@ def test_every_export_carries_every_field(app, entered, fmt):
 def test_the_open_data_has_the_budget_and_indicators_but_no_referenti(app, entered):
     import csv
 
-    _, action_id, _ = entered
+    _, action_id, bridge_id = entered
     data = app.test_client().get(f"/dati-aperti/{PROCESS_SLUG}.zip").data
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         everything = b"".join(z.read(n) for n in z.namelist()).decode("utf-8", "replace")
@@ -287,12 +287,23 @@ def test_the_open_data_has_the_budget_and_indicators_but_no_referenti(app, enter
             return list(csv.DictReader(io.StringIO(z.read(name).decode("utf-8"), newline="")))
 
         scheda = next(r for r in table("schede.csv") if r["id"] == str(action_id))
+        actions = [r for r in table("azioni.csv") if r["scheda"] == str(action_id)]
+        excel_actions = list(csv.DictReader(io.StringIO(z.read("excel/azioni.csv").decode("utf-8-sig"),
+                                                        newline=""), delimiter=";"))
         budget = [r for r in table("preventivi.csv") if r["scheda"] == str(action_id)]
         indicators = [r for r in table("indicatori.csv") if r["scheda"] == str(action_id)]
     assert REFERENTI not in everything
     assert (scheda["capofila"], scheda["ambito"], scheda["rif_regionale"], scheda["rif_distrettuale"],
             scheda["continuita"], scheda["community_lab"], scheda["preventivo_totale"]) == (
         "ausl", "distrettuale", "1", "RE-PDZ-A-07", "in_parte", "si", "95000.00")
+    # The public texts, as entered (a text starting like a formula would carry an apostrophe).
+    assert (scheda["razionale"], scheda["descrizione"], scheda["destinatari"], scheda["attori"],
+            scheda["risorse_non_finanziarie"], scheda["collegate_testo"], scheda["preventivo_note"]) == (
+        RAZIONALE, DESCRIZIONE, DESTINATARI, ATTORI, RISORSE, COLLEGATE, "")
+    assert scheda["collegate"] == str(bridge_id)
+    assert [(r["numero"], r["testo"], r["periodo"]) for r in actions] == [
+        (str(n), a, p) for n, (a, p) in enumerate(AZIONI, start=1)]
+    assert [r["testo"] for r in excel_actions if r["scheda"] == str(action_id)] == [a for a, _ in AZIONI]
     assert {(r["fonte"], r["anno"], r["importo"]) for r in budget} == {
         ("fondo_sociale_locale", "2019", "20000.00"), ("quota_comuni", "2019", "15000.00"),
         ("frna", "2019", "35000.00"), ("ausl", "2019", "25000.00")}

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from workshop.seed import PROCESS_SLUG
 from workshop.services import exports, schede
 from workshop.services.consolidation import consolidate
+from workshop.site import SiteInfo
 
 
 @pytest.fixture
@@ -286,8 +287,25 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
     assert meta["dct:issued"]["@value"] <= meta["dct:modified"]["@value"]
     assert meta["dct:accrualPeriodicity"]["@id"].endswith("/IRREG")
     assert meta["dcat:contactPoint"]["vcard:fn"] and meta["dct:language"]["@id"].endswith("/ITA")
-    files = {d["dct:title"]["@value"] for d in meta["dcat:distribution"]}
-    assert files >= {f"{name}.csv" for name in exports.TABLES}
+    # The contact point's e-mail: the demo's placeholder until the site settings give one.
+    assert meta["dcat:contactPoint"]["vcard:hasEmail"]["@id"] == "mailto:ufficiodipiano@example.org"
+    # Every data file of the ZIP is a distribution: the canonical CSV, the Excel copies,
+    # the data dictionary (both forms) and dati.json; each one is in the ZIP.
+    files = {d["dct:title"]["@value"]: d for d in meta["dcat:distribution"]}
+    assert set(files) == ({f"{name}.csv" for name in exports.TABLES}
+                          | {f"excel/{name}.csv" for name in exports.TABLES}
+                          | {"dizionario-dati.csv", "excel/dizionario-dati.csv", "dati.json"})
+    assert set(files) <= names
+    assert all(d["dct:description"]["@value"] and d["dct:format"]["@id"].rsplit("/", 1)[1]
+               in ("CSV", "JSON") for d in files.values())
+    assert files["dati.json"]["dcat:mediaType"] == "application/json"
+    assert "Excel" in files["excel/schede.csv"]["dct:description"]["@value"]
+    operator = json.loads(zipfile.ZipFile(io.BytesIO(exports.opendata_zip(
+        db, PROCESS_SLUG, exports.publisher_of(SiteInfo(demo=False, email="piano@comune.re.it",
+                                                        office="Ufficio di Piano distrettuale")))))
+        .read("metadati.jsonld"))["dcat:contactPoint"]
+    assert operator["vcard:hasEmail"]["@id"] == "mailto:piano@comune.re.it"
+    assert operator["vcard:fn"] == "Ufficio di Piano distrettuale"
     assert all(d["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
                for d in meta["dcat:distribution"])
     assert {"metadati.jsonld", "dizionario-dati.csv", "excel/dizionario-dati.csv"} <= names

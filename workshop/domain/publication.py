@@ -199,9 +199,24 @@ OPEN_DATA = (
         Column("continuita", _("in continuità con la programmazione precedente"),
                values=("si", "no", "in_parte")),
         Column("community_lab", _("inserita nel percorso Community Lab"), values=("si", "no")),
+        Column("razionale", _("razionale: il bisogno e il perché dell'intervento (testo in Markdown)")),
+        Column("descrizione", _("descrizione dell'intervento (testo in Markdown)")),
+        Column("destinatari", _("a chi si rivolge (testo in Markdown)")),
+        Column("collegate", _("numeri delle schede collegate (interventi o politiche integrate), "
+                              "separati da |"), kind="list", values_from="schede.csv, id"),
+        Column("collegate_testo", _("altri interventi o politiche integrate collegate (testo in Markdown)")),
+        Column("attori", _("istituzioni e attori sociali coinvolti (testo in Markdown)")),
+        Column("risorse_non_finanziarie", _("risorse non finanziarie (testo in Markdown)")),
+        Column("preventivo_note", _("note al preventivo di spesa (testo in Markdown)")),
         Column("preventivo_totale", _("totale del preventivo di spesa su tutto il periodo"),
                kind="number", unit="euro"),
         Column("pagina", _("indirizzo della pagina pubblica della scheda (relativo al sito)")))),
+    Dataset("azioni", _("Le azioni previste di ogni scheda, nel loro ordine, ciascuna con il suo "
+                        "periodo."), (
+        Column("scheda", _("numero della scheda"), kind="integer", values_from="schede.csv, id"),
+        Column("numero", _("posizione dell'azione nella scheda"), kind="integer"),
+        Column("testo", _("l'azione, come scritta nella scheda")),
+        Column("periodo", _("quando si svolge, come scritto nella scheda (vuoto se non indicato)")))),
     Dataset("preventivi", _("Il preventivo di spesa di ogni scheda: un importo per fonte di "
                             "finanziamento e anno del periodo di programmazione."), (
         Column("scheda", _("numero della scheda"), kind="integer", values_from="schede.csv, id"),

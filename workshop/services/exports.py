@@ -40,6 +40,7 @@ from workshop.services.blocks import (
     xml_text,
 )
 from workshop.services.consolidation import consolidate
+from workshop.services.publication import public_content
 from workshop.storage.database import Database
 from workshop.storage.models import (
     Category,
@@ -107,6 +108,9 @@ DICTIONARY = "dizionario-dati.csv"
 METADATA = "metadati.jsonld"
 
 
+DEMO_EMAIL = "ufficiodipiano@example.org"  # the demo site's (workshop/site.py)
+
+
 @dataclass(frozen=True)
 class Publisher:
     """Who publishes the open data (DCAT-AP_IT: publisher and rights holder,
@@ -116,8 +120,22 @@ class Publisher:
     name: str = "Comune di Reggio nell'Emilia"
     office: str = "Ufficio di Piano del Distretto di Reggio Emilia"
     ipa: str = "c_h223"  # the Comune di Reggio nell'Emilia, capofila of the district
-    email: str = ""
+    email: str = DEMO_EMAIL  # a demo's, until the operator's site settings give theirs
     website: str = ""
+
+
+def publisher_of(site) -> Publisher:
+    """The publisher and contact point from the operator's site settings
+    (workshop/site.py, instance/sito.toml); a demo's settings keep the demo's
+    name and give its placeholder e-mail (example.org), plainly not a real one."""
+    if site is None:
+        return Publisher()
+    email = getattr(site, "email", "") or DEMO_EMAIL
+    if getattr(site, "demo", True):
+        return Publisher(email=email)
+    return Publisher(name=getattr(site, "organisation", "") or Publisher.name,
+                     office=getattr(site, "office", "") or Publisher.office,
+                     email=email, website=getattr(site, "website", "") or "")
 
 
 def _yes(flag: bool) -> str:
@@ -210,8 +228,12 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]]) 
     with db.reader() as s:
         actions = s.exec(select(PlanAction).where(PlanAction.process_id == process.id)
                          .order_by(PlanAction.id)).all()
+        labels = {c.key: c.label for c in s.exec(select(Category))}
+        # As the public page shows them: drafted notes only as reviewed, no referenti.
+        contents = {a.id: fields.public(public_content(s, fields.normalize(a.content, years), labels))
+                    for a in actions}
     for action in actions:
-        content = fields.public(fields.normalize(action.content, years))
+        content = contents[action.id]
         listing = listed[action.id]
         totals = fields.budget_totals(content["preventivo"], years)
         tables["schede"].append({
@@ -223,9 +245,16 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]]) 
             "rif_distrettuale": content["rif_distrettuale"], "ambito": content["ambito"]["tipo"],
             "comuni": content["ambito"]["comuni"], "capofila": content["capofila"]["tipo"],
             "capofila_specifica": content["capofila"]["specifica"], "continuita": content["continuita"],
-            "community_lab": content["community_lab"],
+            "community_lab": content["community_lab"], "razionale": content["razionale"],
+            "descrizione": content["descrizione"], "destinatari": content["destinatari"],
+            "collegate": [str(i) for i in content["collegate"]["schede"]],
+            "collegate_testo": content["collegate"]["testo"], "attori": content["attori"],
+            "risorse_non_finanziarie": content["risorse"], "preventivo_note": content["preventivo"]["note"],
             "preventivo_totale": Decimal(fields.decimal_text(totals.total)) if totals.rows else "",
             "pagina": f"/schede/{action.id}"})
+        for n, item in enumerate(content["azioni"], start=1):
+            tables["azioni"].append({"scheda": action.id, "numero": n, "testo": item["testo"],
+                                     "periodo": item["periodo"]})
         for source, by_year, _ in totals.rows:
             for year in sorted(by_year):
                 tables["preventivi"].append({
@@ -369,12 +398,36 @@ def _dcat(process: Process, tables: dict[str, list[dict]], publisher: Publisher,
             "dct:description": {"@language": "it", "@value": described[name].description},
             "dct:format": {"@id": f"{EU}file-type/CSV"}, "dcat:mediaType": "text/csv",
             "dcat:accessURL": {"@id": zip_url}, "dct:license": licence,
-            "dct:conformsTo": {"@id": f"{zip_url}#{DICTIONARY}"}} for name in tables] + [{
-            "@id": f"{zip_url}#dati.json", "@type": ["dcat:Distribution", "dcatapit:Distribution"],
-            "dct:title": {"@language": "it", "@value": "dati.json"},
-            "dct:format": {"@id": f"{EU}file-type/JSON"}, "dcat:mediaType": "application/json",
-            "dcat:accessURL": {"@id": zip_url}, "dct:license": licence}],
+            "dct:conformsTo": {"@id": f"{zip_url}#{DICTIONARY}"}} for name in tables] + [
+            _distribution(zip_url, f"{EXCEL_DIR}/{name}.csv", EXCEL_COPY % described[name].description,
+                          "CSV", "text/csv", licence, conforms=f"{zip_url}#{DICTIONARY}")
+            for name in tables] + [
+            _distribution(zip_url, DICTIONARY, DICTIONARY_DESCRIPTION, "CSV", "text/csv", licence),
+            _distribution(zip_url, f"{EXCEL_DIR}/{DICTIONARY}", EXCEL_COPY % DICTIONARY_DESCRIPTION,
+                          "CSV", "text/csv", licence),
+            _distribution(zip_url, "dati.json", JSON_DESCRIPTION, "JSON", "application/json", licence,
+                          conforms=f"{zip_url}#{DICTIONARY}")],
     }
+
+
+EXCEL_COPY = ("%s Copia per Excel in italiano: UTF-8 con BOM, valori separati da punto e virgola, "
+              "virgola decimale.")
+DICTIONARY_DESCRIPTION = ("Dizionario dei dati: ogni colonna di ogni file, con significato, tipo, unità, "
+                          "valori ammessi e regola di riservatezza.")
+JSON_DESCRIPTION = "Tutte le tabelle in un unico file JSON, con gli stessi dati dei CSV."
+
+
+def _distribution(zip_url: str, name: str, description: str, file_type: str, media_type: str,
+                  licence: dict, conforms: str = "") -> dict:
+    """One file of the ZIP as a DCAT-AP_IT distribution."""
+    out = {"@id": f"{zip_url}#{name}", "@type": ["dcat:Distribution", "dcatapit:Distribution"],
+           "dct:title": {"@language": "it", "@value": name},
+           "dct:description": {"@language": "it", "@value": description},
+           "dct:format": {"@id": f"{EU}file-type/{file_type}"}, "dcat:mediaType": media_type,
+           "dcat:accessURL": {"@id": zip_url}, "dct:license": licence}
+    if conforms:
+        out["dct:conformsTo"] = {"@id": conforms}
+    return out
 
 
 def dictionary_rows() -> list[dict]:

@@ -596,16 +596,10 @@ def _download(data: bytes, mime: str, filename: str) -> Response:
 
 
 def _publisher() -> exports.Publisher:
-    """Who publishes the open data: the operator's site settings where they say it."""
+    """Who publishes the open data: the operator's site settings."""
     from flask import current_app
 
-    site = current_app.extensions.get("workshop_site")
-    if site is None or getattr(site, "demo", True):
-        return exports.Publisher()
-    return exports.Publisher(name=getattr(site, "organisation", "") or exports.Publisher.name,
-                             office=getattr(site, "office", "") or exports.Publisher.office,
-                             email=getattr(site, "email", "") or "",
-                             website=getattr(site, "website", "") or "")
+    return exports.publisher_of(current_app.extensions.get("workshop_site"))
 
 
 @bp.get("/dati-aperti/<process_slug>.zip")
