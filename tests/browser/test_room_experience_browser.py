@@ -269,6 +269,7 @@ def test_on_a_phone_the_header_is_a_menu_and_the_cards_are_centred(new_page, web
         box = page.locator(".entry-card").bounding_box()
         middle = page.evaluate("document.documentElement.clientWidth / 2")
         assert abs(box["x"] + box["width"] / 2 - middle) <= 1, (path, box, middle)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path  # no sideways scroll
 
 
 def test_the_join_form_reports_every_problem_at_once(new_page, web_server, room):
