@@ -15,6 +15,7 @@ from workshop.seed import PROCESS_SLUG
 from workshop.services import exports, schede
 from workshop.services.consolidation import consolidate
 from workshop.site import SiteInfo
+from workshop.storage.models import Process
 
 
 @pytest.fixture
@@ -306,6 +307,9 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
         .read("metadati.jsonld"))["dcat:contactPoint"]
     assert operator["vcard:hasEmail"]["@id"] == "mailto:piano@comune.re.it"
     assert operator["vcard:fn"] == "Ufficio di Piano distrettuale"
+    silent = exports._dcat(Process(slug="p", title="Piano"), {"sessioni": [], "schede": []},
+                           exports.publisher_of(SiteInfo(demo=False, email="")), "")
+    assert "vcard:hasEmail" not in silent["dcat:contactPoint"]  # never the demo's for an operator
     assert all(d["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
                for d in meta["dcat:distribution"])
     assert {"metadati.jsonld", "dizionario-dati.csv", "excel/dizionario-dati.csv"} <= names

@@ -130,12 +130,13 @@ def publisher_of(site) -> Publisher:
     name and give its placeholder e-mail (example.org), plainly not a real one."""
     if site is None:
         return Publisher()
-    email = getattr(site, "email", "") or DEMO_EMAIL
     if getattr(site, "demo", True):
-        return Publisher(email=email)
+        return Publisher(email=getattr(site, "email", "") or DEMO_EMAIL)
+    # An operator's: their e-mail (or PEC); none given, no e-mail rather than the demo's.
     return Publisher(name=getattr(site, "organisation", "") or Publisher.name,
                      office=getattr(site, "office", "") or Publisher.office,
-                     email=email, website=getattr(site, "website", "") or "")
+                     email=getattr(site, "email", "") or getattr(site, "pec", "") or "",
+                     website=getattr(site, "website", "") or "")
 
 
 def _yes(flag: bool) -> str:
