@@ -101,3 +101,17 @@ def test_one_scheda_in_every_format(app, plan, tmp_path, fmt):
     missing = app.test_cli_runner().invoke(cli, ["export", "scheda", "9999", "--format", fmt,
                                                  "--out", str(out)])
     assert missing.exit_code != 0
+
+
+def test_the_open_data_from_the_command_line_names_the_site_s_contact(app, plan, tmp_path):
+    import json
+    import zipfile
+
+    out = tmp_path / "dati.zip"
+    run(app, "export", "opendata", "--out", str(out))
+    with zipfile.ZipFile(out) as z:
+        meta = json.loads(z.read("metadati.jsonld"))
+        assert "azioni.csv" in z.namelist() and "excel/azioni.csv" in z.namelist()
+    # The test app runs on the demo's site settings: their placeholder e-mail.
+    assert meta["dcat:contactPoint"]["vcard:hasEmail"]["@id"] == "mailto:ufficiodipiano@example.org"
+    assert meta["@id"] == "dati-aperti-pdz-2018-2020.zip"  # no public URL set: no made-up address
