@@ -11,6 +11,7 @@ from tests.helpers import cid as new_cid
 from workshop.domain import commands as c
 from workshop.extensions import socketio
 from workshop.live import handlers as live_handlers
+from workshop.live import wire
 
 
 def cid() -> str:
@@ -382,13 +383,26 @@ def test_a_server_fault_is_an_error_ack_not_a_dropped_connection(clients, live_s
     assert anna.raw.is_connected() and head_of(anna) == head
 
 
-def test_documented_events_are_all_handled():
-    """Every command in the protocol document has a handler, and vice versa."""
+def test_documented_events_are_all_handled(app):
+    """Every command in the protocol document's tables (§5) is one the server
+    handles, and every event the server handles is documented."""
+    import re
     from pathlib import Path
 
     doc = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text()
-    for event in [*live_handlers.COMMAND_EVENTS, "join", "sync"]:
-        assert f"`{event}`" in doc, event
+    commands_section = doc.split("## 5. Commands", 1)[1].split("## 6.", 1)[0]
+    tables = re.findall(r"^\| event name \|.*\n\|[-|]+\n((?:\|.*\n)+)", commands_section, re.M)
+    documented = {name for rows in tables for name in re.findall(r"^\| `([a-z_.]+)` \|", rows, re.M)}
+    assert documented == set(live_handlers.COMMAND_EVENTS), documented ^ set(live_handlers.COMMAND_EVENTS)
+    # The other events a client may send, each with its own section heading.
+    others = {"join", "sync", "staff.join", "staff.state"}
+    headings = {name for line in re.findall(r"^###? [\d.]+ .*$", doc, re.M)
+                for name in re.findall(r"`([a-z_.]+)`", line)}
+    assert others <= headings, others - headings
+    internal = {"connect", "disconnect", "*", wire.RESERVED, wire.UNREADABLE}  # never sent by a client
+    handled = set(socketio.server.handlers["/"]) - internal
+    assert handled == set(live_handlers.COMMAND_EVENTS) | others, handled ^ (set(live_handlers.COMMAND_EVENTS)
+                                                                           | others)
 
 
 def test_rebinding_a_socket_stops_the_previous_participants_private_state(app, clients, live_session):

@@ -55,8 +55,7 @@ def _close(s: Session, live: LiveSession) -> ev.Event:
 
 def _reveal_notes(s: Session, live: LiveSession) -> ev.Event:
     secret = s.exec(select(Note, Participant).join(Participant, Participant.id == Note.author_id)
-                    .where(Note.session_id == live.id, Note.private, Note.deleted_at.is_(None),
-                           Note.merged_into_id.is_(None), Note.hidden_at.is_(None))
+                    .where(Note.session_id == live.id, Note.private, views.VISIBLE)
                     .order_by(Note.id)).all()
     live.notes_revealed = True
     s.add(live)

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from workshop.domain import results
 from workshop.services import tally as t
+from workshop.services.views import VISIBLE
 from workshop.storage.models import Lab, LiveSession, Note, SessionSnapshot, iso, utcnow
 
 
@@ -28,9 +29,7 @@ def freeze(s: Session, live: LiveSession) -> SessionSnapshot:
     """Freeze the session's results now (the caller holds the session lock)."""
     counted = t.count(s, live)
     lab = s.get(Lab, live.lab_id)
-    notes = s.exec(select(Note).where(Note.session_id == live.id, Note.deleted_at.is_(None),
-                                      Note.merged_into_id.is_(None), Note.hidden_at.is_(None))
-                   .order_by(Note.id)).all()
+    notes = s.exec(select(Note).where(Note.session_id == live.id, VISIBLE).order_by(Note.id)).all()
     openings = {str(n.id): {"salt": results.new_salt(), "text": n.text} for n in notes}
     document = {
         "format": results.FORMAT,

@@ -33,8 +33,7 @@ Handler = Callable[[Session, LiveSession, Actor, c.SessionCommand], Outcome]
 def live_note(s: Session, live: LiveSession, note_id: int, *, hidden_ok: bool = False) -> Note:
     """A note of this session that is still on the board."""
     note = s.get(Note, note_id)
-    if (note is None or note.session_id != live.id or note.deleted_at is not None
-            or note.merged_into_id is not None or (note.hidden_at is not None and not hidden_ok)):
+    if note is None or note.session_id != live.id or not views.on_board(note, hidden_ok=hidden_ok):
         raise Rejected("note_not_found")
     return note
 

@@ -33,6 +33,7 @@ from workshop.domain import events as ev
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import one_line
+from workshop.services import views
 from workshop.services.publication import drafted_notes, replaced
 from workshop.storage.database import Database
 from workshop.storage.models import (
@@ -214,7 +215,7 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
             out.refunded |= set(s.exec(select(Vote.participant_id).where(Vote.note_id.in_(ids))).all())
             s.execute(delete(Vote).where(Vote.note_id.in_(ids)))
         for note in notes:
-            if note.deleted_at is None and note.merged_into_id is None:
+            if views.on_board(note, hidden_ok=True):
                 out.events.append(ev.Event(ev.NOTE_DELETED, {"note_id": note.id}))
             note.text, note.html, note.public_text, note.hidden_reason = "", "", None, None
             note.publication = pub.INTERNO

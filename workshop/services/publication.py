@@ -18,7 +18,7 @@ from workshop.domain import personal_data
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import may_review_notes
-from workshop.services.views import ON_BOARD, is_secret
+from workshop.services.views import VISIBLE, is_secret
 from workshop.storage import eventlog
 from workshop.storage.database import Database, without_yielding
 from workshop.storage.models import (
@@ -71,8 +71,8 @@ def queue(db: Database, editor: Editor, session_id: int) -> dict:
             raise Rejected("not_joined")
         _check(s, editor, live)
         lab = s.get(Lab, live.lab_id)
-        notes = [n for n in s.exec(select(Note).where(Note.session_id == live.id, ON_BOARD,
-                                                      Note.hidden_at.is_(None), Note.erased_at.is_(None))
+        notes = [n for n in s.exec(select(Note).where(Note.session_id == live.id, VISIBLE,
+                                                      Note.erased_at.is_(None))
                                    .order_by(Note.id))
                  if not is_secret(n, live)]  # written privately: nobody but its author reads it yet
         clusters = {c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
@@ -112,7 +112,7 @@ def decide(db: Database, editor: Editor, session_id: int, note_ids: list[int], p
             raise Rejected("not_joined") from None
         _check(s, editor, live)
         notes = [n for n in s.exec(select(Note).where(
-            Note.id.in_(note_ids), Note.session_id == live.id, ON_BOARD, Note.hidden_at.is_(None),
+            Note.id.in_(note_ids), Note.session_id == live.id, VISIBLE,
             Note.erased_at.is_(None))) if not is_secret(n, live)]
         if len(notes) != len(set(note_ids)):
             raise Rejected("note_not_found")
@@ -138,7 +138,7 @@ def pending_by_session(db: Database, session_ids: list[int]) -> dict[int, int]:
         return {}
     with db.reader() as s:
         return dict(s.exec(select(Note.session_id, func.count()).where(
-            Note.session_id.in_(session_ids), ON_BOARD, Note.hidden_at.is_(None),
+            Note.session_id.in_(session_ids), VISIBLE,
             Note.erased_at.is_(None), Note.publication == pub.DA_RIVEDERE)
             .group_by(Note.session_id)).all())
 

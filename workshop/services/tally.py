@@ -75,7 +75,7 @@ def count(s: Session, live: LiveSession) -> Tally:
         items.append({"type": "cluster", "id": cluster.id, "title": cluster.title,
                       "areas": view["areas"], "scores": view["scores"]})
     loose = s.exec(select(Note).where(Note.session_id == live.id, Note.cluster_id.is_(None),
-                                      views.ON_BOARD, Note.hidden_at.is_(None))).all()
+                                      views.VISIBLE)).all()
     for note in loose:
         if not views.is_secret(note, live):
             items.append({"type": "note", "id": note.id, "title": note.text, "kind": note.kind})

@@ -35,9 +35,17 @@ from workshop.storage.models import (
 )
 
 # A note is on the board unless deleted (or erased) or merged into another; the
-# room also does not see hidden ones. One expression each, for every query.
-ON_BOARD = and_(Note.deleted_at.is_(None), Note.merged_into_id.is_(None))
-VISIBLE = and_(ON_BOARD, Note.hidden_at.is_(None))
+# room also does not see hidden ones. The rule is here only: these expressions
+# for every query (over the ORM class or the plain table), `on_board` for a
+# note already loaded.
+_notes = Note.__table__  # its columns serve ORM queries and the Core statements below alike
+ON_BOARD = and_(_notes.c.deleted_at.is_(None), _notes.c.merged_into_id.is_(None))
+VISIBLE = and_(ON_BOARD, _notes.c.hidden_at.is_(None))
+
+
+def on_board(note: Note, *, hidden_ok: bool = False) -> bool:
+    return (note.deleted_at is None and note.merged_into_id is None
+            and (hidden_ok or note.hidden_at is None))
 
 
 @dataclass(frozen=True)
@@ -183,8 +191,7 @@ def totals_map(s: Session, live: LiveSession) -> dict | None:
     if not visibility(live).totals:
         return None
     by_note, by_cluster = _totals(s, live)
-    notes = s.exec(select(Note.id).where(Note.session_id == live.id, Note.deleted_at.is_(None),
-                                         Note.merged_into_id.is_(None))).all()
+    notes = s.exec(select(Note.id).where(Note.session_id == live.id, ON_BOARD)).all()
     return {"notes": {str(n): by_note.get(n, 0) for n in notes},
             "clusters": {str(c.id): by_cluster.get(c.id, 0) for c in live_clusters(s, live.id)}}
 
@@ -210,10 +217,7 @@ def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
     """Notes and clusters as `seen` allows."""
     by_note, by_cluster = _totals(s, live)
     query = (select(Note, Participant).join(Participant, Participant.id == Note.author_id)
-             .where(Note.session_id == live.id, Note.deleted_at.is_(None),
-                    Note.merged_into_id.is_(None)).order_by(Note.id))
-    if not seen.staff:
-        query = query.where(Note.hidden_at.is_(None))
+             .where(Note.session_id == live.id, ON_BOARD if seen.staff else VISIBLE).order_by(Note.id))
     notes = [note_view(n, p, live, seen, by_note.get(n.id, 0)) for n, p in s.exec(query)]
     clusters = [cluster_view(c, seen, by_cluster.get(c.id, 0)) for c in live_clusters(s, live.id)]
     return {"notes": notes, "clusters": clusters}
@@ -225,13 +229,11 @@ _MY_VOTES = (select(Vote.note_id, Vote.cluster_id, func.count())
              .where(Vote.session_id == bindparam("session_id"),
                     Vote.participant_id == bindparam("participant_id"))
              .group_by(Vote.note_id, Vote.cluster_id))
-_notes = Note.__table__
 # Their notes as plain rows (note_view only reads attributes; ORM objects for all
 # of them each time were a tenth of the server's CPU with 20 people writing,
 # docs/performance.md), with their dots counted in the same statement once the
 # room may see totals (note_view shows none before).
-_MY_NOTES = (select(_notes).where(_notes.c.author_id == bindparam("participant_id"),
-                                  _notes.c.deleted_at.is_(None), _notes.c.merged_into_id.is_(None))
+_MY_NOTES = (select(_notes).where(_notes.c.author_id == bindparam("participant_id"), ON_BOARD)
              .order_by(_notes.c.id))
 _MY_NOTES_WITH_DOTS = _MY_NOTES.add_columns(
     select(func.count()).select_from(Vote).where(Vote.note_id == _notes.c.id)
