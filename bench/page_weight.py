@@ -175,6 +175,10 @@ def measure(url: str, code: str, runs: int, detail: bool) -> dict:
         out["return_visit_bytes"] = wire2.total()
         out["return_visit_requests"] = len(back)
         out["return_visit_static_requests"] = len([r for r in back if is_static(r["url"])])
+        if detail:
+            print("return visit:")
+            for r in back:
+                print(f"  {r['bytes'] / KIB:8.1f} KiB  {r.get('status')}  {r['url'].replace(url, '')[:110]}")
         cookies = context.cookies()
         context.close()
 

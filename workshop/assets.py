@@ -20,6 +20,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, request, send_from_directory
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 
 YEAR_S = 365 * 24 * 3600
@@ -45,7 +46,23 @@ def build_id(static: Path) -> str:
     return digest.hexdigest()
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask adds `Vary: Cookie` to any response whose request looked at the
+    session, and Flask-Login looks on every response: a phone that joined since
+    its first visit would then fetch every kept asset again. An asset is the
+    same whoever asks."""
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, response)
+        if request.endpoint == "static" and "Vary" in response.headers:
+            kept = [v for v in response.vary if v.lower() != "cookie"]
+            response.headers["Vary"] = ", ".join(kept)
+            if not kept:
+                del response.headers["Vary"]
+
+
 def init_app(app: Flask, static: Path) -> None:
+    app.session_interface = _SessionInterface()
     app.config.update(SEND_FILE_MAX_AGE_DEFAULT=YEAR_S, COMPRESS_MIMETYPES=COMPRESSED_TYPES,
                       COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_ALGORITHM_STREAMING=["br"],
                       COMPRESS_BR_LEVEL=5)

@@ -24,6 +24,9 @@ def test_assets_are_versioned_kept_for_a_year_and_compressed(app):
     assert kept.status_code == 200
     assert kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert kept.headers["Content-Encoding"] == "br"
+    # Kept whoever asks: a cookie set since (joining, signing in) must not make the
+    # browser fetch it again (found by bench/page_weight.py: 6 assets asked on return).
+    assert "cookie" not in kept.headers.get("Vary", "").lower()
     plain = client.get(css, headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers and b"@font-face" in plain.get_data()
     # A page from before a release names the old fingerprint: still served, not kept.
