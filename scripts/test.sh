@@ -2,7 +2,8 @@
 # One command runs the whole test suite from a fresh clone: installs what is
 # missing (virtualenv, packages, front-end assets), checks PostgreSQL and Redis,
 # lints (ruff, eslint), runs the browser client's Node tests (tests/js), then
-# pytest. Extra arguments go to pytest (e.g. -k vote, -x).
+# pytest --full (PostgreSQL variants, real servers, the browser; a bare `pytest` is
+# the quick run). Extra arguments go to pytest (e.g. -k vote, -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -14,4 +15,4 @@ fi
 .venv/bin/ruff check .
 npx --no-install eslint
 node --test tests/js
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest --full "$@"

@@ -4,6 +4,11 @@ Databases are real: each test that needs one gets a freshly migrated SQLite
 file, or (parametrized) a database on the machine's PostgreSQL that the suite
 creates at the start and drops at the end. Schemas are always built by the
 alembic migrations, as in production, never by create_all.
+
+Two runs. A developer's `pytest` is the quick one: domain, services and
+handlers on SQLite (under a minute). `pytest --full` (what scripts/test.sh and
+CI run) adds the PostgreSQL variant of every database test, the real servers
+(`server` marker) and the browser (`browser` marker).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from workshop.config import Settings
 from workshop.seed import create_session, seed_reference
@@ -93,12 +99,46 @@ def _truncate_pg(url: str) -> None:
     db.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true",
+                     help="the whole suite: PostgreSQL variants, real servers, the browser")
+
+
+def _full(config) -> bool:
+    return config.getoption("--full")
+
+
+def pytest_generate_tests(metafunc):
+    """Every database test on SQLite; on PostgreSQL too in the full run. A test
+    that names its backend (it tests what only one of them does) keeps it."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    if any("database_url" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
+        return
+    metafunc.parametrize("database_url", BACKENDS if _full(metafunc.config) else BACKENDS[:1],
+                         indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    if _full(config):
+        return
+    slow = [i for i in items if i.get_closest_marker("server") or i.get_closest_marker("browser")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if i not in slow]
+
+
+@pytest.fixture
 def database_url(request, tmp_path) -> str:
-    """A migrated, empty database: SQLite file or PostgreSQL database."""
+    """A migrated, empty database: SQLite file or PostgreSQL database. On SQLite, a
+    test that asks for `closed_labs` starts from a copy of them, closed once."""
     if request.param == "sqlite":
         path = tmp_path / "test.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        if "closed_labs" in request.fixturenames:
+            template = request.getfixturevalue("closed_labs_template")[0]
+        else:
+            template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_shared")
     _truncate_pg(url)
@@ -147,12 +187,26 @@ def app(database_url):
     svc.db.dispose()
 
 
-@pytest.fixture
-def facilitator(app):
+def _create_facilitator(db):
     from workshop.services import accounts
 
-    return accounts.create_user(app.extensions["workshop"].db, "fabia", "Fabia Facilitatrice",
-                                "facilitator", "una password lunga")
+    return accounts.create_user(db, "fabia", "Fabia Facilitatrice", "facilitator",
+                                "una password lunga")
+
+
+def facilitator_in(db):
+    """The facilitator who ran the sample labs: already there when the database is a
+    copy of closed_labs_template, created otherwise."""
+    from workshop.storage.models import StaffUser
+
+    with db.reader() as s:
+        made = s.exec(select(StaffUser).where(StaffUser.username == "fabia")).first()
+    return made or _create_facilitator(db)
+
+
+@pytest.fixture
+def facilitator(app):
+    return facilitator_in(app.extensions["workshop"].db)
 
 
 @pytest.fixture
@@ -184,11 +238,33 @@ def plan_db(request):
     return request.getfixturevalue("db")
 
 
-@pytest.fixture
-def closed_labs(plan_db, facilitator):
-    """Both sample sessions taken through every phase to chiusa, as the demo does."""
+@pytest.fixture(scope="session")
+def closed_labs_template(tmp_path_factory, sqlite_template) -> tuple[Path, list[int]]:
+    """The sample labs closed once (0.6 s each time) in a SQLite file that tests copy,
+    with the reference data and the facilitator who ran them; and their ids."""
     from tests.helpers import close_sample_labs
 
+    path = tmp_path_factory.mktemp("closed-labs") / "closed.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    seed_reference(db)
+    ids = [made.id for made in close_sample_labs(db, _create_facilitator(db).id)]
+    db.dispose()
+    return path, ids
+
+
+@pytest.fixture
+def closed_labs(request, plan_db, facilitator):
+    """Both sample sessions taken through every phase to chiusa, as the demo does."""
+    from tests.helpers import close_sample_labs
+    from workshop.storage.models import LiveSession
+
+    if plan_db.url.startswith("sqlite"):  # a copy of closed_labs_template (database_url)?
+        with plan_db.reader() as s:
+            copied = [s.get(LiveSession, id_)
+                      for id_ in request.getfixturevalue("closed_labs_template")[1]]
+        if all(copied):
+            return copied
     return close_sample_labs(plan_db, facilitator.id)
 
 

@@ -1,9 +1,8 @@
 import pytest
 
-from tests.conftest import Sleeps
+from tests.conftest import Sleeps, facilitator_in
 from tests.helpers import advance
 from workshop.seed import create_session
-from workshop.services import accounts
 from workshop.services.bus import CommandBus
 from workshop.services.publisher import RecordingPublisher
 from workshop.services.ratelimit import RateLimits
@@ -23,8 +22,7 @@ def bus(db, publisher):
 
 @pytest.fixture
 def facilitator(db):
-    return accounts.create_user(db, "facilitatrice", "Fabia Facilitatrice", "facilitator",
-                                "una password lunga")
+    return facilitator_in(db)
 
 
 @pytest.fixture
