@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone; safe to run again (it only does what is missing or stale).
-#   - a virtualenv in .venv with the package (and, with --test, the test tools)
+#   - a virtualenv in .venv with the package (and, with --test, the test tools), at the
+#     versions of requirements/*.txt (the lock files: scripts/lock.sh)
 #   - front-end assets from npm (Bootstrap Italia, socket.io client) copied to static/vendor
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
@@ -15,10 +16,13 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=".venv/.installed${extras}"
-if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
-  echo "==> Python packages${extras}"
+# The exact versions of the lock file (scripts/lock.sh refreshes it from pyproject.toml).
+lock=requirements/base.txt
+[[ -n "$extras" ]] && lock=requirements/test.txt
+if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" || "$lock" -nt "$stamp" ]]; then
+  echo "==> Python packages${extras} ($lock)"
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  .venv/bin/python -m pip install --quiet -r "$lock" -e ".${extras}"
   touch "$stamp"
 fi
 
