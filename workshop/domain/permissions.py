@@ -23,9 +23,9 @@ STAFF_ROLES = (FACILITATOR, UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
 # Roles that work on the plan (consolidation, schede) rather than on live sessions.
 PLAN_ROLES = (UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
 
-PARTICIPANT_COMMANDS = frozenset(
+PARTICIPANT_COMMANDS: frozenset[type[c.Command]] = frozenset(
     {c.CreateNote, c.EditNote, c.DeleteNote, c.PlaceVote, c.WithdrawVote, c.Sync})
-FACILITATION_COMMANDS = frozenset({
+FACILITATION_COMMANDS: frozenset[type[c.Command]] = frozenset({
     c.SetPhase, c.ControlTimer, c.HideNote, c.RestoreNote, c.EditNote, c.MergeNotes,
     c.CreateCluster, c.RenameCluster, c.DissolveCluster, c.MoveNote, c.TagCluster,
     c.RevealNotes, c.RevealResults, c.RecordScore, c.AddOfflineParticipant, c.Sync, c.StaffState,

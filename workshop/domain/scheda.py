@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from workshop.domain.errors import Rejected, _
 from workshop.domain.rules import AREA_CODES, one_line, plain_text
@@ -367,7 +368,7 @@ def clean(name: str, value, ctx: Context, label: str = ""):
         value = _mapping(value, label)
         amounts = _mapping(value.get("importi") or {}, label)
         years = {str(y) for y in ctx.years}
-        out: dict[str, dict[str, int]] = {}
+        cents_by_source: dict[str, dict[str, int]] = {}
         for source, by_year in amounts.items():
             if source not in FONTI:
                 raise _problem(label, "fonte di finanziamento sconosciuta")
@@ -379,12 +380,13 @@ def clean(name: str, value, ctx: Context, label: str = ""):
                 if isinstance(cell, int):
                     if not 0 <= cell <= AMOUNT_MAX:
                         raise Rejected("amount_invalid", field=label, value=str(cell)[:30])
-                    cents = cell
+                    cents: int | None = cell
                 else:
                     cents = parse_euro(cell or "", f"{label} ({FONTI[source]} {year})")
                 if cents is not None:
-                    out.setdefault(source, {})[str(year)] = cents
-        return {"importi": {s: dict(sorted(out[s].items())) for s in FONTI if s in out},
+                    cents_by_source.setdefault(source, {})[str(year)] = cents
+        return {"importi": {s: dict(sorted(cents_by_source[s].items()))
+                            for s in FONTI if s in cents_by_source},
                 "note": _text(value.get("note", ""), label, TEXT_MAX)}
     if name == "indicatori":
         years = {str(y) for y in ctx.years}
@@ -394,8 +396,9 @@ def clean(name: str, value, ctx: Context, label: str = ""):
             unknown = set(row) - set(INDICATOR_KEYS) - {"obiettivi"}
             if unknown:
                 raise _problem(label, "campo dell'indicatore sconosciuto")
-            clean_row = {k: _text(str(row.get(k) or ""), label, CELL_MAX, line=k != "descrizione")
-                         for k in INDICATOR_KEYS}
+            clean_row: dict[str, Any] = {
+                k: _text(str(row.get(k) or ""), label, CELL_MAX, line=k != "descrizione")
+                for k in INDICATOR_KEYS}
             targets = {}
             for year, target in _mapping(row.get("obiettivi") or {}, label).items():
                 if str(year) not in years:

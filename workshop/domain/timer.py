@@ -27,12 +27,14 @@ class Timer:
         return self.started_at is not None
 
     def remaining_at(self, now: datetime) -> int:
-        if not self.running:
+        if self.started_at is None:
             return self.remaining_s
         return max(0, self.remaining_s - int((now - self.started_at).total_seconds()))
 
     def ends_at(self) -> datetime | None:
-        return self.started_at + timedelta(seconds=self.remaining_s) if self.running else None
+        if self.started_at is None:
+            return None
+        return self.started_at + timedelta(seconds=self.remaining_s)
 
     def apply(self, action: str, seconds: int | None, now: datetime) -> Timer:
         if action == "start":
