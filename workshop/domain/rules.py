@@ -94,7 +94,7 @@ def check_author(author_id: int, actor_id: int) -> None:
         raise Rejected("not_note_author")
 
 
-TITLE_MAX = 200
+TITLE_MAX = 200  # a session's title and a group's
 REASON_MAX = 300
 AREA_CODES = ("A", "B", "C", "D", "E")
 

@@ -85,6 +85,9 @@ ACTIONS_MAX = 40
 INDICATORS_MAX = 30
 LINKS_MAX = 50
 REGIONAL_MAX = 10
+# The regional list the admin keeps, and the act that adopted the plan.
+REGIONAL_NUMBER_MAX, REGIONAL_TITLE_MAX = 20, 300
+APPROVAL_ACT_MAX = 300
 AMOUNT_MAX = 10**12  # cents: ten billion euro, far above any scheda
 INDICATOR_KEYS = ("descrizione", "partenza", "fonte", "periodicita")
 

@@ -114,7 +114,7 @@ def create_from_clusters(db: Database, editor: Editor, process_slug: str,
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         labels = {c.key: c.label for c in s.exec(select(Category))}
         content = drafting.draft(_sources(s, cluster_ids, rows, by_session), labels)
-        action = PlanAction(process_id=process.id, title=content["titolo"][:300],
+        action = PlanAction(process_id=process.id, title=content["titolo"][:fields.TITLE_MAX],
                             area_main=content["area_prevalente"], content=content,
                             created_by=editor.user_id)
         s.add(action)
@@ -188,7 +188,7 @@ def update_fields(db: Database, editor: Editor, action_id: int, changes: dict,
         for f in changed:
             content[f] = cleaned[f]
         action.content = content
-        action.title = content["titolo"][:300]
+        action.title = content["titolo"][:fields.TITLE_MAX]
         action.area_main = content.get("area_prevalente", "")
         action.version += 1
         action.updated_at = utcnow()
@@ -358,7 +358,7 @@ def regional_list(db: Database, *, active_only: bool = True) -> list[dict]:
                 for r in s.exec(query)]
 
 
-REGIONAL_NUMBER_MAX, REGIONAL_TITLE_MAX = 20, 300
+REGIONAL_NUMBER_MAX, REGIONAL_TITLE_MAX = fields.REGIONAL_NUMBER_MAX, fields.REGIONAL_TITLE_MAX
 
 
 def save_regional(db: Database, editor: Editor, number: str, title: str, active: bool = True,
@@ -382,7 +382,7 @@ def save_regional(db: Database, editor: Editor, number: str, title: str, active:
         s.add(row)
 
 
-APPROVAL_ACT_MAX = 300
+APPROVAL_ACT_MAX = fields.APPROVAL_ACT_MAX
 
 
 def save_plan_settings(db: Database, editor: Editor, process_slug: str, year_start: int | None,

@@ -42,8 +42,8 @@ class SessionSettings:
                  "problem": "dots 1-50, cap between 1 and dots"}]) from None
         if not self.note_kinds or set(self.note_kinds) - set(NOTE_KINDS):
             raise Rejected("note_kind_invalid")
-        if not 1 <= len(rules.one_line(self.title)) <= 200:
-            raise Rejected("title_invalid", max=200)
+        if not 1 <= len(rules.one_line(self.title)) <= rules.TITLE_MAX:
+            raise Rejected("title_invalid", max=rules.TITLE_MAX)
 
 
 def create_session(db: Database, lab_slug: str, settings: SessionSettings,

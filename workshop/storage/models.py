@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
+from workshop.domain import scheda as scheda_rules
 from workshop.domain.commands import NOTE_KINDS
+from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT, TITLE_MAX
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -127,7 +129,7 @@ class Process(SQLModel, table=True):
     year_end: int | None = None
     # The act that adopted the plan (Accordo di Programma, deliberation and
     # date): once set, the plan's document says «approvato» with it.
-    approval_act: str | None = Field(default=None, max_length=300)
+    approval_act: str | None = Field(default=None, max_length=scheda_rules.APPROVAL_ACT_MAX)
 
 
 class RegionalScheda(SQLModel, table=True):
@@ -138,8 +140,8 @@ class RegionalScheda(SQLModel, table=True):
 
     __tablename__ = "regional_scheda"
 
-    number: str = Field(primary_key=True, max_length=20)
-    title: str = Field(max_length=300)
+    number: str = Field(primary_key=True, max_length=scheda_rules.REGIONAL_NUMBER_MAX)
+    title: str = Field(max_length=scheda_rules.REGIONAL_TITLE_MAX)
     position: int = 0
     active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
@@ -188,11 +190,11 @@ class LiveSession(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     lab_id: int = Field(foreign_key="lab.id", index=True)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=TITLE_MAX)
     guiding_question: str = Field(default="", max_length=1000)
     join_code: str = Field(max_length=12, unique=True)
-    dots_per_participant: int = 3
-    cap_per_item: int = 2
+    dots_per_participant: int = DEFAULT_DOTS_PER_PARTICIPANT
+    cap_per_item: int = DEFAULT_CAP_PER_ITEM
     note_kinds: str = Field(default=",".join(NOTE_KINDS), max_length=200)
     last_seq: int = 0
     created_at: datetime = Field(default_factory=utcnow)
@@ -395,7 +397,7 @@ class PlanAction(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     process_id: int = Field(foreign_key="process.id", index=True)
-    title: str = Field(max_length=300)
+    title: str = Field(max_length=scheda_rules.TITLE_MAX)
     area_main: str = Field(default="", max_length=4)
     state: str = Field(default="bozza", max_length=20, index=True)
     version: int = 1

@@ -40,6 +40,12 @@ from workshop.web.reference import plan_areas
 
 bp = Blueprint("plan", __name__)
 
+
+@bp.context_processor
+def _limits() -> dict:
+    """The scheda's limits, as the domain sets them, for the forms' maxlength."""
+    return {"limits": fields}
+
 ROME = ZoneInfo("Europe/Rome")
 INDICATOR_KEYS = fields.INDICATOR_KEYS
 INDICATOR_ROWS_MAX = fields.INDICATORS_MAX
@@ -49,7 +55,7 @@ EMPTY_ACTION_ROWS = 3
 TEXT_INPUTS = ("titolo", "rif_distrettuale")  # one-line fields
 MARKDOWN_INPUTS = fields.MARKDOWN_FIELDS
 FIELD_HINTS = {
-    "titolo": _l("Breve e riconoscibile, fino a 300 caratteri."),
+    "titolo": _l("Breve e riconoscibile, fino a %(max)s caratteri.", max=fields.TITLE_MAX),
     "rif_regionale": _l("Le schede del piano regionale che l’intervento attua (l’elenco lo tiene "
                         "l’amministrazione)."),
     "rif_distrettuale": _l("Il codice della scheda nel piano del distretto, per esempio RE-PDZ-A-07."),
