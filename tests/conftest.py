@@ -270,7 +270,7 @@ def closed_labs(request, plan_db, facilitator):
 
 @pytest.fixture
 def team(plan_db):
-    """Staff for the plan: keys up, ristretta, allargata, fac → schede.Editor."""
+    """Staff for the plan: keys up, ristretta, allargata, fac → schede.PlanActor."""
     from tests.helpers import plan_team
 
     return plan_team(plan_db)

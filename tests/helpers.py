@@ -55,7 +55,7 @@ def plan_team(db) -> dict:
         user = accounts.create_user(db, name, name.title(), role, PLAN_PASSWORD)
         if role in SECOND_FACTOR_ROLES:
             enrol_totp(db, user.id)
-        team[key] = schede.Editor(user.id, role)
+        team[key] = schede.PlanActor(user.id, role)
     return team
 
 

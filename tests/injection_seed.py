@@ -263,7 +263,7 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
                 stored.sessions[1:CLOSED])
     # A person reviewed every note as publishable: only those reach a scheda and the open data.
     # Some are published edited, with a piece of the corpus as the reviewed text.
-    reviewer = schede.Editor(driver.owner_id, "facilitator")
+    reviewer = schede.PlanActor(driver.owner_id, "facilitator")
     reviews.decide(db, reviewer, main_id, note_ids, publication.PUBBLICABILE)
     edits = usable(packed(publication.TEXT_MAX), lambda t: publication.check_decision(
         publication.PUBBLICABILE, t))

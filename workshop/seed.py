@@ -170,13 +170,13 @@ def review_demo_notes(db: Database, session_id: int, reviewer_id: int) -> None:
     publishable; the flagged ones wait for a person (as on a real install)."""
     from workshop.domain import personal_data, publication
     from workshop.services import publication as reviews
-    from workshop.services.schede import Editor
+    from workshop.services.schede import PlanActor
 
     with db.reader() as s:
         notes = s.exec(select(Note).where(Note.session_id == session_id)).all()
     plain = [n.id for n in notes if not personal_data.find(n.text, n.kind)]
     if plain:
-        reviews.decide(db, Editor(reviewer_id, "facilitator"), session_id, plain, publication.PUBBLICABILE)
+        reviews.decide(db, PlanActor(reviewer_id, "facilitator"), session_id, plain, publication.PUBBLICABILE)
 
 
 def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,

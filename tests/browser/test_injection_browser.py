@@ -280,7 +280,7 @@ def test_the_corpus_runs_nothing_in_any_page(browser, server):
 
     team = plan_team(server.db)
     admin = accounts.create_user(server.db, "amministra", "Amministra", "admin", "una password lunga")
-    team["admin"] = schede.Editor(admin.id, "admin")
+    team["admin"] = schede.PlanActor(admin.id, "admin")
 
     visits = Visits(browser, server)
     facilitator = visits.new_page()

@@ -42,7 +42,7 @@ CHECKS = {"md": markdown_problems, "odt": odt_problems, "docx": docx_problems, "
 def stored(app, facilitator, team):
     db = app.extensions["workshop"].db
     admin = accounts.create_user(db, "amministra", "Amministra", "admin", "una password lunga")
-    return seed(InProcess(app, facilitator.id), db, {**team, "admin": schede.Editor(admin.id, "admin")},
+    return seed(InProcess(app, facilitator.id), db, {**team, "admin": schede.PlanActor(admin.id, "admin")},
                 rooms=False)
 
 

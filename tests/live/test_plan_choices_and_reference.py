@@ -129,7 +129,7 @@ def test_the_public_scheda_page_says_who_decided_when_and_what(app, rows, team):
     schede.transition(db, team["up"], action_id, "revisione_up", "Prima lettura dell'ufficio")
     schede.transition(db, team["up"], action_id, "ristretta", "Pronta per la ristretta")
     schede.transition(db, team["ristretta"], action_id, "allargata", "Capofila definito")
-    mario = schede.Editor(accounts.create_user(db, "mrossi", "Mario Rossi", "allargata",
+    mario = schede.PlanActor(accounts.create_user(db, "mrossi", "Mario Rossi", "allargata",
                                                "una password lunga").id, "allargata")
     schede.transition(db, mario, action_id, "rinviata", "Mancano gli indicatori")
     page = text(app.test_client().get(f"/schede/{action_id}"))

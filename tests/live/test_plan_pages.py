@@ -225,7 +225,7 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
 def decided(app, rows, team):
     """A scheda from the first priority, approved by a named member of the allargata."""
     db = db_of(app)
-    mario = schede.Editor(accounts.create_user(db, "mrossi", "Mario Rossi", "allargata",
+    mario = schede.PlanActor(accounts.create_user(db, "mrossi", "Mario Rossi", "allargata",
                                                "una password lunga").id, "allargata")
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
     schede.transition(db, team["up"], action_id, "revisione_up", WHY)

@@ -21,7 +21,7 @@ from workshop.domain.errors import Rejected
 from workshop.seed import PROCESS_SLUG
 from workshop.services import exports, privacy, publication, schede, tally
 from workshop.services.consolidation import consolidate
-from workshop.services.schede import Editor
+from workshop.services.schede import PlanActor
 from workshop.storage.models import (
     LiveSession,
     Note,
@@ -180,7 +180,7 @@ def test_only_reviewed_notes_leave_the_room(db, closed_labs, team, facilitator):
 
     assert "Mia madre" not in published_texts() and plain.text in published_texts()
     # A facilitator of another session may not decide; the Ufficio di Piano may.
-    other = Editor(team["fac"].user_id, "facilitator")
+    other = PlanActor(team["fac"].user_id, "facilitator")
     with pytest.raises(Rejected) as e:
         publication.decide(db, other, story.session_id, [story.id], pub.PUBBLICABILE)
     assert e.value.code == "review_not_allowed"
@@ -192,7 +192,7 @@ def test_only_reviewed_notes_leave_the_room(db, closed_labs, team, facilitator):
     publication.decide(db, up, story.session_id, [story.id], pub.PUBBLICABILE, edited)
     texts = published_texts()
     assert edited in texts and "Mia madre" not in texts
-    queue = publication.queue(db, Editor(facilitator.id, "facilitator"), story.session_id)
+    queue = publication.queue(db, PlanActor(facilitator.id, "facilitator"), story.session_id)
     reviewed = next(n for n in queue["notes"] if n["id"] == story.id)
     assert reviewed["flags"] == ["famiglia", "salute"]
     assert [h["publication"] for h in reviewed["history"]] == [pub.PUBBLICABILE]

@@ -133,9 +133,9 @@ def test_the_plan_has_a_cover_contents_and_parts_by_state_and_area(db, plan):
 
 
 def test_the_plan_as_approved_cites_its_act(db, plan, team):
-    from workshop.services.schede import Editor
+    from workshop.services.schede import PlanActor
 
-    admin = Editor(team["up"].user_id, "admin")
+    admin = PlanActor(team["up"].user_id, "admin")
     schede.save_plan_settings(db, admin, PROCESS_SLUG, 2018, 2020,
                               "Accordo di programma del 10 aprile 2019, delibera n. 12")
     md = exports.render(exports.plan_blocks(db, PROCESS_SLUG), "md", "x")[0].decode()

@@ -19,20 +19,20 @@ from workshop.domain.rules import plain_text
 
 BOZZA = "bozza"
 REVISIONE_UP = "revisione_up"
-RISTRETTA_STATE = "ristretta"
-ALLARGATA_STATE = "allargata"
+AT_RISTRETTA = "ristretta"
+AT_ALLARGATA = "allargata"
 APPROVATA = "approvata"
 RINVIATA = "rinviata"
 NON_ACCOLTA = "non_accolta"
 
-STATES = (BOZZA, REVISIONE_UP, RISTRETTA_STATE, ALLARGATA_STATE, APPROVATA, RINVIATA, NON_ACCOLTA)
+STATES = (BOZZA, REVISIONE_UP, AT_RISTRETTA, AT_ALLARGATA, APPROVATA, RINVIATA, NON_ACCOLTA)
 FINAL = frozenset({APPROVATA, NON_ACCOLTA})
 
 LABELS = {
     BOZZA: _("Bozza"),
     REVISIONE_UP: _("Revisione dell'Ufficio di Piano"),
-    RISTRETTA_STATE: _("Cabina di regia ristretta"),
-    ALLARGATA_STATE: _("Cabina di regia allargata"),
+    AT_RISTRETTA: _("Cabina di regia ristretta"),
+    AT_ALLARGATA: _("Cabina di regia allargata"),
     APPROVATA: _("Approvata"),
     RINVIATA: _("Rinviata"),
     NON_ACCOLTA: _("Non accolta"),
@@ -42,12 +42,12 @@ LABELS = {
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (BOZZA, REVISIONE_UP): frozenset({UFFICIO_PIANO}),
     (REVISIONE_UP, BOZZA): frozenset({UFFICIO_PIANO}),
-    (REVISIONE_UP, RISTRETTA_STATE): frozenset({UFFICIO_PIANO}),
-    (RISTRETTA_STATE, REVISIONE_UP): frozenset({RISTRETTA}),
-    (RISTRETTA_STATE, ALLARGATA_STATE): frozenset({RISTRETTA}),
-    (ALLARGATA_STATE, APPROVATA): frozenset({ALLARGATA}),
-    (ALLARGATA_STATE, RINVIATA): frozenset({ALLARGATA}),
-    (ALLARGATA_STATE, NON_ACCOLTA): frozenset({ALLARGATA}),
+    (REVISIONE_UP, AT_RISTRETTA): frozenset({UFFICIO_PIANO}),
+    (AT_RISTRETTA, REVISIONE_UP): frozenset({RISTRETTA}),
+    (AT_RISTRETTA, AT_ALLARGATA): frozenset({RISTRETTA}),
+    (AT_ALLARGATA, APPROVATA): frozenset({ALLARGATA}),
+    (AT_ALLARGATA, RINVIATA): frozenset({ALLARGATA}),
+    (AT_ALLARGATA, NON_ACCOLTA): frozenset({ALLARGATA}),
     (RINVIATA, REVISIONE_UP): frozenset({UFFICIO_PIANO}),
 }
 
@@ -78,9 +78,9 @@ TEXT_FIELDS = tuple(f for f in FIELD_LABELS if f not in RISTRETTA_FIELDS)
 EDITABLE: dict[str, dict[str, frozenset[str]]] = {
     BOZZA: {UFFICIO_PIANO: frozenset(TEXT_FIELDS + RISTRETTA_FIELDS)},
     REVISIONE_UP: {UFFICIO_PIANO: frozenset(TEXT_FIELDS + RISTRETTA_FIELDS)},
-    RISTRETTA_STATE: {RISTRETTA: frozenset(RISTRETTA_FIELDS)},
+    AT_RISTRETTA: {RISTRETTA: frozenset(RISTRETTA_FIELDS)},
     RINVIATA: {},
-    ALLARGATA_STATE: {},
+    AT_ALLARGATA: {},
 }
 
 MOTIVATION_MIN, MOTIVATION_MAX = 10, 4000
@@ -94,12 +94,12 @@ BODIES = {UFFICIO_PIANO: _("Ufficio di Piano"), RISTRETTA: _("Cabina di regia ri
 DONE = {
     (BOZZA, REVISIONE_UP): _("ha avviato la revisione della scheda"),
     (REVISIONE_UP, BOZZA): _("ha riportato la scheda in bozza"),
-    (REVISIONE_UP, RISTRETTA_STATE): _("ha inviato la scheda alla cabina di regia ristretta"),
-    (RISTRETTA_STATE, REVISIONE_UP): _("ha rimandato la scheda all'Ufficio di Piano"),
-    (RISTRETTA_STATE, ALLARGATA_STATE): _("ha inviato la scheda alla cabina di regia allargata"),
-    (ALLARGATA_STATE, APPROVATA): _("ha approvato la scheda"),
-    (ALLARGATA_STATE, RINVIATA): _("ha rinviato la scheda"),
-    (ALLARGATA_STATE, NON_ACCOLTA): _("non ha accolto la scheda"),
+    (REVISIONE_UP, AT_RISTRETTA): _("ha inviato la scheda alla cabina di regia ristretta"),
+    (AT_RISTRETTA, REVISIONE_UP): _("ha rimandato la scheda all'Ufficio di Piano"),
+    (AT_RISTRETTA, AT_ALLARGATA): _("ha inviato la scheda alla cabina di regia allargata"),
+    (AT_ALLARGATA, APPROVATA): _("ha approvato la scheda"),
+    (AT_ALLARGATA, RINVIATA): _("ha rinviato la scheda"),
+    (AT_ALLARGATA, NON_ACCOLTA): _("non ha accolto la scheda"),
     (RINVIATA, REVISIONE_UP): _("ha ripreso la scheda in revisione"),
 }
 
@@ -150,7 +150,7 @@ def check_edit(role: str, state: str, changed: set[str]) -> None:
 
 def check_observation(role: str, state: str, text: str) -> str:
     """Members of the allargata add observations while the scheda is before them."""
-    if state != ALLARGATA_STATE:
+    if state != AT_ALLARGATA:
         raise Rejected("wrong_review_state")
     if not _can(role, {ALLARGATA}):
         raise Rejected("forbidden")

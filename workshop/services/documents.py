@@ -44,7 +44,7 @@ EMPTY = "—"
 PARTS = (
     ("approvate", "Schede approvate", (review.APPROVATA,)),
     ("in_revisione", "Schede in corso di revisione",
-     (review.BOZZA, review.REVISIONE_UP, review.RISTRETTA_STATE, review.ALLARGATA_STATE)),
+     (review.BOZZA, review.REVISIONE_UP, review.AT_RISTRETTA, review.AT_ALLARGATA)),
     ("rinviate", "Schede rinviate", (review.RINVIATA,)),
     ("non_accolte", "Schede non accolte", (review.NON_ACCOLTA,)),
 )

@@ -33,7 +33,7 @@ from workshop.storage.models import (
 )
 
 if TYPE_CHECKING:
-    from workshop.services.schede import Editor
+    from workshop.services.schede import PlanActor
 
 @dataclass(frozen=True)
 class Marked:
@@ -57,13 +57,13 @@ def marked(text: str, flags: list[personal_data.Flag]) -> list[Marked]:
     return out
 
 
-def _check(s: Session, editor: Editor, live: LiveSession) -> None:
+def _check(s: Session, editor: PlanActor, live: LiveSession) -> None:
     assigned = set(s.exec(select(SessionFacilitator.user_id)
                           .where(SessionFacilitator.session_id == live.id)))
     may_review_notes(editor.role, editor.user_id, live.owner_id, assigned)
 
 
-def queue(db: Database, editor: Editor, session_id: int) -> dict:
+def queue(db: Database, editor: PlanActor, session_id: int) -> dict:
     """A session's notes as its reviewer sees them: text, flags, decision, history."""
     with db.reader() as s:
         live = s.get(LiveSession, session_id)
@@ -95,7 +95,7 @@ def queue(db: Database, editor: Editor, session_id: int) -> dict:
             "flagged": sum(1 for i in items if i["flags"])}
 
 
-def decide(db: Database, editor: Editor, session_id: int, note_ids: list[int], publication: str,
+def decide(db: Database, editor: PlanActor, session_id: int, note_ids: list[int], publication: str,
            public_text: str | None = None) -> int:
     """One decision for one or several notes of a session; returns how many changed.
 

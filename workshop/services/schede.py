@@ -52,7 +52,7 @@ FIELD_LABELS = review.FIELD_LABELS
 
 
 @dataclass(frozen=True)
-class Editor:
+class PlanActor:
     """Who acts on the plan: a signed-in staff member."""
 
     user_id: int
@@ -95,7 +95,7 @@ def _sources(s: Session, cluster_ids: list[int], rows: dict[int, PriorityRow],
     return out
 
 
-def create_from_clusters(db: Database, editor: Editor, process_slug: str,
+def create_from_clusters(db: Database, editor: PlanActor, process_slug: str,
                          cluster_ids: list[int]) -> int:
     """A new draft from one prioritised cluster, or several merged by the Ufficio di Piano."""
     review.check_edit(editor.role, review.BOZZA, set(review.TEXT_FIELDS))
@@ -130,7 +130,7 @@ def years(process: Process) -> tuple[int, ...]:
     return fields.period(process.year_start, process.year_end, process.title)
 
 
-def create_blank(db: Database, editor: Editor, process_slug: str, title: str, origin: str,
+def create_blank(db: Database, editor: PlanActor, process_slug: str, title: str, origin: str,
                  area: str = "") -> int:
     """A draft that no lab priority led to: regional and continuing interventions,
     or the Ufficio di Piano's own; its traceability says where it comes from."""
@@ -167,7 +167,7 @@ def _context(s: Session, action: PlanAction) -> fields.Context:
         self_id=action.id)
 
 
-def update_fields(db: Database, editor: Editor, action_id: int, changes: dict,
+def update_fields(db: Database, editor: PlanActor, action_id: int, changes: dict,
                   expected_version: int) -> int:
     """Save edits as a new version; refuses if someone saved in between."""
     unknown = set(changes) - set(FIELD_LABELS)
@@ -198,7 +198,7 @@ def update_fields(db: Database, editor: Editor, action_id: int, changes: dict,
         return action.version
 
 
-def transition(db: Database, editor: Editor, action_id: int, target: str, motivation: str) -> None:
+def transition(db: Database, editor: PlanActor, action_id: int, target: str, motivation: str) -> None:
     with db.transaction() as s:
         action = _locked(s, action_id)
         text = review.check_transition(editor.role, action.state, target, motivation)
@@ -209,7 +209,7 @@ def transition(db: Database, editor: Editor, action_id: int, target: str, motiva
         s.add(action)
 
 
-def observe(db: Database, editor: Editor, action_id: int, text: str) -> None:
+def observe(db: Database, editor: PlanActor, action_id: int, text: str) -> None:
     with db.transaction() as s:
         action = _locked(s, action_id)
         s.add(PlanActionObservation(action_id=action.id, user_id=editor.user_id,
@@ -361,7 +361,7 @@ def regional_list(db: Database, *, active_only: bool = True) -> list[dict]:
 REGIONAL_NUMBER_MAX, REGIONAL_TITLE_MAX = fields.REGIONAL_NUMBER_MAX, fields.REGIONAL_TITLE_MAX
 
 
-def save_regional(db: Database, editor: Editor, number: str, title: str, active: bool = True,
+def save_regional(db: Database, editor: PlanActor, number: str, title: str, active: bool = True,
                   *, new: bool = False) -> None:
     """Add a regional scheda to the list, or change the title or availability of one.
     Schede keep the number and title they referenced when saved."""
@@ -385,7 +385,7 @@ def save_regional(db: Database, editor: Editor, number: str, title: str, active:
 APPROVAL_ACT_MAX = fields.APPROVAL_ACT_MAX
 
 
-def save_plan_settings(db: Database, editor: Editor, process_slug: str, year_start: int | None,
+def save_plan_settings(db: Database, editor: PlanActor, process_slug: str, year_start: int | None,
                        year_end: int | None, approval_act: str) -> None:
     """The programming period and the act that adopted the plan (admin)."""
     if editor.role != "admin":

@@ -79,16 +79,16 @@ FIELD_HINTS = {
 STEP_VERBS = {
     (review.BOZZA, review.REVISIONE_UP): _l("Avvia la revisione dell’Ufficio di Piano"),
     (review.REVISIONE_UP, review.BOZZA): _l("Riporta in bozza"),
-    (review.REVISIONE_UP, review.RISTRETTA_STATE): _l("Invia alla cabina di regia ristretta"),
-    (review.RISTRETTA_STATE, review.REVISIONE_UP): _l("Rimanda all’Ufficio di Piano"),
-    (review.RISTRETTA_STATE, review.ALLARGATA_STATE): _l("Invia alla cabina di regia allargata"),
-    (review.ALLARGATA_STATE, review.APPROVATA): _l("Approva la scheda"),
-    (review.ALLARGATA_STATE, review.RINVIATA): _l("Rinvia la scheda"),
-    (review.ALLARGATA_STATE, review.NON_ACCOLTA): _l("Non accogliere la scheda"),
+    (review.REVISIONE_UP, review.AT_RISTRETTA): _l("Invia alla cabina di regia ristretta"),
+    (review.AT_RISTRETTA, review.REVISIONE_UP): _l("Rimanda all’Ufficio di Piano"),
+    (review.AT_RISTRETTA, review.AT_ALLARGATA): _l("Invia alla cabina di regia allargata"),
+    (review.AT_ALLARGATA, review.APPROVATA): _l("Approva la scheda"),
+    (review.AT_ALLARGATA, review.RINVIATA): _l("Rinvia la scheda"),
+    (review.AT_ALLARGATA, review.NON_ACCOLTA): _l("Non accogliere la scheda"),
     (review.RINVIATA, review.REVISIONE_UP): _l("Riprendi in revisione"),
 }
 # The main path of the review, shown as steps on the editor.
-REVIEW_PATH = (review.BOZZA, review.REVISIONE_UP, review.RISTRETTA_STATE, review.ALLARGATA_STATE)
+REVIEW_PATH = (review.BOZZA, review.REVISIONE_UP, review.AT_RISTRETTA, review.AT_ALLARGATA)
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -97,8 +97,8 @@ def _db():
     return services().db
 
 
-def _editor() -> schede.Editor:
-    return schede.Editor(current_user.id, current_user.role)
+def _editor() -> schede.PlanActor:
+    return schede.PlanActor(current_user.id, current_user.role)
 
 
 def _status(rejected: Rejected) -> int:
@@ -418,7 +418,7 @@ def _editor_page(action_id: int, *, error: str | None = None, status: int = 200,
         totals=_budget_totals(content.get("preventivo"), years), choices=_choices(),
         editable=review.editable_fields(role, state),
         steps=[(t, STEP_VERBS.get((state, t), t)) for t in review.next_steps(role, state)],
-        may_observe=state == review.ALLARGATA_STATE and role in (ALLARGATA, ADMIN),
+        may_observe=state == review.AT_ALLARGATA and role in (ALLARGATA, ADMIN),
         areas=plan_areas(), labels=schede.FIELD_LABELS, hints=FIELD_HINTS,
         markdown_fields=MARKDOWN_INPUTS, html=schede.rendered(content) if preview else view["html"],
         is_preview=preview,

@@ -19,7 +19,7 @@ from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, UFFICIO_PIANO
 from workshop.services import publication
-from workshop.services.schede import Editor
+from workshop.services.schede import PlanActor
 from workshop.storage.models import Lab, LiveSession, SessionFacilitator
 from workshop.web.auth import role_required
 from workshop.web.ids import form_ids
@@ -28,8 +28,8 @@ bp = Blueprint("review", __name__, url_prefix="/revisione")
 REVIEWERS = (FACILITATOR, UFFICIO_PIANO, ADMIN)
 
 
-def _editor() -> Editor:
-    return Editor(current_user.id, current_user.role)
+def _editor() -> PlanActor:
+    return PlanActor(current_user.id, current_user.role)
 
 
 def _sessions() -> list[tuple[LiveSession, Lab]]:
