@@ -38,6 +38,23 @@ def close_sample_labs(db, owner_id: int) -> list:
     return [_closed_session(bus, db, sample, owner_id, codes) for sample in data["sessions"]]
 
 
+def draft_approved_refused(db, team: dict, rows) -> list[int]:
+    """Three schede from three priorities, one each: left a draft, approved, not
+    accepted (the last two through every review step, by `team`'s roles)."""
+    from workshop.seed import PROCESS_SLUG
+    from workshop.services import schede
+
+    why = "Motivazione pubblica per il passaggio di stato"
+    ids = [schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [r.cluster_id]) for r in rows]
+    for action_id in ids[1:]:
+        schede.transition(db, team["up"], action_id, "revisione_up", why)
+        schede.transition(db, team["up"], action_id, "ristretta", why)
+        schede.transition(db, team["ristretta"], action_id, "allargata", why)
+    schede.transition(db, team["allargata"], ids[1], "approvata", why)
+    schede.transition(db, team["allargata"], ids[2], "non_accolta", why)
+    return ids
+
+
 PLAN_TEAM = {"up": ("ufficio", "ufficio_piano"), "ristretta": ("ristretta", "ristretta"),
              "allargata": ("allargata", "allargata"), "fac": ("fac", "facilitator")}
 PLAN_PASSWORD = "una password lunga"

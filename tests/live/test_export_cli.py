@@ -9,13 +9,12 @@ import re
 
 import pytest
 
+from tests.helpers import draft_approved_refused
 from tests.injection import docx_text, odt_text, pdf_text
 from workshop.cli import cli
 from workshop.seed import PROCESS_SLUG
 from workshop.services import documents, schede
 from workshop.services.consolidation import consolidate
-
-WHY = "Motivazione pubblica per il passaggio di stato"
 
 
 @pytest.fixture
@@ -23,14 +22,7 @@ def plan(app, closed_labs, team):
     """A draft, an approved scheda, and one not accepted."""
     db = app.extensions["workshop"].db
     rows = consolidate(db, PROCESS_SLUG).rows
-    ids = [schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [r.cluster_id]) for r in rows[:3]]
-    for action_id in ids[1:]:
-        schede.transition(db, team["up"], action_id, "revisione_up", WHY)
-        schede.transition(db, team["up"], action_id, "ristretta", WHY)
-        schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
-    schede.transition(db, team["allargata"], ids[1], "approvata", WHY)
-    schede.transition(db, team["allargata"], ids[2], "non_accolta", WHY)
-    return ids
+    return draft_approved_refused(db, team, rows[:3])
 
 
 def run(app, *args):

@@ -9,13 +9,11 @@ import re
 
 import pytest
 
-from tests.helpers import enrol_totp
+from tests.helpers import draft_approved_refused, enrol_totp
 from tests.live.test_plan_pages import create, move, plain, save, text, version_of
 from tests.live.test_staff_pages import sign_in, token
 from workshop.seed import PROCESS_SLUG
 from workshop.services import accounts, schede
-
-WHY = "Motivazione pubblica per il passaggio di stato"
 
 
 def db_of(app):
@@ -33,14 +31,7 @@ def capo(app):
 def three(app, rows, team):
     """A draft, an approved scheda, one not accepted."""
     db = db_of(app)
-    ids = [schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [r.cluster_id]) for r in rows[:3]]
-    for action_id in ids[1:]:
-        schede.transition(db, team["up"], action_id, "revisione_up", WHY)
-        schede.transition(db, team["up"], action_id, "ristretta", WHY)
-        schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
-    schede.transition(db, team["allargata"], ids[1], "approvata", WHY)
-    schede.transition(db, team["allargata"], ids[2], "non_accolta", WHY)
-    return ids
+    return draft_approved_refused(db, team, rows[:3])
 
 
 def included(md: str) -> list[int]:
