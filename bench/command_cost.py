@@ -35,8 +35,6 @@ import time
 import uuid
 from pathlib import Path
 
-from run import pg_admin, pg_url  # bench/run.py: the benchmarks share one PostgreSQL admin
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PARTICIPANTS = 20
@@ -117,6 +115,16 @@ def worker(args) -> None:
 
 # --------------------------------------------------------------------------- parent
 
+def postgres():
+    """The machine's PostgreSQL as the tests use it (tests/postgres.py). Imported here, in
+    the parent only: the worker imports `tests` from the tree under test."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests import postgres
+
+    return postgres
+
+
 class Target:
     """One tree to measure (the working tree, or a baseline checked out aside)."""
 
@@ -129,12 +137,12 @@ class Target:
         if not self.args.postgres:
             return f"sqlite:///{self.work}/{self.label}-{uuid.uuid4().hex[:6]}.db"
         self.database = f"bench_cost_{uuid.uuid4().hex[:10]}"
-        pg_admin(f"CREATE DATABASE {self.database}")
-        return pg_url(self.database)
+        postgres().admin(f"CREATE DATABASE {self.database}")
+        return postgres().dsn(self.database)
 
     def drop(self) -> None:
         if self.database:
-            pg_admin(f"DROP DATABASE IF EXISTS {self.database}")
+            postgres().admin(f"DROP DATABASE IF EXISTS {self.database}")
             self.database = None
 
     def command(self, commands: int, trials: int) -> list[str]:

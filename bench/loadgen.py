@@ -21,7 +21,7 @@ The process is driven by bench/run.py over stdin/stdout, one JSON object a line:
     <- {"report": ...}                          after start + warmup + duration + grace
     -> {"cmd": "quit"}                          (or EOF) closes everything and exits
 
-Options are one JSON object in the file named by argv[1] (see run.py, `spawn_loadgens`).
+Options are one JSON object in the file named by argv[1] (see fanout/generators.py, `generator_options`).
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ class Client:
 
 
 def join_payload(opts: dict, index: int) -> dict:
-    """A returning participant (token made by run.py beforehand), or a newcomer with the code."""
+    """A returning participant (token made by bench/fanout beforehand), or a newcomer with the code."""
     tokens = opts.get("tokens")
     if tokens:
         return {"token": tokens[index - opts.get("first_index", 0)]}

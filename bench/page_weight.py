@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,9 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import free_port, wait_healthy  # noqa: E402  (as the tests start their servers)
+
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -45,12 +46,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 SLOW_3G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8,
            "uploadThroughput": 0.75e6 / 8}
 KIB = 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(work: Path) -> tuple[subprocess.Popen, str, str]:
@@ -67,14 +62,12 @@ def start_server(work: Path) -> tuple[subprocess.Popen, str, str]:
     proc = subprocess.Popen([*python, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url, code
-        except requests.RequestException:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start: " + (work / "server.log").read_text()[-2000:])
+    try:
+        wait_healthy(url, proc, lambda: (work / "server.log").read_text()[-2000:], timeout=30)
+    except RuntimeError as exc:
+        proc.kill()
+        raise SystemExit(f"the server did not start: {exc}") from None
+    return proc, url, code
 
 
 class Wire:

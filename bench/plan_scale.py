@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg2  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
+from tests import postgres  # noqa: E402  (the machine's PostgreSQL, as the tests use it)
 from workshop.domain import scheda as fields  # noqa: E402
 from workshop.seed import PROCESS_SLUG, sample_data, seed_reference  # noqa: E402
 from workshop.services import accounts, documents, exports, frozen, schede  # noqa: E402
@@ -150,10 +150,8 @@ def main() -> None:
     dbname = None
     if args.postgres:
         dbname = f"bench_plan_{uuid.uuid4().hex[:8]}"
-        admin = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        admin.autocommit = True
-        admin.cursor().execute(f'CREATE DATABASE "{dbname}"')
-        url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+        postgres.admin(f'CREATE DATABASE "{dbname}"')
+        url = postgres.dsn(dbname)
     else:
         url = f"sqlite:///{workdir}/plan.db"
     try:
@@ -206,8 +204,7 @@ def main() -> None:
         db.dispose()
     finally:
         if dbname:
-            admin.cursor().execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            admin.close()
+            postgres.admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

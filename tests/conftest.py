@@ -23,28 +23,14 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from tests import postgres
 from workshop.config import Settings
 from workshop.seed import create_session, seed_reference
 from workshop.storage import migrate
 from workshop.storage.database import Database
 from workshop.storage.models import metadata
 
-PG_ADMIN_URL = os.environ.get("WORKSHOP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def _pg_dsn(dbname: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
-
-
-def _pg_admin(sql: str) -> None:
-    conn = psycopg2.connect(PG_ADMIN_URL)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
 
 
 class PostgresDatabases:
@@ -57,17 +43,17 @@ class PostgresDatabases:
     def new(self) -> str:
         name = f"{self.prefix}_{len(self.created)}"
         try:
-            _pg_admin(f'CREATE DATABASE "{name}"')
+            postgres.admin(f'CREATE DATABASE "{name}"')
         except psycopg2.OperationalError as exc:  # pragma: no cover - environment problem
-            pytest.fail(f"PostgreSQL is required for the tests ({PG_ADMIN_URL}): {exc}")
+            pytest.fail(f"PostgreSQL is required for the tests ({postgres.ADMIN_URL}): {exc}")
         self.created.append(name)
-        url = _pg_dsn(name)
+        url = postgres.dsn(name)
         migrate.upgrade(url)
         return url
 
     def drop_all(self) -> None:
         for name in self.created:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            postgres.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

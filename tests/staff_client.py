@@ -12,12 +12,20 @@ from workshop.domain import phases
 
 
 def sign_in(base_url: str, username: str, password: str) -> requests.Session:
+    """A signed-in HTTP session, as a person signs in on /accedi (bench/fanout too)."""
     http = requests.Session()
-    page = http.get(f"{base_url}/accedi").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    response = http.post(f"{base_url}/accedi", data={"username": username, "password": password,
-                                                      "csrf_token": token}, allow_redirects=False)
-    assert response.status_code == 302, response.text[:300]
+    page = http.get(f"{base_url}/accedi", timeout=10).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    if not token:
+        raise RuntimeError("no CSRF token on /accedi")
+    response = http.post(
+        f"{base_url}/accedi",
+        data={"username": username, "password": password, "csrf_token": token[1]},
+        allow_redirects=False,
+        timeout=20,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in failed: {response.status_code} {response.text[:300]}")
     return http
 
 
