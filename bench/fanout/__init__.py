@@ -8,7 +8,7 @@
 - `backends`: the template database per platform backend and its copies, Redis;
 - `generators`: the load-generator processes (bench/loadgen.py) and their clients;
 - `profilers`: py-spy on the servers during the measured window (--profile);
-- `measure`: one row, from starting its servers to its figures;
+- `measure`: one row, from starting its servers to its figures, and its retries;
 - `figures`: percentiles, and whether a row's figures can be trusted;
 - `plan`: which rows run in which order, and the hold search;
 - `report`: summary of rounds, holds, the table, the targets, the JSON results;

@@ -19,8 +19,8 @@ from pathlib import Path
 from . import report
 from .backends import PlatformBackend, redis_flush
 from .configs import CONFIGS, RunSpec
-from .machine import machine_facts, make_layout, wait_for_quiet
-from .measure import run_one
+from .machine import machine_facts, make_layout
+from .measure import run_row
 from .plan import hold_probes, plan
 from .processes import BENCH, PROCS, PY, ROOT
 
@@ -244,33 +244,7 @@ def main(argv=None) -> int:
                 f"run {counter[0]}/{total}: {spec.cfg.name} {spec.mode} {spec.clients} clients "
                 f"(round {spec.round}, layout {spec.layout})"
             )
-            attempts = []
-            for attempt in range(1, args.retries + 2):
-                wait_for_quiet(args, log)
-                row = run_one(spec, args, work, backends, log)
-                row["attempt"] = attempt
-                attempts.append(row)
-                if row.get("ok"):
-                    log(
-                        f"    p50 {row['p50_ms']:.1f}  p99 {row['p99_ms']:.1f}  max {row['max_ms']:.1f} ms  "
-                        f"delivery {row['delivery_pct']:.3f}%  server CPU {row['server_cpu_pct']:.0f}%  "
-                        f"generators {row['gen_cpu_total_pct']:.0f}%  "
-                        f"background {row['background_cpu_pct']:.0f}%  "
-                        f"connect {row['connect_s']} s"
-                        + (f"  !! {row['gen_saturated']}" if row["gen_saturated"] else "")
-                        + (f"  ~~ {row['disturbed']}" if row["disturbed"] else "")
-                    )
-                # A failure is the platform's (or the harness's) own: reported, never retried away.
-                if not row.get("ok") or not row.get("disturbed"):
-                    break
-                if attempt <= args.retries:
-                    log("    disturbed from outside: running it again")
-            good = [r for r in attempts if r.get("ok")]
-            chosen = min(good, key=lambda r: r["background_cpu_pct"]) if good else attempts[-1]
-            for r in attempts:
-                r["used"] = r is chosen
-                r["phase"] = "hold-search" if spec.clients not in args.loads else "matrix"
-            rows.extend(attempts)
+            rows.extend(run_row(spec, args, work, backends, log))
 
         for spec in specs:
             execute(spec, f"{len(specs)}+")
