@@ -108,7 +108,7 @@ def fill(db: Database, notes_per_lab: int, votes_per_lab: int, clusters_per_lab:
 YEARS = (2018, 2019, 2020)
 
 
-def complete(db: Database, editor: schede.Editor, action_id: int, n: int) -> None:
+def complete(db: Database, editor: schede.PlanActor, action_id: int, n: int) -> None:
     """What the Ufficio di Piano adds to a draft: capofila, a budget by source and
     year, indicators with a target per year, actions with their periods."""
     version = schede.view(db, action_id)["version"]
@@ -161,9 +161,9 @@ def main() -> None:
         t0 = time.perf_counter()
         fill(db, args.notes, args.votes, args.clusters, rng)
         filled = time.perf_counter() - t0
-        up = schede.Editor(accounts.create_user(db, "ufficio", "Ufficio", "ufficio_piano",
+        up = schede.PlanActor(accounts.create_user(db, "ufficio", "Ufficio", "ufficio_piano",
                                                 "una password lunga").id, "ufficio_piano")
-        schede.save_plan_settings(db, schede.Editor(up.user_id, "admin"), PROCESS_SLUG,
+        schede.save_plan_settings(db, schede.PlanActor(up.user_id, "admin"), PROCESS_SLUG,
                                   YEARS[0], YEARS[-1], "")
         top = consolidate(db, PROCESS_SLUG).rows[:args.schede]
         for n, row in enumerate(top):
