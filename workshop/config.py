@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +101,7 @@ class Settings:
         instance = _instance_dir()
         mq = os.environ.get("WORKSHOP_MESSAGE_QUEUE") or None
         origins = os.environ.get("WORKSHOP_CORS_ORIGINS")
-        values = dict(
+        settings = cls(
             database_url=normalize_database_url(os.environ.get(
                 "WORKSHOP_DATABASE_URL", f"sqlite:///{instance / 'workshop.db'}"
             )),
@@ -129,5 +129,4 @@ class Settings:
             staff_idle_hours=float(os.environ.get("WORKSHOP_STAFF_IDLE_HOURS", 10.0)),
             site_file=Path(os.environ.get("WORKSHOP_SITE_FILE") or instance / "sito.toml"),
         )
-        values.update(overrides)
-        return cls(**values)
+        return replace(settings, **overrides)

@@ -22,30 +22,32 @@ rewritten, has nothing left of them: replaying it shows the note as erased
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Row, bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain.errors import Rejected
 from workshop.domain.events import Event as DomainEvent
 from workshop.storage.database import SESSION_LOCK_WAIT_S
-from workshop.storage.models import Event, LiveSession, NoteRevision, Participant, iso, utcnow
+from workshop.storage.models import Event, LiveSession, NoteRevision, Participant, iso, table_of, utcnow
 
 # Waiting for a session's lock on PostgreSQL: sleeps of 1, 2, 4 … up to 20 ms.
 LOCK_RETRY_FIRST_S = 0.001
 LOCK_RETRY_MAX_S = 0.02
 
-_live = LiveSession.__table__.c
-_READ_SESSION = select(LiveSession).where(LiveSession.id == bindparam("session_id"))
+_live = table_of(LiveSession).c
+_READ_SESSION = select(LiveSession).where(col(LiveSession.id) == bindparam("session_id"))
 # NO KEY UPDATE, like an UPDATE's lock, leaves foreign-key checks of inserts in
 # the session free; populate_existing, because the row must be the locked one.
 _LOCK_SESSION = (_READ_SESSION.with_for_update(key_share=True, skip_locked=True)
                  .execution_options(populate_existing=True))
-_SESSION_EXISTS = select(LiveSession.id).where(LiveSession.id == bindparam("session_id"))
-_APPEND = insert(Event.__table__)
-_SET_HEAD = (update(LiveSession.__table__).where(_live.id == bindparam("session_id"))
+_SESSION_EXISTS = select(LiveSession.id).where(col(LiveSession.id) == bindparam("session_id"))
+_APPEND = insert(table_of(Event))
+_SET_HEAD = (update(table_of(LiveSession)).where(_live.id == bindparam("session_id"))
              .values(last_seq=bindparam("head")))
 
 
@@ -154,14 +156,16 @@ def append(s: Session, live: LiveSession, events: list[DomainEvent]) -> list[dic
     unit of work's bookkeeping cost more than the statements themselves."""
     if not events:
         return []
+    session_id = live.id
+    assert session_id is not None  # a row read by lock_session
     now = utcnow()
     rows, sent = [], []
     for offset, ev in enumerate(events, start=1):
         wire, stored = _storable(ev.data)
-        row = {"session_id": live.id, "seq": live.last_seq + offset, "type": ev.type,
-               "created_at": now}
-        rows.append({**row, "data": stored})
-        sent.append(to_wire(**row, data=wire))
+        seq = live.last_seq + offset
+        rows.append({"session_id": session_id, "seq": seq, "type": ev.type, "created_at": now,
+                     "data": stored})
+        sent.append(to_wire(session_id, seq, ev.type, now, wire))
     s.execute(_APPEND, rows)
     head = live.last_seq + len(rows)
     s.execute(_SET_HEAD, {"session_id": live.id, "head": head})
@@ -169,28 +173,30 @@ def append(s: Session, live: LiveSession, events: list[DomainEvent]) -> list[dic
     return sent
 
 
-def _hydrate(s: Session, rows: list) -> list[dict]:
+def _hydrate(s: Session, rows: Sequence[Row]) -> list[dict]:
     """Stored events as clients receive them: texts and pseudonyms put back."""
-    revisions, authors = set(), set()
+    revisions: set[int] = set()
+    authors: set[str] = set()
     for row in rows:
-        for note in _notes_in(row.data):
-            if "text_rev" in note:
-                revisions.add(note["text_rev"])
-            if isinstance(note.get("author"), dict) and note["author"].get("id"):
-                authors.add(note["author"]["id"])
+        for kept in _notes_in(row.data):
+            if "text_rev" in kept:
+                revisions.add(kept["text_rev"])
+            if isinstance(kept.get("author"), dict) and kept["author"].get("id"):
+                authors.add(kept["author"]["id"])
         revisions |= {i["text_rev"] for i in _result_notes(row.data) if i.get("text_rev")}
         if isinstance(row.data.get("participant"), dict) and row.data["participant"].get("id"):
             authors.add(row.data["participant"]["id"])
     texts = {r.id: (r.text, r.html) for r in s.execute(
         select(NoteRevision.id, NoteRevision.text, NoteRevision.html)
-        .where(NoteRevision.id.in_(revisions)))} if revisions else {}
-    names = dict(s.execute(select(Participant.public_id, Participant.pseudonym)
-                           .where(Participant.public_id.in_(authors),
-                                  Participant.erased_at.is_(None))).all()) if authors else {}
+        .where(col(NoteRevision.id).in_(revisions)))} if revisions else {}
+    names: dict[str, str] = dict(s.execute(
+        select(Participant.public_id, Participant.pseudonym)
+        .where(col(Participant.public_id).in_(authors),
+               col(Participant.erased_at).is_(None))).tuples().all()) if authors else {}
 
     def author(view: dict) -> dict:
         # Key order as the room received it: id, pseudonym, category, offline.
-        return {"id": view.get("id"), "pseudonym": names.get(view.get("id")),
+        return {"id": view.get("id"), "pseudonym": names.get(view.get("id") or ""),
                 **{k: v for k, v in view.items() if k != "id"}}
 
     def note(stored: dict) -> dict:
@@ -234,8 +240,8 @@ def _hydrate(s: Session, rows: list) -> list[dict]:
 
 
 def since(s: Session, session_id: int, after_seq: int, upto_seq: int | None = None) -> list[dict]:
-    log = Event.__table__.c
-    query = (select(log.session_id, log.seq, log.type, log.created_at, log.data)
+    log = table_of(Event).c
+    query = (core_select(log.session_id, log.seq, log.type, log.created_at, log.data)
              .where(log.session_id == session_id, log.seq > after_seq))
     if upto_seq is not None:
         query = query.where(log.seq <= upto_seq)

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Text, UniqueConstraint, false, true
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from workshop.domain import scheda as scheda_rules
@@ -23,6 +35,14 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's Core table, for Core statements (SQLModel sets `__table__`
+    on table models without declaring it, so type checkers do not see it)."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)  # every model here maps one plain table
+    return table
 
 
 def utcnow() -> datetime:
