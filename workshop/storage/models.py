@@ -2,6 +2,10 @@
 
 The naming convention is set before any table is defined so that alembic
 generates stable constraint names on both SQLite (batch mode) and PostgreSQL.
+
+Generated ids are typed `int`, as SQLAlchemy types them (`Mapped[int]`): every
+row the code reads has one (the column is NOT NULL). Only a row just built is
+without it (None) until it is flushed, which is when the database numbers it.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class StaffUser(SQLModel, table=True):
 
     __tablename__ = "staff_user"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True)
     display_name: str = Field(max_length=120)
     password_hash: str = Field(max_length=300)
@@ -100,7 +104,7 @@ class StaffRecoveryCode(SQLModel, table=True):
 
     __tablename__ = "staff_recovery_code"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="staff_user.id", index=True)
     code_hash: str = Field(max_length=300)
     used_at: datetime | None = None
@@ -140,7 +144,7 @@ class SessionSnapshot(SQLModel, table=True):
 class Process(SQLModel, table=True):
     """A planning process, e.g. Piano di Zona 2018-2020."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
     title: str = Field(max_length=200)
     # The programming period (budgets and targets are by year); read from the
@@ -169,7 +173,7 @@ class RegionalScheda(SQLModel, table=True):
 class Lab(SQLModel, table=True):
     """One of the design labs (laboratori) of a process."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     process_id: int = Field(foreign_key="process.id", index=True)
     slug: str = Field(max_length=80, unique=True)
     title: str = Field(max_length=200)
@@ -208,7 +212,7 @@ class LiveSession(SQLModel, table=True):
 
     __tablename__ = "live_session"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     lab_id: int = Field(foreign_key="lab.id", index=True)
     title: str = Field(max_length=TITLE_MAX)
     guiding_question: str = Field(default="", max_length=1000)
@@ -242,7 +246,7 @@ class Participant(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("session_id", "pseudonym_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="live_session.id", index=True)
     # Shown to others (author of notes); never the database id.
     public_id: str = Field(max_length=16, unique=True)
@@ -260,7 +264,7 @@ class Participant(SQLModel, table=True):
 class Note(SQLModel, table=True):
     """A sticky note (post-it). Deleted notes keep their row, marked deleted."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="live_session.id", index=True)
     author_id: int = Field(foreign_key="participant.id", index=True)
     kind: str = Field(max_length=20)
@@ -290,7 +294,7 @@ class NoteRevision(SQLModel, table=True):
 
     __tablename__ = "note_revision"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     note_id: int = Field(foreign_key="note.id", index=True)
     kind: str = Field(max_length=20)
     text: str = Field(max_length=2000)
@@ -307,7 +311,7 @@ class NoteReview(SQLModel, table=True):
 
     __tablename__ = "note_review"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     note_id: int = Field(foreign_key="note.id", index=True)
     publication: str = Field(max_length=20)
     public_text: str | None = Field(default=None, max_length=2000)
@@ -321,7 +325,7 @@ class PrivacyRequest(SQLModel, table=True):
 
     __tablename__ = "privacy_request"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=20)  # accesso, cancellazione
     session_id: int = Field(foreign_key="live_session.id", index=True)
     participant_id: int = Field(foreign_key="participant.id")
@@ -333,7 +337,7 @@ class PrivacyRequest(SQLModel, table=True):
 class Cluster(SQLModel, table=True):
     """Notes grouped by affinity, with a title: what gets voted and scored."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="live_session.id", index=True)
     title: str = Field(max_length=200)
     areas: str = Field(default="", max_length=40)  # plan area codes, comma-separated
@@ -352,7 +356,7 @@ class Vote(SQLModel, table=True):
         CheckConstraint("(note_id IS NULL) <> (cluster_id IS NULL)", name="one_target"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="live_session.id")
     # Exactly one target: a cluster, or a note left outside clusters.
     note_id: int | None = Field(default=None, foreign_key="note.id", index=True)
@@ -367,7 +371,7 @@ class Event(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("session_id", "seq"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="live_session.id")
     seq: int
     type: str = Field(max_length=40)
@@ -415,7 +419,7 @@ class PlanAction(SQLModel, table=True):
 
     __tablename__ = "plan_action"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     process_id: int = Field(foreign_key="process.id", index=True)
     title: str = Field(max_length=scheda_rules.TITLE_MAX)
     area_main: str = Field(default="", max_length=4)
@@ -440,7 +444,7 @@ class PlanActionVersion(SQLModel, table=True):
     __tablename__ = "plan_action_version"
     __table_args__ = (UniqueConstraint("action_id", "version"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="plan_action.id", index=True)
     version: int
     content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -453,7 +457,7 @@ class PlanActionTransition(SQLModel, table=True):
 
     __tablename__ = "plan_action_transition"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="plan_action.id", index=True)
     from_state: str = Field(max_length=20)
     to_state: str = Field(max_length=20)
@@ -467,7 +471,7 @@ class PlanActionObservation(SQLModel, table=True):
 
     __tablename__ = "plan_action_observation"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="plan_action.id", index=True)
     text: str = Field(max_length=4000)
     user_id: int | None = Field(default=None, foreign_key="staff_user.id")
