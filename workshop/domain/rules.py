@@ -89,7 +89,8 @@ def pseudonym_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
-def check_author(author_id: int, actor_id: int) -> None:
+def check_author(author_id: int, actor_id: int | None) -> None:
+    """`actor_id` is the acting participant's id; staff (None) are nobody's author."""
     if author_id != actor_id:
         raise Rejected("not_note_author")
 

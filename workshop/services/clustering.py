@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, update
+from sqlmodel import Session, col, update
 
 from workshop.domain import commands as c
 from workshop.domain import events as ev
 from workshop.domain import rules
 from workshop.domain.permissions import Actor
-from workshop.services.outcome import Outcome, cluster_event, live_cluster, live_note
+from workshop.services.outcome import Handler, Outcome, cluster_event, live_cluster, live_note
 from workshop.storage.models import Cluster, LiveSession, Note, utcnow
 
 
@@ -43,7 +43,7 @@ def dissolve_cluster(s: Session, live: LiveSession, actor: Actor, cmd: c.Dissolv
     cluster = live_cluster(s, live, cmd.cluster_id)
     cluster.dissolved_at = utcnow()
     s.add(cluster)
-    s.exec(update(Note).where(Note.cluster_id == cluster.id).values(cluster_id=None))
+    s.exec(update(Note).where(col(Note.cluster_id) == cluster.id).values(cluster_id=None))
     return Outcome([ev.Event(ev.CLUSTER_DISSOLVED, {"cluster_id": cluster.id})])
 
 
@@ -54,5 +54,6 @@ def move_note(s: Session, live: LiveSession, actor: Actor, cmd: c.MoveNote) -> O
     return Outcome([ev.Event(ev.NOTE_MOVED, {"note_id": note.id, "cluster_id": note.cluster_id})])
 
 
-HANDLERS = {c.CreateCluster: create_cluster, c.RenameCluster: rename_cluster,
-            c.TagCluster: tag_cluster, c.DissolveCluster: dissolve_cluster, c.MoveNote: move_note}
+HANDLERS: dict[type[c.SessionCommand], Handler] = {
+    c.CreateCluster: create_cluster, c.RenameCluster: rename_cluster,
+    c.TagCluster: tag_cluster, c.DissolveCluster: dissolve_cluster, c.MoveNote: move_note}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import commands as c
 from workshop.domain import events as ev
@@ -13,6 +13,7 @@ from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import frozen, tally, views
 from workshop.services.outcome import (
+    Handler,
     Outcome,
     cluster_event,
     live_cluster,
@@ -50,13 +51,13 @@ def _close(s: Session, live: LiveSession) -> ev.Event:
     live.snapshot_hash = snapshot.hash
     s.flush()
     return ev.Event(ev.SESSION_CLOSED, {"hash": snapshot.hash, "results": results_event_data(
-        s, tally.room_results(frozen.tally(s, live)))})
+        s, tally.room_results(frozen.tally_of(s, snapshot)))})
 
 
 def _reveal_notes(s: Session, live: LiveSession) -> ev.Event:
-    secret = s.exec(select(Note, Participant).join(Participant, Participant.id == Note.author_id)
+    secret = s.exec(select(Note, Participant).join(Participant, col(Participant.id) == Note.author_id)
                     .where(Note.session_id == live.id, Note.private, views.VISIBLE)
-                    .order_by(Note.id)).all()
+                    .order_by(col(Note.id))).all()
     live.notes_revealed = True
     s.add(live)
     seen = views.visibility(live)
@@ -118,6 +119,7 @@ def new_participant(s: Session, live: LiveSession, pseudonym: str, category: str
     return participant
 
 
-HANDLERS = {c.SetPhase: set_phase, c.RevealNotes: reveal_notes, c.RevealResults: reveal_results,
-            c.ControlTimer: control_timer, c.RecordScore: record_score,
-            c.AddOfflineParticipant: add_offline_participant}
+HANDLERS: dict[type[c.SessionCommand], Handler] = {
+    c.SetPhase: set_phase, c.RevealNotes: reveal_notes, c.RevealResults: reveal_results,
+    c.ControlTimer: control_timer, c.RecordScore: record_score,
+    c.AddOfflineParticipant: add_offline_participant}

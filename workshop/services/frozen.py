@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import results
 from workshop.services import tally as t
@@ -28,8 +28,8 @@ from workshop.storage.models import Lab, LiveSession, Note, SessionSnapshot, iso
 def freeze(s: Session, live: LiveSession) -> SessionSnapshot:
     """Freeze the session's results now (the caller holds the session lock)."""
     counted = t.count(s, live)
-    lab = s.get(Lab, live.lab_id)
-    notes = s.exec(select(Note).where(Note.session_id == live.id, VISIBLE).order_by(Note.id)).all()
+    lab = s.get_one(Lab, live.lab_id)
+    notes = s.exec(select(Note).where(Note.session_id == live.id, VISIBLE).order_by(col(Note.id))).all()
     openings = {str(n.id): {"salt": results.new_salt(), "text": n.text} for n in notes}
     document = {
         "format": results.FORMAT,
@@ -68,8 +68,7 @@ def freeze_missing_published(db) -> int:
     with db.transaction() as s:
         for snapshot in s.exec(select(SessionSnapshot)):
             if snapshot.record is not None and "published" not in snapshot.record:
-                live = s.get(LiveSession, snapshot.session_id)
-                snapshot.record = {**snapshot.record, "published": published(s, tally(s, live))}
+                snapshot.record = {**snapshot.record, "published": published(s, tally_of(s, snapshot))}
                 s.add(snapshot)
                 done += 1
     return done
@@ -92,8 +91,8 @@ def _items(s: Session, snapshot: SessionSnapshot) -> list[dict]:
         return [{k: v for k, v in i.items() if k not in ("by_category", "offline_votes")}
                 for i in snapshot.content.get("results", {}).get("items", [])]
     texts = dict(s.exec(select(Note.id, Note.text).where(
-        Note.id.in_([i["id"] for i in doc["items"] if i["type"] == "note"]),
-        Note.erased_at.is_(None))).all())
+        col(Note.id).in_([i["id"] for i in doc["items"] if i["type"] == "note"]),
+        col(Note.erased_at).is_(None))).all())
     items = []
     for item in doc["items"]:
         if item["type"] == "note":
@@ -106,8 +105,10 @@ def _items(s: Session, snapshot: SessionSnapshot) -> list[dict]:
 def tally(s: Session, live: LiveSession) -> t.Tally | None:
     """The frozen tally of a closed session (None if it has no snapshot)."""
     snapshot = s.get(SessionSnapshot, live.id)
-    if snapshot is None:
-        return None
+    return None if snapshot is None else tally_of(s, snapshot)
+
+
+def tally_of(s: Session, snapshot: SessionSnapshot) -> t.Tally:
     record = snapshot.record or {}
     doc = document(snapshot)
     totals = doc or snapshot.content.get("results", {})

@@ -6,7 +6,7 @@ Every text a note has had is kept in `note_revision`.
 from __future__ import annotations
 
 from sqlalchemy import insert
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from workshop import markup
 from workshop.domain import commands as c
@@ -15,15 +15,16 @@ from workshop.domain import publication, rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
-from workshop.services.outcome import Outcome, live_note, public_note
-from workshop.storage.models import LiveSession, Note, NoteRevision, Vote, utcnow
+from workshop.services.outcome import Handler, Outcome, live_note, public_note
+from workshop.services.views import NoteLike
+from workshop.storage.models import LiveSession, Note, NoteRevision, Vote, table_of, utcnow
 
 # Every note.create runs these (note.edit the second): built once (see storage/eventlog.py).
-_ADD_NOTE = insert(Note.__table__).returning(*Note.__table__.c)
-_KEEP_REVISION = insert(NoteRevision.__table__).returning(NoteRevision.__table__.c.id)
+_ADD_NOTE = insert(table_of(Note)).returning(*table_of(Note).c)
+_KEEP_REVISION = insert(table_of(NoteRevision)).returning(table_of(NoteRevision).c.id)
 
 
-def _keep_revision(s: Session, note: Note, actor: Actor) -> int:
+def _keep_revision(s: Session, note: NoteLike, actor: Actor) -> int:
     """Keep the note's text as a new revision; its id is what events store."""
     return s.execute(_KEEP_REVISION, {
         "note_id": note.id, "kind": note.kind, "text": note.text, "html": note.html,
@@ -78,11 +79,12 @@ def delete_note(s: Session, live: LiveSession, actor: Actor, cmd: c.DeleteNote) 
     note = live_note(s, live, cmd.note_id, hidden_ok=True)
     rules.check_author(note.author_id, actor.participant_id)
     # Dots on a deleted note go back to whoever placed them.
-    refunded = set(s.exec(select(Vote.participant_id).where(Vote.note_id == note.id)).all())
-    s.exec(delete(Vote).where(Vote.note_id == note.id))
+    refunded = set(s.exec(select(Vote.participant_id).where(col(Vote.note_id) == note.id)).all())
+    s.exec(delete(Vote).where(col(Vote.note_id) == note.id))
     note.deleted_at = utcnow()
     s.add(note)
     return Outcome([ev.Event(ev.NOTE_DELETED, {"note_id": note.id})], affected=refunded)
 
 
-HANDLERS = {c.CreateNote: create_note, c.EditNote: edit_note, c.DeleteNote: delete_note}
+HANDLERS: dict[type[c.SessionCommand], Handler] = {
+    c.CreateNote: create_note, c.EditNote: edit_note, c.DeleteNote: delete_note}

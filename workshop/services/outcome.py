@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from workshop.domain import commands as c
 from workshop.domain import events as ev
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
@@ -27,7 +27,10 @@ class Outcome:
     result: dict = field(default_factory=dict)
 
 
-Handler = Callable[[Session, LiveSession, Actor, c.SessionCommand], Outcome]
+# The command is Any to the type checker: the bus looks a handler up by the
+# command's class (handlers.HANDLERS), so each handler takes the one class it
+# is registered for, which a Callable type cannot say.
+Handler = Callable[[Session, LiveSession, Actor, Any], Outcome]
 
 
 def live_note(s: Session, live: LiveSession, note_id: int, *, hidden_ok: bool = False) -> Note:
@@ -45,10 +48,10 @@ def live_cluster(s: Session, live: LiveSession, cluster_id: int) -> Cluster:
     return cluster
 
 
-_LATEST_REVISION = select(func.max(NoteRevision.id)).where(NoteRevision.note_id == bindparam("note_id"))
+_LATEST_REVISION = select(func.max(NoteRevision.id)).where(col(NoteRevision.note_id) == bindparam("note_id"))
 
 
-def public_note(s: Session, live: LiveSession, note: Note, votes: int | None = None,
+def public_note(s: Session, live: LiveSession, note: views.NoteLike, votes: int | None = None,
                 revision: int | None = None) -> dict:
     """The note as the whole room may see it now, for an event; its dots are
     counted unless the caller knows them (a new note has none). It carries the
@@ -57,7 +60,7 @@ def public_note(s: Session, live: LiveSession, note: Note, votes: int | None = N
     seen = views.visibility(live)
     if votes is None:
         votes = views.vote_total(s, note_id=note.id)
-    view = views.note_view(note, s.get(Participant, note.author_id), live, seen, votes)
+    view = views.note_view(note, s.get_one(Participant, note.author_id), live, seen, votes)
     return with_revision(s, view, note.id, revision)
 
 

@@ -16,8 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func
-from sqlmodel import Session, select
+from sqlalchemy import Row, and_, bindparam, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from workshop.domain import joincode, phases, results
 from workshop.domain.rules import NOTE_MAX_CHARS, VotingRules
@@ -31,14 +32,19 @@ from workshop.storage.models import (
     Presence,
     Vote,
     iso,
+    table_of,
     utcnow,
 )
+
+# A note as the ORM loads it, or as a plain row of its table, which the Core
+# statements return where the ORM's bookkeeping would cost more than the query.
+NoteLike = Note | Row
 
 # A note is on the board unless deleted (or erased) or merged into another; the
 # room also does not see hidden ones. The rule is here only: these expressions
 # for every query (over the ORM class or the plain table), `on_board` for a
 # note already loaded.
-_notes = Note.__table__  # its columns serve ORM queries and the Core statements below alike
+_notes = table_of(Note)  # its columns serve ORM queries and the Core statements below alike
 ON_BOARD = and_(_notes.c.deleted_at.is_(None), _notes.c.merged_into_id.is_(None))
 VISIBLE = and_(ON_BOARD, _notes.c.hidden_at.is_(None))
 
@@ -79,12 +85,12 @@ def author_view(p: Participant, show: bool = True) -> dict:
             "offline": p.offline}
 
 
-def is_secret(note: Note, live: LiveSession) -> bool:
+def is_secret(note: NoteLike, live: LiveSession) -> bool:
     """Written privately and not revealed yet: only its author may read it."""
     return note.private and not live.notes_revealed
 
 
-def note_view(note: Note, author: Participant, live: LiveSession, seen: Visibility,
+def note_view(note: NoteLike, author: Participant, live: LiveSession, seen: Visibility,
               votes: int | None = 0, *, own: bool = False) -> dict:
     """A note as `seen` allows; `own` = for its author (everything, reason included)."""
     if is_secret(note, live) and not own:
@@ -164,7 +170,8 @@ def dots_placed(s: Session, session_id: int) -> int:
 
 
 def _totals(s: Session, live: LiveSession) -> tuple[Counter, Counter]:
-    by_note, by_cluster = Counter(), Counter()
+    by_note: Counter[int] = Counter()
+    by_cluster: Counter[int] = Counter()
     if live.closed_at is not None:
         # Frozen at closing: erasing someone's data later does not change them.
         from workshop.services import tally
@@ -174,11 +181,11 @@ def _totals(s: Session, live: LiveSession) -> tuple[Counter, Counter]:
         return by_note, by_cluster
     rows = s.exec(select(Vote.note_id, Vote.cluster_id, func.count())
                   .where(Vote.session_id == live.id)
-                  .group_by(Vote.note_id, Vote.cluster_id)).all()
+                  .group_by(col(Vote.note_id), col(Vote.cluster_id))).all()
     for note_id, cluster_id, n in rows:
         if note_id is not None:
             by_note[note_id] = n
-        else:
+        elif cluster_id is not None:  # always, by the vote table's one_target check
             by_cluster[cluster_id] = n
     return by_note, by_cluster
 
@@ -198,7 +205,8 @@ def totals_map(s: Session, live: LiveSession) -> dict | None:
 
 def live_clusters(s: Session, session_id: int) -> list[Cluster]:
     return list(s.exec(select(Cluster).where(Cluster.session_id == session_id,
-                                             Cluster.dissolved_at.is_(None)).order_by(Cluster.id)))
+                                             col(Cluster.dissolved_at).is_(None))
+                       .order_by(col(Cluster.id))))
 
 
 def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
@@ -216,8 +224,9 @@ def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
 def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
     """Notes and clusters as `seen` allows."""
     by_note, by_cluster = _totals(s, live)
-    query = (select(Note, Participant).join(Participant, Participant.id == Note.author_id)
-             .where(Note.session_id == live.id, ON_BOARD if seen.staff else VISIBLE).order_by(Note.id))
+    query = (select(Note, Participant).join(Participant, col(Participant.id) == Note.author_id)
+             .where(Note.session_id == live.id, ON_BOARD if seen.staff else VISIBLE)
+             .order_by(col(Note.id)))
     notes = [note_view(n, p, live, seen, by_note.get(n.id, 0)) for n, p in s.exec(query)]
     clusters = [cluster_view(c, seen, by_cluster.get(c.id, 0)) for c in live_clusters(s, live.id)]
     return {"notes": notes, "clusters": clusters}
@@ -228,12 +237,12 @@ def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
 _MY_VOTES = (select(Vote.note_id, Vote.cluster_id, func.count())
              .where(Vote.session_id == bindparam("session_id"),
                     Vote.participant_id == bindparam("participant_id"))
-             .group_by(Vote.note_id, Vote.cluster_id))
+             .group_by(col(Vote.note_id), col(Vote.cluster_id)))
 # Their notes as plain rows (note_view only reads attributes; ORM objects for all
 # of them each time were a tenth of the server's CPU with 20 people writing,
 # docs/performance.md), with their dots counted in the same statement once the
 # room may see totals (note_view shows none before).
-_MY_NOTES = (select(_notes).where(_notes.c.author_id == bindparam("participant_id"), ON_BOARD)
+_MY_NOTES = (core_select(_notes).where(_notes.c.author_id == bindparam("participant_id"), ON_BOARD)
              .order_by(_notes.c.id))
 _MY_NOTES_WITH_DOTS = _MY_NOTES.add_columns(
     select(func.count()).select_from(Vote).where(Vote.note_id == _notes.c.id)
@@ -287,7 +296,7 @@ def presence_counts(s: Session, session_id: int) -> dict:
 def header(s: Session, live: LiveSession) -> dict:
     """The session, its event head and who is here."""
     return {
-        "session": session_view(live, s.get(Lab, live.lab_id)),
+        "session": session_view(live, s.get_one(Lab, live.lab_id)),
         "head": live.last_seq,
         "presence": presence_counts(s, live.id),
         "dots_placed": dots_placed(s, live.id),  # a count, never where: safe while hidden
@@ -315,8 +324,8 @@ def participants(s: Session, live: LiveSession) -> list[dict]:
     """Everyone who joined (staff only): pseudonyms, categories, and for the offline
     ones the dots they have left, since the facilitator places dots for them."""
     rows = s.exec(select(Participant).where(Participant.session_id == live.id,
-                                            Participant.erased_at.is_(None))
-                  .order_by(Participant.id)).all()
+                                            col(Participant.erased_at).is_(None))
+                  .order_by(col(Participant.id))).all()
     out = []
     for p in rows:
         view = author_view(p)

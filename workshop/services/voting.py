@@ -17,11 +17,11 @@ from workshop.domain import rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
-from workshop.services.outcome import Outcome, live_cluster, live_note
-from workshop.storage.models import LiveSession, Vote, utcnow
+from workshop.services.outcome import Handler, Outcome, live_cluster, live_note
+from workshop.storage.models import LiveSession, Vote, table_of, utcnow
 
 # Every vote command runs one of these: plain statements, built once.
-_votes = Vote.__table__
+_votes = table_of(Vote)
 _PLACE = insert(_votes)
 # Withdrawing takes back this participant's latest dot on the target.
 _WITHDRAW = {field: delete(_votes).where(_votes.c.id == select(func.max(_votes.c.id)).where(
@@ -41,6 +41,7 @@ def _target(s: Session, live: LiveSession, cmd) -> tuple[str, int]:
 
 
 def _mine(s: Session, live: LiveSession, actor: Actor, field: str, target: int) -> tuple[int, int]:
+    assert actor.participant_id is not None  # vote commands are participants' (permissions.authorize)
     on_notes, on_clusters = views.my_votes(s, live.id, actor.participant_id)
     used_total = sum(on_notes.values()) + sum(on_clusters.values())
     here = (on_clusters if field == "cluster_id" else on_notes).get(target, 0)
@@ -73,4 +74,4 @@ def withdraw_vote(s: Session, live: LiveSession, actor: Actor, cmd: c.WithdrawVo
     return Outcome([_event(s, live, ev.VOTE_WITHDRAWN, field, target)])
 
 
-HANDLERS = {c.PlaceVote: place_vote, c.WithdrawVote: withdraw_vote}
+HANDLERS: dict[type[c.SessionCommand], Handler] = {c.PlaceVote: place_vote, c.WithdrawVote: withdraw_vote}
