@@ -39,6 +39,24 @@ class Block:
     def role(self) -> str:
         return self.options.get("role", "")
 
+    # The content as each kind holds it, for the renderers (which choose by kind).
+    @property
+    def text(self) -> str:
+        """A heading's, a paragraph's or the table of contents' title."""
+        assert isinstance(self.content, str), self.kind
+        return self.content
+
+    @property
+    def list_items(self) -> list[str]:
+        assert isinstance(self.content, list), self.kind
+        return self.content
+
+    @property
+    def cells(self) -> list[list[str]]:
+        """A table's rows of cells, as built (`table_rows` squares them)."""
+        assert isinstance(self.content, list), self.kind
+        return self.content
+
 
 def table_rows(content: list[list[str]]) -> list[list[str]]:
     """A table as a rectangle. The sanitizer keeps tables as people typed
@@ -65,8 +83,8 @@ def xml_text(text: str) -> str:
 
 def toc_entries(blocks: list[Block], depth: int = 3) -> list[tuple[int, str, int]]:
     """The headings a table of contents lists: (level, text, index of the block)."""
-    return [(b.level, b.content, i) for i, b in enumerate(blocks)
-            if 1 <= b.level <= depth and b.options.get("toc", True) and b.content.strip()]
+    return [(b.level, b.text, i) for i, b in enumerate(blocks)
+            if 1 <= b.level <= depth and b.options.get("toc", True) and b.text.strip()]
 
 
 # -- user markdown as blocks ----------------------------------------------------------
@@ -181,7 +199,7 @@ class _Blocks(HTMLParser):
     def _item(self):
         """The text collected so far as an item of the open list."""
         text = self._take()
-        if text:
+        if text and self._list is not None:  # always: called only while a list is open
             level = self._items[-1] if self._items else self._depth
             self._list.append("– " * (level - 1) + text)
 

@@ -197,25 +197,25 @@ def to_odt(blocks: list[Block], title: str = "", header_left: str = "", header_r
     for b in blocks:
         if b.level:
             if b.role == "cover-title":
-                add(Paragraph(xml_text(b.content), style="Title"))
+                add(Paragraph(xml_text(b.text), style="Title"))
             else:
-                heading = Header(min(b.level, 4), xml_text(b.content))
+                heading = Header(min(b.level, 4), xml_text(b.text))
                 heading.set_attribute("text:style-name", f"Heading_20_{min(b.level, 4)}")
                 add(heading)
         elif b.kind == "p":
             style = {"cover-kicker": "Kicker", "cover-title": "Subtitle", "cover": "Cover", "meta": "Meta",
                      "note": "Meta", "empty": "Text_20_body"}.get(b.role, "Text_20_body")
-            add(Paragraph(xml_text(b.content), style=style))
-        elif b.kind in ("ul", "ol") and items(b.content):
-            add(List([xml_text(i) for i in items(b.content)],
+            add(Paragraph(xml_text(b.text), style=style))
+        elif b.kind in ("ul", "ol") and items(b.list_items):
+            add(List([xml_text(i) for i in items(b.list_items)],
                      style="Elenco_20_numerato" if b.kind == "ol" else "Elenco_20_puntato"))
-        elif b.kind == "table" and table_rows(b.content):
+        elif b.kind == "table" and table_rows(b.cells):
             tables += 1
             add(_odt_table(b, f"Tabella{tables}", Element, Paragraph))
         elif b.kind == "break":
             pending_break = True
         elif b.kind == "toc":
-            toc_at = TOC(title=xml_text(b.content) or "Indice", outline_level=3)
+            toc_at = TOC(title=xml_text(b.text) or "Indice", outline_level=3)
             add(toc_at)
     if toc_at is not None:
         toc_at.fill(document)
@@ -225,7 +225,7 @@ def to_odt(blocks: list[Block], title: str = "", header_left: str = "", header_r
 
 
 def _odt_table(b: Block, name: str, Element, Paragraph):  # noqa: N803 (odfdo's classes)
-    rows = table_rows(b.content)
+    rows = table_rows(b.cells)
     header = b.options.get("header", "row")
     numeric = set(b.options.get("numeric", ()))
     total = b.options.get("total", False)
@@ -376,25 +376,25 @@ def to_docx(blocks: list[Block], title: str = "", header_left: str = "", header_
     for index, b in enumerate(blocks):
         if b.level:
             if b.role == "cover-title":
-                paragraph(b.content, "Title")
+                paragraph(b.text, "Title")
             else:
                 p = styled(f"Heading {min(b.level, 4)}")
-                p.add_run().text = xml_text(b.content)
+                p.add_run().text = xml_text(b.text)
                 if pending_break:
                     p.paragraph_format.page_break_before = True
                     pending_break = False
         elif b.kind == "p":
             style = {"cover-title": "Subtitle"}.get(b.role)
-            p = paragraph(b.content, style)
+            p = paragraph(b.text, style)
             if b.role in ("meta", "note"):
                 for run in p.runs:
                     run.font.size, run.font.color.rgb = Pt(9), RGBColor.from_string(GREY)
             elif b.role == "cover-kicker":
                 for run in p.runs:
                     run.font.bold, run.font.color.rgb = True, RGBColor.from_string(BLUE)
-        elif b.kind in ("ul", "ol") and items(b.content):
+        elif b.kind in ("ul", "ol") and items(b.list_items):
             num_id = None
-            for text in items(b.content):
+            for text in items(b.list_items):
                 p = paragraph(text, "List Number" if b.kind == "ol" else "List Bullet")
                 if b.kind == "ol":
                     if num_id is None:
@@ -402,7 +402,7 @@ def to_docx(blocks: list[Block], title: str = "", header_left: str = "", header_
                     numpr = p._p.get_or_add_pPr().get_or_add_numPr()
                     numpr.get_or_add_ilvl().val = 0
                     numpr.get_or_add_numId().val = num_id
-        elif b.kind == "table" and table_rows(b.content):
+        elif b.kind == "table" and table_rows(b.cells):
             if pending_break:
                 paragraph("")
             _docx_table(document, b, WD_TABLE_ALIGNMENT, WD_ALIGN_PARAGRAPH, OxmlElement, qn, Cm)
@@ -410,7 +410,7 @@ def to_docx(blocks: list[Block], title: str = "", header_left: str = "", header_
             pending_break = True
         elif b.kind == "toc":
             heading = styled("TOC Heading")
-            heading.add_run().text = xml_text(b.content) or "Indice"
+            heading.add_run().text = xml_text(b.text) or "Indice"
             if pending_break:
                 heading.paragraph_format.page_break_before = True
                 pending_break = False
@@ -446,7 +446,7 @@ def _toc_begin(paragraph, OxmlElement, qn) -> None:  # noqa: N803
 
 
 def _docx_table(document, b: Block, WD_TABLE_ALIGNMENT, WD_ALIGN_PARAGRAPH, OxmlElement, qn, Cm):  # noqa: N803
-    rows = table_rows(b.content)
+    rows = table_rows(b.cells)
     header = b.options.get("header", "row")
     numeric = set(b.options.get("numeric", ()))
     total = b.options.get("total", False)

@@ -176,7 +176,9 @@ def visual(text: str) -> str:
     longer than a line wraps in the wrong order: known limits."""
     if not any(_strong_rtl(ch) for ch in text):
         return text
-    out, run, spaces = [], [], []
+    out: list[str] = []
+    run: list[str] = []
+    spaces: list[str] = []
 
     def flush():
         # each letter with its marks, the letters (and spaces) in reverse
@@ -217,7 +219,9 @@ def markup(text: str, bold: bool = False) -> str:
     if set(text) <= f.main_cover(bold) or not f.faces[bold]:
         return escape(text)
     main = f.main(bold)
-    out, run, current = [], [], main
+    out: list[str] = []
+    run: list[str] = []
+    current = main
     for ch in text:
         name = main if ord(ch) in f.main_cover(bold) or ch.isspace() else (f.font_for(ch, bold) or main)
         if name != current:
@@ -242,7 +246,8 @@ class Elem:
     __slots__ = ("role", "kids", "attrs")
 
     def __init__(self, role: str, parent: Elem | None = None, **attrs):
-        self.role, self.kids, self.attrs = role, [], attrs
+        self.role, self.attrs = role, attrs
+        self.kids: list[Elem | tuple] = []
         if parent is not None:
             parent.kids.append(self)
 
@@ -496,13 +501,13 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
             if index in keys:
                 wanted = level - 1
                 outline_level = min(wanted, outline_level + 1)
-                heading = (keys[index], outline_level, b.content)
+                heading = (keys[index], outline_level, b.text)
             if b.role == "cover-title":
-                story.append(para(b.content, styles["cover-title"], elem, heading=heading))
+                story.append(para(b.text, styles["cover-title"], elem, heading=heading))
                 continue
             if level <= 3:
                 story.append(CondPageBreak(90))  # a heading never alone at the foot of a page
-            story.append(para(b.content, heads[min(level, 4)], elem, heading=heading))
+            story.append(para(b.text, heads[min(level, 4)], elem, heading=heading))
             if level in (1, 2):
                 story.append(Rule(BLUE if level == 2 else DARK, 1.4 if level == 1 else 0.8))
             continue
@@ -517,19 +522,19 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
             role = b.role or "body"
             if role == "cover-title":
                 role = "cover-subtitle"
-            story += lines(b.content, role if role in styles else "body", Elem("P", parent))
-        elif b.kind in ("ul", "ol") and items(b.content):
+            story += lines(b.text, role if role in styles else "body", Elem("P", parent))
+        elif b.kind in ("ul", "ol") and items(b.list_items):
             lst = Elem("L", parent, ListNumbering="Decimal" if b.kind == "ol" else "Disc")
-            for n, text in enumerate(items(b.content), start=1):
+            for n, text in enumerate(items(b.list_items), start=1):
                 li = Elem("LI", lst)
                 story += lines(text, "item", Elem("LBody", li), f"{n}." if b.kind == "ol" else "•")
-        elif b.kind == "table" and table_rows(b.content):
+        elif b.kind == "table" and table_rows(b.cells):
             story.append(_table(b, parent, para, styles, render_cb, frame_width))
         elif b.kind == "toc":
             sect = Elem("Sect", root)
             title_elem = Elem("H1", sect)
             toc = Elem("TOC", sect)
-            story.append(para(b.content, heads[1], title_elem))
+            story.append(para(b.text, heads[1], title_elem))
             story.append(Rule(DARK, 1.4))
             for level, text, i in toc_entries(blocks):
                 if i > index:
@@ -623,7 +628,7 @@ def _clip(text: str, n: int) -> str:
 
 
 def _table(b: Block, parent: Elem, para, styles, render_cb, frame_width) -> Table:
-    rows = table_rows(b.content)
+    rows = table_rows(b.cells)
     header = b.options.get("header", "row")
     numeric = set(b.options.get("numeric", ()))
     total = b.options.get("total", False)
@@ -682,8 +687,8 @@ def _tag(data: bytes, tagger: Tagger, title: str, lang: str) -> bytes:
 
     pdf = pikepdf.open(io.BytesIO(data))
     pages = list(pdf.pages)
-    parent_tree: dict[int, object] = {}
-    page_arrays: dict[int, list] = {}
+    parent_tree: dict[int, Elem] = {}
+    page_arrays: dict[int, dict[int, object]] = {}  # page → structure nodes by MCID
     struct_root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     next_key = len(pages)
     annots_for: dict[int, list] = {}
@@ -741,9 +746,9 @@ def _tag(data: bytes, tagger: Tagger, title: str, lang: str) -> bytes:
             if "/Annots" not in page_obj.obj:
                 page_obj.obj.Annots = Array()
             page_obj.obj.Annots.append(annot)
-    for key, elem in parent_tree.items():
-        nums.append(key)
-        nums.append(by_elem[id(elem)])
+    for struct_parent, linked in parent_tree.items():
+        nums.append(struct_parent)
+        nums.append(by_elem[id(linked)])
     struct_root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
     struct_root.ParentTreeNextKey = next_key
     root = pdf.Root
