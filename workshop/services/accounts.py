@@ -66,7 +66,7 @@ def authenticate(db: Database, username: str, password: str) -> StaffUser | None
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         with db.transaction() as s:
-            fresh = s.get(StaffUser, user.id)
+            fresh = s.get_one(StaffUser, user.id)  # accounts are deactivated, never deleted
             fresh.password_hash = _hasher.hash(password)
     return user
 
@@ -134,7 +134,7 @@ def turn_off_second_factor(db: Database, user_id: int, password: str) -> None:
 
     check_password(db, user_id, password)
     with db.transaction() as s:
-        user = s.get(StaffUser, user_id)
+        user = s.get_one(StaffUser, user_id)  # there: check_password found it
         if not staff.may_turn_off_second_factor(user.role, user.totp_required):
             raise Rejected("second_factor_always_required")
         second_factor.remove(s, user_id)

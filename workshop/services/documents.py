@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from sqlmodel import select
+from sqlmodel import col, select
 
 from workshop.domain import review
 from workshop.domain import scheda as fields
@@ -273,8 +273,8 @@ def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None 
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         ids = s.exec(select(PlanAction.id).where(PlanAction.process_id == process.id,
-                                                 PlanAction.state.in_(states))
-                     .order_by(PlanAction.area_main, PlanAction.id)).all()
+                                                 col(PlanAction.state).in_(states))
+                     .order_by(col(PlanAction.area_main), col(PlanAction.id))).all()
     areas = area_labels(db)
     splits: dict = {}  # each session's published split, read once for the whole plan
     views = [schede.view(db, action_id, public=True, referenti=staff, split_tables=splits)

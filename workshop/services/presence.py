@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from workshop.domain.permissions import Actor
 from workshop.services import views
@@ -42,10 +42,13 @@ class PresenceTracker:
         self._lock = threading.Lock()
 
     def arrive(self, sid: str, actor: Actor) -> None:
+        # A participant's join (its actor from bus.actor_for: both are set).
+        assert actor.participant_id is not None and actor.category is not None
         with self.db.transaction() as s:
             # A socket is one participant per session: a new join replaces the binding.
             row = s.get(Presence, (sid, actor.session_id)) or Presence(
-                sid=sid, session_id=actor.session_id, server_id=self.server_id)
+                sid=sid, session_id=actor.session_id, server_id=self.server_id,
+                participant_id=actor.participant_id, category_key=actor.category)
             row.participant_id, row.category_key = actor.participant_id, actor.category
             s.add(row)
         self._announce(actor.session_id)
@@ -53,7 +56,7 @@ class PresenceTracker:
     def leave(self, sid: str) -> None:
         with self.db.transaction() as s:
             sessions = set(s.exec(select(Presence.session_id).where(Presence.sid == sid)).all())
-            s.exec(delete(Presence).where(Presence.sid == sid))
+            s.exec(delete(Presence).where(col(Presence.sid) == sid))
         for session_id in sessions:
             self._announce(session_id)
 
@@ -77,10 +80,10 @@ class PresenceTracker:
             s.add(beat)
             s.flush()
             alive = select(ServerHeartbeat.server_id).where(ServerHeartbeat.seen_at >= cutoff)
-            orphaned = Presence.server_id.not_in(alive)
+            orphaned = col(Presence.server_id).not_in(alive)
             sessions = set(s.exec(select(Presence.session_id).where(orphaned)).all())
             s.exec(delete(Presence).where(orphaned))
-            s.exec(delete(ServerHeartbeat).where(ServerHeartbeat.seen_at < cutoff))
+            s.exec(delete(ServerHeartbeat).where(col(ServerHeartbeat.seen_at) < cutoff))
         for session_id in sessions:
             self._announce(session_id)
         return sessions

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.storage.database import Database
 from workshop.storage.models import StaffSession, StaffUser, utcnow
@@ -33,7 +33,7 @@ def _key(token: str) -> str:
 
 def end_all(s: Session, user_id: int) -> None:
     """End every sign-in of an account (in the caller's transaction)."""
-    s.exec(delete(StaffSession).where(StaffSession.user_id == user_id))
+    s.exec(delete(StaffSession).where(col(StaffSession.user_id) == user_id))
 
 
 class StaffSessions:
@@ -48,7 +48,7 @@ class StaffSessions:
         now = self.clock()
         with self.db.transaction() as s:
             # Housekeeping: expired rows are never used again.
-            s.exec(delete(StaffSession).where(StaffSession.expires_at <= now))
+            s.exec(delete(StaffSession).where(col(StaffSession.expires_at) <= now))
             s.add(StaffSession(id=_key(token), user_id=user_id, created_at=now, last_seen_at=now,
                                expires_at=now + self.idle))
         return token
@@ -64,17 +64,17 @@ class StaffSessions:
         key, now = _key(token), self.clock()
         with self.db.reader() as s:
             row = s.exec(select(StaffUser, StaffSession.last_seen_at).join(
-                StaffSession, StaffSession.user_id == StaffUser.id).where(
+                StaffSession, col(StaffSession.user_id) == StaffUser.id).where(
                 StaffSession.id == key, StaffSession.expires_at > now, StaffUser.active)).first()
         if row is None:
             return None
         user, last_seen = row
         if now - last_seen >= RENEW_AFTER:
             with self.db.transaction() as s:
-                s.exec(update(StaffSession).where(StaffSession.id == key).values(
+                s.exec(update(StaffSession).where(col(StaffSession.id) == key).values(
                     last_seen_at=now, expires_at=now + self.idle))
         return user
 
     def end(self, token: str) -> None:
         with self.db.transaction() as s:
-            s.exec(delete(StaffSession).where(StaffSession.id == _key(token)))
+            s.exec(delete(StaffSession).where(col(StaffSession.id) == _key(token)))

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from workshop.domain import disclosure, results
 from workshop.services import views
@@ -57,10 +58,11 @@ def _order(items: list[dict]) -> list[dict]:
 
 def count(s: Session, live: LiveSession) -> Tally:
     """The tally from the votes as they are now (an open session)."""
-    votes = s.exec(select(Vote.participant_id, Vote.note_id, Vote.cluster_id, Vote.category_key,
-                          Participant.offline)
-                   .join(Participant, Participant.id == Vote.participant_id)
-                   .where(Vote.session_id == live.id)).all()
+    # SQLAlchemy's select: SQLModel's is typed for up to four columns.
+    votes = s.execute(core_select(col(Vote.participant_id), col(Vote.note_id), col(Vote.cluster_id),
+                                  col(Vote.category_key), col(Participant.offline))
+                      .join(Participant, col(Participant.id) == Vote.participant_id)
+                      .where(col(Vote.session_id) == live.id)).all()
     split: dict[str, Counter] = defaultdict(Counter)
     offline: Counter = Counter()
     voter_category: dict[int, str] = {}
@@ -74,7 +76,7 @@ def count(s: Session, live: LiveSession) -> Tally:
         view = views.cluster_view(cluster, views.Visibility(totals=False, authors=False, staff=False))
         items.append({"type": "cluster", "id": cluster.id, "title": cluster.title,
                       "areas": view["areas"], "scores": view["scores"]})
-    loose = s.exec(select(Note).where(Note.session_id == live.id, Note.cluster_id.is_(None),
+    loose = s.exec(select(Note).where(Note.session_id == live.id, col(Note.cluster_id).is_(None),
                                       views.VISIBLE)).all()
     for note in loose:
         if not views.is_secret(note, live):
@@ -128,7 +130,7 @@ MERGED_LABEL = "%(group)s (con altre categorie)"
 
 
 def groups(s: Session) -> Groups:
-    rows = s.exec(select(CategoryGroup).order_by(CategoryGroup.position)).all()
+    rows = s.exec(select(CategoryGroup).order_by(col(CategoryGroup.position))).all()
     group_of = {c.key: c.group_key for c in s.exec(select(Category)) if c.group_key}
     return Groups(group_of, [g.key for g in rows],
                   {**{g.key: g.label for g in rows}, disclosure.OTHER: OTHER_LABEL})
