@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Row, bindparam, insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop import markup
 from workshop.domain import commands as c
@@ -40,6 +40,7 @@ from workshop.storage.models import (
     Participant,
     ProcessedCommand,
     SessionFacilitator,
+    table_of,
     utcnow,
 )
 
@@ -73,7 +74,7 @@ def prepare(command: c.Command) -> None:
 
 
 # Statements every command runs, built once (see storage/eventlog.py).
-_done = ProcessedCommand.__table__
+_done = table_of(ProcessedCommand)
 _FIND_DONE = select(_done.c.fingerprint, _done.c.first_seq, _done.c.last_seq, _done.c.result).where(
     _done.c.scope == bindparam("scope"), _done.c.cid == bindparam("cid"))
 _REMEMBER = insert(_done)
@@ -153,7 +154,7 @@ class CommandBus:
         # Anyone else the command changed (dots refunded by a moderation) is read
         # after the commit, not under the session lock: there may be many.
         states = self._personal_states(live.id, outcome.affected - {doer.participant_id})
-        if own is not None:
+        if own is not None and doer.participant_id is not None:  # own: read for the doer
             states[doer.participant_id] = own
         self._publish_personal(states)
         log.info("command applied", extra={
@@ -175,8 +176,8 @@ class CommandBus:
             return {}
         try:
             with self.db.reader() as s:
-                live = s.get(LiveSession, session_id)
-                return {pid: views.personal_state(s, live, s.get(Participant, pid))
+                live = s.get_one(LiveSession, session_id)
+                return {pid: views.personal_state(s, live, s.get_one(Participant, pid))
                         for pid in participant_ids}
         except Exception:
             log.exception("reading the state of %d participant(s) failed", len(participant_ids))
@@ -218,7 +219,7 @@ class CommandBus:
                 behalf: str | None) -> dict:
         events = eventlog.since(s, live.id, done.first_seq - 1, done.last_seq) if done.last_seq else []
         doer = self._offline_actor(s, live, actor, behalf) if behalf else actor
-        state = (views.personal_state(s, live, s.get(Participant, doer.participant_id))
+        state = (views.personal_state(s, live, s.get_one(Participant, doer.participant_id))
                  if doer.participant_id else None)
         return {**self._ack(events, done.result, state, behalf), "duplicate": True}
 
@@ -270,7 +271,7 @@ class CommandBus:
                 live = eventlog.lock_session(s, session_id)
                 done = command.cid and _already_done(s, scope, command.cid, digest)
                 if done:
-                    participant = s.get(Participant, done.result["participant_id"])
+                    participant = s.get_one(Participant, done.result["participant_id"])  # the first join's
                     events = []
                 else:
                     if live.closed_at is not None:
@@ -299,9 +300,9 @@ class CommandBus:
         everyone else out."""
         public_id = self.tokens.read(command.token)
         with self.db.reader() as s:
-            participant = public_id and s.exec(
-                select(Participant).where(Participant.public_id == public_id,
-                                          Participant.erased_at.is_(None))).first()
+            participant = s.exec(select(Participant).where(
+                Participant.public_id == public_id,
+                col(Participant.erased_at).is_(None))).first() if public_id else None
         if not participant:
             with self.limiter.attempt(Scope(JOIN_ADDRESS, client)) as attempt:
                 attempt.failed()
@@ -349,7 +350,7 @@ class CommandBus:
         """
         staff_view = view == "control"
         with self.db.reader() as s:
-            live = s.get(LiveSession, actor.session_id)
+            live = s.get_one(LiveSession, actor.session_id)  # the actor joined it; sessions stay
             participant = s.get(Participant, actor.participant_id) if actor.participant_id else None
             seen = views.visibility(live, staff=staff_view)
             if not staff_view and since is not None and 0 <= live.last_seq - since <= REPLAY_LIMIT:
