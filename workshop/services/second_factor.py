@@ -29,7 +29,7 @@ from datetime import datetime
 import pyotp
 import segno
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from workshop.domain.errors import Rejected
 from workshop.services import accounts
@@ -116,13 +116,13 @@ def confirm_enrolment(db: Database, limiter: RateLimits, user_id: int, code: str
     hashes = [accounts.hash_secret(c) for c in codes]
     with db.transaction() as s:
         user = s.get(StaffUser, user_id)
-        step = user and user.totp_pending_secret and _step_of(user.totp_pending_secret, code, now)
-        if not step:
+        pending = user.totp_pending_secret if user else None
+        step = _step_of(pending, code, now) if pending else None
+        if user is None or not step:
             limiter.failed(_limit_key(user_id))
             raise Rejected("code_wrong")
-        user.totp_secret, user.totp_pending_secret, user.totp_last_step = (
-            user.totp_pending_secret, None, step)
-        s.exec(delete(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user_id))
+        user.totp_secret, user.totp_pending_secret, user.totp_last_step = pending, None, step
+        s.exec(delete(StaffRecoveryCode).where(col(StaffRecoveryCode.user_id) == user_id))
         for digest in hashes:
             s.add(StaffRecoveryCode(user_id=user_id, code_hash=digest, created_at=now))
     log.info("second factor set up", extra={"user_id": user_id})
@@ -145,8 +145,8 @@ def verify(db: Database, limiter: RateLimits, user_id: int, code: str,
         with db.transaction() as s:
             # Accepted only for a step later than the last one used: no replay.
             taken = s.exec(update(StaffUser).where(
-                StaffUser.id == user_id, StaffUser.totp_secret == user.totp_secret,
-                (StaffUser.totp_last_step.is_(None)) | (StaffUser.totp_last_step < step),
+                col(StaffUser.id) == user_id, col(StaffUser.totp_secret) == user.totp_secret,
+                col(StaffUser.totp_last_step).is_(None) | (col(StaffUser.totp_last_step) < step),
             ).values(totp_last_step=step)).rowcount
         if taken == 1:
             return TOTP
@@ -165,25 +165,25 @@ def _use_recovery_code(db: Database, user_id: int, typed: str, now: datetime) ->
     with db.reader() as s:
         # The set in the order it was made (one transaction, ids ascending).
         rows = s.exec(select(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user_id)
-                      .order_by(StaffRecoveryCode.id)).all()
+                      .order_by(col(StaffRecoveryCode.id))).all()
     row = rows[index] if index < len(rows) else None
     if row is None or row.used_at is not None or not accounts.verify_secret(row.code_hash, typed):
         return False
     with db.transaction() as s:
         return s.exec(update(StaffRecoveryCode).where(
-            StaffRecoveryCode.id == row.id, StaffRecoveryCode.used_at.is_(None),
+            col(StaffRecoveryCode.id) == row.id, col(StaffRecoveryCode.used_at).is_(None),
         ).values(used_at=now)).rowcount == 1
 
 
 def recovery_codes_left(db: Database, user_id: int) -> int:
     with db.reader() as s:
         return len(s.exec(select(StaffRecoveryCode.id).where(
-            StaffRecoveryCode.user_id == user_id, StaffRecoveryCode.used_at.is_(None))).all())
+            StaffRecoveryCode.user_id == user_id, col(StaffRecoveryCode.used_at).is_(None))).all())
 
 
 def remove(s, user_id: int) -> None:
     """No second factor any more (in the caller's transaction): secret, waiting
     secret, last step and recovery codes go."""
-    s.exec(update(StaffUser).where(StaffUser.id == user_id).values(
+    s.exec(update(StaffUser).where(col(StaffUser.id) == user_id).values(
         totp_secret=None, totp_pending_secret=None, totp_last_step=None))
-    s.exec(delete(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user_id))
+    s.exec(delete(StaffRecoveryCode).where(col(StaffRecoveryCode.user_id) == user_id))
