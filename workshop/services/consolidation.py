@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import phases
 from workshop.domain.errors import Rejected
@@ -86,20 +86,22 @@ class Consolidation:
 def _facts(s: Session, process_id: int) -> tuple[list[ClusterFacts], dict[int, tuple], dict]:
     closed = s.exec(select(LiveSession, Lab).join(Lab).where(
         Lab.process_id == process_id, LiveSession.phase == phases.CHIUSA)
-        .order_by(LiveSession.id)).all()
+        .order_by(col(LiveSession.id))).all()
     if not closed:
         return [], {}, {}
     tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
     sessions = {live.id: (live, lab) for live, lab in closed}
     tables = {sid: tally.published_split(s, t) for sid, t in tallies.items()}
     facts, clusters = [], {}
-    for cluster in s.exec(select(Cluster).where(Cluster.session_id.in_(list(sessions)),
-                                                Cluster.dissolved_at.is_(None))):
+    for cluster in s.exec(select(Cluster).where(col(Cluster.session_id).in_(list(sessions)),
+                                                col(Cluster.dissolved_at).is_(None))):
         live, lab = sessions[cluster.session_id]
         counted = tallies[live.id]
         split = counted.split.get(tally.item_key("cluster", cluster.id), {})
-        scores = (Scores(cluster.impatto, cluster.fattibilita, cluster.urgenza)
-                  if cluster.impatto is not None else None)
+        impatto, fattibilita, urgenza = cluster.impatto, cluster.fattibilita, cluster.urgenza
+        # Scored all three at once (facilitation.record_score), or not at all.
+        scores = (Scores(impatto, fattibilita, urgenza)
+                  if impatto is not None and fattibilita is not None and urgenza is not None else None)
         facts.append(ClusterFacts(
             session_id=live.id, cluster_id=cluster.id, dots=sum(split.values()),
             voters=counted.voters, budget=live.dots_per_participant, cap=live.cap_per_item,
@@ -142,12 +144,12 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
         if rows:
             for cluster_id, action in s.exec(
                     select(PlanActionCluster.cluster_id, PlanAction)
-                    .join(PlanAction, PlanAction.id == PlanActionCluster.action_id)
-                    .where(PlanActionCluster.cluster_id.in_([r.cluster_id for r in rows]))):
+                    .join(PlanAction, col(PlanAction.id) == PlanActionCluster.action_id)
+                    .where(col(PlanActionCluster.cluster_id).in_([r.cluster_id for r in rows]))):
                 links[cluster_id].append({"id": action.id, "title": action.title,
                                           "state": action.state})
         labs = [{"slug": x.slug, "title": x.title}
-                for x in s.exec(select(Lab).where(Lab.process_id == process.id).order_by(Lab.id))]
+                for x in s.exec(select(Lab).where(Lab.process_id == process.id).order_by(col(Lab.id)))]
     for row in rows:
         row.actions = links.get(row.cluster_id, [])
     in_scope = [r for r in rows if lab is None or r.lab_slug == lab]
@@ -173,18 +175,18 @@ def published_splits(s: Session, cluster_ids: list[int],
         return {}
     tables = {} if tables is None else tables
     rows = s.exec(select(Cluster.id, Cluster.session_id)
-                  .join(LiveSession, LiveSession.id == Cluster.session_id)
-                  .where(Cluster.id.in_(cluster_ids), LiveSession.phase == phases.CHIUSA)).all()
+                  .join(LiveSession, col(LiveSession.id) == Cluster.session_id)
+                  .where(col(Cluster.id).in_(cluster_ids), LiveSession.phase == phases.CHIUSA)).all()
     missing = {session_id for _, session_id in rows} - set(tables)
     if missing:
         records = dict(s.exec(select(SessionSnapshot.session_id, SessionSnapshot.record)
-                              .where(SessionSnapshot.session_id.in_(missing))).all())
+                              .where(col(SessionSnapshot.session_id).in_(missing))).all())
         for session_id in sorted(missing):
             frozen_split = (records.get(session_id) or {}).get("published")
             if frozen_split is not None:
                 tables[session_id] = (frozen_split["rows"], frozen_split["columns"])
             else:
-                live = s.get(LiveSession, session_id)
+                live = s.get_one(LiveSession, session_id)  # a cluster's: sessions stay
                 tables[session_id] = tally.published_split(s, tally.of_session(s, live))
     out = {}
     for cluster_id, session_id in rows:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import personal_data
 from workshop.domain import publication as pub
@@ -33,6 +33,8 @@ from workshop.storage.models import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from workshop.services.schede import PlanActor
 
 @dataclass(frozen=True)
@@ -72,14 +74,16 @@ def queue(db: Database, editor: PlanActor, session_id: int) -> dict:
         _check(s, editor, live)
         lab = s.get(Lab, live.lab_id)
         notes = [n for n in s.exec(select(Note).where(Note.session_id == live.id, VISIBLE,
-                                                      Note.erased_at.is_(None))
-                                   .order_by(Note.id))
+                                                      col(Note.erased_at).is_(None))
+                                   .order_by(col(Note.id)))
                  if not is_secret(n, live)]  # written privately: nobody but its author reads it yet
-        clusters = {c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
+        # Keys int | None: a loose note's cluster_id (None) finds nothing.
+        clusters: dict[int | None, str] = {
+            c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
         history: dict[int, list[dict]] = {}
-        names = {u.id: u.display_name for u in s.exec(select(StaffUser))}
-        for r in s.exec(select(NoteReview).where(NoteReview.note_id.in_([n.id for n in notes]))
-                        .order_by(NoteReview.id)):
+        names: dict[int | None, str] = {u.id: u.display_name for u in s.exec(select(StaffUser))}
+        for r in s.exec(select(NoteReview).where(col(NoteReview.note_id).in_([n.id for n in notes]))
+                        .order_by(col(NoteReview.id))):
             history.setdefault(r.note_id, []).append({
                 "publication": r.publication, "public_text": r.public_text, "at": r.created_at,
                 "by": names.get(r.user_id)})
@@ -112,8 +116,8 @@ def decide(db: Database, editor: PlanActor, session_id: int, note_ids: list[int]
             raise Rejected("not_joined") from None
         _check(s, editor, live)
         notes = [n for n in s.exec(select(Note).where(
-            Note.id.in_(note_ids), Note.session_id == live.id, VISIBLE,
-            Note.erased_at.is_(None))) if not is_secret(n, live)]
+            col(Note.id).in_(note_ids), Note.session_id == live.id, VISIBLE,
+            col(Note.erased_at).is_(None))) if not is_secret(n, live)]
         if len(notes) != len(set(note_ids)):
             raise Rejected("note_not_found")
         changed = 0
@@ -138,9 +142,9 @@ def pending_by_session(db: Database, session_ids: list[int]) -> dict[int, int]:
         return {}
     with db.reader() as s:
         return dict(s.exec(select(Note.session_id, func.count()).where(
-            Note.session_id.in_(session_ids), VISIBLE,
-            Note.erased_at.is_(None), Note.publication == pub.DA_RIVEDERE)
-            .group_by(Note.session_id)).all())
+            col(Note.session_id).in_(session_ids), VISIBLE,
+            col(Note.erased_at).is_(None), Note.publication == pub.DA_RIVEDERE)
+            .group_by(col(Note.session_id))).all())
 
 
 # -- what a scheda may show of the notes it was drafted from -------------------------
@@ -160,18 +164,24 @@ def _drafted_line(text: str) -> re.Pattern:
     return re.compile(rf"^(- |\d+\. ){quoted}$", re.M)
 
 
+def _list_item(new: str) -> Callable[[re.Match[str]], str]:
+    """The replacement of a drafted list item: its marker, then the new text."""
+    indented = new.replace("\n", "\n  ")
+    return lambda m: m.group(1) + indented
+
+
 def replaced(content: dict, texts: dict[str, str]) -> dict | None:
     """The content with each drafted text (a list item of a Markdown field, or a
     table row's text equal to it) replaced; None when nothing changed."""
     texts = {old.strip(): new for old, new in texts.items() if old.strip()}
-    patterns = [(_drafted_line(old), new) for old, new in texts.items()]
+    patterns = [(_drafted_line(old), _list_item(new)) for old, new in texts.items()]
 
     def walk(value):
         if isinstance(value, str):
             if value.strip() in texts:
                 return texts[value.strip()]
-            for rx, new in patterns:
-                value = rx.sub(lambda m, new=new: m.group(1) + new.replace("\n", "\n  "), value)
+            for rx, item in patterns:
+                value = rx.sub(item, value)
             return value
         if isinstance(value, list):
             return [walk(v) for v in value]
@@ -192,7 +202,7 @@ def public_content(s: Session, content: dict, category_labels: dict[str, str]) -
     if not ids:
         return content
     texts = {}
-    for n in s.exec(select(Note).where(Note.id.in_(ids))):
+    for n in s.exec(select(Note).where(col(Note.id).in_(ids))):
         shown = pub.published_text(n.publication, n.text, n.public_text)
         if n.text and shown != n.text:
             texts[n.text] = shown or NOT_REVIEWED
