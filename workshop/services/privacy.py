@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop import markup
 from workshop.domain import events as ev
@@ -89,7 +89,7 @@ def find_participant(db: Database, session_id: int, pseudonym: str) -> int:
     with db.reader() as s:
         found = s.exec(select(Participant.id).where(Participant.session_id == session_id,
                                                     Participant.pseudonym_key == key,
-                                                    Participant.erased_at.is_(None))).first()
+                                                    col(Participant.erased_at).is_(None))).first()
     if found is None:
         raise Rejected("participant_not_found")
     return found
@@ -98,7 +98,7 @@ def find_participant(db: Database, session_id: int, pseudonym: str) -> int:
 def log_request(db: Database, kind: str, participant_id: int, user_id: int | None = None,
                 ref: str = "") -> None:
     with db.transaction() as s:
-        p = s.get(Participant, participant_id)
+        p = s.get_one(Participant, participant_id)  # found by personal_data first
         s.add(PrivacyRequest(kind=kind, session_id=p.session_id, participant_id=p.id,
                              user_id=user_id, reference=ref))
 
@@ -109,18 +109,20 @@ def personal_data(db: Database, participant_id: int) -> dict:
         p = s.get(Participant, participant_id)
         if p is None or p.erased_at is not None:
             raise Rejected("participant_not_found")
-        live = s.get(LiveSession, p.session_id)
-        lab = s.get(Lab, live.lab_id)
+        live = s.get_one(LiveSession, p.session_id)
+        lab = s.get_one(Lab, live.lab_id)
         category = s.get(Category, p.category_key)
-        notes = s.exec(select(Note).where(Note.author_id == p.id).order_by(Note.id)).all()
+        notes = s.exec(select(Note).where(Note.author_id == p.id).order_by(col(Note.id))).all()
         revisions: dict[int, list] = {}
-        for r in s.exec(select(NoteRevision).where(NoteRevision.note_id.in_([n.id for n in notes]))
-                        .order_by(NoteRevision.id)):
+        for r in s.exec(select(NoteRevision).where(col(NoteRevision.note_id).in_([n.id for n in notes]))
+                        .order_by(col(NoteRevision.id))):
             revisions.setdefault(r.note_id, []).append(r)
-        clusters = {c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
-        votes = s.exec(select(Vote).where(Vote.participant_id == p.id).order_by(Vote.id)).all()
-        texts = {n.id: n.text for n in s.exec(select(Note).where(
-            Note.id.in_([v.note_id for v in votes if v.note_id])))}
+        # Keys int | None: a note's or a dot's cluster_id or note_id may be None.
+        clusters: dict[int | None, str] = {
+            c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
+        votes = s.exec(select(Vote).where(Vote.participant_id == p.id).order_by(col(Vote.id))).all()
+        texts: dict[int | None, str] = {n.id: n.text for n in s.exec(select(Note).where(
+            col(Note.id).in_([v.note_id for v in votes if v.note_id])))}
         connected = len(s.exec(select(Presence.sid).where(Presence.participant_id == p.id)).all())
     return {
         "generated_at": iso(utcnow()),
@@ -185,7 +187,7 @@ def _scrub_snapshot(s: Session, session_id: int, note_ids: set[int]) -> None:
 
 
 def _forget_commands(s: Session, session_id: int, participant: Participant) -> None:
-    s.execute(delete(ProcessedCommand).where(ProcessedCommand.scope == f"p:{participant.id}"))
+    s.execute(delete(ProcessedCommand).where(col(ProcessedCommand.scope) == f"p:{participant.id}"))
     for row in s.exec(select(ProcessedCommand).where(ProcessedCommand.session_id == session_id)):
         result = row.result or {}
         if (result.get("participant_id") == participant.id
@@ -209,11 +211,11 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
     out.texts = [t for n in notes for t in (n.text, n.public_text) if t]
     if ids:
         out.texts += [t for t in s.exec(select(NoteReview.public_text).where(
-            NoteReview.note_id.in_(ids), NoteReview.public_text.is_not(None))) if t]
+            col(NoteReview.note_id).in_(ids), col(NoteReview.public_text).is_not(None))) if t]
         # Dots others gave their notes go back to them, as when a note is deleted.
         if live.closed_at is None:
-            out.refunded |= set(s.exec(select(Vote.participant_id).where(Vote.note_id.in_(ids))).all())
-            s.execute(delete(Vote).where(Vote.note_id.in_(ids)))
+            out.refunded |= set(s.exec(select(Vote.participant_id).where(col(Vote.note_id).in_(ids))).all())
+            s.execute(delete(Vote).where(col(Vote.note_id).in_(ids)))
         for note in notes:
             if views.on_board(note, hidden_ok=True):
                 out.events.append(ev.Event(ev.NOTE_DELETED, {"note_id": note.id}))
@@ -222,10 +224,10 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
             note.deleted_at = note.deleted_at or now
             note.erased_at = now
             s.add(note)
-        s.execute(update(NoteRevision).where(NoteRevision.note_id.in_(ids)).values(text="", html=""))
-        s.execute(update(NoteReview).where(NoteReview.note_id.in_(ids)).values(public_text=None))
+        s.execute(update(NoteRevision).where(col(NoteRevision.note_id).in_(ids)).values(text="", html=""))
+        s.execute(update(NoteReview).where(col(NoteReview.note_id).in_(ids)).values(public_text=None))
         _scrub_snapshot(s, live.id, ids)
-    s.execute(delete(Presence).where(Presence.participant_id == participant.id))
+    s.execute(delete(Presence).where(col(Presence.participant_id) == participant.id))
     _forget_commands(s, live.id, participant)
     participant.pseudonym = ""
     participant.pseudonym_key = f"~cancellato~{participant.id}"
@@ -275,10 +277,10 @@ class Purged:
 def due_for_purge(db: Database, days: int, now: datetime | None = None) -> list[int]:
     cutoff = (now or utcnow()) - timedelta(days=days)
     with db.reader() as s:
-        return list(s.exec(select(LiveSession.id).where(LiveSession.closed_at.is_not(None),
-                                                        LiveSession.closed_at < cutoff,
-                                                        LiveSession.purged_at.is_(None))
-                           .order_by(LiveSession.id)))
+        return list(s.exec(select(LiveSession.id).where(col(LiveSession.closed_at).is_not(None),
+                                                        col(LiveSession.closed_at) < cutoff,
+                                                        col(LiveSession.purged_at).is_(None))
+                           .order_by(col(LiveSession.id))))
 
 
 def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = False) -> Purged:
@@ -292,7 +294,7 @@ def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = 
             if live.purged_at is not None:
                 continue
             people = s.exec(select(Participant).where(Participant.session_id == live.id,
-                                                      Participant.erased_at.is_(None))).all()
+                                                      col(Participant.erased_at).is_(None))).all()
             dots = Counter(s.exec(select(Vote.session_id).where(Vote.session_id == live.id)).all())
             notes = s.exec(select(Note).where(Note.session_id == live.id)).all()
             withheld = [n for n in notes if not pub.published_text(n.publication, n.text, n.public_text)]
@@ -307,9 +309,9 @@ def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = 
             for p in people:
                 p.pseudonym, p.pseudonym_key, p.erased_at = "", f"~cancellato~{p.id}", now_
                 s.add(p)
-            s.execute(delete(Vote).where(Vote.session_id == live.id))
-            s.execute(delete(Presence).where(Presence.session_id == live.id))
-            s.execute(delete(ProcessedCommand).where(ProcessedCommand.session_id == live.id))
+            s.execute(delete(Vote).where(col(Vote.session_id) == live.id))
+            s.execute(delete(Presence).where(col(Presence.session_id) == live.id))
+            s.execute(delete(ProcessedCommand).where(col(ProcessedCommand.session_id) == live.id))
             for n in withheld:
                 n.text, n.html, n.public_text, n.hidden_reason = "", "", None, None
                 n.erased_at = n.erased_at or now_
@@ -317,13 +319,15 @@ def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = 
                 s.add(n)
             # Published edited: what stays is the published text; the original, often
             # the one with the name or the number in it, goes.
-            edited = [n for n in notes if n not in withheld and n.public_text]
-            for n in edited:
-                n.text, n.html = n.public_text, markup.render(n.public_text)
-                s.add(n)
-            s.execute(update(NoteRevision).where(NoteRevision.note_id.in_([n.id for n in notes]))
+            edited = []
+            for n in notes:
+                if n not in withheld and n.public_text:
+                    n.text, n.html = n.public_text, markup.render(n.public_text)
+                    s.add(n)
+                    edited.append(n)
+            s.execute(update(NoteRevision).where(col(NoteRevision.note_id).in_([n.id for n in notes]))
                       .values(text="", html=""))
-            s.execute(update(NoteReview).where(NoteReview.note_id.in_([n.id for n in notes]))
+            s.execute(update(NoteReview).where(col(NoteReview.note_id).in_([n.id for n in notes]))
                       .values(public_text=None))
             _scrub_snapshot(s, live.id, {n.id for n in [*withheld, *edited]})
             live.purged_at = now_

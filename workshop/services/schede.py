@@ -16,7 +16,7 @@ import difflib
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop import markup
 from workshop.domain import drafting, publication, review
@@ -60,8 +60,8 @@ class PlanActor:
 
 
 def _locked(s: Session, action_id: int) -> PlanAction:
-    result = s.execute(update(PlanAction).where(PlanAction.id == action_id)
-                       .values(version=PlanAction.version))
+    result = s.exec(update(PlanAction).where(col(PlanAction.id) == action_id)
+                    .values(version=PlanAction.version))
     if result.rowcount == 0:
         raise Rejected("scheda_not_found")
     return s.exec(select(PlanAction).where(PlanAction.id == action_id)).one()
@@ -74,9 +74,9 @@ def _sources(s: Session, cluster_ids: list[int], rows: dict[int, PriorityRow],
     for cluster_id in cluster_ids:
         row = rows[cluster_id]
         notes = s.exec(select(Note, Participant.category_key)
-                       .join(Participant, Participant.id == Note.author_id)
-                       .where(Note.cluster_id == cluster_id, VISIBLE, Note.erased_at.is_(None))
-                       .order_by(Note.id)).all()
+                       .join(Participant, col(Participant.id) == Note.author_id)
+                       .where(Note.cluster_id == cluster_id, VISIBLE, col(Note.erased_at).is_(None))
+                       .order_by(col(Note.id))).all()
         # Only what a person reviewed as publishable goes into a scheda, which is public.
         published = [(n, publication.published_text(n.publication, n.text, n.public_text), cat)
                      for n, cat in notes]
@@ -158,7 +158,7 @@ def create_blank(db: Database, editor: PlanActor, process_slug: str, title: str,
 
 
 def _context(s: Session, action: PlanAction) -> fields.Context:
-    process = s.get(Process, action.process_id)
+    process = s.get_one(Process, action.process_id)
     return fields.Context(
         years=years(process),
         regional={r.number: r.title for r in s.exec(select(RegionalScheda)
@@ -260,26 +260,26 @@ def view(db: Database, action_id: int, *, public: bool = False, referenti: bool 
                         "done": review.DONE.get((t.from_state, t.to_state), "")}
                        for t in s.exec(select(PlanActionTransition)
                                        .where(PlanActionTransition.action_id == action_id)
-                                       .order_by(PlanActionTransition.id))]
+                                       .order_by(col(PlanActionTransition.id)))]
         observations = [{"text": o.text, "at": o.created_at, "by": who(o.user_id)}
                         for o in s.exec(select(PlanActionObservation)
                                         .where(PlanActionObservation.action_id == action_id)
-                                        .order_by(PlanActionObservation.id))]
+                                        .order_by(col(PlanActionObservation.id)))]
         versions = [{"version": v.version, "at": v.created_at, "by": who(v.user_id)}
                     for v in s.exec(select(PlanActionVersion)
                                     .where(PlanActionVersion.action_id == action_id)
-                                    .order_by(PlanActionVersion.version))]
-        process = s.get(Process, action.process_id)
+                                    .order_by(col(PlanActionVersion.version)))]
+        process = s.get_one(Process, action.process_id)
         period = years(process)
         content = fields.normalize(action.content, period)
         trace = dict(content["tracciabilita"])
         clusters = trace.get("clusters", [])
         linked_ids = content["collegate"]["schede"]
         linked = {a.id: {"id": a.id, "title": a.title, "state": a.state}
-                  for a in s.exec(select(PlanAction).where(PlanAction.id.in_(linked_ids or [0])))}
+                  for a in s.exec(select(PlanAction).where(col(PlanAction.id).in_(linked_ids or [0])))}
         labs = {lab.slug: lab.title for lab in s.exec(select(Lab))}
         closed = {live.id: live.closed_at for live in s.exec(select(LiveSession).where(
-            LiveSession.id.in_([c["session_id"] for c in clusters] or [0])))}
+            col(LiveSession.id).in_([c["session_id"] for c in clusters] or [0])))}
         categories = {c.key: c.label for c in s.exec(select(Category))}
         if public:
             # The split as it may be published (the same cells as the lab's page), never the raw one.
@@ -311,10 +311,10 @@ def diff(db: Database, action_id: int, older: int, newer: int) -> list[dict]:
         action = s.get(PlanAction, action_id)
         if action is None:
             raise Rejected("scheda_not_found")
-        period = years(s.get(Process, action.process_id))
+        period = years(s.get_one(Process, action.process_id))
         found = {v.version: fields.normalize(v.content, period) for v in s.exec(
             select(PlanActionVersion).where(PlanActionVersion.action_id == action_id,
-                                            PlanActionVersion.version.in_([older, newer])))}
+                                            col(PlanActionVersion.version).in_([older, newer])))}
     if older not in found or newer not in found:
         raise Rejected("scheda_not_found")
     changes = []
@@ -330,8 +330,8 @@ def list_actions(db: Database, process_slug: str) -> list[dict]:
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         actions = s.exec(select(PlanAction).where(PlanAction.process_id == process.id)
-                         .order_by(PlanAction.id)).all()
-        sources = {}
+                         .order_by(col(PlanAction.id))).all()
+        sources: dict[int, list[int]] = {}
         for action_id, cluster_id in s.exec(select(PlanActionCluster.action_id,
                                                    PlanActionCluster.cluster_id)):
             sources.setdefault(action_id, []).append(cluster_id)
@@ -351,7 +351,7 @@ def list_actions(db: Database, process_slug: str) -> list[dict]:
 def regional_list(db: Database, *, active_only: bool = True) -> list[dict]:
     """The regional schede that a scheda may reference, in the admin's order."""
     with db.reader() as s:
-        query = select(RegionalScheda).order_by(RegionalScheda.position, RegionalScheda.number)
+        query = select(RegionalScheda).order_by(col(RegionalScheda.position), col(RegionalScheda.number))
         if active_only:
             query = query.where(RegionalScheda.active)
         return [{"number": r.number, "title": r.title, "active": r.active, "position": r.position}
@@ -376,7 +376,8 @@ def save_regional(db: Database, editor: PlanActor, number: str, title: str, acti
         if new and row is not None:
             raise Rejected("regional_exists", number=number)
         if row is None:
-            last = s.exec(select(RegionalScheda.position).order_by(RegionalScheda.position.desc())).first()
+            last = s.exec(select(RegionalScheda.position)
+                          .order_by(col(RegionalScheda.position).desc())).first()
             row = RegionalScheda(number=number, title=title, position=(last or 0) + 1)
         row.title, row.active = title, active
         s.add(row)
