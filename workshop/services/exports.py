@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from importlib import resources
 
-from sqlmodel import select
+from sqlalchemy import select as core_select
+from sqlmodel import col, select
 
 from workshop.domain import disclosure, phases, publication
 from workshop.domain import scheda as fields
@@ -153,27 +154,29 @@ def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
     ranked = {r.cluster_id: r for r in consolidated.rows}
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        labs = s.exec(select(Lab).where(Lab.process_id == process.id).order_by(Lab.id)).all()
+        labs = s.exec(select(Lab).where(Lab.process_id == process.id).order_by(col(Lab.id))).all()
         closed = s.exec(select(LiveSession, Lab).join(Lab).where(
             Lab.process_id == process.id, LiveSession.phase == phases.CHIUSA)
-            .order_by(LiveSession.id)).all()
+            .order_by(col(LiveSession.id))).all()
         ids = [live.id for live, _ in closed]
         lab_of = {live.id: lab.slug for live, lab in closed}
         tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
         snapshots = {x.session_id: x for x in s.exec(select(SessionSnapshot)
-                                                      .where(SessionSnapshot.session_id.in_(ids)))}
+                                                      .where(col(SessionSnapshot.session_id).in_(ids)))}
         groups = tally.groups(s)
-        categories = s.exec(select(Category).order_by(Category.position)).all()
+        categories = s.exec(select(Category).order_by(col(Category.position))).all()
         # Plain rows, not ORM objects: tens of thousands of notes at district scale.
-        notes = s.exec(select(Note.id, Note.session_id, Note.kind, Note.text, Note.public_text,
-                              Note.publication, Note.cluster_id, Participant.category_key)
-                       .join(Participant, Participant.id == Note.author_id)
-                       .where(Note.session_id.in_(ids), views.VISIBLE, Note.erased_at.is_(None),
-                              Note.publication == publication.PUBBLICABILE)
-                       .order_by(Note.id)).all()
-        clusters = s.exec(select(Cluster).where(Cluster.session_id.in_(ids),
-                                                Cluster.dissolved_at.is_(None))
-                          .order_by(Cluster.id)).all()
+        # SQLAlchemy's select: SQLModel's is typed for up to four columns.
+        notes = s.execute(core_select(*map(col, (Note.id, Note.session_id, Note.kind, Note.text,
+                                                 Note.public_text, Note.publication, Note.cluster_id)),
+                                      col(Participant.category_key))
+                          .join(Participant, col(Participant.id) == Note.author_id)
+                          .where(col(Note.session_id).in_(ids), views.VISIBLE, col(Note.erased_at).is_(None),
+                                 col(Note.publication) == publication.PUBBLICABILE)
+                          .order_by(col(Note.id))).all()
+        clusters = s.exec(select(Cluster).where(col(Cluster.session_id).in_(ids),
+                                                col(Cluster.dissolved_at).is_(None))
+                          .order_by(col(Cluster.id))).all()
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     tables["laboratori"] = [{"slug": lab.slug, "titolo": lab.title} for lab in labs]
     for live, lab in closed:
@@ -208,7 +211,9 @@ def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
             "indice_priorita": round(r.index, 2) if r else "", "sostegno": round(r.support, 4) if r else "",
             "componente_valutazioni": round(r.scores_component, 4) if r else "",
             "rango": r.rank if r else ""})
-        for column in (r.split_columns if r else []):
+        if r is None:  # not ranked: no dots to split
+            continue
+        for column in r.split_columns:
             value = r.split.get(column["key"])
             tables["voti_per_categoria"].append({
                 "gruppo": cluster.id, "sessione": cluster.session_id, "categorie": column["key"],
@@ -228,7 +233,7 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]]) 
     years = schede.years(process)
     with db.reader() as s:
         actions = s.exec(select(PlanAction).where(PlanAction.process_id == process.id)
-                         .order_by(PlanAction.id)).all()
+                         .order_by(col(PlanAction.id))).all()
         labels = {c.key: c.label for c in s.exec(select(Category))}
         # As the public page shows them: drafted notes only as reviewed, no referenti.
         contents = {a.id: fields.public(public_content(s, fields.normalize(a.content, years), labels))
@@ -279,13 +284,15 @@ def results_files(db: Database, process_slug: str) -> dict[str, bytes]:
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         rows = s.exec(select(SessionSnapshot, LiveSession).join(
-            LiveSession, LiveSession.id == SessionSnapshot.session_id).join(Lab)
-            .where(Lab.process_id == process.id, SessionSnapshot.document.is_not(None))
-            .order_by(SessionSnapshot.session_id)).all()
+            LiveSession, col(LiveSession.id) == SessionSnapshot.session_id).join(Lab)
+            .where(Lab.process_id == process.id, col(SessionSnapshot.document).is_not(None))
+            .order_by(col(SessionSnapshot.session_id))).all()
         published = {n.id: n for n in s.exec(select(Note).where(
-            Note.session_id.in_([live.id for _, live in rows]), views.VISIBLE, Note.erased_at.is_(None),
-            Note.publication == publication.PUBBLICABILE, Note.public_text.is_(None)))}
+            col(Note.session_id).in_([live.id for _, live in rows]), views.VISIBLE,
+            col(Note.erased_at).is_(None), Note.publication == publication.PUBBLICABILE,
+            col(Note.public_text).is_(None)))}
     for snapshot, live in rows:
+        assert snapshot.document is not None  # selected so
         files[f"{RESULTS_DIR}/sessione-{live.id}.json"] = snapshot.document.encode()
         openings = {}
         for note_id, opening in sorted((snapshot.record or {}).get("openings", {}).items(),
@@ -304,7 +311,8 @@ FRICTIONLESS = {"string": "string", "integer": "integer", "number": "number", "d
 
 
 def _field(column: publication.Column) -> dict:
-    field = {"name": column.name, "type": FRICTIONLESS[column.kind], "description": column.description}
+    field: dict[str, object] = {"name": column.name, "type": FRICTIONLESS[column.kind],
+                                "description": column.description}
     if column.kind == "boolean":
         field |= {"trueValues": ["sì"], "falseValues": ["no"]}
     if column.kind == "datetime":
@@ -359,7 +367,8 @@ def _dcat(process: Process, tables: dict[str, list[dict]], publisher: Publisher,
                "dct:type": {"@id": "http://purl.org/adms/licencetype/Attribution"},
                "foaf:name": "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)",
                "owl:versionInfo": "4.0"}
-    contact = {"@type": ["vcard:Organization", "dcatapit:Organization"], "vcard:fn": publisher.office}
+    contact: dict[str, object] = {"@type": ["vcard:Organization", "dcatapit:Organization"],
+                                  "vcard:fn": publisher.office}
     if publisher.email:
         contact["vcard:hasEmail"] = {"@id": f"mailto:{publisher.email}"}
     if publisher.website or base_url:
@@ -597,14 +606,14 @@ def to_markdown(blocks: list[Block]) -> str:
     out = []
     for index, b in enumerate(blocks):
         if b.level:
-            out.append("#" * min(b.level, 6) + " " + _md(b.content, one_line=True))
-        elif b.kind == "p" and _md(b.content):
-            out.append(_md(b.content))
-        elif b.kind in ("ul", "ol") and _items(b.content):
+            out.append("#" * min(b.level, 6) + " " + _md(b.text, one_line=True))
+        elif b.kind == "p" and _md(b.text):
+            out.append(_md(b.text))
+        elif b.kind in ("ul", "ol") and _items(b.list_items):
             out.append("\n".join((f"{i}. " if b.kind == "ol" else "- ") + _md(item, one_line=True)
-                                 for i, item in enumerate(_items(b.content), start=1)))
-        elif b.kind == "table" and _table_rows(b.content):
-            rows = [[_md(cell, one_line=True) for cell in row] for row in _table_rows(b.content)]
+                                 for i, item in enumerate(_items(b.list_items), start=1)))
+        elif b.kind == "table" and _table_rows(b.cells):
+            rows = [[_md(cell, one_line=True) for cell in row] for row in _table_rows(b.cells)]
             if b.options.get("header") == "column":  # a table of items and values
                 rows.insert(0, ["Voce", "Valore"] if len(rows[0]) == 2 else [""] * len(rows[0]))
             header, *rows = rows
@@ -613,7 +622,7 @@ def to_markdown(blocks: list[Block]) -> str:
         elif b.kind == "toc":
             entries = [(level, text) for level, text, i in toc_entries(blocks) if i > index]
             if entries:
-                out.append("## " + _md(b.content or "Indice", one_line=True))
+                out.append("## " + _md(b.text or "Indice", one_line=True))
                 out.append("\n".join("  " * (level - 1) + "- " + _md(text, one_line=True)
                                      for level, text in entries))
     return "\n\n".join(out) + "\n"
