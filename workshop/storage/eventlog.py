@@ -157,7 +157,6 @@ def append(s: Session, live: LiveSession, events: list[DomainEvent]) -> list[dic
     if not events:
         return []
     session_id = live.id
-    assert session_id is not None  # a row read by lock_session
     now = utcnow()
     rows, sent = [], []
     for offset, ev in enumerate(events, start=1):
@@ -192,7 +191,7 @@ def _hydrate(s: Session, rows: Sequence[Row]) -> list[dict]:
     names: dict[str, str] = dict(s.execute(
         select(Participant.public_id, Participant.pseudonym)
         .where(col(Participant.public_id).in_(authors),
-               col(Participant.erased_at).is_(None))).tuples().all()) if authors else {}
+               col(Participant.erased_at).is_(None))).all()) if authors else {}
 
     def author(view: dict) -> dict:
         # Key order as the room received it: id, pseudonym, category, offline.
