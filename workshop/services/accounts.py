@@ -55,6 +55,12 @@ def create_user(db: Database, username: str, display_name: str, role: str, passw
         return user
 
 
+def all_users(db: Database) -> list[StaffUser]:
+    """Every staff account, by username: the admin's list."""
+    with db.reader() as s:
+        return list(s.exec(select(StaffUser).order_by(StaffUser.username)))
+
+
 def authenticate(db: Database, username: str, password: str) -> StaffUser | None:
     with db.reader() as s:
         user = s.exec(select(StaffUser).where(StaffUser.username == username.strip().lower())).first()

@@ -51,6 +51,7 @@ from workshop.storage.models import (
     PrivacyRequest,
     ProcessedCommand,
     SessionSnapshot,
+    StaffUser,
     Vote,
     iso,
     utcnow,
@@ -93,6 +94,39 @@ def find_participant(db: Database, session_id: int, pseudonym: str) -> int:
     if found is None:
         raise Rejected("participant_not_found")
     return found
+
+
+def participant_in(db: Database, public_id: str,
+                   join_code: str | None = None) -> tuple[Participant, LiveSession] | None:
+    """The participant behind a token's public id (unless erased) and their session;
+    with `join_code`, only if that is their session."""
+    with db.reader() as s:
+        query = (select(Participant, LiveSession).join(LiveSession)
+                 .where(Participant.public_id == public_id, col(Participant.erased_at).is_(None)))
+        if join_code is not None:
+            query = query.where(LiveSession.join_code == join_code)
+        found = s.exec(query).first()
+        return (found[0], found[1]) if found else None
+
+
+def session_id_of(db: Database, join_code: str) -> int | None:
+    with db.reader() as s:
+        return s.exec(select(LiveSession.id).where(LiveSession.join_code == join_code)).first()
+
+
+def sessions(db: Database) -> list[tuple[LiveSession, Lab]]:
+    """Every session with its lab, newest first: where staff look for a person."""
+    with db.reader() as s:
+        return list(s.exec(select(LiveSession, Lab).join(Lab).order_by(col(LiveSession.id).desc())))
+
+
+def request_log(db: Database, limit: int = 50) -> list[dict]:
+    """The latest requests received by other channels, who handled them, their reference."""
+    with db.reader() as s:
+        rows = s.exec(select(PrivacyRequest).order_by(col(PrivacyRequest.id).desc()).limit(limit)).all()
+        names = {u.id: u.display_name for u in s.exec(select(StaffUser))}
+    return [{"kind": r.kind, "session_id": r.session_id, "at": r.created_at, "reference": r.reference,
+             "by": names.get(r.user_id) if r.user_id else None} for r in rows]
 
 
 def log_request(db: Database, kind: str, participant_id: int, user_id: int | None = None,

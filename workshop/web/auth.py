@@ -33,7 +33,6 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlmodel import select
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -309,8 +308,7 @@ def users():
 
 
 def _users_page(form: NewUserForm, error: str | None = None, action_error: str | None = None):
-    with services().db.reader() as s:
-        rows = s.exec(select(StaffUser).order_by(StaffUser.username)).all()
+    rows = accounts.all_users(services().db)
     return render_template("auth/users.html", form=form, users=rows, error=error,
                            action_error=action_error, role_labels=ROLE_LABELS,
                            required={u.id: second_factor_required(u.role, u.totp_required)

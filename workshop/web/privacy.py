@@ -25,7 +25,6 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
-from sqlmodel import select
 
 from workshop.acks import error_ack
 from workshop.context import client_address, services
@@ -34,7 +33,6 @@ from workshop.domain.permissions import ADMIN, UFFICIO_PIANO
 from workshop.extensions import csrf
 from workshop.services import privacy
 from workshop.services.ratelimit import JOIN_ADDRESS, Scope
-from workshop.storage.models import Lab, LiveSession, Participant, PrivacyRequest, StaffUser
 from workshop.web.auth import role_required
 from workshop.web.ids import form_id
 
@@ -42,24 +40,20 @@ bp = Blueprint("privacy", __name__)
 STAFF = (UFFICIO_PIANO, ADMIN)
 
 
-def _participant_from_token(token: str | None) -> Participant | None:
+def _participant_from_token(token: str | None, join_code: str | None = None):
+    """(participant, session) of a token, in the session of `join_code` if given."""
     public_id = token and services().tokens.read(token)
-    if not public_id:
-        return None
-    with services().db.reader() as s:
-        return s.exec(select(Participant).where(Participant.public_id == public_id,
-                                                Participant.erased_at.is_(None))).first()
+    return privacy.participant_in(services().db, public_id, join_code) if public_id else None
 
 
-def _mine(code: str) -> tuple[Participant, LiveSession]:
-    """The participant this browser is in the session behind `code` (else 404)."""
-    with services().db.reader() as s:
-        live = s.exec(select(LiveSession).where(LiveSession.join_code == code)).first()
-    token = live and session.get("participants", {}).get(str(live.id))
-    participant = _participant_from_token(token)
-    if live is None or participant is None or participant.session_id != live.id:
+def _mine(code: str):
+    """The participant this browser is in the session behind `code`, and the session (else 404)."""
+    session_id = privacy.session_id_of(services().db, code)
+    token = session_id and session.get("participants", {}).get(str(session_id))
+    found = _participant_from_token(token, code)
+    if found is None:
         abort(404)
-    return participant, live
+    return found
 
 
 def _download(data: dict, filename: str) -> Response:
@@ -114,16 +108,16 @@ def erase_mine(code: str):
 
 # -- the same for other clients, with the token as bearer -----------------------------
 
-def _bearer() -> Participant:
+def _bearer():
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    participant = _participant_from_token(token)
-    if participant is None:
+    found = _participant_from_token(token)
+    if found is None:
         # A guessed token is a failed join, answered late past the limit like one.
         with services().bus.limiter.attempt(Scope(JOIN_ADDRESS, client_address())) as attempt:
             attempt.failed()
         raise Rejected("invalid_token")
-    return participant
+    return found[0]
 
 
 @bp.get("/api/v1/me")
@@ -152,22 +146,12 @@ def api_erase():
 
 # -- staff, on a request received by other channels ----------------------------------
 
-def _sessions() -> list[tuple[LiveSession, Lab]]:
-    with services().db.reader() as s:
-        return s.exec(select(LiveSession, Lab).join(Lab).order_by(LiveSession.id.desc())).all()
-
-
-def _log() -> list[dict]:
-    with services().db.reader() as s:
-        rows = s.exec(select(PrivacyRequest).order_by(PrivacyRequest.id.desc()).limit(50)).all()
-        names = {u.id: u.display_name for u in s.exec(select(StaffUser))}
-    return [{"kind": r.kind, "session_id": r.session_id, "at": r.created_at, "reference": r.reference,
-             "by": names.get(r.user_id) if r.user_id else None} for r in rows]
 
 
 def _requests_page(*, error: str | None = None, status: int = 200, found: dict | None = None,
                    form: dict | None = None):
-    return _no_store(render_template("privacy/requests.html", sessions=_sessions(), log=_log(),
+    return _no_store(render_template("privacy/requests.html", sessions=privacy.sessions(services().db),
+                                     log=privacy.request_log(services().db),
                                      error=error, found=found, form=form or {},
                                      reference_max=privacy.REFERENCE_MAX,
                                      frozen_note=gettext(privacy.FROZEN_NOTE))), status

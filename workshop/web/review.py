@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlmodel import or_, select
 
 from workshop.context import services
 from workshop.domain import personal_data, phases
@@ -20,7 +19,6 @@ from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, UFFICIO_PIANO
 from workshop.services import publication
 from workshop.services.schede import PlanActor
-from workshop.storage.models import Lab, LiveSession, SessionFacilitator
 from workshop.web.auth import role_required
 from workshop.web.ids import form_ids
 
@@ -32,24 +30,10 @@ def _editor() -> PlanActor:
     return PlanActor(current_user.id, current_user.role)
 
 
-def _sessions() -> list[tuple[LiveSession, Lab]]:
-    """Sessions this reviewer may review: every one for the Ufficio di Piano and
-    admins, their own (or assigned) for a facilitator. Closed ones first."""
-    with services().db.reader() as s:
-        query = select(LiveSession, Lab).join(Lab)
-        if current_user.role == FACILITATOR:
-            assigned = select(SessionFacilitator.session_id).where(
-                SessionFacilitator.user_id == current_user.id)
-            query = query.where(or_(LiveSession.owner_id == current_user.id,
-                                    LiveSession.id.in_(assigned)))
-        rows = s.exec(query).all()
-    return sorted(rows, key=lambda r: (r[0].closed_at is None, -r[0].id))
-
-
 @bp.get("")
 @role_required(*REVIEWERS)
 def index():
-    rows = _sessions()
+    rows = publication.reviewable_sessions(services().db, _editor())
     pending = publication.pending_by_session(services().db, [live.id for live, _ in rows])
     return render_template("review/index.html", rows=rows, pending=pending,
                            phase_labels=phases.LABELS)
