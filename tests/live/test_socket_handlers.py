@@ -395,7 +395,7 @@ def test_documented_events_are_all_handled(app):
     documented = {name for rows in tables for name in re.findall(r"^\| `([a-z_.]+)` \|", rows, re.M)}
     assert documented == set(live_handlers.COMMAND_EVENTS), documented ^ set(live_handlers.COMMAND_EVENTS)
     # The other events a client may send, each with its own section heading.
-    others = {"join", "sync", "staff.join", "staff.state"}
+    others = {"join", "sync", "staff.join", "staff.state", "note.similar", "groups.suggest"}
     headings = {name for line in re.findall(r"^###? [\d.]+ .*$", doc, re.M)
                 for name in re.findall(r"`([a-z_.]+)`", line)}
     assert others <= headings, others - headings

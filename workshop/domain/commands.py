@@ -235,6 +235,22 @@ class StaffState(Command):
     view: Literal["control", "projector"] = "control"
 
 
+class FindSimilar(Command):
+    """Notes of the session that say nearly what a draft says (a read: changes
+    nothing, so no `cid`). `note_id`: the note being edited, left out."""
+
+    session_id: Id
+    text: RawText
+    note_id: Id | None = None
+
+
+class SuggestGroups(Command):
+    """Groups proposed for the loose notes, and possible duplicates (a read: the
+    facilitator applies what they accept with cluster.create, note.move, note.merge)."""
+
+    session_id: Id
+
+
 C = TypeVar("C", bound=Command)
 
 

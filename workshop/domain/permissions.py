@@ -24,11 +24,12 @@ STAFF_ROLES = (FACILITATOR, UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
 PLAN_ROLES = (UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
 
 PARTICIPANT_COMMANDS: frozenset[type[c.Command]] = frozenset(
-    {c.CreateNote, c.EditNote, c.DeleteNote, c.PlaceVote, c.WithdrawVote, c.Sync})
+    {c.CreateNote, c.EditNote, c.DeleteNote, c.PlaceVote, c.WithdrawVote, c.Sync, c.FindSimilar})
 FACILITATION_COMMANDS: frozenset[type[c.Command]] = frozenset({
     c.SetPhase, c.ControlTimer, c.HideNote, c.RestoreNote, c.EditNote, c.MergeNotes,
     c.CreateCluster, c.RenameCluster, c.DissolveCluster, c.MoveNote, c.TagCluster,
     c.RevealNotes, c.RevealResults, c.RecordScore, c.AddOfflineParticipant, c.Sync, c.StaffState,
+    c.FindSimilar, c.SuggestGroups,
 })
 
 PERMISSIONS: dict[str, frozenset[type[c.Command]]] = {

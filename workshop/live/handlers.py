@@ -25,6 +25,7 @@ from workshop.domain.permissions import Actor
 from workshop.extensions import socketio
 from workshop.live import wire
 from workshop.live.rooms import participant_room, session_room
+from workshop.services import similarity
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,20 @@ def on_staff_join(data):
 def on_staff_state(data):
     command = c.parse(c.StaffState, data)
     return services().bus.staff_state(actor_in(command.session_id), command)
+
+
+@socketio.on("note.similar")
+@acknowledged
+def on_note_similar(data):
+    command = c.parse(c.FindSimilar, data)
+    return similarity.similar_notes(services().db, actor_in(command.session_id), command)
+
+
+@socketio.on("groups.suggest")
+@acknowledged
+def on_groups_suggest(data):
+    command = c.parse(c.SuggestGroups, data)
+    return similarity.suggest_groups(services().db, actor_in(command.session_id), command)
 
 
 def _command_handler(command_type: type[c.SessionCommand]):
