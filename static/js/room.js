@@ -26,6 +26,7 @@ import { browserStorage, Outbox, readStored, sharedStore, writeStored } from "./
 import { fmt, noteProblem, plural } from "./live/text.js";
 import { roomBoard } from "./views/room-board.js";
 import { roomEditor } from "./views/room-editor.js";
+import { roomSimilar } from "./views/room-similar.js";
 
 const config = readJSON("room-config");
 const T = readJSON("room-strings");
@@ -64,6 +65,8 @@ const ui = {
   text: $("note-text"),
   counter: $("note-text-counter"),
   counterLive: $("note-text-counter-live"),
+  similar: $("similar-notes"),
+  similarList: $("similar-list"),
   boardSection: $("board-section"),
   board: $("board"),
   boardTitle: $("board-title"),
@@ -390,6 +393,8 @@ const client = new LiveClient({
   },
 });
 
+const similar = roomSimilar(ctx, client);
+
 // ------------------------------------------------------------- actions
 
 /** Queue a command (persisted first), then try to send it. */
@@ -414,6 +419,7 @@ ui.form.addEventListener("submit", (ev) => {
   clearError();
   enqueue("note.create", { kind: ui.kind.value, text: ui.text.value });
   ui.text.value = "";
+  similar.clear();
   editor.updateCounter();
   ui.text.focus();
 });

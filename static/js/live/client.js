@@ -286,6 +286,21 @@ export class LiveClient {
     });
   }
 
+  /**
+   * A read that changes nothing (note.similar, groups.suggest): sent only while
+   * joined, never queued (an answer for a moment that has passed is worth
+   * nothing); `done(ack)` gets the ack, or null when there is none to have.
+   */
+  read(name, fields, done) {
+    if (!this.joined || !this.socket) return done(null);
+    const myConn = this.connId;
+    this._emit(name, Object.assign({ session_id: this.sessionId }, fields), (err, ack) => {
+      if (myConn !== this.connId || err || !ack) return done(null);
+      if (ack.error && ack.error.code === "not_joined") this.join();
+      done(ack);
+    });
+  }
+
   // ------------------------------------------------------------ commands
 
   /** Queue a command (stored first), then send what is queued. */
