@@ -28,6 +28,7 @@ import { Outbox } from "./live/outbox.js";
 import { fmt, noteProblem, shortLabel } from "./live/text.js";
 import { controlBoard } from "./views/control-board.js";
 import { controlForms } from "./views/control-forms.js";
+import { controlSuggest } from "./views/control-suggest.js";
 
 const config = readJSON("control-config");
 const T = readJSON("control-strings");
@@ -92,6 +93,13 @@ const ui = {
   clusterCreate: $("cluster-create"),
   clusters: $("staff-clusters"),
   looseZone: $("loose-zone"),
+  suggestButton: $("suggest-groups"),
+  suggestStatus: $("suggest-status"),
+  suggestPanel: $("suggest-panel"),
+  suggestTitle: $("suggest-title"),
+  suggestList: $("suggest-list"),
+  suggestEmpty: $("suggest-empty"),
+  suggestClose: $("suggest-close"),
   loose: $("staff-loose-notes"),
 };
 
@@ -273,6 +281,7 @@ const view = controlBoard(ctx);
 ctx.view = view;
 const forms = controlForms(ctx);
 ctx.forms = forms;
+const suggestions = controlSuggest(ctx, client);
 
 // ------------------------------------------------------------- status
 
@@ -320,6 +329,7 @@ const scheduleRender = debounced(() => keepingFocus(() => {
   renderOffline();
   view.renderBoard();
   view.renderSelection();
+  suggestions.render();
   status.outbox();
 }));
 const render = scheduleRender.now;

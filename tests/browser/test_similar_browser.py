@@ -54,3 +54,63 @@ def test_a_participant_sees_a_similar_note_while_typing(new_page, web_server, ro
     expect(panel).not_to_contain_text("dall'ospedale")
     for page in (anna, bruno):
         assert page.console_errors == [], page.console_errors
+
+
+AUSILI = ("Il rientro a casa senza ausili: il letto arriva dopo una settimana",
+          "Ausili e letto a casa prima del rientro dall'ospedale",
+          "Gli ausili per il rientro a casa vanno ordinati durante il ricovero")
+COPY = "Mancano posti di sollievo in struttura"
+
+
+def test_a_facilitator_applies_suggestions_and_every_screen_updates(new_page, web_server, room):
+    control = control_room(new_page, web_server, room)
+    projector = control.context.new_page()
+    projector.console_errors = []
+    projector.on("console", lambda m: m.type == "error" and projector.console_errors.append(m.text))
+    projector.goto(f"{web_server.url}/facilitatore/sessioni/{room.id}/proiezione")
+    anna = new_page()
+    join(anna, web_server.url, room.code, "Anna")
+    for text in (*AUSILI, COPY, COPY.lower() + "!", "Il bando per le associazioni sportive esce tardi"):
+        post_note(anna, text)
+    expect(control.locator("article.staff-note")).to_have_count(6)
+    control.locator('#phase-next[data-phase-target="raggruppamento"]').click()
+    expect(anna.locator("#phase-banner")).to_have_attribute("data-phase", "raggruppamento")
+
+    # Asked by keyboard; the proposals are listed and said, nothing has changed yet.
+    control.locator("#suggest-groups").focus()
+    control.keyboard.press("Enter")
+    panel = control.locator("#suggest-panel")
+    expect(panel).to_be_visible()
+    # The two copies are a group too (and a duplicate); the lone note is in neither.
+    expect(control.locator("#suggest-status")).to_contain_text("2 gruppi, 1 possibile doppione")
+    expect(control.locator("#live-region")).to_contain_text("2 gruppi")
+    expect(panel).not_to_contain_text("associazioni sportive")
+    new_group = panel.locator("li.suggestion", has_text="Nuovo gruppo").filter(has_text="ordinati")
+    expect(new_group.locator(".suggest-note")).to_have_count(3)
+    title = new_group.locator("input.suggest-title-input")
+    assert "usili" in title.input_value()
+    expect(control.locator("section.staff-cluster")).to_have_count(0)
+
+    # Edited, then applied: the ordinary cluster.create, seen by every screen.
+    title.fill("Ausili pronti al rientro")
+    new_group.locator("button.suggest-apply").click()
+    cluster = staff_cluster(control, "Ausili pronti al rientro")
+    expect(cluster.locator("article.staff-note")).to_have_count(3)
+    room_cluster = anna.locator("section.cluster-card", has_text="Ausili pronti al rientro")
+    expect(room_cluster.locator("article.note")).to_have_count(3)
+    wall = projector.locator("section.projector-cluster", has_text="Ausili pronti al rientro")
+    expect(wall).to_have_count(1)
+    expect(wall).to_contain_text("ordinati durante il ricovero")
+
+    # The duplicate goes to the board's selection; the existing merge applies it.
+    panel.locator("li.suggestion", has_text="Possibili doppioni").locator("button.suggest-apply").click()
+    expect(control.locator("#merge-selected")).to_be_focused()
+    control.locator("#merge-selected").click()  # confirm() accepted
+    expect(note_card(anna, "posti di sollievo")).to_have_count(1)
+    expect(projector.locator("main")).not_to_contain_text("mancano posti di sollievo in struttura!")
+    expect(staff_note(control, "posti di sollievo")).to_have_count(1)
+    # What is left: the copies' group, now of one note, is no longer proposed.
+    expect(panel.locator("li.suggestion")).to_have_count(0)
+    expect(control.locator("#suggest-empty")).to_be_visible()
+    for page in (control, projector, anna):
+        assert page.console_errors == [], page.console_errors
