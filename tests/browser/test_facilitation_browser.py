@@ -32,6 +32,15 @@ def control_room(new_page, web_server, room, width=1280, height=2400):
     return page
 
 
+def open_projector(control, web_server, room):
+    """The wall's page, in the facilitator's browser, keeping its console errors."""
+    projector = control.context.new_page()
+    projector.console_errors = []
+    projector.on("console", lambda m: m.type == "error" and projector.console_errors.append(m.text))
+    projector.goto(f"{web_server.url}/facilitatore/sessioni/{room.id}/proiezione")
+    return projector
+
+
 def staff_note(page, text):
     return page.locator("article.staff-note", has_text=text)
 
@@ -42,10 +51,7 @@ def staff_cluster(page, title):
 
 def test_a_session_from_raccolta_to_chiusa(new_page, web_server, room):
     control = control_room(new_page, web_server, room)
-    projector = control.context.new_page()
-    projector.console_errors = []
-    projector.on("console", lambda m: m.type == "error" and projector.console_errors.append(m.text))
-    projector.goto(f"{web_server.url}/facilitatore/sessioni/{room.id}/proiezione")
+    projector = open_projector(control, web_server, room)
     anna, bruno = new_page(), new_page(width=320, height=640)
     join(anna, web_server.url, room.code, "Anna")
     join(bruno, web_server.url, room.code, "Bruno", "ausl")
@@ -190,10 +196,7 @@ def test_control_room_by_keyboard(new_page, web_server, room):
 def test_projector_shows_the_code_then_the_board(new_page, web_server, room):
     control = control_room(new_page, web_server, room, height=900)
     control.locator('#phase-back[data-phase-target="accoglienza"]').click()
-    projector = control.context.new_page()
-    projector.console_errors = []
-    projector.on("console", lambda m: m.type == "error" and projector.console_errors.append(m.text))
-    projector.goto(f"{web_server.url}/facilitatore/sessioni/{room.id}/proiezione")
+    projector = open_projector(control, web_server, room)
     expect(projector.locator("#projector-code")).to_have_text(room.code[:3] + " " + room.code[3:])
     expect(projector.locator("#projector-qr")).to_be_visible()
     anna = new_page()

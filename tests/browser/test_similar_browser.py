@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_facilitation_browser import control_room, staff_cluster, staff_note
+from tests.browser.test_facilitation_browser import control_room, open_projector, staff_cluster, staff_note
 from tests.browser.test_room_browser import join, note_card, post_note
 
 pytestmark = pytest.mark.browser
@@ -23,8 +23,8 @@ def test_a_participant_sees_a_similar_note_while_typing(new_page, web_server, ro
     expect(note_card(bruno, "Corsi di italiano")).to_have_count(1)
 
     # Typed key by key, as on a phone: asked once the typing pauses.
-    bruno.locator("#note-text").press_sequentially("Dopo le dimissioni ospedaliere le famiglie non sanno a chi "
-                                                   "rivolgersi", delay=5)
+    draft = "Dopo le dimissioni ospedaliere le famiglie non sanno a chi rivolgersi"
+    bruno.locator("#note-text").press_sequentially(draft, delay=5)
     panel = bruno.locator("#similar-notes")
     expect(panel).to_be_visible()
     expect(panel.locator(".similar-item")).to_have_count(1)
@@ -64,10 +64,7 @@ COPY = "Mancano posti di sollievo in struttura"
 
 def test_a_facilitator_applies_suggestions_and_every_screen_updates(new_page, web_server, room):
     control = control_room(new_page, web_server, room)
-    projector = control.context.new_page()
-    projector.console_errors = []
-    projector.on("console", lambda m: m.type == "error" and projector.console_errors.append(m.text))
-    projector.goto(f"{web_server.url}/facilitatore/sessioni/{room.id}/proiezione")
+    projector = open_projector(control, web_server, room)
     anna = new_page()
     join(anna, web_server.url, room.code, "Anna")
     for text in (*AUSILI, COPY, COPY.lower() + "!", "Il bando per le associazioni sportive esce tardi"):

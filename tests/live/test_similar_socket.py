@@ -16,8 +16,8 @@ def test_a_participant_asks_for_similar_notes_and_nothing_changes(clients, live_
     written = anna.command("note.create", kind="problema", text=TEXT)["events"][0]["data"]["note"]
     head = bruno.call("sync", {"session_id": bruno.session_id, "since": 0})["head"]
     anna.received()
-    ack = bruno.call("note.similar", {"session_id": bruno.session_id,
-                                      "text": "Dopo le dimissioni ospedaliere le famiglie non sanno a chi rivolgersi"})
+    draft = "Dopo le dimissioni ospedaliere le famiglie non sanno a chi rivolgersi"
+    ack = bruno.call("note.similar", {"session_id": bruno.session_id, "text": draft})
     assert ack["ok"] and [f["note"] for f in ack["notes"]] == [written]
     assert 0.3 <= ack["notes"][0]["similarity"] <= 1
     # A read: no event for anyone, the head where it was.

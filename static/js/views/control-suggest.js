@@ -92,17 +92,21 @@ export function controlSuggest(ctx, client) {
     return row;
   }
 
-  function groupItem(s, ids) {
-    const item = el("li", "suggestion");
+  /** A focusable list item named by its heading line. */
+  function suggestionItem(s, className, headText) {
+    const item = el("li", className);
     item.dataset.suggestion = s.key;
     item.tabIndex = -1;
-    const headId = "suggest-head-" + s.key;
-    item.setAttribute("aria-labelledby", headId);
-    const cluster = none(s.cluster_id) ? null : board.clusters.get(s.cluster_id);
-    const head = el("p", "suggest-head mb-1", cluster
-      ? fmt(T.suggest_fit, { title: cluster.title }) : T.suggest_new);
-    head.id = headId;
+    const head = el("p", "suggest-head mb-1", headText);
+    head.id = "suggest-head-" + s.key;
+    item.setAttribute("aria-labelledby", head.id);
     item.append(head);
+    return item;
+  }
+
+  function groupItem(s, ids) {
+    const cluster = none(s.cluster_id) ? null : board.clusters.get(s.cluster_id);
+    const item = suggestionItem(s, "suggestion", cluster ? fmt(T.suggest_fit, { title: cluster.title }) : T.suggest_new);
     let title = null;
     if (!cluster) {
       title = el("input", "form-control suggest-title-input");
@@ -139,16 +143,11 @@ export function controlSuggest(ctx, client) {
   }
 
   function duplicateItem(s, ids) {
-    const item = el("li", "suggestion suggestion-duplicate");
-    item.dataset.suggestion = s.key;
-    item.tabIndex = -1;
-    const headId = "suggest-head-" + s.key;
-    item.setAttribute("aria-labelledby", headId);
-    const head = el("p", "suggest-head mb-1", fmt(T.suggest_duplicate, { excerpt: ctx.noteExcerpt(board.notes.get(ids[0])) }));
-    head.id = headId;
+    const item = suggestionItem(s, "suggestion suggestion-duplicate",
+      fmt(T.suggest_duplicate, { excerpt: ctx.noteExcerpt(board.notes.get(ids[0])) }));
     const list = el("ul", "suggest-notes");
     list.append(...ids.slice(1).map((id) => noteRow(s, id)));
-    item.append(head, list, el("div", "suggest-alert"));
+    item.append(list, el("div", "suggest-alert"));
     item.append(buttons(item, s, T.suggest_select_merge, () => {
       const chosen = kept(item).filter((id) => board.notes.has(id));
       if (!chosen.length) return ctx.showError(T.suggest_pick_notes, item.querySelector(".suggest-alert"));
