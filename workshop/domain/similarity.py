@@ -40,7 +40,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import snowballstemmer
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse import csr_matrix
+from scipy.spatial.distance import squareform
 from stop_words import get_stop_words
 
 # Cosine similarity thresholds (0 … 1).
@@ -195,44 +199,59 @@ def title(index: Index, ids: Iterable[int], *, size: int = TITLE_WORDS) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _agglomerate(index: Index, ids: list[int]) -> list[list[int]]:
+def _pairwise(index: Index, ids: list[int]):
+    """Cosine similarity of every pair of `ids` (a dense matrix, in their order),
+    as one sparse product: the pairs of 300 notes one by one in Python took 0.3 s."""
+    column: dict[str, int] = {}
+    rows, cols, data = [], [], []
+    for r, i in enumerate(ids):
+        for t, w in index.vectors[i].items():
+            rows.append(r)
+            cols.append(column.setdefault(t, len(column)))
+            data.append(w)
+    matrix = csr_matrix((data, (rows, cols)), shape=(len(ids), max(len(column), 1)))
+    sims = (matrix @ matrix.T).toarray()
+    np.fill_diagonal(sims, 1.0)
+    return np.clip(sims, 0.0, 1.0)
+
+
+def _among(sims, rows: list[int]):
+    """The similarities among some of the notes (rows and columns of `sims`)."""
+    return sims[np.ix_(rows, rows)]
+
+
+def _agglomerate(ids: list[int], sims) -> list[list[int]]:
     if len(ids) < 2:
         return [[i] for i in ids]
-    from scipy.cluster.hierarchy import fcluster, linkage  # heavy: loaded on first use
-
-    # Distances from the sparse vectors directly (pdist's condensed order: i < j).
-    condensed = [1.0 - _cosine(index.vectors[a], index.vectors[b])
-                 for k, a in enumerate(ids) for b in ids[k + 1:]]
-    labels = fcluster(linkage(condensed, method="average"), t=1.0 - GROUP_MIN, criterion="distance")
+    labels = fcluster(linkage(squareform(1.0 - sims, checks=False), method="average"),
+                      t=1.0 - GROUP_MIN, criterion="distance")
     groups: dict[int, list[int]] = {}
     for i, label in zip(ids, labels, strict=True):
         groups.setdefault(int(label), []).append(i)
     return list(groups.values())
 
 
-def _duplicates(index: Index, ids: list[int]) -> list[Duplicate]:
+def _duplicates(ids: list[int], sims) -> list[Duplicate]:
     """Connected notes above DUPLICATE_MIN, each set merged into its oldest note."""
-    parent = {i: i for i in ids}
+    parent = list(range(len(ids)))
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
 
     best: dict[int, float] = {}
-    for k, a in enumerate(ids):
-        for b in ids[k + 1:]:
-            s = _cosine(index.vectors[a], index.vectors[b])
-            if s >= DUPLICATE_MIN:
-                ra, rb = root(a), root(b)
-                parent[max(ra, rb)] = min(ra, rb)
-                best[a] = max(best.get(a, 0.0), s)
-                best[b] = max(best.get(b, 0.0), s)
+    for a, b in np.argwhere(np.triu(sims, 1) >= DUPLICATE_MIN).tolist():
+        s = float(sims[a, b])
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+        best[ids[a]] = max(best.get(ids[a], 0.0), s)
+        best[ids[b]] = max(best.get(ids[b], 0.0), s)
     sets: dict[int, list[int]] = {}
-    for i in ids:
+    for k, i in enumerate(ids):
         if i in best:
-            sets.setdefault(root(i), []).append(i)
+            sets.setdefault(root(k), []).append(i)
     return [Duplicate(into_id=min(members), note_ids=tuple(sorted(members)[1:]),
                       score=round(min(best[m] for m in members), 3))
             for members in sorted(sets.values(), key=min)]
@@ -268,14 +287,16 @@ def suggest(notes: Mapping[int, str], cluster_of: Mapping[int, int | None],
     groups = [Group(note_ids=tuple(i for i, _ in found), title=cluster_titles[c], cluster_id=c,
                     score=round(min(s for _, s in found), 3))
               for c, found in sorted(fits.items())]
-    for ids in sorted(_agglomerate(index, rest), key=min):
-        if len(ids) > 1:
-            groups.append(Group(note_ids=tuple(sorted(ids)), title=title(index, ids),
-                                score=round(_mean_similarity(index, ids), 3)))
+    everyone = sorted(notes)
+    at = {i: k for k, i in enumerate(everyone)}
+    sims = _pairwise(index, everyone) if len(everyone) > 1 else None
+    if len(rest) > 1:
+        picked = [at[i] for i in rest]
+        for ids in sorted(_agglomerate(rest, _among(sims, picked)), key=min):
+            if len(ids) > 1:
+                mean = (_among(sims, [at[i] for i in ids]).sum() - len(ids)) / (len(ids) * (len(ids) - 1))
+                groups.append(Group(note_ids=tuple(sorted(ids)), title=title(index, ids),
+                                    score=round(float(mean), 3)))
     pool = sorted(notes if mergeable is None else set(mergeable) & set(notes))
-    return Suggestion(groups=tuple(groups), duplicates=tuple(_duplicates(index, pool)))
-
-
-def _mean_similarity(index: Index, ids: list[int]) -> float:
-    pairs = [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]]
-    return sum(_cosine(index.vectors[a], index.vectors[b]) for a, b in pairs) / len(pairs)
+    duplicates = _duplicates(pool, _among(sims, [at[i] for i in pool])) if len(pool) > 1 else []
+    return Suggestion(groups=tuple(groups), duplicates=tuple(duplicates))

@@ -13,6 +13,9 @@ exists), to participants or to staff.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
@@ -37,6 +40,32 @@ def comparable(s: Session, live: LiveSession) -> list:
     return [r for r in rows if not (r.private and not live.notes_revealed)]
 
 
+# The board's index per session, as of its last event: a person typing asks
+# again and again while the board rarely changes, so the texts are read and
+# weighed once per change. Whatever changes what the room may read (a note,
+# an edit, a hiding, a reveal, an erasure) is an event, so `last_seq` moves;
+# the join code tells apart sessions of databases that reuse ids (tests).
+_INDEXES: OrderedDict[tuple, similarity.Index] = OrderedDict()
+_INDEXES_KEPT = 32
+_INDEXES_LOCK = threading.Lock()  # never held across I/O: only the dictionary's bookkeeping
+
+
+def board_index(s: Session, live: LiveSession) -> similarity.Index:
+    key = (live.id, live.join_code, live.last_seq)
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+    if index is None:
+        index = similarity.Index({r.id: r.text for r in comparable(s, live)})
+    with _INDEXES_LOCK:
+        _INDEXES[key] = index
+        for old in [k for k in _INDEXES if k[:2] == key[:2] and k != key]:
+            del _INDEXES[old]
+        _INDEXES.move_to_end(key)
+        while len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
+    return index
+
+
 def similar_notes(db: Database, actor: Actor | None, command: c.FindSimilar) -> dict:
     """Up to three notes close to a draft, as the room sees them, best first."""
     actor = authorize(actor, command)
@@ -45,15 +74,16 @@ def similar_notes(db: Database, actor: Actor | None, command: c.FindSimilar) -> 
         raise Rejected("note_too_long", limit=rules.NOTE_MAX_CHARS)
     with db.reader() as s:
         live = s.get(LiveSession, actor.session_id)
-        texts = {r.id: r.text for r in comparable(s, live)}
-        found = similarity.similar(draft, texts, exclude=command.note_id) if draft else []
+        found = board_index(s, live).similar(draft, exclude=command.note_id) if draft else []
         seen = views.visibility(live)
+        rows = s.exec(select(Note, Participant).join(Participant, Participant.id == Note.author_id)
+                      .where(Note.id.in_([i for i, _ in found]))).all() if found else []
+        shown = {n.id: (n, p) for n, p in rows}
         out = []
         for note_id, score in found:
-            note = s.get(Note, note_id)
+            note, author = shown[note_id]
             votes = views.vote_total(s, note_id=note_id) if seen.totals else 0
-            out.append({"note": views.note_view(note, s.get(Participant, note.author_id), live, seen, votes),
-                        "similarity": score})
+            out.append({"note": views.note_view(note, author, live, seen, votes), "similarity": score})
     return {"ok": True, "notes": out}
 
 
