@@ -65,3 +65,21 @@ def new_page(browser, web_server, tmp_path):
     yield factory
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def context_at(browser):
+    """Browser contexts of a given size that let axe-core in (`bypass_csp`: the
+    pages' own policy is unchanged), for the accessibility audits."""
+    made = []
+
+    def factory(width, height):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="it-IT",
+                                      bypass_csp=True)
+        context.set_default_timeout(10_000)
+        made.append(context)
+        return context
+
+    yield factory
+    for context in made:
+        context.close()

@@ -39,22 +39,6 @@ def server(web_server):
     return web_server
 
 
-@pytest.fixture
-def context_at(browser):
-    made = []
-
-    def factory(width, height):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="it-IT",
-                                      bypass_csp=True)
-        context.set_default_timeout(10_000)
-        made.append(context)
-        return context
-
-    yield factory
-    for context in made:
-        context.close()
-
-
 def audit(page, found, state):
     """axe on the page as it is now: critical and serious violations into `found`."""
     page.wait_for_timeout(200)  # the last render

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_facilitation_browser import control_room, open_projector, staff_cluster, staff_note
+from tests.browser.test_accessibility_browser import audit, small_targets
+from tests.browser.test_facilitation_browser import (
+    control_room,
+    open_projector,
+    sign_in,
+    staff_cluster,
+    staff_note,
+)
 from tests.browser.test_room_browser import join, note_card, post_note
 
 pytestmark = pytest.mark.browser
@@ -111,3 +118,25 @@ def test_a_facilitator_applies_suggestions_and_every_screen_updates(new_page, we
     expect(control.locator("#suggest-empty")).to_be_visible()
     for page in (control, projector, anna):
         assert page.console_errors == [], page.console_errors
+
+
+def test_the_similar_notes_and_the_suggestions_pass_axe(context_at, web_server, room):
+    """WCAG 2.1 AA with both panels open: the room on a phone (44 px targets), the control room (24)."""
+    found = []
+    phone = context_at(360, 740).new_page()
+    join(phone, web_server.url, room.code, "Anna")
+    for text in (SAID, SAID.replace("Le famiglie", "I familiari"), COPY):
+        post_note(phone, text, "problema")
+    phone.locator("#note-text").press_sequentially("le famiglie non sanno a chi rivolgersi", delay=5)
+    expect(phone.locator("#similar-notes .similar-item")).to_have_count(2)
+    audit(phone, found, "room with similar notes")
+    small_targets(phone, found, "room with similar notes")
+    control = context_at(1366, 768).new_page()
+    sign_in(control, web_server.url)
+    control.goto(f"{web_server.url}/facilitatore/sessioni/{room.id}")
+    expect(control.locator("#connection-status")).to_have_attribute("data-state", "online")
+    control.locator("#suggest-groups").click()
+    expect(control.locator("#suggest-panel li.suggestion").first).to_be_visible()
+    audit(control, found, "control room with suggestions")
+    small_targets(control, found, "control room with suggestions", least=24)
+    assert found == []
