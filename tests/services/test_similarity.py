@@ -117,3 +117,18 @@ def test_suggestions_only_while_grouping_is_allowed(bus, db, session_code, staff
     with pytest.raises(Rejected) as e:
         suggest(db, staff)
     assert e.value.code == "wrong_phase"
+
+
+def test_a_participant_checking_too_often_is_slowed_down_staff_are_not(bus, db, session_code, staff):
+    from workshop.services.ratelimit import RateLimits
+
+    anna = join(bus, session_code)
+    limiter = RateLimits("memory://", reads_per_minute=2)
+    ask = c.FindSimilar(session_id=session_code.id, text=DRAFT)
+    for _ in range(2):
+        assert similarity.similar_notes(db, anna, ask, limiter)["ok"]
+    with pytest.raises(Rejected) as e:
+        similarity.similar_notes(db, anna, ask, limiter)
+    assert e.value.code == "rate_limited" and e.value.params["retry_after"] >= 1
+    for _ in range(3):
+        assert similarity.similar_notes(db, staff, ask, limiter)["ok"]

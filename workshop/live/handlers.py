@@ -202,7 +202,8 @@ def on_staff_state(data):
 @acknowledged
 def on_note_similar(data):
     command = c.parse(c.FindSimilar, data)
-    return similarity.similar_notes(services().db, actor_in(command.session_id), command)
+    svc = services()
+    return similarity.similar_notes(svc.db, actor_in(command.session_id), command, svc.bus.limiter)
 
 
 @socketio.on("groups.suggest")

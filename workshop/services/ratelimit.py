@@ -131,6 +131,7 @@ class Attempt:
 class RateLimits:
     def __init__(self, storage_uri: str, failures_per_minute: int = 10,
                  joins_per_minute: int = 60, commands_per_minute: int = 120,
+                 reads_per_minute: int = 120,
                  code_failures_per_minute: int = 100, login_failures_per_minute: int = 10,
                  *, sleep: Callable[[float], object] = time.sleep,
                  concurrent_delayed: int = CONCURRENT_DELAYED):
@@ -139,6 +140,9 @@ class RateLimits:
             "failures": parse(f"{failures_per_minute}/minute"),
             "joins": parse(f"{joins_per_minute}/minute"),
             "commands": parse(f"{commands_per_minute}/minute"),
+            # Reads that cost the server CPU (note.similar): a room asks after a
+            # pause in typing, so this is far above what a person sends.
+            "reads": parse(f"{reads_per_minute}/minute"),
         }
         self._guessing = {JOIN_ADDRESS: failures_per_minute, JOIN_CODES: code_failures_per_minute,
                           LOGIN_ADDRESS: login_failures_per_minute,
@@ -226,6 +230,6 @@ class RateLimits:
         self._limiter.hit(self._limits["failures"], "failures", key)
 
     def spend(self, budget: str, key: str) -> None:
-        """Use one unit of a budget ("joins" per address, "commands" per participant)."""
+        """Use one unit of a budget ("joins" per address, "commands" and "reads" per participant)."""
         if not self._limiter.hit(self._limits[budget], budget, key):
             self._refuse(budget, key)

@@ -24,6 +24,7 @@ from workshop.domain import phases, rules, similarity
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor, authorize
 from workshop.services import views
+from workshop.services.ratelimit import RateLimits
 from workshop.storage.database import Database
 from workshop.storage.models import LiveSession, Note, Participant
 
@@ -66,9 +67,13 @@ def board_index(s: Session, live: LiveSession) -> similarity.Index:
     return index
 
 
-def similar_notes(db: Database, actor: Actor | None, command: c.FindSimilar) -> dict:
-    """Up to three notes close to a draft, as the room sees them, best first."""
+def similar_notes(db: Database, actor: Actor | None, command: c.FindSimilar,
+                  limiter: RateLimits | None = None) -> dict:
+    """Up to three notes close to a draft, as the room sees them, best first.
+    A participant's checks count against their "reads" budget (`limiter`)."""
     actor = authorize(actor, command)
+    if limiter is not None and not actor.is_staff:
+        limiter.spend("reads", actor.scope)
     draft = command.text.strip()
     if len(draft) > rules.NOTE_MAX_CHARS:
         raise Rejected("note_too_long", limit=rules.NOTE_MAX_CHARS)
