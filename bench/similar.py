@@ -41,7 +41,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(HERE))
 
 PARTICIPANTS = 20
 CHECKS = 200
@@ -133,7 +132,8 @@ def main() -> None:
     logging.disable(logging.INFO)
     database = None
     if args.postgres:
-        from run import pg_admin, pg_url
+        from tests.postgres import admin as pg_admin
+        from tests.postgres import dsn as pg_url
 
         database = f"bench_similar_{uuid.uuid4().hex[:10]}"
         pg_admin(f"CREATE DATABASE {database}")
@@ -205,7 +205,7 @@ def main() -> None:
         db.dispose()
     finally:
         if database:
-            from run import pg_admin
+            from tests.postgres import admin as pg_admin
 
             pg_admin(f"DROP DATABASE IF EXISTS {database}")
 
