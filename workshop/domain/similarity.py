@@ -138,11 +138,10 @@ class Index:
         return [(i, round(s, 3)) for i, s in best[:limit]]
 
     def centroid(self, ids: Iterable[int], extra: str = "") -> Vector:
-        total: Counter = Counter()
-        for i in ids:
-            total.update(self.vectors[i])
-        for t, w in self.vector_of(terms(extra)).items():
-            total[t] += w
+        total: dict[str, float] = {}
+        for v in [*(self.vectors[i] for i in ids), self.vector_of(terms(extra))]:
+            for t, w in v.items():
+                total[t] = total.get(t, 0.0) + w
         norm = math.sqrt(sum(w * w for w in total.values()))
         return {t: w / norm for t, w in total.items()} if norm else {}
 
