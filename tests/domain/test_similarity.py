@@ -124,3 +124,10 @@ def test_near_copies_are_flagged_for_merging_into_the_oldest():
 def test_nothing_to_suggest_on_an_empty_board_or_a_single_note():
     assert sim.suggest({}, {}, {}) == sim.Suggestion(groups=(), duplicates=())
     assert sim.suggest({1: "Una nota"}, {1: None}, {}).groups == ()
+
+
+def test_a_suggested_title_always_fits_a_group_title():
+    word = "sovra" + "a" * 300
+    notes = {1: f"{word} casa rientro", 2: f"{word} casa rientro subito"}
+    group = sim.suggest(notes, {1: None, 2: None}, {}).groups[0]
+    assert len(group.title) == 200 and "sovraa" in group.title.lower()

@@ -180,3 +180,24 @@ test("a `self` pushed while our command waits for its answer is held until the a
   socket.fire("self", { session_id: sid, seq: 8, dots_left: 2 });
   assert.deepEqual(selves.map((s) => s.seq), [7, 8], "nothing in flight: at once");
 });
+
+test("a read (note.similar) goes only while joined, is never queued, and an answer for an older socket is dropped", () => {
+  const { client, socket } = makeClient();
+  const answers = [];
+  client.read("note.similar", { text: "prima" }, (ack) => answers.push(ack));
+  assert.deepEqual(answers, [null]); // not joined yet: nothing sent, nothing kept for later
+  socket.fire("connect");
+  socket.answer("join", null, clone(room.first));
+  assert.equal(client.outbox.list().length, 0);
+  client.read("note.similar", { text: "seconda" }, (ack) => answers.push(ack));
+  const sent = socket.pending("note.similar")[0];
+  assert.deepEqual(sent.payload, { session_id: room.first.session.id, text: "seconda" });
+  socket.answer("note.similar", null, { ok: true, notes: [] });
+  assert.deepEqual(answers[1], { ok: true, notes: [] });
+  // Sent, then the connection dropped: the late answer is not applied.
+  client.read("note.similar", { text: "terza" }, (ack) => answers.push(ack));
+  socket.fire("disconnect");
+  socket.answer("note.similar", null, { ok: true, notes: [{ note: { id: 1 } }] });
+  assert.deepEqual(answers[2], null);
+  assert.equal(client.outbox.list().length, 0);
+});

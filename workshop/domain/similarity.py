@@ -47,6 +47,8 @@ from scipy.sparse import csr_matrix
 from scipy.spatial.distance import squareform
 from stop_words import get_stop_words
 
+from workshop.domain.rules import TITLE_MAX
+
 # Cosine similarity thresholds (0 … 1).
 SIMILAR_MIN = 0.3     # shown to a participant as "already said"
 FIT_MIN = 0.2         # a loose note suggested into an existing group
@@ -195,7 +197,8 @@ def title(index: Index, ids: Iterable[int], *, size: int = TITLE_WORDS) -> str:
     best = sorted(weight, key=lambda t: (-spread[t], -weight[t], t))[:size]
     shown = [written[t].most_common(1)[0][0] if t in written else t for t in best]
     text = ", ".join(shown)
-    return text[:1].upper() + text[1:]
+    # Ready for cluster.create as it is: a long word cut, never a refused title.
+    return (text[:1].upper() + text[1:])[:TITLE_MAX]
 
 
 def _pairwise(index: Index, ids: list[int]):
