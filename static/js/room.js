@@ -177,6 +177,7 @@ ctx.status = status;
 function renderAll() {
   view.renderSession();
   view.renderBoard();
+  if (ctx.similar) ctx.similar.refresh();
 }
 
 const countdown = new Countdown({
@@ -394,6 +395,7 @@ const client = new LiveClient({
 });
 
 const similar = roomSimilar(ctx, client);
+ctx.similar = similar;
 
 // ------------------------------------------------------------- actions
 

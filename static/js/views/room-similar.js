@@ -50,6 +50,7 @@ export function roomSimilar(ctx, client) {
     ui.similarList.replaceChildren(
       ...notes.map((f) => {
         const li = el("li", "similar-item");
+        li.dataset.noteId = String(f.note.id);
         const kind = el("span", "similar-kind", ctx.kindLabel(f.note.kind) + ":");
         const text = el("span", "similar-text", excerptOf(f.note, 140, htmlToText));
         const go = el("button", "btn btn-outline-primary btn-sm similar-go", T.similar_go);
@@ -83,5 +84,17 @@ export function roomSimilar(ctx, client) {
     timer = setTimeout(ask, PAUSE_MS);
   });
 
-  return { clear };
+  /** Writing closed (a phase change): the list goes with it; a note gone from the board leaves it. */
+  function refresh() {
+    if (!ctx.canWrite()) {
+      if (!ui.similar.hidden || asked) clear();
+      return;
+    }
+    for (const li of Array.from(ui.similarList.children)) {
+      if (!ctx.board.notes.has(Number(li.dataset.noteId))) li.remove();
+    }
+    if (!ui.similarList.children.length) ui.similar.hidden = true;
+  }
+
+  return { clear, refresh };
 }
