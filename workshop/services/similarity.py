@@ -16,8 +16,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import bindparam, select
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from workshop.domain import commands as c
 from workshop.domain import phases, rules, similarity
@@ -26,11 +27,11 @@ from workshop.domain.permissions import Actor, authorize
 from workshop.services import views
 from workshop.services.ratelimit import RateLimits
 from workshop.storage.database import Database
-from workshop.storage.models import LiveSession, Note, Participant
+from workshop.storage.models import LiveSession, Note, Participant, table_of
 
-_notes = Note.__table__
+_notes = table_of(Note)
 # Every check reads the whole board's texts: one prebuilt statement, plain rows.
-_BOARD = (select(_notes.c.id, _notes.c.text, _notes.c.private, _notes.c.cluster_id)
+_BOARD = (core_select(_notes.c.id, _notes.c.text, _notes.c.private, _notes.c.cluster_id)
           .where(_notes.c.session_id == bindparam("session_id"), views.VISIBLE)
           .order_by(_notes.c.id))
 
@@ -78,11 +79,11 @@ def similar_notes(db: Database, actor: Actor | None, command: c.FindSimilar,
     if len(draft) > rules.NOTE_MAX_CHARS:
         raise Rejected("note_too_long", limit=rules.NOTE_MAX_CHARS)
     with db.reader() as s:
-        live = s.get(LiveSession, actor.session_id)
+        live = s.get_one(LiveSession, actor.session_id)  # the actor joined it; sessions stay
         found = board_index(s, live).similar(draft, exclude=command.note_id) if draft else []
         seen = views.visibility(live)
-        rows = s.exec(select(Note, Participant).join(Participant, Participant.id == Note.author_id)
-                      .where(Note.id.in_([i for i, _ in found]))).all() if found else []
+        rows = s.exec(select(Note, Participant).join(Participant, col(Participant.id) == Note.author_id)
+                      .where(col(Note.id).in_([i for i, _ in found]))).all() if found else []
         shown = {n.id: (n, p) for n, p in rows}
         out = []
         for note_id, score in found:
@@ -97,7 +98,7 @@ def suggest_groups(db: Database, actor: Actor | None, command: c.SuggestGroups) 
     each fits) and possible duplicates, in the phases where grouping is allowed."""
     actor = authorize(actor, command)
     with db.reader() as s:
-        live = s.get(LiveSession, actor.session_id)
+        live = s.get_one(LiveSession, actor.session_id)  # the actor joined it; sessions stay
         phases.check(live.phase, phases.STAFF_PHASES[c.CreateCluster])
         rows = comparable(s, live)
         titles = {cl.id: cl.title for cl in views.live_clusters(s, live.id)}
