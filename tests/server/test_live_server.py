@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.conftest import BACKENDS
-from tests.protocol_client import ProtocolClient
+from tests.protocol_client import ProtocolClient, close_all
 from tests.servers import migrated_sqlite, open_room, start_server, stop_server
 
 pytestmark = pytest.mark.server
@@ -57,11 +57,7 @@ def connect(server):
         return client
 
     yield factory
-    # In parallel: against gevent the client waits up to 3 s for the close
-    # frame (the server itself notices the disconnect at once).
-    closing = [threading.Thread(target=client.close) for client in clients]
-    [t.start() for t in closing]
-    [t.join() for t in closing]
+    close_all(clients)
 
 
 def boards_agree(clients, head):

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import redis
 
-from tests.protocol_client import ProtocolClient
+from tests.protocol_client import ProtocolClient, close_all
 from tests.servers import open_room, start_server, stop_server
 
 pytestmark = pytest.mark.server
@@ -55,9 +55,7 @@ def on(two_servers):
         return client
 
     yield connect
-    closing = [threading.Thread(target=c.close) for c in clients]
-    [t.start() for t in closing]
-    [t.join() for t in closing]
+    close_all(clients)
 
 
 def test_rooms_span_processes(two_servers, room, on):
