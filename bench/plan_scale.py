@@ -39,7 +39,9 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from tests import postgres  # noqa: E402  (the machine's PostgreSQL, as the tests use it)
 from workshop.domain import scheda as fields  # noqa: E402
-from workshop.seed import PROCESS_SLUG, sample_data, seed_reference  # noqa: E402
+from workshop.seed import FIRST_PROCESS, sample_data, seed_reference  # noqa: E402
+
+PROCESS_SLUG = FIRST_PROCESS["slug"]
 from workshop.services import accounts, documents, exports, frozen, schede  # noqa: E402
 from workshop.services.consolidation import consolidate  # noqa: E402
 from workshop.storage import migrate  # noqa: E402

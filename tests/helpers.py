@@ -10,6 +10,10 @@ from workshop.domain import phases
 from workshop.storage.models import LiveSession
 
 
+# The process `seed_reference` starts a new installation with (seed.FIRST_PROCESS).
+PROCESS_SLUG = "pdz-2018-2020"
+
+
 def cid() -> str:
     return uuid.uuid4().hex
 

@@ -175,7 +175,7 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
     phase (raccolta, then votazione with the clusters and the results)."""
     from workshop.domain import publication, rules
     from workshop.domain.errors import Rejected
-    from workshop.seed import PROCESS_SLUG
+    from tests.helpers import PROCESS_SLUG
     from workshop.services import publication as reviews
     from workshop.services import schede
     from workshop.services.sessions import SessionSettings

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from workshop.domain import commands as c
 from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT
-from workshop.services import sessions
+from workshop.services import periods, sessions
 from workshop.services.bus import CommandBus
 from workshop.services.sessions import CreatedSession, SessionSettings
 from workshop.storage.database import Database
@@ -24,6 +24,7 @@ from workshop.storage.models import (
     Category,
     CategoryGroup,
     Lab,
+    LabProcess,
     LiveSession,
     Note,
     Process,
@@ -31,10 +32,12 @@ from workshop.storage.models import (
     StaffUser,
 )
 
-PROCESS_SLUG = "pdz-2018-2020"
-PROCESS_TITLE = "Piano di Zona per la salute e il benessere sociale 2018-2020"
-PROCESS_YEARS = (2018, 2020)
+# The process a new installation starts with (the sample data's); after that
+# processes are the admin's data (services/periods.py, /admin/piano).
+FIRST_PROCESS = {"slug": "pdz-2018-2020", "years": (2018, 2020),
+                 "title": "Piano di Zona per la salute e il benessere sociale 2018-2020"}
 DEMO_TITLE = "Sessione dimostrativa"
+PRACTICE_TITLE = "Prova della facilitazione"
 
 
 def sample_data() -> dict:
@@ -54,13 +57,12 @@ def category_groups() -> list[dict]:
 def seed_reference(db: Database) -> None:
     data = sample_data()
     with db.transaction() as s:
-        process = s.exec(select(Process).where(Process.slug == PROCESS_SLUG)).first()
+        process = periods.current(s)
         if process is None:
-            process = Process(slug=PROCESS_SLUG, title=PROCESS_TITLE)
-        if process.year_start is None:
-            process.year_start, process.year_end = PROCESS_YEARS
-        s.add(process)
-        s.flush()
+            process = Process(slug=FIRST_PROCESS["slug"], title=FIRST_PROCESS["title"], current=True)
+            process.year_start, process.year_end = FIRST_PROCESS["years"]
+            s.add(process)
+            s.flush()
         # The regional schede: a first list, only into an empty one (the admin keeps it).
         if s.exec(select(RegionalScheda)).first() is None:
             for position, item in enumerate(regional_schede()):
@@ -79,11 +81,15 @@ def seed_reference(db: Database) -> None:
             s.merge(Category(key=cat["key"], code=cat["code"], label=cat["label"],
                              position=position, group_key=group))
         existing = {lab.slug: lab for lab in s.exec(select(Lab))}
+        taking_part = set(s.exec(select(LabProcess.lab_id)))
         for lab in data["labs"]:
-            row = existing.get(lab["slug"]) or Lab(slug=lab["slug"], process_id=process.id,
-                                                    title=lab["title"])
+            row = existing.get(lab["slug"]) or Lab(slug=lab["slug"], title=lab["title"])
             row.title = lab["title"]
             s.add(row)
+            s.flush()
+            # A new lab takes part in the current process; the admin decides after that.
+            if row.id not in taking_part:
+                s.add(LabProcess(lab_id=row.id, process_id=process.id))
     # Sessions closed before their published split was frozen at closing (migration
     # 0006): frozen now that the categories' groups exist.
     from workshop.services import frozen
@@ -180,10 +186,11 @@ def review_demo_notes(db: Database, session_id: int, reviewer_id: int) -> None:
 
 
 def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
-                    categories: dict[str, str]) -> CreatedSession:
+                    categories: dict[str, str], title: str = "Laboratorio (sessione conclusa)",
+                    practice: bool = False) -> CreatedSession:
     """A lab session taken through every phase with the sample's clusters, dots and scores."""
-    made = create_session(db, sample["lab"], "Laboratorio (sessione conclusa)", sample["guiding_question"],
-                          dots=sample["dots_per_participant"], owner_id=owner)
+    made = create_session(db, sample["lab"], title, sample["guiding_question"],
+                          dots=sample["dots_per_participant"], owner_id=owner, practice=practice)
     staff = bus.staff_bind(owner, "facilitator", made.id)
 
     def run(command_type, **fields):
@@ -217,8 +224,9 @@ def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
 
 
 def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSession]:
-    """Demo data: accounts, one closed session per sample lab (full results), an open
-    session collecting notes, and an empty room waiting in accoglienza."""
+    """Demo data: accounts, one closed session per sample lab (full results), a
+    closed practice session, an open session collecting notes, and an empty room
+    waiting in accoglienza."""
     with db.reader() as s:
         if s.exec(select(LiveSession.id).where(LiveSession.title == DEMO_TITLE)).first():
             return []
@@ -227,6 +235,9 @@ def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSessio
     data = sample_data()
     categories = {cat["key"]: cat["code"] for cat in data["categories"]}
     created = [_closed_session(bus, db, sample, owner, categories) for sample in data["sessions"]]
+    # A facilitator's rehearsal, taken to the end: labelled «prova», counted nowhere.
+    created.append(_closed_session(bus, db, data["sessions"][0], owner, categories,
+                                   title=PRACTICE_TITLE, practice=True))
 
     sample = data["sessions"][0]
     made = create_session(db, sample["lab"], DEMO_TITLE, sample["guiding_question"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services.consolidation import consolidate
 
 

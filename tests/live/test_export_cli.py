@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import draft_approved_refused
 from tests.injection import docx_text, odt_text, pdf_text
 from workshop.cli import cli
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import documents, schede
 from workshop.services.consolidation import consolidate
 

@@ -32,7 +32,7 @@ from tests.injection import (
 )
 from tests.injection_seed import CLOSED, MARKDOWN_FIELDS, InProcess, seed
 from workshop.domain import rules
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import accounts, documents, exports, pdf, schede
 
 CHECKS = {"md": markdown_problems, "odt": odt_problems, "docx": docx_problems, "pdf": pdf_problems}

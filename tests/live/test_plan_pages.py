@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import enrol_totp
 from tests.live.test_staff_pages import sign_in, token
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import accounts, schede
 
 WHY = "Motivazione pubblica del passaggio di stato"

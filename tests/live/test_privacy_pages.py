@@ -18,7 +18,7 @@ from tests.live.test_plan_pages import db_of
 from tests.live.test_staff_pages import PASSWORD, sign_in, token
 from workshop.domain import commands as c
 from workshop.domain import publication as pub
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import accounts
 from workshop.storage.models import Note, Participant, PrivacyRequest
 

@@ -18,7 +18,7 @@ import pytest
 from tests.disclosure_checker import Published, recover
 from tests.live.test_plan_pages import WHY, db_of
 from workshop.domain import commands as c
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import schede
 
 HIDDEN = "riservato"

@@ -11,7 +11,7 @@ import pytest
 from odfdo import Document
 from pypdf import PdfReader
 
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import exports, schede
 from workshop.services.consolidation import consolidate
 from workshop.site import SiteInfo

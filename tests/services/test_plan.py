@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from workshop.domain.errors import Rejected
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import schede
 from workshop.services.consolidation import consolidate
 

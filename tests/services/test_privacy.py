@@ -18,7 +18,7 @@ from tests.services.test_bus import join, note, vote
 from workshop.domain import commands as c
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import exports, privacy, publication, schede, tally
 from workshop.services.consolidation import consolidate
 from workshop.services.schede import PlanActor

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from tests.injection import pdf_text, pdf_texts, squeeze
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import exports, schede
 from workshop.services.consolidation import consolidate
 

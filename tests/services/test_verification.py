@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workshop.seed import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG
 from workshop.services import exports
 from workshop.storage.models import LiveSession
 

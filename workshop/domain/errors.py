@@ -94,6 +94,21 @@ MESSAGES: dict[str, str] = {
     "regional_exists": _("Nell'elenco c'è già una scheda regionale con il numero %(number)s."),
     "states_invalid": _("Scegli almeno uno stato delle schede da includere."),
     "process_not_found": _("Percorso di programmazione sconosciuto."),
+    # Programming periods (domain/periods.py)
+    "process_invalid": _("Percorso: controlla il campo «%(field)s» (identificativo di lettere minuscole, "
+                         "cifre e trattini; titolo fino a 200 caratteri; anni dal primo all'ultimo, "
+                         "al massimo 10)."),
+    "process_exists": _("C'è già un percorso con l'identificativo «%(slug)s»."),
+    "programme_year_invalid": _("Il programma attuativo è per un anno del percorso, dal %(first)s al "
+                                "%(last)s."),
+    "programme_exists": _("Il programma attuativo del %(year)s c'è già."),
+    "programme_not_found": _("Programma attuativo sconosciuto."),
+    "programme_approved": _("Il programma attuativo è approvato: non si cambia più."),
+    "continuity_budget_missing": _("Per confermare la scheda in continuità indica il preventivo "
+                                   "dell'anno (almeno un importo)."),
+    "entry_not_found": _("Questa scheda non è proposta nel programma attuativo."),
+    "lab_not_in_process": _("Il laboratorio non partecipa al percorso corrente: aggiungilo al percorso "
+                            "nelle impostazioni del piano."),
     # Publication of notes and people's rights (domain/publication.py, services/privacy.py)
     "publication_invalid": _("Scegli se il contributo è pubblicabile, da rivedere o solo per uso interno."),
     "public_text_invalid": _("Il testo da pubblicare deve avere da 1 a %(max)s caratteri."),

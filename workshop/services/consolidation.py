@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from sqlalchemy import false
 from sqlmodel import Session, col, select
 
 from workshop.domain import phases
 from workshop.domain.errors import Rejected
 from workshop.domain.priority import ClusterFacts, Priority, Scores, rank
 from workshop.domain.rules import AREA_CODES
-from workshop.services import tally
+from workshop.services import periods, tally
 from workshop.storage.database import Database
 from workshop.storage.models import (
     Cluster,
@@ -83,10 +84,10 @@ class Consolidation:
     areas_without_priority: list[str]
 
 
-def _facts(s: Session, process_id: int) -> tuple[list[ClusterFacts], dict[int, tuple], dict]:
-    closed = s.exec(select(LiveSession, Lab).join(Lab).where(
-        Lab.process_id == process_id, LiveSession.phase == phases.CHIUSA)
-        .order_by(col(LiveSession.id))).all()
+def _facts(s: Session, process_id: int, programme_id: int | None
+           ) -> tuple[list[ClusterFacts], dict[int, tuple], dict]:
+    closed = s.exec(select(LiveSession, Lab).join(Lab).where(periods.counted(process_id, programme_id))
+                    .order_by(col(LiveSession.id))).all()
     if not closed:
         return [], {}, {}
     tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
@@ -129,13 +130,15 @@ def _row(position: int, p: Priority, cluster: Cluster, live: LiveSession, lab: L
 
 
 def consolidate(db: Database, process_slug: str, lab: str | None = None,
-                area: str | None = None) -> Consolidation:
-    """All priorities of a process, best first; optionally one lab's, or one area's."""
+                area: str | None = None, programme_id: int | None = None) -> Consolidation:
+    """All priorities of a process, best first; optionally one lab's, or one
+    area's, or those of the meetings held for one programma attuativo. Practice
+    sessions never count (`periods.counted`)."""
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
             raise Rejected("process_not_found")
-        facts, clusters, published = _facts(s, process.id)
+        facts, clusters, published = _facts(s, process.id, programme_id)
         ranked = rank(facts)
         rows = [_row(i, p, *clusters[p.facts.cluster_id]) for i, p in enumerate(ranked, start=1)]
         for row in rows:
@@ -148,8 +151,7 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
                     .where(col(PlanActionCluster.cluster_id).in_([r.cluster_id for r in rows]))):
                 links[cluster_id].append({"id": action.id, "title": action.title,
                                           "state": action.state})
-        labs = [{"slug": x.slug, "title": x.title}
-                for x in s.exec(select(Lab).where(Lab.process_id == process.id).order_by(col(Lab.id)))]
+        labs = [{"slug": x.slug, "title": x.title} for x in periods.labs_of(s, process.id)]
     for row in rows:
         row.actions = links.get(row.cluster_id, [])
     in_scope = [r for r in rows if lab is None or r.lab_slug == lab]
@@ -176,7 +178,8 @@ def published_splits(s: Session, cluster_ids: list[int],
     tables = {} if tables is None else tables
     rows = s.exec(select(Cluster.id, Cluster.session_id)
                   .join(LiveSession, col(LiveSession.id) == Cluster.session_id)
-                  .where(col(Cluster.id).in_(cluster_ids), LiveSession.phase == phases.CHIUSA)).all()
+                  .where(col(Cluster.id).in_(cluster_ids), LiveSession.phase == phases.CHIUSA,
+                         LiveSession.practice == false())).all()
     missing = {session_id for _, session_id in rows} - set(tables)
     if missing:
         records = dict(s.exec(select(SessionSnapshot.session_id, SessionSnapshot.record)

@@ -31,10 +31,11 @@ from sqlmodel import col, select
 
 from workshop.domain import review
 from workshop.domain import scheda as fields
-from workshop.services import schede
+from workshop.domain.periods import APPROVATO
+from workshop.services import periods, schede
 from workshop.services.blocks import Block, markdown_blocks
 from workshop.storage.database import Database
-from workshop.storage.models import Area, PlanAction, Process
+from workshop.storage.models import AnnualProgramme, Area, PlanAction, Process
 
 DISTRICT = "Distretto di Reggio Emilia"
 OFFICE = "Ufficio di Piano"
@@ -267,22 +268,32 @@ def scheda_blocks(view: dict, areas: dict[str, str], level: int = 1, *, staff: b
 # -- the plan ---------------------------------------------------------------------------
 
 def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None = None, *,
-                today: date | None = None, staff: bool = False) -> list[Block]:
-    """The plan as a document: cover, table of contents, the schede by state and area."""
+                today: date | None = None, staff: bool = False,
+                programme_id: int | None = None) -> list[Block]:
+    """The plan as a document: cover, table of contents, the schede by state and area.
+    For a programma attuativo: only its confirmed schede, each with that year's
+    budget and targets."""
     states = tuple(states) if states else DEFAULT_STATES
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        ids = s.exec(select(PlanAction.id).where(PlanAction.process_id == process.id,
-                                                 col(PlanAction.state).in_(states))
-                     .order_by(col(PlanAction.area_main), col(PlanAction.id))).all()
+        query = select(PlanAction.id).where(PlanAction.process_id == process.id,
+                                            col(PlanAction.state).in_(states))
+        programme = s.get(AnnualProgramme, programme_id) if programme_id else None
+        entries = periods.confirmed_actions(s, programme.id) if programme else {}
+        if programme:
+            query = query.where(col(PlanAction.id).in_(list(entries)))
+        ids = s.exec(query.order_by(col(PlanAction.area_main), col(PlanAction.id))).all()
     areas = area_labels(db)
     splits: dict = {}  # each session's published split, read once for the whole plan
     views = [schede.view(db, action_id, public=True, referenti=staff, split_tables=splits)
              for action_id in ids]
     years = schede.years(process)
     approved = bool(process.approval_act)
-    blocks = cover_blocks(process.title, years, approved, process.approval_act, today or date.today(),
-                          len(views), states)
+    if programme:
+        years, approved = (programme.year,), programme.state == APPROVATO
+    blocks = cover_blocks(programme.title if programme else process.title, years, approved,
+                          programme.approval_act if programme else process.approval_act,
+                          today or date.today(), len(views), states)
     blocks += [Block("toc", "Indice"), Block("break", "")]
     first_part = True
     for _, part_title, part_states in PARTS:
@@ -309,8 +320,29 @@ def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None 
                 if m:
                     blocks.append(Block("break", ""))
                 blocks += scheda_blocks(v, areas, level=3, staff=staff)
+                if programme:
+                    blocks += programme_entry_blocks(programme.year, entries[v["id"]], v["content"])
     if not views:
         blocks.append(Block("p", "Nessuna scheda negli stati scelti.", {"role": "empty"}))
+    return blocks
+
+
+def programme_entry_blocks(year: int, entry, content: dict) -> list[Block]:
+    """What the programma attuativo of `year` says of a scheda: new or in
+    continuità, that year's budget by source and its targets."""
+    label = periods.CONTINUITY_LABELS.get(entry.continuity, entry.continuity)
+    budget = [["Fonte di finanziamento", f"Preventivo {year}"],
+              *[[fields.FONTI.get(k, k), fields.amount(v)] for k, v in sorted(entry.budget.items())],
+              ["Totale", fields.amount(sum(entry.budget.values()))]]
+    blocks = [Block("h4", f"Nel programma attuativo {year}", {"toc": False}),
+              Block("p", f"Scheda {label}."),
+              Block("table", budget, {"header": "row", "numeric": [1], "total": True}),
+              Block("p", "Importi in euro.", {"role": "note"})]
+    indicators = content.get("indicatori") or []
+    targets = [[indicators[int(k)]["descrizione"] if int(k) < len(indicators) else k, text]
+               for k, text in sorted(entry.targets.items(), key=lambda kv: int(kv[0]))]
+    if targets:
+        blocks.append(Block("table", [["Indicatore", f"Obiettivo {year}"], *targets], {"header": "row"}))
     return blocks
 
 
@@ -332,9 +364,13 @@ def cover_blocks(title: str, years: tuple[int, ...], approved: bool, act: str | 
     ]
 
 
-def plan_title(db: Database, process_slug: str) -> str:
+def plan_title(db: Database, process_slug: str, programme_id: int | None = None) -> str:
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
+        programme = s.get(AnnualProgramme, programme_id) if programme_id else None
+    if programme:
+        return (programme.title if programme.state == APPROVATO
+                else f"Bozza del {programme.title[:1].lower()}{programme.title[1:]}")
     return (f"Piano approvato — {process.title}" if process.approval_act
             else f"Bozza del piano — {process.title}")
 

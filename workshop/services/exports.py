@@ -29,9 +29,9 @@ from importlib import resources
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
-from workshop.domain import disclosure, phases, publication
+from workshop.domain import disclosure, publication
 from workshop.domain import scheda as fields
-from workshop.services import documents, office, schede, tally, views
+from workshop.services import documents, office, periods, schede, tally, views
 from workshop.services.blocks import (
     Block,
     items,
@@ -44,6 +44,7 @@ from workshop.services.consolidation import consolidate
 from workshop.services.publication import public_content
 from workshop.storage.database import Database
 from workshop.storage.models import (
+    AnnualProgramme,
     Category,
     Cluster,
     Lab,
@@ -144,20 +145,23 @@ def _yes(flag: bool) -> str:
     return "sì" if flag else "no"
 
 
-def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
+def opendata_rows(db: Database, process_slug: str, programme_id: int | None = None
+                  ) -> dict[str, list[dict]]:
     """Every table of the open data (domain/publication.OPEN_DATA), as rows.
 
     Only what may be published: notes a person reviewed as publishable (their
     reviewed text), the author's category only where enough people shared it,
-    dots by category only as `disclosure.protect` allows, and no breadth."""
-    consolidated = consolidate(db, process_slug)
+    dots by category only as `disclosure.protect` allows, and no breadth; the
+    sessions that count (`periods.counted`: never a practice session). For a
+    programma attuativo: its meetings, its schede with that year's budget and
+    targets."""
+    consolidated = consolidate(db, process_slug, programme_id=programme_id)
     ranked = {r.cluster_id: r for r in consolidated.rows}
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        labs = s.exec(select(Lab).where(Lab.process_id == process.id).order_by(col(Lab.id))).all()
+        labs = periods.labs_of(s, process.id)
         closed = s.exec(select(LiveSession, Lab).join(Lab).where(
-            Lab.process_id == process.id, LiveSession.phase == phases.CHIUSA)
-            .order_by(col(LiveSession.id))).all()
+            periods.counted(process.id, programme_id)).order_by(col(LiveSession.id))).all()
         ids = [live.id for live, _ in closed]
         lab_of = {live.id: lab.slug for live, lab in closed}
         tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
@@ -223,17 +227,22 @@ def opendata_rows(db: Database, process_slug: str) -> dict[str, list[dict]]:
                             "raggruppamento": c.group_key or disclosure.OTHER,
                             "raggruppamento_etichetta": groups.column_label(c.group_key or disclosure.OTHER)}
                            for c in categories]
-    _plan_tables(db, process, tables)
+    _plan_tables(db, process, tables, programme_id)
     return tables
 
 
-def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]]) -> None:
+def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]],
+                 programme_id: int | None = None) -> None:
     """The schede, their budgets and their indicators (never the referenti)."""
     listed = {a["id"]: a for a in schede.list_actions(db, process.slug)}
     years = schede.years(process)
     with db.reader() as s:
-        actions = s.exec(select(PlanAction).where(PlanAction.process_id == process.id)
-                         .order_by(col(PlanAction.id))).all()
+        query = select(PlanAction).where(PlanAction.process_id == process.id)
+        programme = s.get(AnnualProgramme, programme_id) if programme_id else None
+        entries = periods.confirmed_actions(s, programme.id) if programme else None
+        if entries is not None:
+            query = query.where(col(PlanAction.id).in_(list(entries)))
+        actions = s.exec(query.order_by(col(PlanAction.id))).all()
         labels = {c.key: c.label for c in s.exec(select(Category))}
         # As the public page shows them: drafted notes only as reviewed, no referenti.
         contents = {a.id: fields.public(public_content(s, fields.normalize(a.content, years), labels))
@@ -261,7 +270,11 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]]) 
         for n, item in enumerate(content["azioni"], start=1):
             tables["azioni"].append({"scheda": action.id, "numero": n, "testo": item["testo"],
                                      "periodo": item["periodo"]})
-        for source, by_year, _ in totals.rows:
+        entry = entries[action.id] if entries is not None else None
+        # A programme's own budget and targets for its year replace the scheda's.
+        budget = ([(source, {programme.year: cents}) for source, cents in sorted(entry.budget.items())]
+                  if entry else [(source, by_year) for source, by_year, _ in totals.rows])
+        for source, by_year in budget:
             for year in sorted(by_year):
                 tables["preventivi"].append({
                     "scheda": action.id, "fonte": source, "fonte_etichetta": fields.FONTI[source],
@@ -270,13 +283,14 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]]) 
             base = {"scheda": action.id, "numero": n, "descrizione": indicator["descrizione"],
                     "situazione_partenza": indicator["partenza"], "fonte": indicator["fonte"],
                     "periodicita": indicator["periodicita"]}
-            targets = indicator["obiettivi"] or {"": ""}
+            targets = ({str(programme.year): entry.targets.get(str(n - 1), "")} if entry
+                       else indicator["obiettivi"] or {"": ""})
             for year, target in sorted(targets.items()):
                 tables["indicatori"].append({**base, "anno": int(year) if year else "",
                                              "obiettivo": target})
 
 
-def results_files(db: Database, process_slug: str) -> dict[str, bytes]:
+def results_files(db: Database, process_slug: str, programme_id: int | None = None) -> dict[str, bytes]:
     """Each closed session's results document, byte for byte as hashed, and the
     openings of the notes published as written (salt and text), so that anyone
     can check them against it (docs/protocol.md §12.2)."""
@@ -284,8 +298,8 @@ def results_files(db: Database, process_slug: str) -> dict[str, bytes]:
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         rows = s.exec(select(SessionSnapshot, LiveSession).join(
-            LiveSession, col(LiveSession.id) == SessionSnapshot.session_id).join(Lab)
-            .where(Lab.process_id == process.id, col(SessionSnapshot.document).is_not(None))
+            LiveSession, col(LiveSession.id) == SessionSnapshot.session_id)
+            .where(periods.counted(process.id, programme_id), col(SessionSnapshot.document).is_not(None))
             .order_by(col(SessionSnapshot.session_id))).all()
         published = {n.id: n for n in s.exec(select(Note).where(
             col(Note.session_id).in_([live.id for _, live in rows]), views.VISIBLE,
@@ -528,9 +542,9 @@ def _json_value(value):
 
 
 def opendata_zip(db: Database, process_slug: str, publisher: Publisher | None = None,
-                 base_url: str = "") -> bytes:
+                 base_url: str = "", programme_id: int | None = None) -> bytes:
     publisher = publisher or Publisher()
-    tables = opendata_rows(db, process_slug)
+    tables = opendata_rows(db, process_slug, programme_id)
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
     buffer = io.BytesIO()
@@ -546,7 +560,7 @@ def opendata_zip(db: Database, process_slug: str, publisher: Publisher | None = 
                                                   ensure_ascii=False, indent=1))
         z.writestr(METADATA, json.dumps({k: v for k, v in _dcat(process, tables, publisher, base_url)
                                          .items() if v is not None}, ensure_ascii=False, indent=1))
-        for name, data in results_files(db, process_slug).items():
+        for name, data in results_files(db, process_slug, programme_id).items():
             z.writestr(name, data)
         z.writestr("README.md", _readme(process.title, publisher))
         z.writestr("LICENSE.txt", resources.files("workshop").joinpath("data/CC-BY-4.0.txt")

@@ -10,8 +10,9 @@ from workshop.domain import joincode, rules
 from workshop.domain.commands import NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT, VotingRules
+from workshop.services import periods
 from workshop.storage.database import Database
-from workshop.storage.models import Lab, LiveSession
+from workshop.storage.models import AnnualProgramme, Lab, LabProcess, LiveSession
 
 
 @dataclass
@@ -20,6 +21,7 @@ class CreatedSession:
     code: str
     lab_title: str
     title: str
+    practice: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class SessionSettings:
     note_kinds: tuple[str, ...] = NOTE_KINDS
     show_pseudonyms: bool = True
     private_writing: bool = False
+    # «Prova / formazione»: chosen here and only here (services/periods.counted).
+    practice: bool = False
+    # The programma attuativo the meeting prepares, of the current process.
+    programme_id: int | None = None
 
     def check(self) -> None:
         """Refuse impossible settings before anything is written."""
@@ -53,12 +59,21 @@ def create_session(db: Database, lab_slug: str, settings: SessionSettings,
         lab = s.exec(select(Lab).where(Lab.slug == lab_slug)).first()
         if lab is None:
             raise LookupError(lab_slug)
+        # A meeting works for the current process, in which its lab takes part.
+        process = periods.current(s)
+        if process is None or s.get(LabProcess, (lab.id, process.id)) is None:
+            raise Rejected("lab_not_in_process")
+        if settings.programme_id is not None:
+            programme = s.get(AnnualProgramme, settings.programme_id)
+            if programme is None or programme.process_id != process.id:
+                raise Rejected("programme_not_found")
         taken = set(s.exec(select(LiveSession.join_code)))
         code = joincode.generate()
         while code in taken:
             code = joincode.generate()
         live = LiveSession(
-            lab_id=lab.id, title=rules.one_line(settings.title),
+            lab_id=lab.id, process_id=process.id, programme_id=settings.programme_id,
+            practice=bool(settings.practice), title=rules.one_line(settings.title),
             guiding_question=rules.plain_text(settings.guiding_question),
             join_code=code, dots_per_participant=settings.dots, cap_per_item=settings.cap,
             note_kinds=",".join(k for k in NOTE_KINDS if k in settings.note_kinds),
@@ -66,4 +81,4 @@ def create_session(db: Database, lab_slug: str, settings: SessionSettings,
             owner_id=owner_id)
         s.add(live)
         s.flush()
-        return CreatedSession(live.id, code, lab.title, live.title)
+        return CreatedSession(live.id, code, lab.title, live.title, live.practice)

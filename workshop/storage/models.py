@@ -154,6 +154,9 @@ class Process(SQLModel, table=True):
     # The act that adopted the plan (Accordo di Programma, deliberation and
     # date): once set, the plan's document says «approvato» with it.
     approval_act: str | None = Field(default=None, max_length=scheda_rules.APPROVAL_ACT_MAX)
+    # The process the labs work in now: pages open on it, the others stay
+    # readable (services/periods.py keeps exactly one).
+    current: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class RegionalScheda(SQLModel, table=True):
@@ -171,10 +174,9 @@ class RegionalScheda(SQLModel, table=True):
 
 
 class Lab(SQLModel, table=True):
-    """One of the design labs (laboratori) of a process."""
+    """One of the design labs (laboratori); it takes part in processes (`lab_process`)."""
 
     id: int = Field(default=None, primary_key=True)
-    process_id: int = Field(foreign_key="process.id", index=True)
     slug: str = Field(max_length=80, unique=True)
     title: str = Field(max_length=200)
 
@@ -214,6 +216,12 @@ class LiveSession(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True)
     lab_id: int = Field(foreign_key="lab.id", index=True)
+    # The process and programma attuativo the meeting works for (services/periods.py).
+    process_id: int = Field(foreign_key="process.id", index=True)
+    programme_id: int | None = Field(default=None, foreign_key="annual_programme.id", index=True)
+    # «Prova / formazione»: set when created, never changed; its results reach no
+    # consolidation, restituzione, open data or plan (services/periods.counted).
+    practice: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     title: str = Field(max_length=TITLE_MAX)
     guiding_question: str = Field(default="", max_length=1000)
     join_code: str = Field(max_length=12, unique=True)
@@ -485,3 +493,54 @@ class ServerHeartbeat(SQLModel, table=True):
 
     server_id: str = Field(primary_key=True, max_length=40)
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# -- programming periods (services/periods.py) ------------------------------------
+
+class LabProcess(SQLModel, table=True):
+    """A lab taking part in a process."""
+
+    __tablename__ = "lab_process"
+
+    lab_id: int = Field(foreign_key="lab.id", primary_key=True)
+    process_id: int = Field(foreign_key="process.id", primary_key=True, index=True)
+
+
+class AnnualProgramme(SQLModel, table=True):
+    """The programma attuativo of one year of a process: which schede run that
+    year, with that year's budget and targets (`programme_entry`)."""
+
+    __tablename__ = "annual_programme"
+    __table_args__ = (UniqueConstraint("process_id", "year"),)
+
+    id: int = Field(default=None, primary_key=True)
+    process_id: int = Field(foreign_key="process.id", index=True)
+    year: int
+    title: str = Field(max_length=200)
+    # in_preparazione, approvato (domain/periods.py)
+    state: str = Field(default="in_preparazione", max_length=20)
+    approval_act: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProgrammeEntry(SQLModel, table=True):
+    """A scheda in a programma attuativo. One proposed «in continuità» by the
+    rollover waits (`confirmed_at` empty) until a person confirms it with that
+    year's budget and targets."""
+
+    __tablename__ = "programme_entry"
+    __table_args__ = (UniqueConstraint("programme_id", "action_id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="annual_programme.id", index=True)
+    action_id: int = Field(foreign_key="plan_action.id", index=True)
+    # nuova, continuita (domain/periods.py)
+    continuity: str = Field(default="nuova", max_length=20)
+    # The entry of the year before that it continues.
+    previous_id: int | None = Field(default=None, foreign_key="programme_entry.id")
+    # The year's budget in cents by source, and indicator targets by indicator.
+    budget: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    targets: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    confirmed_at: datetime | None = None
+    confirmed_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)

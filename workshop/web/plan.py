@@ -25,13 +25,12 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from workshop.context import services
-from workshop.domain import phases, review
+from workshop.domain import review
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
-from workshop.seed import PROCESS_SLUG
-from workshop.services import documents, exports, schede
+from workshop.services import documents, exports, periods, schede
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import Category, Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
@@ -133,6 +132,29 @@ def _process(slug: str) -> Process:
     return process
 
 
+def _period() -> periods.Period:
+    """The process a page is about (`?percorso=`, else the current one) and its
+    programma attuativo when one is asked for (`?programma=<anno>`)."""
+    try:
+        return periods.resolve(_db(), request.values.get("percorso") or None,
+                               request.values.get("programma") or None)
+    except Rejected:
+        abort(404)
+
+
+@bp.app_context_processor
+def _period_links():
+    """The other processes, for the pages that keep previous ones readable."""
+    def period_args(period: periods.Period | None = None, **more) -> dict:
+        args = {}
+        if period is not None and not period.process.current:
+            args["percorso"] = period.process.slug
+        if period is not None and period.programme is not None:
+            args["programma"] = period.programme.year
+        return args | {k: v for k, v in more.items() if v is not None}
+    return {"period_args": period_args}
+
+
 def _public_view(action_id: int) -> dict:
     try:
         return schede.view(_db(), action_id, public=True)
@@ -208,26 +230,31 @@ def _chart_data(rows, categories: list[dict]) -> tuple[dict, list[dict]]:
 
 def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
     db = _db()
-    _process(PROCESS_SLUG)
+    period = _period()
+    slug = period.process.slug
     areas = plan_areas()
     with db.reader() as s:
-        lab_slugs = set(s.exec(select(Lab.slug)))
+        lab_slugs = {x.slug for x in periods.labs_of(s, period.process.id)}
+        programmes = periods.programmes_of(s, period.process.id)
+        in_programme = (set(periods.confirmed_actions(s, period.programme_id))
+                        if period.programme else None)
     lab = request.args.get("laboratorio") or None
     area = request.args.get("area") or None
     ignored = [v for v, ok in ((lab, lab in lab_slugs), (area, area in areas)) if v and not ok]
     lab = lab if lab in lab_slugs else None
     area = area if area in areas else None
-    result = consolidate(db, PROCESS_SLUG, lab=lab, area=area)
+    result = consolidate(db, slug, lab=lab, area=area, programme_id=period.programme_id)
     categories = _categories()
     chart, present = _chart_data(result.rows, categories)
-    actions = schede.list_actions(db, PROCESS_SLUG)
+    actions = [a for a in schede.list_actions(db, slug) if in_programme is None or a["id"] in in_programme]
     return render_template(
         "plan/dashboard.html", result=result, areas=areas, lab=lab, area=area, ignored=ignored,
         lab_titles={x["slug"]: x["title"] for x in result.labs}, chart=chart, present=present,
         actions=actions, error=error, selected={int(c) for c in selected},
         can_create=current_user.role in (UFFICIO_PIANO, ADMIN),
         origins={k: gettext(v) for k, v in fields.ORIGINI.items() if k != fields.LABORATORI},
-        support_weight=SUPPORT_WEIGHT, scores_weight=SCORES_WEIGHT), status
+        support_weight=SUPPORT_WEIGHT, scores_weight=SCORES_WEIGHT, period=period,
+        all_processes=periods.processes(db), programmes=programmes), status
 
 
 @bp.get("/piano")
@@ -243,7 +270,7 @@ def create():
     # no selection: the service answers clusters_invalid.
     cluster_ids = form_ids(request.form, "gruppo") or []
     try:
-        action_id = schede.create_from_clusters(_db(), _editor(), PROCESS_SLUG, cluster_ids)
+        action_id = schede.create_from_clusters(_db(), _editor(), _period().process.slug, cluster_ids)
     except Rejected as rejected:
         return _dashboard(error=rejected.message(gettext), selected=cluster_ids,
                           status=_status(rejected))
@@ -538,27 +565,39 @@ def _diff_row(line: str) -> dict:
 @bp.get("/laboratori")
 def labs():
     db = _db()
-    process = _process(PROCESS_SLUG)
+    period = _period()
+    process = period.process
     with db.reader() as s:
+        taking_part = [lab.id for lab in periods.labs_of(s, process.id)]
         rows = s.exec(select(Lab, func.count(LiveSession.id))
                       .outerjoin(LiveSession, (LiveSession.lab_id == Lab.id)
-                                 & (LiveSession.phase == phases.CHIUSA))
-                      .where(Lab.process_id == process.id).group_by(Lab.id)
+                                 & periods.counted(process.id, period.programme_id))
+                      .where(Lab.id.in_(taking_part)).group_by(Lab.id)
                       .order_by(Lab.id)).all()
-    return render_template("public/labs.html", process=process, labs=rows)
+    return render_template("public/labs.html", process=process, labs=rows, period=period,
+                           all_processes=periods.processes(db))
 
 
 @bp.get("/laboratori/<slug>")
 def lab_page(slug: str):
+    """A lab's restituzione in one process: the asked one, else the current one
+    if the lab takes part in it, else the latest it took part in."""
     db = _db()
+    asked = request.args.get("percorso") or None
     with db.reader() as s:
-        found = s.exec(select(Lab, Process).join(Process, Process.id == Lab.process_id)
-                       .where(Lab.slug == slug)).first()
-        if found is None:
+        lab = s.exec(select(Lab).where(Lab.slug == slug)).first()
+        if lab is None:
             abort(404)
-        lab, process = found
+        its_processes = periods.processes_of_lab(s, lab.id)
+        if asked:
+            process = next((p for p in its_processes if p.slug == asked), None)
+        else:
+            process = next((p for p in its_processes if p.current), its_processes[0] if its_processes
+                           else None)
+        if process is None:
+            abort(404)
         sessions = s.exec(select(LiveSession).where(LiveSession.lab_id == lab.id,
-                                                    LiveSession.phase == phases.CHIUSA)
+                                                    periods.counted(process.id))
                           .order_by(LiveSession.closed_at, LiveSession.id)).all()
     rows = consolidate(db, process.slug, lab=slug).rows
     by_session: dict[int, list[dict]] = {}
@@ -569,6 +608,7 @@ def lab_page(slug: str):
             if action["id"] not in decided:
                 decided[action["id"]] = _public_view(action["id"])
     return render_template("public/lab.html", lab=lab, process=process, sessions=sessions,
+                           lab_processes=its_processes,
                            by_session=by_session, decided=decided, areas=plan_areas(),
                            categories={c["key"]: c["short"] for c in _categories()})
 
@@ -610,10 +650,16 @@ def _publisher() -> exports.Publisher:
 
 @bp.get("/dati-aperti/<process_slug>.zip")
 def opendata(process_slug: str):
-    process = _process(process_slug)
-    return _download(exports.opendata_zip(_db(), process.slug, _publisher(),
-                                          base_url=request.url_root.rstrip("/")),
-                     "application/zip", f"dati-aperti-{process.slug}.zip")
+    """A process's open data; `?programma=<anno>`: one programma attuativo's."""
+    try:
+        period = periods.resolve(_db(), process_slug, request.args.get("programma") or None)
+    except Rejected:
+        abort(404)
+    suffix = f"-{period.programme.year}" if period.programme else ""
+    return _download(exports.opendata_zip(_db(), period.process.slug, _publisher(),
+                                          base_url=request.url_root.rstrip("/"),
+                                          programme_id=period.programme_id),
+                     "application/zip", f"dati-aperti-{period.process.slug}{suffix}.zip")
 
 
 def _scheda_document(action_id: int, fmt: str, *, staff: bool) -> Response:
@@ -654,13 +700,18 @@ def _chosen_states() -> tuple[str, ...] | None:
 
 
 def _plan_document(fmt: str, *, staff: bool) -> Response:
-    process = _process(PROCESS_SLUG)
+    """The plan of a process (`?percorso=`, else the current), or of one of its
+    programmi attuativi (`?programma=<anno>`)."""
+    period = _period()
+    process = period.process
     db = _db()
-    blocks = exports.plan_blocks(db, process.slug, _chosen_states(), staff=staff)
-    title = documents.plan_title(db, process.slug)
+    blocks = exports.plan_blocks(db, process.slug, _chosen_states(), staff=staff,
+                                 programme_id=period.programme_id)
+    title = documents.plan_title(db, process.slug, period.programme_id)
     header = documents.plan_header(process.title, title, datetime.now(UTC))
     data, mime = exports.render(blocks, fmt, title, header)
-    return _download(data, mime, f"{'piano-uffici' if staff else 'bozza-piano'}-{process.slug}.{fmt}")
+    suffix = f"-{period.programme.year}" if period.programme else ""
+    return _download(data, mime, f"{'piano-uffici' if staff else 'bozza-piano'}-{process.slug}{suffix}.{fmt}")
 
 
 @bp.get(f"/piano/bozza.<any({FORMATS}):fmt>")
@@ -682,7 +733,7 @@ def plan_export_staff(fmt: str):
 def create_blank():
     form = request.form
     try:
-        action_id = schede.create_blank(_db(), _editor(), PROCESS_SLUG, form.get("titolo", ""),
+        action_id = schede.create_blank(_db(), _editor(), _period().process.slug, form.get("titolo", ""),
                                         form.get("origine", ""), form.get("area", ""))
     except Rejected as rejected:
         return _dashboard(error=rejected.message(gettext), status=_status(rejected))
@@ -693,19 +744,36 @@ def create_blank():
 @bp.route("/admin/piano", methods=["GET", "POST"])
 @role_required(ADMIN)
 def plan_settings():
-    """The admin keeps the regional schede that schede may reference, the
-    programming period and the act that adopted the plan."""
+    """The admin keeps the processes (each with its years, labs and programmi
+    attuativi), the act that adopted each plan and the regional schede that
+    schede may reference. `?percorso=` chooses the process the forms edit."""
     db = _db()
-    process = _process(PROCESS_SLUG)
+    process = _period().process
     error, status = None, 200
     if request.method == "POST":
         form = request.form
+        target = process.slug
         try:
             action = form.get("azione")
             if action == "periodo":
                 start, end = form_id(form, "anno_inizio"), form_id(form, "anno_fine")
-                schede.save_plan_settings(db, _editor(), PROCESS_SLUG, start, end, form.get("atto", ""))
+                schede.save_plan_settings(db, _editor(), process.slug, start, end, form.get("atto", ""))
                 flash(gettext("Periodo e atto di approvazione salvati."), "success")
+            elif action in ("percorso", "nuovo_percorso"):
+                new = action == "nuovo_percorso"
+                slug = form.get("slug", "") if new else process.slug
+                periods.save_process(
+                    db, _editor(), slug, form.get("titolo_percorso", ""),
+                    form.get("anno_inizio", "") if new else process.year_start,
+                    form.get("anno_fine", "") if new else process.year_end,
+                    form.getlist("laboratori"), form.get("corrente") == "1",
+                    process_id=None if new else process.id)
+                target = slug.strip().lower()
+                flash(gettext("Percorso creato.") if new else gettext("Percorso salvato."), "success")
+            elif action == "programma":
+                periods.add_programme(db, _editor(), process.id, form.get("anno", ""))
+                flash(gettext("Programma attuativo aggiunto: ora si possono confermare le sue schede."),
+                      "success")
             elif action == "nuova":
                 schede.save_regional(db, _editor(), form.get("numero", ""), form.get("titolo", ""), new=True)
                 flash(gettext("Scheda regionale aggiunta all'elenco."), "success")
@@ -715,10 +783,14 @@ def plan_settings():
                 flash(gettext("Scheda regionale aggiornata."), "success")
             else:
                 raise Rejected("invalid_payload")
-            return redirect(url_for("plan.plan_settings"), code=303)
+            return redirect(url_for("plan.plan_settings", percorso=target), code=303)
         except Rejected as rejected:
             error, status = rejected.message(gettext), 422
-        process = _process(PROCESS_SLUG)
-    return render_template("plan/settings.html", process=process,
+        process = _process(process.slug)
+    listed = periods.processes(db)
+    with db.reader() as s:
+        all_labs = s.exec(select(Lab).order_by(Lab.id)).all()
+    return render_template("plan/settings.html", process=process, processes=listed,
+                           shown=next(p for p in listed if p["id"] == process.id), all_labs=all_labs,
                            years=schede.years(process), regional=schede.regional_list(db, active_only=False),
-                           error=error), status
+                           form=request.form if error else {}, error=error), status
