@@ -9,7 +9,6 @@ from workshop.domain import commands as c
 from workshop.domain import phases
 from workshop.storage.models import LiveSession
 
-
 # The process `seed_reference` starts a new installation with (seed.FIRST_PROCESS).
 PROCESS_SLUG = "pdz-2018-2020"
 

@@ -173,9 +173,9 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
     `(who, token)`; `driver.join` unless given (the browser joins by itself).
     `checkpoint(phase, stored)`: called once the room has everything of the
     phase (raccolta, then votazione with the clusters and the results)."""
+    from tests.helpers import PROCESS_SLUG
     from workshop.domain import publication, rules
     from workshop.domain.errors import Rejected
-    from tests.helpers import PROCESS_SLUG
     from workshop.services import publication as reviews
     from workshop.services import schede
     from workshop.services.sessions import SessionSettings

@@ -191,16 +191,32 @@ def export():
     """Open data and documents (schede intervento, the draft plan)."""
 
 
+PROCESS_HELP = "Il percorso (identificativo); predefinito: quello corrente."
+PROGRAMME_HELP = "L'anno di un programma attuativo del percorso: solo le sue sessioni e schede."
+
+
+def _period(process_slug: str | None, year: int | None):
+    from workshop.services import periods
+
+    try:
+        return periods.resolve(services().db, process_slug, year)
+    except Rejected as exc:
+        raise click.ClickException(exc.message()) from None
+
+
 @export.command("opendata")
-@click.option("--process", "process_slug", default="pdz-2018-2020", show_default=True)
+@click.option("--process", "process_slug", default=None, help=PROCESS_HELP)
+@click.option("--programma", "year", type=int, default=None, help=PROGRAMME_HELP)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
-def export_opendata(process_slug, out):
+def export_opendata(process_slug, year, out):
     """ZIP of CSV and JSON, README, CC BY 4.0 licence and metadata."""
     from workshop.services import exports
 
-    data = exports.opendata_zip(services().db, process_slug,
+    period = _period(process_slug, year)
+    data = exports.opendata_zip(services().db, period.process.slug,
                                 exports.publisher_of(current_app.extensions.get("workshop_site")),
-                                base_url=(services().settings.public_url or "").rstrip("/"))
+                                base_url=(services().settings.public_url or "").rstrip("/"),
+                                programme_id=period.programme_id)
     with open(out, "wb") as f:
         f.write(data)
     click.echo(f"Dati aperti scritti in {out} ({len(data)} byte).")
@@ -245,12 +261,13 @@ def _state_choices() -> list[str]:
 
 
 @export.command("plan")
-@click.option("--process", "process_slug", default="pdz-2018-2020", show_default=True)
+@click.option("--process", "process_slug", default=None, help=PROCESS_HELP)
+@click.option("--programma", "year", type=int, default=None, help=PROGRAMME_HELP)
 @click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="odt", show_default=True)
 @click.option("--stato", "states", multiple=True, type=click.Choice(_state_choices()),
               help="Stato delle schede da includere (ripetibile); predefinito: tutti tranne «non accolta».")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
-def export_plan(process_slug, fmt, states, out):
+def export_plan(process_slug, year, fmt, states, out):
     """The plan as a document (as /piano/bozza.FORMAT gives it): the schede of the
     chosen states, every state but «non accolta» by default."""
     from datetime import UTC, datetime
@@ -258,15 +275,12 @@ def export_plan(process_slug, fmt, states, out):
     from workshop.services import documents, exports
 
     db = services().db
-    with db.reader() as s:
-        from workshop.storage.models import Process
-
-        process = s.exec(select(Process).where(Process.slug == process_slug)).first()
-    if process is None:
-        raise click.ClickException(f"Processo «{process_slug}» non trovato.")
+    period = _period(process_slug, year)
+    process = period.process
     chosen = documents.parse_states(states) if states else None
-    title = documents.plan_title(db, process.slug)
-    data, _ = exports.render(exports.plan_blocks(db, process.slug, chosen), fmt, title,
+    title = documents.plan_title(db, process.slug, period.programme_id)
+    data, _ = exports.render(exports.plan_blocks(db, process.slug, chosen, programme_id=period.programme_id),
+                             fmt, title,
                              documents.plan_header(process.title, title, datetime.now(UTC)))
     _write(out, data)
     click.echo(f"{title.split(' — ')[0]} scritto in {out}.")

@@ -9,10 +9,9 @@ import re
 
 import pytest
 
-from tests.helpers import draft_approved_refused
+from tests.helpers import PROCESS_SLUG, draft_approved_refused
 from tests.injection import docx_text, odt_text, pdf_text
 from workshop.cli import cli
-from tests.helpers import PROCESS_SLUG
 from workshop.services import documents, schede
 from workshop.services.consolidation import consolidate
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.helpers import PROCESS_SLUG
 from tests.injection import (
     FORMULA_START,
     block_texts,
@@ -32,7 +33,6 @@ from tests.injection import (
 )
 from tests.injection_seed import CLOSED, MARKDOWN_FIELDS, InProcess, seed
 from workshop.domain import rules
-from tests.helpers import PROCESS_SLUG
 from workshop.services import accounts, documents, exports, pdf, schede
 
 CHECKS = {"md": markdown_problems, "odt": odt_problems, "docx": docx_problems, "pdf": pdf_problems}

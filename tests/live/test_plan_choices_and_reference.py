@@ -9,10 +9,9 @@ import re
 
 import pytest
 
-from tests.helpers import draft_approved_refused, enrol_totp
+from tests.helpers import PROCESS_SLUG, draft_approved_refused, enrol_totp
 from tests.live.test_plan_pages import create, move, plain, save, text, version_of
 from tests.live.test_staff_pages import sign_in, token
-from tests.helpers import PROCESS_SLUG
 from workshop.services import accounts, schede
 
 

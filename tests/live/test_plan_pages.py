@@ -11,9 +11,8 @@ import zipfile
 
 import pytest
 
-from tests.helpers import enrol_totp
+from tests.helpers import PROCESS_SLUG, enrol_totp
 from tests.live.test_staff_pages import sign_in, token
-from tests.helpers import PROCESS_SLUG
 from workshop.services import accounts, schede
 
 WHY = "Motivazione pubblica del passaggio di stato"

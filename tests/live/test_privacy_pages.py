@@ -13,12 +13,11 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-from tests.helpers import cid, enrol_totp
+from tests.helpers import PROCESS_SLUG, cid, enrol_totp
 from tests.live.test_plan_pages import db_of
 from tests.live.test_staff_pages import PASSWORD, sign_in, token
 from workshop.domain import commands as c
 from workshop.domain import publication as pub
-from tests.helpers import PROCESS_SLUG
 from workshop.services import accounts
 from workshop.storage.models import Note, Participant, PrivacyRequest
 

@@ -16,9 +16,9 @@ from collections import defaultdict
 import pytest
 
 from tests.disclosure_checker import Published, recover
+from tests.helpers import PROCESS_SLUG
 from tests.live.test_plan_pages import WHY, db_of
 from workshop.domain import commands as c
-from tests.helpers import PROCESS_SLUG
 from workshop.services import schede
 
 HIDDEN = "riservato"

@@ -13,9 +13,9 @@ from importlib import resources
 
 import pytest
 
+from tests.helpers import PROCESS_SLUG
 from tests.injection import docx_text, odt_text, pdf_text, squeeze
 from tests.live.test_plan_pages import create, move, save, sign_in, text, version_of
-from tests.helpers import PROCESS_SLUG
 from workshop.services import schede
 
 EXAMPLE = resources.files("workshop").joinpath("data/example_scheda.md").read_text()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from workshop.domain.errors import Rejected
 from tests.helpers import PROCESS_SLUG
+from workshop.domain.errors import Rejected
 from workshop.services import schede
 from workshop.services.consolidation import consolidate
 

@@ -13,12 +13,11 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests.board import Board
-from tests.helpers import advance, cid
+from tests.helpers import PROCESS_SLUG, advance, cid
 from tests.services.test_bus import join, note, vote
 from workshop.domain import commands as c
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
-from tests.helpers import PROCESS_SLUG
 from workshop.services import exports, privacy, publication, schede, tally
 from workshop.services.consolidation import consolidate
 from workshop.services.schede import PlanActor

@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from tests.injection import pdf_text, pdf_texts, squeeze
 from tests.helpers import PROCESS_SLUG
+from tests.injection import pdf_text, pdf_texts, squeeze
 from workshop.services import exports, schede
 from workshop.services.consolidation import consolidate
 

@@ -133,6 +133,8 @@ def session_view(live: LiveSession, lab: Lab) -> dict:
         "guiding_question": live.guiding_question,
         "lab": {"slug": lab.slug, "title": lab.title},
         "closed": live.closed_at is not None,
+        # «Prova / formazione»: shown on every view; its results count nowhere.
+        "practice": live.practice,
         "phase": live.phase,
         "phase_label": phases.LABELS[live.phase],
         "results_revealed": live.results_revealed,

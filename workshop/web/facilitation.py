@@ -26,7 +26,7 @@ from workshop.domain import joincode, phases, rules, timer
 from workshop.domain.commands import NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
-from workshop.services import accounts, views
+from workshop.services import accounts, periods, views
 from workshop.services.sessions import SessionSettings, create_session
 from workshop.storage.models import Category, Lab, LiveSession, SessionFacilitator, StaffUser
 from workshop.web.auth import role_required
@@ -53,6 +53,10 @@ class NewSessionForm(FlaskForm):
     show_pseudonyms = BooleanField(_l("Mostra gli pseudonimi degli autori"), default=True)
     private_writing = BooleanField(_l("Scrittura privata: i contributi restano visibili solo a chi "
                                       "li scrive finché non li riveli"), default=False)
+    practice = BooleanField(_l("Sessione di prova / formazione: per esercitarsi; i risultati non entrano "
+                               "nel piano, nella restituzione né nei dati aperti (non si cambia dopo)"),
+                            default=False)
+    programme = SelectField(_l("Programma attuativo"), default="")
 
 
 def _my_sessions():
@@ -71,13 +75,21 @@ def _my_sessions():
 def dashboard():
     form = NewSessionForm()
     with services().db.reader() as s:
-        form.lab.choices = [SelectChoice(lab.slug, lab.title) for lab in s.exec(select(Lab).order_by(Lab.id))]
+        # The labs taking part in the current process, and its programmi attuativi.
+        process = periods.current(s)
+        labs = periods.labs_of(s, process.id) if process else []
+        programmes = periods.programmes_of(s, process.id) if process else []
+    form.lab.choices = [SelectChoice(lab.slug, lab.title) for lab in labs]
+    form.programme.choices = [SelectChoice("", gettext("Nessuno in particolare"))] + [
+        SelectChoice(str(p.id), str(p.year)) for p in programmes]
     error = None
     if form.validate_on_submit():
         settings = SessionSettings(
             title=form.title.data, guiding_question=form.guiding_question.data or "",
             dots=form.dots.data, cap=form.cap.data, note_kinds=tuple(form.note_kinds.data or ()),
-            show_pseudonyms=form.show_pseudonyms.data, private_writing=form.private_writing.data)
+            show_pseudonyms=form.show_pseudonyms.data, private_writing=form.private_writing.data,
+            practice=form.practice.data,
+            programme_id=int(form.programme.data) if form.programme.data else None)
         try:
             made = create_session(services().db, form.lab.data, settings, owner_id=current_user.id)
         except Rejected as rejected:
@@ -87,7 +99,8 @@ def dashboard():
                   "success")
             return redirect(url_for("facilitation.control", session_id=made.id))
     return render_template("facilitation/dashboard.html", form=form, sessions=_my_sessions(),
-                           error=error, phase_labels=phases.LABELS), 422 if error else 200
+                           error=error, phase_labels=phases.LABELS, process=process,
+                           programmes=programmes), 422 if error else 200
 
 
 def _runnable(session_id: int) -> tuple[LiveSession, Lab]:
