@@ -1,0 +1,126 @@
+"""Programming periods as services (services/periods.py): processes the admin
+keeps, labs taking part, meetings in the current process, previous processes
+still readable; programmi attuativi and the rollover, whose proposals only a
+person's confirmation, with the year's budget and targets, puts in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from sqlmodel import select
+
+from tests.helpers import PROCESS_SLUG
+from workshop.domain.errors import Rejected
+from workshop.seed import create_session
+from workshop.services import accounts, exports, periods, schede
+from workshop.services.consolidation import consolidate
+from workshop.storage.models import LiveSession, Process, ProgrammeEntry
+
+
+def refused(fn, *args, **kwargs) -> str:
+    with pytest.raises(Rejected) as caught:
+        fn(*args, **kwargs)
+    return caught.value.code
+
+
+@pytest.fixture
+def admin(db):
+    return schede.Editor(accounts.create_user(db, "capo", "Capo", "admin", "una password lunga").id, "admin")
+
+
+def process_id(db, slug=PROCESS_SLUG) -> int:
+    with db.reader() as s:
+        return s.exec(select(Process.id).where(Process.slug == slug)).one()
+
+
+def approve(db, team, action_id):
+    for who, to in (("up", "revisione_up"), ("up", "ristretta"), ("ristretta", "allargata"),
+                    ("allargata", "approvata")):
+        schede.transition(db, team[who], action_id, to, "Passaggio motivato per la prova.")
+
+
+def test_a_new_current_process_takes_the_new_meetings_and_the_old_one_stays_readable(
+        db, closed_labs, admin, team):
+    before = [(r.cluster_id, r.index) for r in consolidate(db, PROCESS_SLUG).rows]
+    new = periods.save_process(db, admin, "pdz-2021-2023", "Piano di Zona 2021-2023", 2021, 2023,
+                               ["dimissioni-difficili", "dopo-di-noi"], make_current=True)
+    assert periods.resolve(db).process.id == new
+    assert [p["slug"] for p in periods.processes(db)] == ["pdz-2021-2023", PROCESS_SLUG]
+    assert refused(create_session, db, "lavoro-e-svantaggio-sociale", "Fuori") == "lab_not_in_process"
+    made = create_session(db, "dimissioni-difficili", "Primo incontro del nuovo piano")
+    with db.reader() as s:
+        assert s.get(LiveSession, made.id).process_id == new
+    # The previous process's priorities are what they were; the new one has none yet.
+    assert [(r.cluster_id, r.index) for r in consolidate(db, PROCESS_SLUG).rows] == before
+    assert consolidate(db, "pdz-2021-2023").rows == []
+    assert [x["slug"] for x in consolidate(db, "pdz-2021-2023").labs] == ["dimissioni-difficili",
+                                                                          "dopo-di-noi"]
+    # A lab that met in the process stays in it; one that did not can leave.
+    periods.save_process(db, admin, "ignored", "Piano di Zona 2021-2023", 2021, 2023, [], process_id=new)
+    assert [x["slug"] for x in consolidate(db, "pdz-2021-2023").labs] == ["dimissioni-difficili"]
+    assert refused(periods.save_process, db, admin, "pdz-2021-2023", "Doppio", 2021, 2023) == "process_exists"
+    assert refused(periods.save_process, db, team["up"], "pdz-x", "Titolo", 2021, 2023) == "forbidden"
+    # Exactly one current process.
+    with db.reader() as s:
+        assert s.exec(select(Process.slug).where(Process.current)).all() == ["pdz-2021-2023"]
+
+
+def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirmed(
+        db, closed_labs, admin, team):
+    rows = consolidate(db, PROCESS_SLUG).rows
+    kept = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
+    draft = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[1].cluster_id])
+    approve(db, team, kept)
+    pid = process_id(db)
+    first = periods.add_programme(db, admin, pid, 2019)
+    assert refused(periods.add_programme, db, admin, pid, 2019) == "programme_exists"
+    assert refused(periods.add_programme, db, admin, pid, 2021) == "programme_year_invalid"
+
+    view = periods.programme_view(db, first)
+    assert [(p["action"].id, p["continuity"]) for p in view["proposals"]] == [(kept, "nuova")]
+    assert view["entries"] == []
+    assert refused(periods.confirm, db, team["up"], first, kept, {"ausl": ""}, {}) == \
+        "continuity_budget_missing"
+    assert refused(periods.confirm, db, team["fac"], first, kept, {"ausl": "10"}, {}) == "forbidden"
+    assert refused(periods.confirm, db, team["up"], first, draft, {"ausl": "10"}, {}) == "entry_not_found"
+    periods.confirm(db, team["up"], first, kept, {"fondo_sociale_locale": "10.000"}, {})
+
+    second = periods.add_programme(db, admin, pid, 2020)
+    view = periods.programme_view(db, second)
+    assert view["entries"] == []  # nothing carried over by itself
+    [proposal] = view["proposals"]
+    assert proposal["continuity"] == "continuita" and proposal["previous"].budget == {
+        "fondo_sociale_locale": 1_000_000}
+    entry_id = periods.confirm(db, team["up"], second, kept, {"fondo_sociale_locale": "12.000,50"}, {})
+    assert refused(periods.confirm, db, team["up"], second, kept, {"ausl": "1"}, {}) == "entry_not_found"
+    with db.reader() as s:
+        entry = s.get(ProgrammeEntry, entry_id)
+        assert (entry.continuity, entry.budget) == ("continuita", {"fondo_sociale_locale": 1_200_050})
+        assert s.get(ProgrammeEntry, entry.previous_id).programme_id == first
+
+    periods.approve_programme(db, admin, second, "Delibera n. 7 del 20 gennaio 2020")
+    assert refused(periods.confirm, db, team["up"], second, draft, {"ausl": "1"}, {}) == "programme_approved"
+
+    # The programme's document and open data: its schede with that year's budget.
+    title = schede.view(db, kept)["title"]
+    document = exports.render(exports.plan_blocks(db, PROCESS_SLUG, programme_id=second), "md",
+                              "P", ("", ""))[0].decode().replace("\\", "")  # Markdown's escapes
+    assert "Nel programma attuativo 2020" in document and "in continuità" in document
+    assert "12.000,50" in document and title in document
+    assert schede.view(db, draft)["title"] not in document
+    z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG, programme_id=second)))
+    listed = list(csv.DictReader(io.StringIO(z.read("schede.csv").decode())))
+    assert [int(r["id"]) for r in listed] == [kept]
+    budget = list(csv.DictReader(io.StringIO(z.read("preventivi.csv").decode())))
+    assert [(r["anno"], r["importo"]) for r in budget] == [("2020", "12000.50")]
+
+
+def test_meetings_held_for_a_programme_are_its_dashboard(db, closed_labs, admin, team):
+    pid = process_id(db)
+    programme = periods.add_programme(db, admin, pid, 2019)
+    assert consolidate(db, PROCESS_SLUG, programme_id=programme).rows == []
+    assert consolidate(db, PROCESS_SLUG).rows  # the whole process still has them
+    assert refused(create_session, db, "dopo-di-noi", "Altro", programme_id=999) == "programme_not_found"
