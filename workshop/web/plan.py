@@ -142,17 +142,17 @@ def _period() -> periods.Period:
         abort(404)
 
 
-@bp.app_context_processor
-def _period_links():
-    """The other processes, for the pages that keep previous ones readable."""
-    def period_args(period: periods.Period | None = None, **more) -> dict:
-        args = {}
-        if period is not None and not period.process.current:
-            args["percorso"] = period.process.slug
-        if period is not None and period.programme is not None:
-            args["programma"] = period.programme.year
-        return args | {k: v for k, v in more.items() if v is not None}
-    return {"period_args": period_args}
+@bp.app_template_global("period_args")
+def _period_args(period: periods.Period | None = None, **more) -> dict:
+    """The query arguments that keep a page on its process and programme (none
+    for the current process as a whole: its addresses stay as they were)."""
+    args = {}
+    if period is not None and not period.process.current:
+        args["percorso"] = period.process.slug
+    if period is not None and period.programme is not None:
+        args["percorso"] = period.process.slug
+        args["programma"] = period.programme.year
+    return args | {k: v for k, v in more.items() if v is not None}
 
 
 def _public_view(action_id: int) -> dict:
