@@ -133,6 +133,24 @@ def test_no_serious_violation_on_any_page_state(server, context_at, width, heigh
         admin = staff_page(context_at(width, height), server, *ADMIN, r".*")
         admin.goto(base + "/admin/utenti")
         audit(admin, found, "/admin/utenti")
+        # Programming periods (issue 14): the settings and a programma attuativo.
+        admin.goto(base + "/admin/piano")
+        audit(admin, found, "/admin/piano")
+        small_targets(admin, targets, "/admin/piano", 24)
+        programme = admin.locator("#programme-list a").first
+        if not programme.count():
+            admin.locator("#programme-form [type=submit]").click()
+        admin.locator("#programme-list a").first.click()
+        admin.wait_for_url(re.compile(r"/piano/programmi/\d+$"))
+        audit(admin, found, "programma attuativo")
+        small_targets(admin, targets, "programma attuativo", 24)
+        control.goto(f"{base}/facilitatore")
+        audit(control, found, "/facilitatore")
+        small_targets(control, targets, "/facilitatore", 24)
+        practice = open_room(server, "dopo-di-noi", "Prova", practice=True)
+        practice.facilitator.close()
+        anyone.goto(f"{base}/s/{practice.code}")
+        audit(anyone, found, "join (practice)")
     finally:
         room.facilitator.close()
     assert found == [], "\n".join(found)
