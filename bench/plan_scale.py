@@ -42,7 +42,7 @@ from workshop.domain import scheda as fields  # noqa: E402
 from workshop.seed import FIRST_PROCESS, sample_data, seed_reference  # noqa: E402
 
 PROCESS_SLUG = FIRST_PROCESS["slug"]
-from workshop.services import accounts, documents, exports, frozen, schede  # noqa: E402
+from workshop.services import accounts, documents, exports, frozen, periods, schede  # noqa: E402
 from workshop.services.consolidation import consolidate  # noqa: E402
 from workshop.storage import migrate  # noqa: E402
 from workshop.storage.database import Database  # noqa: E402
@@ -66,11 +66,12 @@ def fill(db: Database, notes_per_lab: int, votes_per_lab: int, clusters_per_lab:
     with db.transaction() as s:
         labs = s.exec(select(Lab).order_by(Lab.id)).scalars().all()
         categories = [c.key for c in s.exec(select(Category)).scalars().all()]
+        process_id = periods.current(s).id
     now = utcnow()
     for lab in labs:
         with db.transaction() as s:
-            live = LiveSession(lab_id=lab.id, title="Sessione di carico", join_code=str(
-                rng.randrange(100000, 999999)), phase="chiusa", closed_at=now,
+            live = LiveSession(lab_id=lab.id, process_id=process_id, title="Sessione di carico",
+                               join_code=str(rng.randrange(100000, 999999)), phase="chiusa", closed_at=now,
                 results_revealed=True, notes_revealed=True, snapshot_hash=uuid.uuid4().hex * 2)
             s.add(live)
             s.flush()
