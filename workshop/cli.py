@@ -92,12 +92,15 @@ def seed(demo):
 @click.option("--dots", default=3, show_default=True, help="Punti per partecipante.")
 @click.option("--cap", default=2, show_default=True, help="Massimo di punti su un contributo.")
 @click.option("--qr/--no-qr", default=True, help="Stampa anche il QR code nel terminale.")
-def create_session_command(lab_slug, title, question, dots, cap, qr):
-    """Create a live session of a lab and print its join code and URL."""
+@click.option("--prova", is_flag=True,
+              help="Sessione di prova / formazione: i risultati non entrano nel piano né nei dati aperti.")
+def create_session_command(lab_slug, title, question, dots, cap, qr, prova):
+    """Create a live session of a lab (in the current process) and print its join code and URL."""
     from workshop.seed import create_session
 
     try:
-        made = create_session(services().db, lab_slug, title, question, dots=dots, cap=cap)
+        made = create_session(services().db, lab_slug, title, question, dots=dots, cap=cap,
+                              practice=prova)
     except LookupError:
         with services().db.reader() as s:
             slugs = ", ".join(s.exec(select(Lab.slug).order_by(Lab.slug)))
@@ -105,7 +108,7 @@ def create_session_command(lab_slug, title, question, dots, cap, qr):
                                  param_hint="--lab") from None
     except Rejected as exc:
         raise click.BadParameter(exc.message()) from None
-    click.echo("Sessione creata:")
+    click.echo("Sessione di prova / formazione creata:" if made.practice else "Sessione creata:")
     _print_session(made.code, made.lab_title, made.title, qr=qr)
 
 

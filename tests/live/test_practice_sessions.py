@@ -20,7 +20,8 @@ from tests.live.test_plan_pages import plain, text
 from tests.live.test_staff_pages import sign_in, token
 from workshop.domain.errors import Rejected
 from workshop.seed import _closed_session, sample_data
-from workshop.services import exports, schede
+from workshop.cli import cli
+from workshop.services import accounts, exports, schede
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import LiveSession
 
@@ -129,3 +130,28 @@ def test_the_session_object_tells_clients_it_is_practice(app, facilitator):
     with db.reader() as s:
         live = s.get(LiveSession, made.id)
         assert views.session_view(live, s.get(Lab, live.lab_id))["practice"] is True
+
+
+def test_the_command_line_creates_a_practice_session_and_exports_per_programme(app, both, tmp_path):
+    from tests.live.test_export_cli import run
+    from workshop.services import periods
+
+    db = app.extensions["workshop"].db
+    out = run(app, "create-session", "--lab", "dopo-di-noi", "--title", "Prova serale", "--prova", "--no-qr").output
+    assert "Sessione di prova / formazione creata" in out
+    with db.reader() as s:
+        from sqlmodel import select
+
+        assert s.exec(select(LiveSession.practice).where(LiveSession.title == "Prova serale")).one()
+    zip_path = tmp_path / "d.zip"
+    run(app, "export", "opendata", "--out", str(zip_path))  # the current process
+    ids = {int(r["id"]) for r in csv.DictReader(io.StringIO(
+        zipfile.ZipFile(zip_path).read("sessioni.csv").decode()))}
+    assert both[0].id in ids and both[1].id not in ids
+    refused = app.test_cli_runner().invoke(cli, ["export", "opendata", "--programma", "2019",
+                                                 "--out", str(zip_path)])
+    assert refused.exit_code != 0 and "Programma attuativo sconosciuto" in refused.output
+    admin = accounts.create_user(db, "capo", "Capo", "admin", "una password lunga")
+    periods.add_programme(db, schede.Editor(admin.id, "admin"), periods.resolve(db).process.id, 2019)
+    run(app, "export", "opendata", "--programma", "2019", "--out", str(zip_path))
+    assert zipfile.ZipFile(zip_path).read("sessioni.csv").decode().count("\n") == 1  # the header only
