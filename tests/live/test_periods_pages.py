@@ -49,6 +49,13 @@ def test_the_admin_makes_a_new_current_process_and_the_previous_stays_readable(
     previous = text(http.get(f"/laboratori/dimissioni-difficili?percorso={PROCESS_SLUG}"))
     assert f'data-session-id="{closed_labs[0].id}"' in previous
     assert http.get("/laboratori/dimissioni-difficili?percorso=nessuno").status_code == 404
+    # One programma attuativo of the previous process: its meetings (none were held for it).
+    periods.add_programme(app.extensions["workshop"].db, schede.Editor(admin.id, "admin"),
+                          periods.resolve(app.extensions["workshop"].db, PROCESS_SLUG).process.id, 2019)
+    narrowed = text(http.get(f"/laboratori/dimissioni-difficili?percorso={PROCESS_SLUG}&programma=2019"))
+    assert "Programma attuativo 2019" in narrowed and "data-session-id" not in narrowed
+    assert http.get(f"/laboratori/dimissioni-difficili?percorso={PROCESS_SLUG}&programma=2021"
+                    ).status_code == 404
     # A lab only in the previous process: its page is that process's.
     only_old = text(http.get("/laboratori/lavoro-e-svantaggio-sociale"))
     assert f'data-session-id="{closed_labs[1].id}"' in only_old

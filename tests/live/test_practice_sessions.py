@@ -18,9 +18,9 @@ import pytest
 from tests.helpers import PROCESS_SLUG, plan_team
 from tests.live.test_plan_pages import plain, text
 from tests.live.test_staff_pages import sign_in, token
+from workshop.cli import cli
 from workshop.domain.errors import Rejected
 from workshop.seed import _closed_session, sample_data
-from workshop.cli import cli
 from workshop.services import accounts, exports, schede
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import LiveSession
@@ -137,7 +137,8 @@ def test_the_command_line_creates_a_practice_session_and_exports_per_programme(a
     from workshop.services import periods
 
     db = app.extensions["workshop"].db
-    out = run(app, "create-session", "--lab", "dopo-di-noi", "--title", "Prova serale", "--prova", "--no-qr").output
+    out = run(app, "create-session", "--lab", "dopo-di-noi", "--title", "Prova serale", "--prova",
+              "--no-qr").output
     assert "Sessione di prova / formazione creata" in out
     with db.reader() as s:
         from sqlmodel import select

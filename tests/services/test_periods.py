@@ -101,6 +101,8 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
         assert (entry.continuity, entry.budget) == ("continuita", {"fondo_sociale_locale": 1_200_050})
         assert s.get(ProgrammeEntry, entry.previous_id).programme_id == first
 
+    # The period keeps the years of its programmes.
+    assert refused(schede.save_plan_settings, db, admin, PROCESS_SLUG, 2018, 2019, "") == "field_invalid"
     periods.approve_programme(db, admin, second, "Delibera n. 7 del 20 gennaio 2020")
     assert refused(periods.confirm, db, team["up"], second, draft, {"ausl": "1"}, {}) == "programme_approved"
 

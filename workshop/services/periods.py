@@ -58,7 +58,8 @@ class Period:
 
 
 def current(s: Session) -> Process | None:
-    return s.exec(select(Process).where(Process.current)).first() or s.exec(
+    """The current process (the newest, should none be marked)."""
+    return s.exec(select(Process).where(Process.current).order_by(Process.id.desc())).first() or s.exec(
         select(Process).order_by(Process.id.desc())).first()
 
 
@@ -83,7 +84,8 @@ def resolve(db: Database, process_slug: str | None = None, year: str | int | Non
 def processes(db: Database) -> list[dict]:
     """Every process, newest first, with its years, labs and programmes."""
     with db.reader() as s:
-        rows = s.exec(select(Process).order_by(Process.year_start.desc(), Process.id.desc())).all()
+        rows = s.exec(select(Process).order_by(Process.year_start.desc().nulls_last(),
+                                               Process.id.desc())).all()
         labs: dict[int, list[str]] = {}
         for process_id, slug in s.exec(select(LabProcess.process_id, Lab.slug)
                                        .join(Lab, Lab.id == LabProcess.lab_id).order_by(Lab.id)):
@@ -108,7 +110,7 @@ def labs_of(s: Session, process_id: int) -> list[Lab]:
 def processes_of_lab(s: Session, lab_id: int) -> list[Process]:
     return s.exec(select(Process).join(LabProcess, LabProcess.process_id == Process.id)
                   .where(LabProcess.lab_id == lab_id)
-                  .order_by(Process.year_start.desc(), Process.id.desc())).all()
+                  .order_by(Process.year_start.desc().nulls_last(), Process.id.desc())).all()
 
 
 def _admin(editor) -> None:
@@ -142,6 +144,9 @@ def save_process(db: Database, editor, slug: str, title: str, year_start, year_e
     _admin(editor)
     checked = rules.check_process(slug, title, year_start, year_end)
     with db.transaction() as s:
+        # Every process row locked: two admins making different processes
+        # current at once would otherwise leave two current ones.
+        s.exec(select(Process.id).with_for_update()).all()
         if process_id is None:
             if s.exec(select(Process).where(Process.slug == checked.slug)).first():
                 raise Rejected("process_exists", slug=checked.slug)

@@ -28,6 +28,7 @@ from workshop.services.publication import public_content
 from workshop.services.views import VISIBLE
 from workshop.storage.database import Database
 from workshop.storage.models import (
+    AnnualProgramme,
     Category,
     Lab,
     LiveSession,
@@ -403,6 +404,13 @@ def save_plan_settings(db: Database, editor: PlanActor, process_slug: str, year_
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
             raise Rejected("process_not_found")
+        # A programma attuativo is for a year of the period: the period keeps it.
+        outside = s.exec(select(AnnualProgramme.year).where(
+            AnnualProgramme.process_id == process.id,
+            AnnualProgramme.year.not_in(fields.period(year_start, year_end)))).first()
+        if outside is not None:
+            raise Rejected("field_invalid", field="Periodo di programmazione",
+                           problem=f"c'è il programma attuativo del {outside}")
         process.year_start, process.year_end = year_start, year_end
         process.approval_act = act or None
         s.add(process)

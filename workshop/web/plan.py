@@ -581,9 +581,11 @@ def labs():
 @bp.get("/laboratori/<slug>")
 def lab_page(slug: str):
     """A lab's restituzione in one process: the asked one, else the current one
-    if the lab takes part in it, else the latest it took part in."""
+    if the lab takes part in it, else the latest it took part in; `?programma=`
+    narrows it to the meetings held for one programma attuativo."""
     db = _db()
     asked = request.args.get("percorso") or None
+    year = request.args.get("programma") or None
     with db.reader() as s:
         lab = s.exec(select(Lab).where(Lab.slug == slug)).first()
         if lab is None:
@@ -596,10 +598,15 @@ def lab_page(slug: str):
                            else None)
         if process is None:
             abort(404)
+    try:
+        period = periods.resolve(db, process.slug, year)
+    except Rejected:
+        abort(404)
+    with db.reader() as s:
         sessions = s.exec(select(LiveSession).where(LiveSession.lab_id == lab.id,
-                                                    periods.counted(process.id))
+                                                    periods.counted(process.id, period.programme_id))
                           .order_by(LiveSession.closed_at, LiveSession.id)).all()
-    rows = consolidate(db, process.slug, lab=slug).rows
+    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id).rows
     by_session: dict[int, list[dict]] = {}
     decided: dict[int, dict] = {}
     for row in rows:
@@ -608,7 +615,7 @@ def lab_page(slug: str):
             if action["id"] not in decided:
                 decided[action["id"]] = _public_view(action["id"])
     return render_template("public/lab.html", lab=lab, process=process, sessions=sessions,
-                           lab_processes=its_processes,
+                           lab_processes=its_processes, period=period,
                            by_session=by_session, decided=decided, areas=plan_areas(),
                            categories={c["key"]: c["short"] for c in _categories()})
 
