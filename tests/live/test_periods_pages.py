@@ -50,7 +50,7 @@ def test_the_admin_makes_a_new_current_process_and_the_previous_stays_readable(
     assert f'data-session-id="{closed_labs[0].id}"' in previous
     assert http.get("/laboratori/dimissioni-difficili?percorso=nessuno").status_code == 404
     # One programma attuativo of the previous process: its meetings (none were held for it).
-    periods.add_programme(app.extensions["workshop"].db, schede.Editor(admin.id, "admin"),
+    periods.add_programme(app.extensions["workshop"].db, schede.PlanActor(admin.id, "admin"),
                           periods.resolve(app.extensions["workshop"].db, PROCESS_SLUG).process.id, 2019)
     narrowed = text(http.get(f"/laboratori/dimissioni-difficili?percorso={PROCESS_SLUG}&programma=2019"))
     assert "Programma attuativo 2019" in narrowed and "data-session-id" not in narrowed

@@ -153,6 +153,6 @@ def test_the_command_line_creates_a_practice_session_and_exports_per_programme(a
                                                  "--out", str(zip_path)])
     assert refused.exit_code != 0 and "Programma attuativo sconosciuto" in refused.output
     admin = accounts.create_user(db, "capo", "Capo", "admin", "una password lunga")
-    periods.add_programme(db, schede.Editor(admin.id, "admin"), periods.resolve(db).process.id, 2019)
+    periods.add_programme(db, schede.PlanActor(admin.id, "admin"), periods.resolve(db).process.id, 2019)
     run(app, "export", "opendata", "--programma", "2019", "--out", str(zip_path))
     assert zipfile.ZipFile(zip_path).read("sessioni.csv").decode().count("\n") == 1  # the header only

@@ -28,7 +28,8 @@ def refused(fn, *args, **kwargs) -> str:
 
 @pytest.fixture
 def admin(db):
-    return schede.Editor(accounts.create_user(db, "capo", "Capo", "admin", "una password lunga").id, "admin")
+    made = accounts.create_user(db, "capo", "Capo", "admin", "una password lunga")
+    return schede.PlanActor(made.id, "admin")
 
 
 def process_id(db, slug=PROCESS_SLUG) -> int:

@@ -24,7 +24,6 @@ SLUG_MAX = 80
 TITLE_MAX = 200
 YEAR_MIN, YEAR_MAX = 2000, 2100
 SPAN_MAX = 10  # years of one process, as domain/scheda.period reads them
-ACT_MAX = 300
 
 # The programma attuativo's states.
 IN_PREPARAZIONE = "in_preparazione"

@@ -22,7 +22,7 @@ from workshop.domain import periods as rules
 from workshop.domain import phases
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, UFFICIO_PIANO
-from workshop.domain.scheda import normalize, period
+from workshop.domain.scheda import APPROVAL_ACT_MAX, normalize, period
 from workshop.storage.database import Database
 from workshop.storage.models import (
     AnnualProgramme,
@@ -193,9 +193,9 @@ def approve_programme(db: Database, editor, programme_id: int, act: str) -> None
     """The programme adopted (by the act cited): its schede no longer change."""
     _admin(editor)
     act = " ".join((act or "").split())
-    if not 1 <= len(act) <= rules.ACT_MAX:
+    if not 1 <= len(act) <= APPROVAL_ACT_MAX:
         raise Rejected("field_invalid", field="Atto di approvazione",
-                       problem=f"da 1 a {rules.ACT_MAX} caratteri")
+                       problem=f"da 1 a {APPROVAL_ACT_MAX} caratteri")
     with db.transaction() as s:
         programme = _open_programme(s, programme_id)
         programme.state, programme.approval_act = rules.APPROVATO, act

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
+from workshop.domain import periods as period_rules
 from workshop.domain import scheda as scheda_rules
 from workshop.domain.commands import NOTE_KINDS
 from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT, TITLE_MAX
@@ -516,10 +517,10 @@ class AnnualProgramme(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     process_id: int = Field(foreign_key="process.id", index=True)
     year: int
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=period_rules.TITLE_MAX)
     # in_preparazione, approvato (domain/periods.py)
-    state: str = Field(default="in_preparazione", max_length=20)
-    approval_act: str | None = Field(default=None, max_length=300)
+    state: str = Field(default=period_rules.IN_PREPARAZIONE, max_length=20)
+    approval_act: str | None = Field(default=None, max_length=scheda_rules.APPROVAL_ACT_MAX)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -535,7 +536,7 @@ class ProgrammeEntry(SQLModel, table=True):
     programme_id: int = Field(foreign_key="annual_programme.id", index=True)
     action_id: int = Field(foreign_key="plan_action.id", index=True)
     # nuova, continuita (domain/periods.py)
-    continuity: str = Field(default="nuova", max_length=20)
+    continuity: str = Field(default=period_rules.NUOVA, max_length=20)
     # The entry of the year before that it continues.
     previous_id: int | None = Field(default=None, foreign_key="programme_entry.id")
     # The year's budget in cents by source, and indicator targets by indicator.

@@ -71,7 +71,7 @@ def confirm(programme_id: int):
     try:
         if action_id is None:
             raise Rejected("entry_not_found")
-        periods.confirm(services().db, schede.Editor(current_user.id, current_user.role), programme_id,
+        periods.confirm(services().db, schede.PlanActor(current_user.id, current_user.role), programme_id,
                         action_id, budget, targets)
     except Rejected as rejected:
         if rejected.code == "programme_not_found":
@@ -85,7 +85,7 @@ def confirm(programme_id: int):
 @role_required(ADMIN)
 def approve(programme_id: int):
     try:
-        periods.approve_programme(services().db, schede.Editor(current_user.id, current_user.role),
+        periods.approve_programme(services().db, schede.PlanActor(current_user.id, current_user.role),
                                   programme_id, request.form.get("atto", ""))
     except Rejected as rejected:
         if rejected.code == "programme_not_found":
