@@ -44,7 +44,6 @@ def close_sample_labs(db, owner_id: int) -> list:
 def draft_approved_refused(db, team: dict, rows) -> list[int]:
     """Three schede from three priorities, one each: left a draft, approved, not
     accepted (the last two through every review step, by `team`'s roles)."""
-    from workshop.seed import PROCESS_SLUG
     from workshop.services import schede
 
     why = "Motivazione pubblica per il passaggio di stato"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import PLAN_PASSWORD, PROCESS_SLUG
+from tests.helpers import PLAN_PASSWORD, PROCESS_SLUG, draft_approved_refused
 from tests.live.test_plan_pages import admin, plain, text  # noqa: F401  (fixture)
 from tests.live.test_staff_pages import sign_in, token
 from workshop.services import periods, schede
@@ -70,10 +70,7 @@ def test_the_admin_makes_a_new_current_process_and_the_previous_stays_readable(
 def test_dashboard_documents_and_open_data_per_process_and_programme(app, closed_labs, admin, team):  # noqa: F811
     db = app.extensions["workshop"].db
     rows = consolidate(db, PROCESS_SLUG).rows
-    action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
-    for who, to in (("up", "revisione_up"), ("up", "ristretta"), ("ristretta", "allargata"),
-                    ("allargata", "approvata")):
-        schede.transition(db, team[who], action_id, to, "Passaggio motivato per la prova.")
+    action_id = draft_approved_refused(db, team, rows[:3])[1]
     capo, _ = sign_in(app, "capo", "una password lunga")
     assert capo.post("/admin/piano", data={"csrf_token": token(capo, "/admin/piano"),
                                            "azione": "programma", "anno": "2019"}).status_code == 303

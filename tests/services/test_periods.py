@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-from tests.helpers import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG, draft_approved_refused
 from workshop.domain.errors import Rejected
 from workshop.seed import create_session
 from workshop.services import accounts, exports, periods, schede
@@ -35,12 +35,6 @@ def admin(db):
 def process_id(db, slug=PROCESS_SLUG) -> int:
     with db.reader() as s:
         return s.exec(select(Process.id).where(Process.slug == slug)).one()
-
-
-def approve(db, team, action_id):
-    for who, to in (("up", "revisione_up"), ("up", "ristretta"), ("ristretta", "allargata"),
-                    ("allargata", "approvata")):
-        schede.transition(db, team[who], action_id, to, "Passaggio motivato per la prova.")
 
 
 def test_a_new_current_process_takes_the_new_meetings_and_the_old_one_stays_readable(
@@ -71,10 +65,7 @@ def test_a_new_current_process_takes_the_new_meetings_and_the_old_one_stays_read
 
 def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirmed(
         db, closed_labs, admin, team):
-    rows = consolidate(db, PROCESS_SLUG).rows
-    kept = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
-    draft = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[1].cluster_id])
-    approve(db, team, kept)
+    draft, kept, _ = draft_approved_refused(db, team, consolidate(db, PROCESS_SLUG).rows[:3])
     pid = process_id(db)
     first = periods.add_programme(db, admin, pid, 2019)
     assert refused(periods.add_programme, db, admin, pid, 2019) == "programme_exists"
