@@ -250,4 +250,17 @@ def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSessio
     created.append(create_session(db, "dopo-di-noi", DEMO_TITLE,
                                   "Quali progetti di vita per le persone con disabilità "
                                   "quando i genitori non potranno più occuparsene?", owner_id=owner))
+    _demo_programmes(db, accounts_["admin"][0])
     return created
+
+
+def _demo_programmes(db: Database, admin_id: int) -> None:
+    """The demo process's programmi attuativi, one a year, empty: the Ufficio di
+    Piano confirms their schede once some are approved."""
+    from workshop.services.schede import PlanActor
+
+    admin = PlanActor(admin_id, "admin")
+    for process in periods.processes(db):
+        if process["current"] and not process["programmes"]:
+            for year in process["years"]:
+                periods.add_programme(db, admin, process["id"], year)

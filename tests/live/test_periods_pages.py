@@ -87,6 +87,11 @@ def test_dashboard_documents_and_open_data_per_process_and_programme(app, closed
     assert good.status_code == 303
     page = plain(text(up.get(f"/piano/programmi/{programme.id}")))
     assert "nuova Fondo sociale locale: 20.000,00" in page and "Da confermare" not in page
+    # Confirmed by mistake: taken out, it is proposed again; confirmed again.
+    assert up.post(f"/piano/programmi/{programme.id}/togli", data=form).status_code == 303
+    assert "Da confermare" in text(up.get(f"/piano/programmi/{programme.id}"))
+    assert up.post(f"/piano/programmi/{programme.id}/conferma",
+                   data={**form, "preventivo-fondo_sociale_locale": "20.000"}).status_code == 303
 
     # The dashboard: the whole process, one programme (its meetings: none yet), another process.
     assert len(re.findall(r'<tr data-cluster-id=', text(up.get("/piano")))) == len(rows)

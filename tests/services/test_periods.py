@@ -93,6 +93,14 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
         assert (entry.continuity, entry.budget) == ("continuita", {"fondo_sociale_locale": 1_200_050})
         assert s.get(ProgrammeEntry, entry.previous_id).programme_id == first
 
+    # Taken out by mistake and confirmed again: proposed again, the lineage kept.
+    periods.withdraw(db, team["up"], first, kept)
+    assert [p["action"].id for p in periods.programme_view(db, first)["proposals"]] == [kept]
+    with db.reader() as s:
+        assert s.get(ProgrammeEntry, entry_id).previous_id is None
+    periods.confirm(db, team["up"], first, kept, {"fondo_sociale_locale": "10.000"}, {})
+    assert refused(periods.withdraw, db, team["up"], first, draft) == "entry_not_found"
+    assert refused(periods.withdraw, db, team["fac"], first, kept) == "forbidden"
     # The period keeps the years of its programmes.
     assert refused(schede.save_plan_settings, db, admin, PROCESS_SLUG, 2018, 2019, "") == "field_invalid"
     periods.approve_programme(db, admin, second, "Delibera n. 7 del 20 gennaio 2020")
@@ -118,3 +126,17 @@ def test_meetings_held_for_a_programme_are_its_dashboard(db, closed_labs, admin,
     assert consolidate(db, PROCESS_SLUG, programme_id=programme).rows == []
     assert consolidate(db, PROCESS_SLUG).rows  # the whole process still has them
     assert refused(create_session, db, "dopo-di-noi", "Altro", programme_id=999) == "programme_not_found"
+
+
+def test_the_demo_has_a_closed_practice_session_counted_nowhere_and_a_programme_a_year(db, bus, tmp_path):
+    from workshop.seed import seed_demo
+
+    made = seed_demo(db, bus, tmp_path)
+    practice = [m for m in made if m.practice]
+    assert len(practice) == 1
+    with db.reader() as s:
+        assert s.get(LiveSession, practice[0].id).phase == "chiusa"
+    counted = {r.session_id for r in consolidate(db, PROCESS_SLUG).rows}
+    assert counted and practice[0].id not in counted
+    [process] = periods.processes(db)
+    assert [p.year for p in process["programmes"]] == list(process["years"]) == [2018, 2019, 2020]

@@ -284,6 +284,25 @@ def confirm(db: Database, editor, programme_id: int, action_id: int, budget: dic
         return entry.id
 
 
+def withdraw(db: Database, actor, programme_id: int, action_id: int) -> None:
+    """A scheda taken out of a programme still in preparation (confirmed by
+    mistake): it is proposed again, and a later year's entry that continued it
+    no longer points at it."""
+    if actor.role not in (UFFICIO_PIANO, ADMIN):
+        raise Rejected("forbidden")
+    with db.transaction() as s:
+        programme = _open_programme(s, programme_id)
+        entry = s.exec(select(ProgrammeEntry).where(ProgrammeEntry.programme_id == programme.id,
+                                                    ProgrammeEntry.action_id == action_id)).first()
+        if entry is None:
+            raise Rejected("entry_not_found")
+        for later in s.exec(select(ProgrammeEntry).where(ProgrammeEntry.previous_id == entry.id)):
+            later.previous_id = None
+            s.add(later)
+        s.flush()
+        s.delete(entry)
+
+
 CONTINUITY_LABELS = rules.CONTINUITY_LABELS
 
 

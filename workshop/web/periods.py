@@ -81,6 +81,24 @@ def confirm(programme_id: int):
     return redirect(url_for("periods.programme", programme_id=programme_id, _anchor="schede"), code=303)
 
 
+@bp.post("/piano/programmi/<id:programme_id>/togli")
+@role_required(UFFICIO_PIANO, ADMIN)
+def withdraw(programme_id: int):
+    """A scheda confirmed by mistake, taken out of a programme still in preparation."""
+    action_id = form_id(request.form, "scheda")
+    try:
+        if action_id is None:
+            raise Rejected("entry_not_found")
+        periods.withdraw(services().db, schede.PlanActor(current_user.id, current_user.role),
+                         programme_id, action_id)
+    except Rejected as rejected:
+        if rejected.code == "programme_not_found":
+            abort(404)
+        return _page(programme_id, error=rejected.message(gettext), status=422)
+    flash(gettext("Scheda tolta dal programma attuativo: torna tra quelle da confermare."), "success")
+    return redirect(url_for("periods.programme", programme_id=programme_id, _anchor="proposte"), code=303)
+
+
 @bp.post("/piano/programmi/<id:programme_id>/approva")
 @role_required(ADMIN)
 def approve(programme_id: int):
