@@ -25,17 +25,24 @@ def advance(bus, staff, to: str) -> None:
         bus.execute(staff, c.SetPhase(cid=cid(), session_id=staff.session_id, phase=phase))
 
 
-def close_sample_labs(db, owner_id: int) -> list:
-    """Both sample sessions (data/sample_labs.json) taken through every phase to
-    chiusa, as the demo seed does: the closed labs the plan is built from."""
-    from workshop.seed import _closed_session, sample_data
+def unlimited_bus(db):
+    """A command bus without join or command limits: the seed's people all join
+    from one place, as `seed --demo` does."""
     from workshop.services.bus import CommandBus
     from workshop.services.publisher import RecordingPublisher
     from workshop.services.ratelimit import RateLimits
     from workshop.services.tokens import ParticipantTokens
 
-    bus = CommandBus(db, RecordingPublisher(), ParticipantTokens("s"),
-                     RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6))
+    return CommandBus(db, RecordingPublisher(), ParticipantTokens("s"),
+                      RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6))
+
+
+def close_sample_labs(db, owner_id: int) -> list:
+    """Both sample sessions (data/sample_labs.json) taken through every phase to
+    chiusa, as the demo seed does: the closed labs the plan is built from."""
+    from workshop.seed import _closed_session, sample_data
+
+    bus = unlimited_bus(db)
     data = sample_data()
     codes = {cat["key"]: cat["code"] for cat in data["categories"]}
     return [_closed_session(bus, db, sample, owner_id, codes) for sample in data["sessions"]]

@@ -128,10 +128,11 @@ def test_meetings_held_for_a_programme_are_its_dashboard(db, closed_labs, admin,
     assert refused(create_session, db, "dopo-di-noi", "Altro", programme_id=999) == "programme_not_found"
 
 
-def test_the_demo_has_a_closed_practice_session_counted_nowhere_and_a_programme_a_year(db, bus, tmp_path):
+def test_the_demo_has_a_closed_practice_session_counted_nowhere_and_a_programme_a_year(db, tmp_path):
+    from tests.helpers import unlimited_bus
     from workshop.seed import seed_demo
 
-    made = seed_demo(db, bus, tmp_path)
+    made = seed_demo(db, unlimited_bus(db), tmp_path)
     practice = [m for m in made if m.practice]
     assert len(practice) == 1
     with db.reader() as s:
