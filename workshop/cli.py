@@ -142,7 +142,8 @@ def _list_sessions() -> None:
     if not rows:
         click.echo("Nessuna sessione aperta. Creane una con: python -m workshop create-session")
     for live, lab in rows:
-        _print_session(live.join_code, lab.title, live.title)
+        practice = " [prova / formazione]" if live.practice else ""
+        _print_session(live.join_code, lab.title, live.title + practice)
 
 
 @cli.command()

@@ -140,6 +140,7 @@ def test_the_command_line_creates_a_practice_session_and_exports_per_programme(a
     out = run(app, "create-session", "--lab", "dopo-di-noi", "--title", "Prova serale", "--prova",
               "--no-qr").output
     assert "Sessione di prova / formazione creata" in out
+    assert "Prova serale [prova / formazione]" in run(app, "sessions").output
     with db.reader() as s:
         from sqlmodel import select
 
