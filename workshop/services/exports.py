@@ -271,8 +271,9 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]],
             tables["azioni"].append({"scheda": action.id, "numero": n, "testo": item["testo"],
                                      "periodo": item["periodo"]})
         entry = entries[action.id] if entries is not None else None
+        year_of_programme = programme.year if programme else 0
         # A programme's own budget and targets for its year replace the scheda's.
-        budget = ([(source, {programme.year: cents}) for source, cents in sorted(entry.budget.items())]
+        budget = ([(source, {year_of_programme: cents}) for source, cents in sorted(entry.budget.items())]
                   if entry else [(source, by_year) for source, by_year, _ in totals.rows])
         for source, by_year in budget:
             for year in sorted(by_year):
@@ -283,7 +284,7 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]],
             base = {"scheda": action.id, "numero": n, "descrizione": indicator["descrizione"],
                     "situazione_partenza": indicator["partenza"], "fonte": indicator["fonte"],
                     "periodicita": indicator["periodicita"]}
-            targets = ({str(programme.year): entry.targets.get(str(n - 1), "")} if entry
+            targets = ({str(year_of_programme): entry.targets.get(str(n - 1), "")} if entry
                        else indicator["obiettivi"] or {"": ""})
             for year, target in sorted(targets.items()):
                 tables["indicatori"].append({**base, "anno": int(year) if year else "",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import false, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import periods as rules
 from workshop.domain import phases
@@ -59,8 +59,8 @@ class Period:
 
 def current(s: Session) -> Process | None:
     """The current process (the newest, should none be marked)."""
-    return s.exec(select(Process).where(Process.current).order_by(Process.id.desc())).first() or s.exec(
-        select(Process).order_by(Process.id.desc())).first()
+    newest_first = select(Process).order_by(col(Process.id).desc())
+    return s.exec(newest_first.where(col(Process.current))).first() or s.exec(newest_first).first()
 
 
 def resolve(db: Database, process_slug: str | None = None, year: str | int | None = None) -> Period:
@@ -84,17 +84,17 @@ def resolve(db: Database, process_slug: str | None = None, year: str | int | Non
 def processes(db: Database) -> list[dict]:
     """Every process, newest first, with its years, labs and programmes."""
     with db.reader() as s:
-        rows = s.exec(select(Process).order_by(Process.year_start.desc().nulls_last(),
-                                               Process.id.desc())).all()
+        rows = s.exec(select(Process).order_by(col(Process.year_start).desc().nulls_last(),
+                                               col(Process.id).desc())).all()
         labs: dict[int, list[str]] = {}
         for process_id, slug in s.exec(select(LabProcess.process_id, Lab.slug)
-                                       .join(Lab, Lab.id == LabProcess.lab_id).order_by(Lab.id)):
+                                       .join(Lab, col(Lab.id) == LabProcess.lab_id).order_by(col(Lab.id))):
             labs.setdefault(process_id, []).append(slug)
         programmes: dict[int, list[AnnualProgramme]] = {}
-        for p in s.exec(select(AnnualProgramme).order_by(AnnualProgramme.year)):
+        for p in s.exec(select(AnnualProgramme).order_by(col(AnnualProgramme.year))):
             programmes.setdefault(p.process_id, []).append(p)
-        sessions = dict(s.exec(select(LiveSession.process_id, func.count(LiveSession.id))
-                               .group_by(LiveSession.process_id)).all())
+        sessions = dict(s.exec(select(LiveSession.process_id, func.count(col(LiveSession.id)))
+                               .group_by(col(LiveSession.process_id))).all())
     return [{"id": p.id, "slug": p.slug, "title": p.title, "current": p.current,
              "years": period(p.year_start, p.year_end, p.title), "year_start": p.year_start,
              "year_end": p.year_end, "labs": labs.get(p.id, []),
@@ -103,14 +103,14 @@ def processes(db: Database) -> list[dict]:
 
 
 def labs_of(s: Session, process_id: int) -> list[Lab]:
-    return s.exec(select(Lab).join(LabProcess, LabProcess.lab_id == Lab.id)
-                  .where(LabProcess.process_id == process_id).order_by(Lab.id)).all()
+    return list(s.exec(select(Lab).join(LabProcess, col(LabProcess.lab_id) == Lab.id)
+                  .where(LabProcess.process_id == process_id).order_by(col(Lab.id))).all())
 
 
 def processes_of_lab(s: Session, lab_id: int) -> list[Process]:
-    return s.exec(select(Process).join(LabProcess, LabProcess.process_id == Process.id)
+    return list(s.exec(select(Process).join(LabProcess, col(LabProcess.process_id) == Process.id)
                   .where(LabProcess.lab_id == lab_id)
-                  .order_by(Process.year_start.desc().nulls_last(), Process.id.desc())).all()
+                  .order_by(col(Process.year_start).desc().nulls_last(), col(Process.id).desc())).all())
 
 
 def _admin(editor) -> None:
@@ -119,7 +119,7 @@ def _admin(editor) -> None:
 
 
 def _set_labs(s: Session, process_id: int, lab_slugs) -> None:
-    wanted = set(s.exec(select(Lab.id).where(Lab.slug.in_(list(lab_slugs or ())))))
+    wanted = set(s.exec(select(Lab.id).where(col(Lab.slug).in_(list(lab_slugs or ())))))
     have = set(s.exec(select(LabProcess.lab_id).where(LabProcess.process_id == process_id)))
     # A lab that has met in the process stays in it: its meetings stay readable.
     met = set(s.exec(select(LiveSession.lab_id).where(LiveSession.process_id == process_id)))
@@ -130,7 +130,7 @@ def _set_labs(s: Session, process_id: int, lab_slugs) -> None:
 
 
 def _make_current(s: Session, process: Process) -> None:
-    for other in s.exec(select(Process).where(Process.current, Process.id != process.id)):
+    for other in s.exec(select(Process).where(col(Process.current), Process.id != process.id)):
         other.current = False
         s.add(other)
     process.current = True
@@ -152,18 +152,19 @@ def save_process(db: Database, editor, slug: str, title: str, year_start, year_e
                 raise Rejected("process_exists", slug=checked.slug)
             process = Process(slug=checked.slug, title=checked.title)
         else:
-            process = s.get(Process, process_id)
-            if process is None:
+            found = s.get(Process, process_id)
+            if found is None:
                 raise Rejected("process_not_found")
+            process = found
         years = tuple(range(checked.year_start, checked.year_end + 1))
         outside = s.exec(select(AnnualProgramme.year).where(
-            AnnualProgramme.process_id == process.id, AnnualProgramme.year.not_in(years))).first() \
+            AnnualProgramme.process_id == process.id, col(AnnualProgramme.year).not_in(years))).first() \
             if process.id else None
         if outside is not None:
             raise Rejected("programme_year_invalid", first=years[0], last=years[-1])
         process.title, process.year_start, process.year_end = (checked.title, checked.year_start,
                                                                checked.year_end)
-        if make_current or s.exec(select(Process.id).where(Process.current)).first() is None:
+        if make_current or s.exec(select(Process.id).where(col(Process.current))).first() is None:
             _make_current(s, process)
         s.add(process)
         s.flush()
@@ -214,7 +215,7 @@ def _open_programme(s: Session, programme_id: int) -> AnnualProgramme:
 def _previous(s: Session, programme: AnnualProgramme) -> AnnualProgramme | None:
     return s.exec(select(AnnualProgramme).where(
         AnnualProgramme.process_id == programme.process_id, AnnualProgramme.year < programme.year)
-        .order_by(AnnualProgramme.year.desc())).first()
+        .order_by(col(AnnualProgramme.year).desc())).first()
 
 
 def _candidates(s: Session, programme: AnnualProgramme) -> list[rules.Candidate]:
@@ -222,9 +223,9 @@ def _candidates(s: Session, programme: AnnualProgramme) -> list[rules.Candidate]
     found = []
     if previous is not None:
         for entry, action in s.exec(select(ProgrammeEntry, PlanAction)
-                                    .join(PlanAction, PlanAction.id == ProgrammeEntry.action_id)
+                                    .join(PlanAction, col(PlanAction.id) == ProgrammeEntry.action_id)
                                     .where(ProgrammeEntry.programme_id == previous.id,
-                                           ProgrammeEntry.confirmed_at.is_not(None))):
+                                           col(ProgrammeEntry.confirmed_at).is_not(None))):
             found.append(rules.Candidate(action.id, action.state, entry.id))
     for action in s.exec(select(PlanAction).where(PlanAction.process_id == programme.process_id)):
         found.append(rules.Candidate(action.id, action.state))
@@ -240,20 +241,21 @@ def programme_view(db: Database, programme_id: int) -> dict:
             raise Rejected("programme_not_found")
         process = s.get(Process, programme.process_id)
         entries = s.exec(select(ProgrammeEntry, PlanAction)
-                         .join(PlanAction, PlanAction.id == ProgrammeEntry.action_id)
+                         .join(PlanAction, col(PlanAction.id) == ProgrammeEntry.action_id)
                          .where(ProgrammeEntry.programme_id == programme.id)
-                         .order_by(PlanAction.id)).all()
+                         .order_by(col(PlanAction.id))).all()
         proposed = rules.proposals(_candidates(s, programme), [e.action_id for e, _ in entries])
         actions = {a.id: a for a in s.exec(select(PlanAction).where(
-            PlanAction.id.in_([p.action_id for p in proposed])))}
+            col(PlanAction.id).in_([p.action_id for p in proposed])))}
         previous = {e.id: e for e in s.exec(select(ProgrammeEntry).where(
-            ProgrammeEntry.id.in_([p.previous_entry for p in proposed if p.previous_entry])))}
+            col(ProgrammeEntry.id).in_([p.previous_entry for p in proposed if p.previous_entry])))}
     return {
         "programme": programme, "process": process,
         "entries": [{"entry": e, "action": a, "indicators": _indicators(a)} for e, a in entries],
         "proposals": [{"action": actions[p.action_id], "indicators": _indicators(actions[p.action_id]),
                        "continuity": rules.CONTINUITA if p.previous_entry else rules.NUOVA,
-                       "previous": previous.get(p.previous_entry)} for p in proposed],
+                       "previous": previous.get(p.previous_entry) if p.previous_entry else None}
+                      for p in proposed],
     }
 
 
@@ -273,7 +275,7 @@ def confirm(db: Database, editor, programme_id: int, action_id: int, budget: dic
                          if p.action_id == action_id), None)
         if proposal is None:
             raise Rejected("entry_not_found")
-        action = s.get(PlanAction, action_id)
+        action = s.get_one(PlanAction, action_id)  # proposed: it exists
         cents, kept = rules.check_confirmation(budget, targets, len(_indicators(action)))
         entry = ProgrammeEntry(programme_id=programme.id, action_id=action_id,
                                continuity=rules.CONTINUITA if proposal.previous_entry else rules.NUOVA,
@@ -309,9 +311,9 @@ CONTINUITY_LABELS = rules.CONTINUITY_LABELS
 def confirmed_actions(s: Session, programme_id: int) -> dict[int, ProgrammeEntry]:
     """The schede of a programme (confirmed), by scheda id."""
     return {e.action_id: e for e in s.exec(select(ProgrammeEntry).where(
-        ProgrammeEntry.programme_id == programme_id, ProgrammeEntry.confirmed_at.is_not(None)))}
+        ProgrammeEntry.programme_id == programme_id, col(ProgrammeEntry.confirmed_at).is_not(None)))}
 
 
 def programmes_of(s: Session, process_id: int) -> list[AnnualProgramme]:
-    return s.exec(select(AnnualProgramme).where(AnnualProgramme.process_id == process_id)
-                  .order_by(AnnualProgramme.year)).all()
+    return list(s.exec(select(AnnualProgramme).where(AnnualProgramme.process_id == process_id)
+                  .order_by(col(AnnualProgramme.year))).all())

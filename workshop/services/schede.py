@@ -407,7 +407,7 @@ def save_plan_settings(db: Database, editor: PlanActor, process_slug: str, year_
         # A programma attuativo is for a year of the period: the period keeps it.
         outside = s.exec(select(AnnualProgramme.year).where(
             AnnualProgramme.process_id == process.id,
-            AnnualProgramme.year.not_in(fields.period(year_start, year_end)))).first()
+            col(AnnualProgramme.year).not_in(fields.period(year_start, year_end)))).first()
         if outside is not None:
             raise Rejected("field_invalid", field="Periodo di programmazione",
                            problem=f"c'è il programma attuativo del {outside}")
