@@ -76,6 +76,19 @@ def test_dashboard_documents_and_open_data_per_process_and_programme(app, closed
                                            "azione": "programma", "anno": "2019"}).status_code == 303
     programme = periods.resolve(db, PROCESS_SLUG, 2019).programme
 
+    # Who may see and change a programme: the plan's roles read, a facilitator or
+    # anyone signed out may not; the ristretta reads without the forms.
+    assert app.test_client().get(f"/piano/programmi/{programme.id}").status_code in (302, 401)
+    fac, _ = sign_in(app, "fac", PLAN_PASSWORD)
+    assert fac.get(f"/piano/programmi/{programme.id}").status_code == 403
+    ristretta, _ = sign_in(app, "ristretta", PLAN_PASSWORD)
+    seen = ristretta.get(f"/piano/programmi/{programme.id}")
+    assert seen.status_code == 200 and seen.headers["Cache-Control"] == "no-store"
+    assert "Conferma nel programma" not in text(seen)
+    assert ristretta.post(f"/piano/programmi/{programme.id}/conferma", data={
+        "csrf_token": token(ristretta, f"/piano/programmi/{programme.id}"), "scheda": str(action_id),
+        "preventivo-ausl": "10"}).status_code == 403
+
     up, _ = sign_in(app, "ufficio", PLAN_PASSWORD)
     page = text(up.get(f"/piano/programmi/{programme.id}"))
     assert "Nessuna scheda ancora confermata." in page and f'data-scheda-id="{action_id}"' in page
