@@ -65,6 +65,9 @@ def test_the_admin_makes_a_new_current_process_and_the_previous_stays_readable(
     form = text(fabia.get("/facilitatore"))
     assert NEW_TITLE in form and 'value="dopo-di-noi"' in form
     assert 'value="lavoro-e-svantaggio-sociale"' not in form
+    # Their meetings of the previous process say which process they were in.
+    assert re.search(r'class="session-process">' + re.escape(
+        "Piano di Zona per la salute e il benessere sociale 2018-2020"), form)
 
 
 def test_dashboard_documents_and_open_data_per_process_and_programme(app, closed_labs, admin, team):  # noqa: F811

@@ -100,7 +100,9 @@ def dashboard():
             return redirect(url_for("facilitation.control", session_id=made.id))
     return render_template("facilitation/dashboard.html", form=form, sessions=_my_sessions(),
                            error=error, phase_labels=phases.LABELS, process=process,
-                           programmes=programmes), 422 if error else 200
+                           programmes=programmes,
+                           process_titles={p["id"]: p["title"] for p in periods.processes(services().db)}
+                           ), 422 if error else 200
 
 
 def _runnable(session_id: int) -> tuple[LiveSession, Lab]:
