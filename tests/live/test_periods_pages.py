@@ -103,6 +103,10 @@ def test_dashboard_documents_and_open_data_per_process_and_programme(app, closed
     assert good.status_code == 303
     page = plain(text(up.get(f"/piano/programmi/{programme.id}")))
     assert "nuova Fondo sociale locale: 20.000,00" in page and "Da confermare" not in page
+    # The scheda's pages say which programmes it is in.
+    public = plain(text(app.test_client().get(f"/schede/{action_id}")))
+    assert "Nei programmi attuativi: 2019 (nuova)" in public
+    assert f'href="/piano/programmi/{programme.id}">2019</a>' in text(up.get(f"/piano/schede/{action_id}"))
     # Confirmed by mistake: taken out, it is proposed again; confirmed again.
     assert up.post(f"/piano/programmi/{programme.id}/togli", data=form).status_code == 303
     assert "Da confermare" in text(up.get(f"/piano/programmi/{programme.id}"))

@@ -305,6 +305,18 @@ def withdraw(db: Database, actor, programme_id: int, action_id: int) -> None:
         s.delete(entry)
 
 
+def programmes_of_action(db: Database, action_id: int) -> list[dict]:
+    """The programmi attuativi a scheda is confirmed in, by year: what its
+    pages say of it (public: the year, new or continuing, the programme's state)."""
+    with db.reader() as s:
+        rows = s.exec(select(AnnualProgramme, ProgrammeEntry)
+                      .join(ProgrammeEntry, col(ProgrammeEntry.programme_id) == AnnualProgramme.id)
+                      .where(ProgrammeEntry.action_id == action_id,
+                             col(ProgrammeEntry.confirmed_at).is_not(None))
+                      .order_by(col(AnnualProgramme.year))).all()
+    return [{"id": p.id, "year": p.year, "state": p.state, "continuity": e.continuity} for p, e in rows]
+
+
 CONTINUITY_LABELS = rules.CONTINUITY_LABELS
 
 

@@ -39,6 +39,11 @@ def _continuity_label(continuity: str) -> str:
     return str(CONTINUITY_LABELS.get(continuity, continuity))
 
 
+@bp.app_template_global("scheda_programmes")
+def _scheda_programmes(action_id: int) -> list[dict]:
+    return periods.programmes_of_action(services().db, action_id)
+
+
 def _page(programme_id: int, *, error: str | None = None, failed: int | None = None,
           status: int = 200):
     try:
