@@ -49,7 +49,10 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('approval_act', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('approved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('approved_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['approved_by'], ['staff_user.id'], name=op.f('fk_annual_programme_approved_by_staff_user')),
     sa.ForeignKeyConstraint(['process_id'], ['process.id'], name=op.f('fk_annual_programme_process_id_process')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_annual_programme')),
     sa.UniqueConstraint('process_id', 'year', name=op.f('uq_annual_programme_process_id'))

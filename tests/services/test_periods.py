@@ -17,7 +17,7 @@ from workshop.domain.errors import Rejected
 from workshop.seed import create_session
 from workshop.services import accounts, exports, periods, schede
 from workshop.services.consolidation import consolidate
-from workshop.storage.models import LiveSession, Process, ProgrammeEntry
+from workshop.storage.models import AnnualProgramme, LiveSession, Process, ProgrammeEntry
 
 
 def refused(fn, *args, **kwargs) -> str:
@@ -104,6 +104,10 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
     # The period keeps the years of its programmes.
     assert refused(schede.save_plan_settings, db, admin, PROCESS_SLUG, 2018, 2019, "") == "field_invalid"
     periods.approve_programme(db, admin, second, "Delibera n. 7 del 20 gennaio 2020")
+    with db.reader() as s:
+        approved = s.get(AnnualProgramme, second)
+        assert approved.state == "approvato" and approved.approved_by == admin.user_id
+        assert approved.approved_at is not None
     assert refused(periods.confirm, db, team["up"], second, draft, {"ausl": "1"}, {}) == "programme_approved"
 
     # The programme's document and open data: its schede with that year's budget.

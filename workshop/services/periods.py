@@ -13,6 +13,7 @@ the Ufficio di Piano (or the admin) confirms the schede of a programme.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import false, func
@@ -34,6 +35,8 @@ from workshop.storage.models import (
     ProgrammeEntry,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 
 def counted(process_id: int, programme_id: int | None = None):
@@ -169,7 +172,10 @@ def save_process(db: Database, editor, slug: str, title: str, year_start, year_e
         s.add(process)
         s.flush()
         _set_labs(s, process.id, lab_slugs)
-        return process.id
+        saved = process.id
+    log.info("process saved", extra={"process_id": saved, "current": make_current,
+                                     "user_id": editor.user_id})
+    return saved
 
 
 def add_programme(db: Database, editor, process_id: int, year) -> int:
@@ -187,7 +193,9 @@ def add_programme(db: Database, editor, process_id: int, year) -> int:
                                     title=rules.programme_title(process.title, year))
         s.add(programme)
         s.flush()
-        return programme.id
+        made = programme.id
+    log.info("programme added", extra={"programme_id": made, "year": year, "user_id": editor.user_id})
+    return made
 
 
 def approve_programme(db: Database, editor, programme_id: int, act: str) -> None:
@@ -200,7 +208,9 @@ def approve_programme(db: Database, editor, programme_id: int, act: str) -> None
     with db.transaction() as s:
         programme = _open_programme(s, programme_id)
         programme.state, programme.approval_act = rules.APPROVATO, act
+        programme.approved_at, programme.approved_by = utcnow(), editor.user_id
         s.add(programme)
+    log.info("programme approved", extra={"programme_id": programme_id, "user_id": editor.user_id})
 
 
 def _open_programme(s: Session, programme_id: int) -> AnnualProgramme:
@@ -283,7 +293,10 @@ def confirm(db: Database, editor, programme_id: int, action_id: int, budget: dic
                                confirmed_at=utcnow(), confirmed_by=editor.user_id)
         s.add(entry)
         s.flush()
-        return entry.id
+        entry_id, continuity = entry.id, entry.continuity
+    log.info("programme entry confirmed", extra={"programme_id": programme_id, "action_id": action_id,
+                                                 "continuity": continuity, "user_id": editor.user_id})
+    return entry_id
 
 
 def withdraw(db: Database, actor, programme_id: int, action_id: int) -> None:
@@ -303,6 +316,8 @@ def withdraw(db: Database, actor, programme_id: int, action_id: int) -> None:
             s.add(later)
         s.flush()
         s.delete(entry)
+    log.info("programme entry withdrawn", extra={"programme_id": programme_id, "action_id": action_id,
+                                                 "user_id": actor.user_id})
 
 
 def programmes_of_action(db: Database, action_id: int) -> list[dict]:

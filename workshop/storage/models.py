@@ -521,6 +521,9 @@ class AnnualProgramme(SQLModel, table=True):
     # in_preparazione, approvato (domain/periods.py)
     state: str = Field(default=period_rules.IN_PREPARAZIONE, max_length=20)
     approval_act: str | None = Field(default=None, max_length=scheda_rules.APPROVAL_ACT_MAX)
+    # Who recorded the approval, and when (the act says who adopted it).
+    approved_at: datetime | None = None
+    approved_by: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
