@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import false, func
 from sqlmodel import Session, col, select
@@ -35,6 +36,9 @@ from workshop.storage.models import (
     ProgrammeEntry,
     utcnow,
 )
+
+if TYPE_CHECKING:  # schede imports consolidation, which imports this module
+    from workshop.services.schede import PlanActor
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +120,7 @@ def processes_of_lab(s: Session, lab_id: int) -> list[Process]:
                   .order_by(col(Process.year_start).desc().nulls_last(), col(Process.id).desc())).all())
 
 
-def _admin(editor) -> None:
+def _admin(editor: PlanActor) -> None:
     if editor.role != ADMIN:
         raise Rejected("forbidden")
 
@@ -139,7 +143,7 @@ def _make_current(s: Session, process: Process) -> None:
     process.current = True
 
 
-def save_process(db: Database, editor, slug: str, title: str, year_start, year_end,
+def save_process(db: Database, editor: PlanActor, slug: str, title: str, year_start, year_end,
                  lab_slugs=(), make_current: bool = False, process_id: int | None = None) -> int:
     """Create a process (`process_id` None) or change one: title, years, the
     labs taking part, whether it is the current one. The slug is kept once made
@@ -178,7 +182,7 @@ def save_process(db: Database, editor, slug: str, title: str, year_start, year_e
     return saved
 
 
-def add_programme(db: Database, editor, process_id: int, year) -> int:
+def add_programme(db: Database, editor: PlanActor, process_id: int, year) -> int:
     _admin(editor)
     with db.transaction() as s:
         process = s.get(Process, process_id)
@@ -198,7 +202,7 @@ def add_programme(db: Database, editor, process_id: int, year) -> int:
     return made
 
 
-def approve_programme(db: Database, editor, programme_id: int, act: str) -> None:
+def approve_programme(db: Database, editor: PlanActor, programme_id: int, act: str) -> None:
     """The programme adopted (by the act cited): its schede no longer change."""
     _admin(editor)
     act = " ".join((act or "").split())
@@ -273,7 +277,8 @@ def _indicators(action: PlanAction) -> list[str]:
     return [i["descrizione"] for i in normalize(action.content or {}, ())["indicatori"]]
 
 
-def confirm(db: Database, editor, programme_id: int, action_id: int, budget: dict, targets: dict) -> int:
+def confirm(db: Database, editor: PlanActor, programme_id: int, action_id: int, budget: dict,
+            targets: dict) -> int:
     """One proposed scheda into the programme, with the year's budget and targets."""
     if editor.role not in (UFFICIO_PIANO, ADMIN):
         raise Rejected("forbidden")
@@ -299,7 +304,7 @@ def confirm(db: Database, editor, programme_id: int, action_id: int, budget: dic
     return entry_id
 
 
-def withdraw(db: Database, actor, programme_id: int, action_id: int) -> None:
+def withdraw(db: Database, actor: PlanActor, programme_id: int, action_id: int) -> None:
     """A scheda taken out of a programme still in preparation (confirmed by
     mistake): it is proposed again, and a later year's entry that continued it
     no longer points at it."""
