@@ -7,7 +7,7 @@ Two gettext domains in workshop/translations/ (why: workshop/i18n.py):
 - `staff`: every other string, translated into English.
 
     .venv/bin/python scripts/i18n.py extract   # templates and code -> the two .pot, then update
-    .venv/bin/python scripts/i18n.py update    # each .po from its .pot (new strings empty, changed ones fuzzy)
+    .venv/bin/python scripts/i18n.py update    # each .po from its .pot (new strings empty, changed fuzzy)
     .venv/bin/python scripts/i18n.py check     # fails on a stale .pot, a missing, empty or fuzzy translation
     .venv/bin/python scripts/i18n.py compile   # .po -> .mo (scripts/setup.sh; the .mo are not committed)
 
@@ -153,7 +153,8 @@ def problems() -> list[str]:
                     found.append(f"{where}: untranslated: {shown[:70]!r}")
                 elif _braces(message.id) != set().union(*map(_braces, strings)):
                     # The page scripts' own placeholders ({label}, {dots}: static/js/live/text.js)
-                    found.append(f"{where}: placeholders {sorted(_braces(message.id))} differ: {shown[:70]!r}")
+                    names = sorted(_braces(message.id))
+                    found.append(f"{where}: placeholders {names} differ: {shown[:60]!r}")
             for message, errors in catalog.check():
                 for error in errors:
                     found.append(f"{where}: {error}: {str(message.id)[:70]!r}")
