@@ -72,7 +72,8 @@ def extracted() -> dict[str, Catalog]:
                                 fuzzy=False) for domain in DOMAINS}
     for (message, context), entry in found.items():
         domain = "messages" if any(f in PARTICIPANT for f, _ in entry["locations"]) else "staff"
-        flags = ["python-format"] if "%(" in (message if isinstance(message, str) else message[0]) else []
+        forms = [message] if isinstance(message, str) else list(message)
+        flags = ["python-format"] if any("%(" in form for form in forms) else []
         catalogs[domain].add(message, None, entry["locations"], auto_comments=entry["comments"],
                              flags=flags, context=context)
     return catalogs
