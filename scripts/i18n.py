@@ -79,9 +79,11 @@ def extracted() -> dict[str, Catalog]:
     return catalogs
 
 
-def _braces(text) -> set[str]:
+def _placeholders(text) -> set[str]:
+    """`%(name)s` (Python, the server's) and `{name}` (the page scripts': static/js/live/text.js),
+    over every plural form: a translation must keep each one the Italian has."""
     texts = [text] if isinstance(text, str) else list(text)
-    return {name for t in texts for name in re.findall(r"\{(\w+)\}", t)}
+    return {name for t in texts for name in re.findall(r"%\(\w+\)[sd]|\{\w+\}", t)}
 
 
 def _ids(catalog: Catalog) -> set:
@@ -97,6 +99,10 @@ def _write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
         write_po(f, catalog, width=100, sort_output=False, include_previous=True)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def po_path(domain: str, code: str) -> Path:
@@ -126,17 +132,17 @@ def problems() -> list[str]:
     for domain, codes in DOMAINS.items():
         pot = TRANSLATIONS / f"{domain}.pot"
         if not pot.exists():
-            found.append(f"{pot.relative_to(ROOT)} missing: run scripts/i18n.py extract")
+            found.append(f"{_shown(pot)} missing: run scripts/i18n.py extract")
             continue
         template = _read(pot)
         if _ids(template) != _ids(fresh[domain]):
             added = len(_ids(fresh[domain]) - _ids(template))
             gone = len(_ids(template) - _ids(fresh[domain]))
-            found.append(f"{pot.relative_to(ROOT)} is stale ({added} new strings, {gone} gone): "
+            found.append(f"{_shown(pot)} is stale ({added} new strings, {gone} gone): "
                          "run scripts/i18n.py extract, then translate")
         for code in codes:
             path = po_path(domain, code)
-            where = path.relative_to(ROOT)
+            where = _shown(path)
             if not path.exists():
                 found.append(f"{where} missing")
                 continue
@@ -152,9 +158,8 @@ def problems() -> list[str]:
                     found.append(f"{where}: fuzzy: {shown[:70]!r}")
                 elif not all(strings):
                     found.append(f"{where}: untranslated: {shown[:70]!r}")
-                elif _braces(message.id) != set().union(*map(_braces, strings)):
-                    # The page scripts' own placeholders ({label}, {dots}: static/js/live/text.js)
-                    names = sorted(_braces(message.id))
+                elif _placeholders(message.id) != _placeholders(strings):
+                    names = sorted(_placeholders(message.id) ^ _placeholders(strings))
                     found.append(f"{where}: placeholders {names} differ: {shown[:60]!r}")
             for message, errors in catalog.check():
                 for error in errors:

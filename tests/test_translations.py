@@ -65,7 +65,7 @@ def test_the_check_fails_on_a_fuzzy_translation(copy):
 
 def test_the_check_fails_on_a_placeholder_lost_in_translation(copy):
     def lose(catalog):
-        message = _first_with(catalog, "Troppi tentativi")
+        message = _first_with(catalog, "Troppi tentativi. Riprova")
         message.string = message.string.replace("%(retry_after)s", "")
 
     _edit(copy / "fr" / "LC_MESSAGES" / "messages.po", lose)
