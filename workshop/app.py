@@ -84,9 +84,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(days=120),
         BABEL_DEFAULT_LOCALE="it",
         # Two catalogues in one directory (workshop/i18n.py): Flask-Babel pairs
-        # each domain with a directory and merges them.
+        # each domain with a directory and merges them, keeping the plural rule of
+        # the last one loaded. `messages` exists in every language and comes last:
+        # a missing `staff` catalogue would otherwise leave English's rule (n != 1)
+        # to Chinese, Arabic, Ukrainian… (tests/live/test_languages.py).
         BABEL_TRANSLATION_DIRECTORIES=";".join([str(ROOT / "workshop" / "translations")] * 2),
-        BABEL_DOMAIN="messages;staff",
+        BABEL_DOMAIN="staff;messages",
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
     )

@@ -16,7 +16,6 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
 
+from workshop import i18n
 from workshop.context import services
 from workshop.domain import phases, review
 from workshop.domain import scheda as fields
@@ -142,12 +142,13 @@ def _public_view(action_id: int) -> dict:
 
 @bp.app_template_filter("plan_when")
 def _when(moment: datetime | None) -> str:
-    """A stored moment (UTC; naive on SQLite) as a date and time in Italy."""
+    """A stored moment (UTC; naive on SQLite) as a date and time in Italy, written as the
+    reader's language writes it."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=ROME, locale="it")
+    return i18n.when(moment.astimezone(ROME))
 
 
 @bp.app_template_filter("iso_when")
