@@ -47,7 +47,7 @@ PARTICIPANT = {
     "templates/plan/_macros.html", "templates/privacy/mine.html", "templates/privacy/_data.html",
     "workshop/domain/errors.py", "workshop/domain/phases.py", "workshop/domain/publication.py",
     "workshop/domain/review.py", "workshop/web/pages.py", "workshop/web/privacy.py",
-    "workshop/web/api.py", "workshop/services/privacy.py",
+    "workshop/web/api.py", "workshop/services/privacy.py", "workshop/i18n.py",
 }
 DOMAINS = {
     "messages": [c for c in i18n.EVERYONE if c != i18n.SOURCE],

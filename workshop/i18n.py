@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from babel import Locale
 from babel.dates import format_date, format_time
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,27 @@ def when(moment) -> str:
     return locale.datetime_formats["medium"].replace("{1}", date).replace("{0}", time)
 
 
+def named(row, field: str = "label") -> str:
+    """A name that is data (a lab, a plan area, a category, a group of categories) in
+    the reader's language: the row's `translations`, else its Italian `field`."""
+    if isinstance(row, dict):
+        translations, italian = row.get("translations"), row.get(field)
+    else:
+        translations, italian = getattr(row, "translations", None), getattr(row, field)
+    return (translations or {}).get(current().code) or italian
+
+
+def column_name(key: str, italian: str, groups: dict) -> str:
+    """A column of the published split by groups of categories (services/tally.py):
+    a group, the pooled «Altre categorie», or a group holding the pooled ones."""
+    base, _, pooled = key.partition("+")
+    if base == "altre":
+        name = gettext("Altre categorie")
+    else:
+        name = named(groups[base]) if base in groups else italian
+    return gettext("%(group)s (con altre categorie)", group=name) if pooled else name
+
+
 def _switch_links() -> list[dict]:
     """The picker: this page again in each language it is written in."""
     # A page answering a form (POST) links to its own address if that can be
@@ -125,6 +146,9 @@ def _switch_links() -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_filter(named)
+    app.add_template_global(column_name)
+
     @app.context_processor
     def language():
         if request.endpoint in ("static", "static_earlier"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import html
+import json
 import re
 
 import pytest
@@ -211,3 +212,23 @@ def test_a_socket_follows_the_cookie_and_the_browser_language_of_its_handshake(a
     ack = client.emit("join", WRONG_CODE, callback=True)
     assert ack["error"]["message"] == "Cod nevalid: verificați cifrele și încercați din nou."
     client.disconnect()
+
+
+def test_names_that_are_data_come_in_the_readers_language(app):
+    """Labs, categories, plan areas and groups of categories are rows, named in each
+    language by the seed (workshop/data); Italian stays the fallback."""
+    code = app.config["made"].code
+    join = html.unescape(app.test_client().get(f"/s/{code}?lang=ar").get_data(as_text=True))
+    assert "«Dopo di noi» (من بعدنا" in join                       # the lab
+    assert "مواطن/ة بصفة شخصية" in join and "Cittadino/a" not in join   # the categories
+    browser = join_page(app, code)
+    room = html.unescape(browser.get(f"/s/{code}?lang=uk").get_data(as_text=True))
+    assert "Громадянин/ка від власного імені" in room                # the room's categories
+    assert json.dumps("Близькість і допомога вдома")[1:-1] in room   # the plan areas, in the scripts' config
+    lab = html.unescape(app.test_client().get("/laboratori/dimissioni-difficili?lang=en")
+                        .get_data(as_text=True))
+    assert "Difficult hospital discharges" in lab
+    columns = re.findall(r'<li data-column="[^"]+"><span>([^<]+)</span>', lab)
+    assert columns and not any("Terzo settore" in c or "Altre categorie" in c for c in columns), columns
+    italian = html.unescape(app.test_client().get("/laboratori/dimissioni-difficili").get_data(as_text=True))
+    assert "Dimissioni difficili" in italian

@@ -33,7 +33,7 @@ from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
 from workshop.seed import PROCESS_SLUG
 from workshop.services import documents, exports, schede
 from workshop.services.consolidation import consolidate
-from workshop.storage.models import Category, Lab, LiveSession, Process
+from workshop.storage.models import Category, CategoryGroup, Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
 from workshop.web.ids import form_id, form_ids
 from workshop.web.reference import plan_areas
@@ -549,6 +549,11 @@ def labs():
     return render_template("public/labs.html", process=process, labs=rows)
 
 
+def _groups() -> dict[str, CategoryGroup]:
+    with _db().reader() as s:
+        return {g.key: g for g in s.exec(select(CategoryGroup))}
+
+
 @bp.get("/laboratori/<slug>")
 def lab_page(slug: str):
     db = _db()
@@ -571,7 +576,7 @@ def lab_page(slug: str):
                 decided[action["id"]] = _public_view(action["id"])
     return render_template("public/lab.html", lab=lab, process=process, sessions=sessions,
                            by_session=by_session, decided=decided, areas=plan_areas(),
-                           categories={c["key"]: c["short"] for c in _categories()})
+                           categories={c["key"]: c["short"] for c in _categories()}, groups=_groups())
 
 
 @bp.get("/schede/<id:action_id>")
