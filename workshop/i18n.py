@@ -151,8 +151,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language():
-        if request.endpoint in ("static", "static_earlier"):
-            return {}
         return {"page_language": current(), "language_links": _switch_links}
 
     @app.after_request
