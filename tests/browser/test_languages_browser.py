@@ -141,3 +141,26 @@ def test_scripts_render_as_letters_not_boxes(new_page, web_server, code, heading
     # Missing glyphs would all look alike; letters differ from one another.
     assert found["distinct"] == len(found["chars"]), found
     shot(page, f"home-{code}-phone")
+
+
+@pytest.mark.parametrize("code", ["ar", "zh"])
+def test_pages_in_another_language_stay_accessible(browser, web_server, room, code):
+    """axe-core (WCAG 2.1 AA) and 44-px targets on the participant's pages in Arabic
+    and Chinese, on a phone; the language menu's links 44 px high."""
+    from tests.browser.test_accessibility_browser import audit, small_targets
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    found = []
+    for path in ("/", f"/s/{room.code}", "/laboratori/dimissioni-difficili", "/privacy"):
+        page.goto(f"{web_server.url}{path}?lang={code}")
+        audit(page, found, f"{code} {path}")
+        small_targets(page, found, f"{code} {path}")
+        # The header's menu, open (it covers the page below it, so axe runs with it closed).
+        page.locator("header .language-menu summary").click()
+        heights = page.locator("header .language-menu a").evaluate_all(
+            "(links) => links.map((a) => a.getBoundingClientRect().height)")
+        assert len(heights) == 8 and min(heights) >= 44, heights
+    context.close()
+    assert found == []
