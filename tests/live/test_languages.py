@@ -232,3 +232,18 @@ def test_names_that_are_data_come_in_the_readers_language(app):
     assert columns and not any("Terzo settore" in c or "Altre categorie" in c for c in columns), columns
     italian = html.unescape(app.test_client().get("/laboratori/dimissioni-difficili").get_data(as_text=True))
     assert "Dimissioni difficili" in italian
+
+
+def test_staff_pages_render_in_english_with_no_missing_string(app, missing):
+    """The facilitator's pages (dashboard, control room, projector) and the plan's
+    public pages read in English draw only on the catalogues."""
+    from tests.live.test_staff_pages import sign_in
+
+    http, _ = sign_in(app, "fabia")
+    made = app.config["made"]
+    for path in ("/facilitatore", f"/facilitatore/sessioni/{made.id}",
+                 f"/facilitatore/sessioni/{made.id}/proiezione", "/account"):
+        response = http.get(path, query_string={"lang": "en"})
+        assert response.status_code == 200, path
+        assert 'lang="en"' in opening_tag(response.get_data(as_text=True)), path
+    assert missing["en"].asked == set(), sorted(missing["en"].asked)[:10]
