@@ -122,6 +122,7 @@ def update() -> None:
             path = po_path(domain, code)
             catalog = _read(path, code) if path.exists() else Catalog(locale=code, domain=domain)
             catalog.update(template)
+            catalog.fuzzy = False  # the header: a new catalogue's is marked fuzzy, and stays so otherwise
             _write(path, catalog)
 
 
