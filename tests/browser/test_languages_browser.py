@@ -176,3 +176,44 @@ def test_pages_in_another_language_stay_accessible(browser, web_server, room, co
         assert len(heights) == 8 and min(heights) >= 44, heights
     context.close()
     assert found == []
+
+
+def catalogue(code: str):
+    from babel.support import Translations
+
+    return Translations.load(str(Path(__file__).resolve().parents[2] / "workshop" / "translations"),
+                             [code], "messages")
+
+
+@pytest.mark.parametrize("code", ["it", "en", "fr", "ar", "ro", "sq", "uk", "zh"])
+def test_a_participant_takes_part_in_each_language_on_a_phone(new_page, web_server, room, code):
+    """Join, write, vote and follow every phase to the end, the page in one language
+    throughout (the words expected are the catalogue's own)."""
+    _ = catalogue(code).gettext
+    page = new_page(360, 740)
+    page.goto(f"{web_server.url}/?lang={code}")
+    page.fill("#code", room.code)
+    page.locator("main form [type=submit]").click()
+    page.fill("#pseudonym", f"Persona {code}")
+    page.select_option("#category", "associazione")
+    page.locator("main form [type=submit]").click()
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
+    expect(page.locator("#connection-status")).to_contain_text(_("Connesso"))
+    expect(page.locator("#phase-label")).to_have_text(_("Raccolta dei contributi"))
+    page.fill("#note-text", f"Una proposta ({code})")
+    page.locator("#note-form [type=submit]").click()
+    card = page.locator("article.note:not(.note-pending)", has_text=f"({code})")
+    expect(card).to_contain_text(_("Problema"))   # the first kind, chosen by default
+    for phase, label in (("raggruppamento", "Raggruppamento"), ("votazione", "Votazione")):
+        room.facilitator.advance(phase)
+        expect(page.locator("#phase-label")).to_have_text(_(label))
+    card.locator("button.vote-place").click()
+    expect(page.locator("#dots-left")).to_have_text("2")
+    expect(page.locator("#dots-pre")).to_have_text(_("Ti restano"))
+    room.facilitator.advance("valutazione")
+    expect(page.locator("#phase-label")).to_have_text(_("Valutazione"))
+    room.facilitator.advance("chiusa")
+    thanks = _("La sessione è chiusa. Grazie per aver partecipato!")
+    expect(page.locator("#closed-notice")).to_contain_text(thanks)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.console_errors == []
