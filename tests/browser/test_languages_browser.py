@@ -99,6 +99,7 @@ def test_an_arabic_participant_joins_writes_votes_and_follows_the_phases(new_pag
     card = page.locator("article.note:not(.note-pending)", has_text="مترجمين")
     expect(card).to_be_visible()
     expect(card).to_contain_text("مقترح")
+    assert card.locator(".note-body p").evaluate("(p) => getComputedStyle(p).direction") == "rtl"
     heard(page, "نُشرت المساهمة")
     shot(page, "room-ar-raccolta")
 
@@ -204,6 +205,8 @@ def test_a_participant_takes_part_in_each_language_on_a_phone(new_page, web_serv
     page.locator("#note-form [type=submit]").click()
     card = page.locator("article.note:not(.note-pending)", has_text=f"({code})")
     expect(card).to_contain_text(_("Problema"))   # the first kind, chosen by default
+    # A note keeps its language's direction: this Italian one runs left to right on an Arabic page too.
+    assert card.locator(".note-body p").evaluate("(p) => getComputedStyle(p).direction") == "ltr"
     for phase, label in (("raggruppamento", "Raggruppamento"), ("votazione", "Votazione")):
         room.facilitator.advance(phase)
         expect(page.locator("#phase-label")).to_have_text(_(label))
