@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import get_locale, gettext
 
 
@@ -84,7 +84,10 @@ def chosen() -> str | None:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector, for pages and socket events alike (a socket
-    event sees the cookies and headers of its connection's handshake)."""
+    event sees the cookies and headers of its connection's handshake). Without a
+    request (the command line's exports) it is the official language."""
+    if not has_request_context():
+        return SOURCE
     languages = page_languages() if request.endpoint else EVERYONE
     choice = chosen()
     if choice in languages:
