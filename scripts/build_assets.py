@@ -7,7 +7,8 @@ compressed. Here, from the npm packages and with npm's tools:
 1. `static/scss/site.scss` (the Bootstrap Italia parts the templates use, from
    the package's own sources, plus the fonts) compiled with Dart Sass;
 2. what no template or script names removed with PurgeCSS (a safelist keeps
-   classes that templates build from pieces);
+   classes that templates build from pieces), and a mirrored copy for
+   right-to-left pages (Arabic) made by RTLCSS;
 3. the fonts the stylesheet uses (WOFF2, the weights used) copied next to it;
 4. the icon sprite cut down to the icons templates and scripts name.
 
@@ -63,6 +64,10 @@ def stylesheet() -> None:
     run([*NPX, "purgecss", "--config", str(config.relative_to(ROOT))])
     full.replace(BUILD / "site.css")  # PurgeCSS wrote the trimmed file over its input
     config.unlink()
+    # Arabic pages: Bootstrap's own way to right-to-left, the stylesheet mirrored by
+    # RTLCSS (margins, paddings, floats, borders, positions swapped).
+    run([*NPX, "rtlcss", str((BUILD / "site.css").relative_to(ROOT)),
+         str((BUILD / "site.rtl.css").relative_to(ROOT))])
 
 
 def fonts() -> None:

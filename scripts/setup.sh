@@ -3,6 +3,7 @@
 #   - a virtualenv in .venv with the package (and, with --test, the test tools), at the
 #     versions of requirements/*.txt (the lock files: scripts/lock.sh)
 #   - front-end assets from npm (Bootstrap Italia, socket.io client) copied to static/vendor
+#   - the translations compiled (workshop/translations/*/LC_MESSAGES/*.mo, not committed)
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,4 +50,12 @@ if [[ ! -f "$built" || -n "$(find static/scss templates static/js scripts/build_
       node_modules/.package-lock.json -newer "$built" -print -quit)" ]]; then
   echo "==> building front-end assets into static/build"
   .venv/bin/python scripts/build_assets.py
+fi
+
+# The translations: .po (committed, edited by translators) compiled to .mo (what
+# gettext reads) whenever a .po is newer than its .mo (scripts/i18n.py).
+if [[ -n "$(find workshop/translations -name '*.po' -print | while read -r po; do
+      [[ "$po" -nt "${po%.po}.mo" ]] && echo "$po"; done)" ]]; then
+  echo "==> compiling the translations"
+  .venv/bin/python scripts/i18n.py compile
 fi

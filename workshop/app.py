@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workshop import assets, site
+from workshop import assets, i18n, site
 from workshop.config import ROOT, Settings
 from workshop.context import Services
 from workshop.extensions import babel, csrf, socketio
@@ -83,7 +83,13 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         SESSION_COOKIE_SECURE=bool(settings.public_url and settings.public_url.startswith("https")),
         PERMANENT_SESSION_LIFETIME=timedelta(days=120),
         BABEL_DEFAULT_LOCALE="it",
-        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "workshop" / "translations"),
+        # Two catalogues in one directory (workshop/i18n.py): Flask-Babel pairs
+        # each domain with a directory and merges them, keeping the plural rule of
+        # the last one loaded. `messages` exists in every language and comes last:
+        # a missing `staff` catalogue would otherwise leave English's rule (n != 1)
+        # to Chinese, Arabic, Ukrainian… (tests/live/test_languages.py).
+        BABEL_TRANSLATION_DIRECTORIES=";".join([str(ROOT / "workshop" / "translations")] * 2),
+        BABEL_DOMAIN="staff;messages",
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
     )
@@ -107,7 +113,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
 
     site.init_app(app, settings.site_file)
-    babel.init_app(app, locale_selector=lambda: "it")
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     csrf.init_app(app)
     # Import the handlers before init_app: Flask-SocketIO attaches decorated handlers
     # to every server it creates only if they were declared before the server existed.

@@ -68,10 +68,11 @@ def seed_reference(db: Database) -> None:
             for position, item in enumerate(regional_schede()):
                 s.add(RegionalScheda(number=item["number"], title=item["title"], position=position))
         for area in data["areas"]:
-            s.merge(Area(code=area["code"], label=area["label"]))
+            s.merge(Area(code=area["code"], label=area["label"], translations=area.get("translations", {})))
         group_of = {}
         for position, group in enumerate(category_groups()):
-            s.merge(CategoryGroup(key=group["key"], label=group["label"], position=position))
+            s.merge(CategoryGroup(key=group["key"], label=group["label"], position=position,
+                                  translations=group.get("translations", {})))
             group_of.update(dict.fromkeys(group["categories"], group["key"]))
         s.flush()
         for position, cat in enumerate(data["categories"]):
@@ -79,12 +80,13 @@ def seed_reference(db: Database) -> None:
             # A category the admin has regrouped keeps its group.
             group = existing.group_key if existing and existing.group_key else group_of.get(cat["key"])
             s.merge(Category(key=cat["key"], code=cat["code"], label=cat["label"],
-                             position=position, group_key=group))
+                             position=position, group_key=group, translations=cat.get("translations", {})))
         existing = {lab.slug: lab for lab in s.exec(select(Lab))}
         taking_part = set(s.exec(select(LabProcess.lab_id)))
         for lab in data["labs"]:
             row = existing.get(lab["slug"]) or Lab(slug=lab["slug"], title=lab["title"])
             row.title = lab["title"]
+            row.translations = lab.get("translations", {})
             s.add(row)
             s.flush()
             # A new lab takes part in the current process; the admin decides after that.

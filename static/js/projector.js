@@ -140,6 +140,7 @@ function noteCard(note) {
     li.append(el("p", "projector-note-body", T.private_note));
   } else {
     const body = el("div", "projector-note-body");
+    body.dir = "auto"; // a note keeps the direction of the language it was written in
     body.innerHTML = note.html || ""; // sanitized by the server
     li.append(body);
     if (note.author && note.author.pseudonym) li.append(el("p", "projector-note-author", note.author.pseudonym));

@@ -121,6 +121,19 @@ MESSAGES: dict[str, str] = {
 }
 
 
+# Params that name a phase or a review state: `params` keeps the stable value, the
+# message shows its label in the reader's language.
+LABELLED = ("phase", "current", "target")
+
+
+def _shown(key: str, value, translate):
+    if key not in LABELLED or not isinstance(value, str):
+        return value
+    from workshop.domain.phases import LABELS  # here: phases raises Rejected
+
+    return translate(LABELS.get(value, value))
+
+
 class Rejected(Exception):
     """A command that breaks a rule. Nothing has changed when this is raised."""
 
@@ -133,9 +146,10 @@ class Rejected(Exception):
         self.details = details or []
 
     def message(self, translate=lambda s: s) -> str:
-        return translate(MESSAGES[self.code]) % self.params if self.params else translate(
-            MESSAGES[self.code]
-        )
+        text = translate(MESSAGES[self.code])
+        if not self.params:
+            return text
+        return text % {key: _shown(key, value, translate) for key, value in self.params.items()}
 
     def __repr__(self) -> str:
         return f"Rejected({self.code!r}, {self.params!r})"

@@ -180,6 +180,10 @@ class Lab(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
     title: str = Field(max_length=200)
+    # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
+    # `named`); the Italian one is the column beside it.
+    translations: dict = Field(default_factory=dict,
+                               sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class Area(SQLModel, table=True):
@@ -187,6 +191,10 @@ class Area(SQLModel, table=True):
 
     code: str = Field(primary_key=True, max_length=4)
     label: str = Field(max_length=200)
+    # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
+    # `named`); the Italian one is the column beside it.
+    translations: dict = Field(default_factory=dict,
+                               sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class CategoryGroup(SQLModel, table=True):
@@ -198,6 +206,10 @@ class CategoryGroup(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=40)
     label: str = Field(max_length=200)
     position: int = 0
+    # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
+    # `named`); the Italian one is the column beside it.
+    translations: dict = Field(default_factory=dict,
+                               sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class Category(SQLModel, table=True):
@@ -208,6 +220,10 @@ class Category(SQLModel, table=True):
     label: str = Field(max_length=200)
     position: int = 0
     group_key: str | None = Field(default=None, foreign_key="category_group.key", max_length=40)
+    # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
+    # `named`); the Italian one is the column beside it.
+    translations: dict = Field(default_factory=dict,
+                               sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class LiveSession(SQLModel, table=True):

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlmodel import select
 
+from workshop import i18n
 from workshop.acks import lookup_failure_status
 from workshop.context import client_address, services
 from workshop.domain import commands as c
@@ -118,8 +119,8 @@ def session_page(code: str):
         "token": token,
         "session": views.session_view(live, lab),
         "me": views.author_view(participant),
-        "categories": {cat.key: cat.label for cat in categories},
-        "category_list": [{"key": c.key, "code": c.code, "label": c.label} for c in categories],
+        "categories": {cat.key: i18n.named(cat) for cat in categories},
+        "category_list": [{"key": c.key, "code": c.code, "label": i18n.named(c)} for c in categories],
         "areas": plan_areas(),
     }
     page = make_response(render_template("room.html", live=live, lab=lab, me=participant,

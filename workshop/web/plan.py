@@ -16,7 +16,6 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
 
+from workshop import i18n
 from workshop.context import services
 from workshop.domain import review
 from workshop.domain import scheda as fields
@@ -32,7 +32,7 @@ from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PI
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
 from workshop.services import documents, exports, periods, schede
 from workshop.services.consolidation import consolidate
-from workshop.storage.models import Category, Lab, LiveSession, Process
+from workshop.storage.models import Category, CategoryGroup, Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
 from workshop.web.ids import form_id, form_ids
 from workshop.web.reference import plan_areas
@@ -164,12 +164,13 @@ def _public_view(action_id: int) -> dict:
 
 @bp.app_template_filter("plan_when")
 def _when(moment: datetime | None) -> str:
-    """A stored moment (UTC; naive on SQLite) as a date and time in Italy."""
+    """A stored moment (UTC; naive on SQLite) as a date and time in Italy, written as the
+    reader's language writes it."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=ROME, locale="it")
+    return i18n.when(moment.astimezone(ROME))
 
 
 @bp.app_template_filter("iso_when")
@@ -578,6 +579,11 @@ def labs():
                            all_processes=periods.processes(db))
 
 
+def _groups() -> dict[str, CategoryGroup]:
+    with _db().reader() as s:
+        return {g.key: g for g in s.exec(select(CategoryGroup))}
+
+
 @bp.get("/laboratori/<slug>")
 def lab_page(slug: str):
     """A lab's restituzione in one process: the asked one, else the current one
@@ -617,7 +623,7 @@ def lab_page(slug: str):
     return render_template("public/lab.html", lab=lab, process=process, sessions=sessions,
                            lab_processes=its_processes, period=period,
                            by_session=by_session, decided=decided, areas=plan_areas(),
-                           categories={c["key"]: c["short"] for c in _categories()})
+                           categories={c["key"]: c["short"] for c in _categories()}, groups=_groups())
 
 
 @bp.get("/schede/<id:action_id>")

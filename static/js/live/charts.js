@@ -72,8 +72,10 @@ export function wrapLabel(text, width, maxLines) {
   return lines;
 }
 
+/** Numbers as the page's language writes them (<html lang>, set by the server). */
 export function formatNumber(value, decimals) {
-  return Number(value).toLocaleString("it-IT", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  const lang = (typeof document !== "undefined" && document.documentElement.lang) || "it";
+  return Number(value).toLocaleString(lang, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 
 /** Chart.js plugin: numbers on each segment wide enough, each bar's total (data.totals) at its end. */

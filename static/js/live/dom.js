@@ -154,6 +154,9 @@ export function renderNoteBody(body, note, privateTitle, privateHint) {
     }
   } else if (body.dataset.html !== note.html) {
     // `html` is rendered and sanitized by the server (workshop/markup.py); `text` is never markup.
+    // Notes stay in the language they were written in: an Arabic note on an Italian page
+    // (or the reverse) flows in its own direction.
+    body.dir = "auto";
     body.innerHTML = note.html || "";
     body.dataset.html = note.html || "";
   }

@@ -337,7 +337,9 @@ export function roomBoard(ctx) {
           el("span", "note-category", ctx.categoryLabel(state.me.category))
         );
         head.append(el("span", "note-kind badge", ctx.kindLabel(cmd.payload.kind)), author);
-        art.append(head, el("div", "note-body note-body-plain", cmd.payload.text), el("p", "note-pending-label", T.pending_create));
+        const body = el("div", "note-body note-body-plain", cmd.payload.text);
+        body.dir = "auto";
+        art.append(head, body, el("p", "note-pending-label", T.pending_create));
         li.append(art);
       }
       items.push(li);
