@@ -6,9 +6,9 @@ creates at the start and drops at the end. Schemas are always built by the
 alembic migrations, as in production, never by create_all.
 
 Two runs. A developer's `pytest` is the quick one: domain, services and
-handlers on SQLite (under a minute). `pytest --full` (what scripts/test.sh and
-CI run) adds the PostgreSQL variant of every database test, the real servers
-(`server` marker) and the browser (`browser` marker).
+handlers on SQLite. `pytest --full` (what scripts/test.sh and CI run) adds the
+PostgreSQL variant of every database test, the real servers (`server` marker),
+the browser (`browser` marker) and the costly end-to-end checks (`full` marker).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def pytest_generate_tests(metafunc):
 def pytest_collection_modifyitems(config, items):
     if _full(config):
         return
-    slow = [i for i in items if i.get_closest_marker("server") or i.get_closest_marker("browser")]
+    slow = [i for i in items if any(i.get_closest_marker(m) for m in ("server", "browser", "full"))]
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [i for i in items if i not in slow]

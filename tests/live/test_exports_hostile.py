@@ -70,6 +70,7 @@ def typed_text(db, action_ids, staff: bool = False) -> list[str]:
     return [t for t in out if t]
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_every_export_answers_parses_and_runs_nothing(app, stored):
     db = app.extensions["workshop"].db

@@ -29,12 +29,10 @@ REHEARSAL = "Prova del facilitatore"
 
 
 @pytest.fixture
-def both(app, facilitator):
+def both(app, facilitator, closed_labs):
     """The sample's first lab closed twice: a real meeting and a rehearsal."""
-    from tests.helpers import close_sample_labs
-
     svc = app.extensions["workshop"]
-    real = close_sample_labs(svc.db, facilitator.id)[0]
+    real = closed_labs[0]
     data = sample_data()
     codes = {c["key"]: c["code"] for c in data["categories"]}
     rehearsal = _closed_session(svc.bus, svc.db, data["sessions"][0], facilitator.id, codes,

@@ -200,6 +200,7 @@ def test_docx_export_carries_the_text_and_nothing_active(hostile):
     assert docx_problems(exports.render(blocks, "docx", "Corpus")[0], expected) == []
 
 
+@pytest.mark.full
 def test_pdf_export_carries_the_text_and_nothing_active(hostile):
     from tests.injection import pdf_problems
 

@@ -63,6 +63,7 @@ def test_the_documented_lines_recompute_the_fingerprint_the_room_saw(db, opendat
     assert by_hand.split()[0] == session.snapshot_hash and "12 notes checked" in by_hand
 
 
+@pytest.mark.full
 def test_verify_passes_on_the_open_data_and_catches_each_alteration(opendata):
     ok = run_verify(opendata)
     assert ok.returncode == 0, ok.stdout + ok.stderr
