@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask_babel import gettext
-from sqlmodel import select
 
 from workshop.acks import error_ack, lookup_failure_status
 from workshop.context import client_address, services
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import NOTE_MAX_CHARS, PSEUDONYM_MAX, PSEUDONYM_MIN
-from workshop.services import views
-from workshop.storage.models import Category
+from workshop.services import catalog, views
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/categories")
 def categories():
-    with services().db.reader() as s:
-        rows = s.exec(select(Category).order_by(Category.position)).all()
+    rows = catalog.categories(services().db)
     return jsonify(categories=[{"key": r.key, "code": r.code, "label": r.label} for r in rows],
                    limits={"pseudonym_min": PSEUDONYM_MIN, "pseudonym_max": PSEUDONYM_MAX,
                            "note_max_chars": NOTE_MAX_CHARS})

@@ -26,9 +26,9 @@ from workshop.domain import joincode, phases, rules, timer
 from workshop.domain.commands import NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
-from workshop.services import accounts, periods, views
+from workshop.services import accounts, catalog, periods, views
 from workshop.services.sessions import SessionSettings, create_session
-from workshop.storage.models import Category, Lab, LiveSession, SessionFacilitator, StaffUser
+from workshop.storage.models import Lab, LiveSession, SessionFacilitator, StaffUser
 from workshop.web.auth import role_required
 from workshop.web.ids import form_id
 from workshop.web.reference import plan_areas
@@ -120,8 +120,7 @@ def _runnable(session_id: int) -> tuple[LiveSession, Lab]:
 
 
 def _page_config(live: LiveSession, lab: Lab) -> dict:
-    with services().db.reader() as s:
-        rows = s.exec(select(Category).order_by(Category.position)).all()
+    rows = catalog.categories(services().db)
     categories = {c.key: c.label for c in rows}
     areas = plan_areas()
     return {

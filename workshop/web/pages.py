@@ -22,17 +22,16 @@ from workshop.domain import commands as c
 from workshop.domain import rules
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
-from workshop.services import views
-from workshop.storage.models import Category, Lab, LiveSession, Participant
+from workshop.services import catalog, views
+from workshop.storage.models import Lab, LiveSession, Participant
 from workshop.web.auth import private_response
 from workshop.web.reference import plan_areas
 
 bp = Blueprint("pages", __name__)
 
 
-def _categories() -> list[Category]:
-    with services().db.reader() as s:
-        return list(s.exec(select(Category).order_by(Category.position)))
+def _categories():
+    return catalog.categories(services().db)
 
 
 def _remembered_participant(live: LiveSession) -> tuple[Participant, str] | None:

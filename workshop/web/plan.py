@@ -30,9 +30,9 @@ from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
-from workshop.services import documents, exports, periods, schede
+from workshop.services import catalog, documents, exports, periods, schede
 from workshop.services.consolidation import consolidate
-from workshop.storage.models import Category, CategoryGroup, Lab, LiveSession, Process
+from workshop.storage.models import Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
 from workshop.web.ids import form_id, form_ids
 from workshop.web.reference import plan_areas
@@ -118,8 +118,7 @@ def _short_label(label: str) -> str:
 
 
 def _categories() -> list[dict]:
-    with _db().reader() as s:
-        rows = s.exec(select(Category).order_by(Category.position)).all()
+    rows = catalog.categories(_db())
     return [{"key": c.key, "code": c.code, "label": c.label, "short": _short_label(c.label)}
             for c in rows]
 
@@ -579,9 +578,8 @@ def labs():
                            all_processes=periods.processes(db))
 
 
-def _groups() -> dict[str, CategoryGroup]:
-    with _db().reader() as s:
-        return {g.key: g for g in s.exec(select(CategoryGroup))}
+def _groups():
+    return catalog.category_groups(_db())
 
 
 @bp.get("/laboratori/<slug>")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from workshop import i18n
 from workshop.context import services
-from workshop.storage.models import Area
+from workshop.services import catalog
 
 
 def plan_areas() -> dict[str, str]:
-    with services().db.reader() as s:
-        return {a.code: i18n.named(a) for a in s.exec(select(Area).order_by(Area.code))}
+    return {a.code: i18n.named(a) for a in catalog.areas(services().db)}

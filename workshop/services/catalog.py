@@ -1,0 +1,26 @@
+"""The reference lists every page reads: stakeholder categories and their groups,
+the plan areas. Kept by the admin (and the seed), read here once for all adapters."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from workshop.storage.database import Database
+from workshop.storage.models import Area, Category, CategoryGroup
+
+
+def categories(db: Database) -> list[Category]:
+    """In the order people see them on the join form."""
+    with db.reader() as s:
+        return list(s.exec(select(Category).order_by(col(Category.position))))
+
+
+def category_groups(db: Database) -> dict[str, CategoryGroup]:
+    with db.reader() as s:
+        return {g.key: g for g in s.exec(select(CategoryGroup))}
+
+
+def areas(db: Database) -> list[Area]:
+    """The plan areas, A to E."""
+    with db.reader() as s:
+        return list(s.exec(select(Area).order_by(col(Area.code))))
