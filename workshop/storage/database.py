@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -157,6 +157,15 @@ class Database:
         # loaded objects, so callers can keep reading them after the block.
         with Session(bind, expire_on_commit=False) as session:
             yield session
+
+    def answers(self) -> bool:
+        """Whether the database answers a trivial query (the health check)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -12,8 +12,6 @@ import secrets
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import text
-from sqlmodel import select
 
 from workshop import i18n
 from workshop.acks import lookup_failure_status
@@ -23,6 +21,7 @@ from workshop.domain import rules
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
 from workshop.services import catalog, views
+from workshop.services import privacy as rights
 from workshop.storage.models import Lab, LiveSession, Participant
 from workshop.web.auth import private_response
 from workshop.web.reference import plan_areas
@@ -38,13 +37,8 @@ def _remembered_participant(live: LiveSession) -> tuple[Participant, str] | None
     """The participant this browser already is in this session, if any."""
     token = session.get("participants", {}).get(str(live.id))
     public_id = token and services().tokens.read(token)
-    if not public_id:
-        return None
-    with services().db.reader() as s:
-        p = s.exec(select(Participant).where(Participant.public_id == public_id,
-                                             Participant.session_id == live.id,
-                                             Participant.erased_at.is_(None))).first()
-    return (p, token) if p else None
+    found = public_id and rights.participant_in(services().db, public_id, live.join_code)
+    return (found[0], token) if found else None
 
 
 def _remember(session_id: int, token: str) -> None:
@@ -144,10 +138,7 @@ def _join_form_problems(pseudonym: str, category: str) -> dict[str, str]:
 @bp.get("/healthz")
 def health():
     """For load balancers: 200 when the database answers, 503 otherwise."""
-    try:
-        with services().db.reader() as s:
-            s.exec(text("SELECT 1"))
-    except Exception:
+    if not services().db.answers():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", server=services().server_id)
 
