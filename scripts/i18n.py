@@ -45,7 +45,8 @@ PARTICIPANT = {
     "templates/privacy.html", "templates/accessibility.html", "templates/contacts.html",
     "templates/legal.html", "templates/public/labs.html", "templates/public/lab.html",
     "templates/plan/_macros.html", "templates/privacy/mine.html", "templates/privacy/_data.html",
-    "workshop/domain/errors.py", "workshop/domain/phases.py", "workshop/domain/publication.py",
+    "workshop/domain/errors.py", "workshop/domain/commands.py", "workshop/domain/phases.py",
+    "workshop/domain/publication.py",
     "workshop/domain/review.py", "workshop/web/pages.py", "workshop/web/privacy.py",
     "workshop/web/api.py", "workshop/services/privacy.py", "workshop/i18n.py",
 }

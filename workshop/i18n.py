@@ -24,6 +24,9 @@ from babel.dates import format_date, format_time
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import get_locale, gettext
 
+from workshop.domain import phases
+from workshop.domain.commands import KIND_LABELS
+
 
 @dataclass(frozen=True)
 class Language:
@@ -148,13 +151,19 @@ def _switch_links() -> list[dict]:
             for code in page_languages()]
 
 
+def domain_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Labels the domain defines once (phases, note kinds), in the reader's language."""
+    return {key: gettext(label) for key, label in labels.items()}
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(named)
     app.add_template_global(column_name)
 
     @app.context_processor
     def language():
-        return {"page_language": current(), "language_links": _switch_links}
+        return {"page_language": current(), "language_links": _switch_links,
+                "phase_labels": domain_labels(phases.LABELS), "kind_labels": domain_labels(KIND_LABELS)}
 
     @app.after_request
     def remember(response):

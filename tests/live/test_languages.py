@@ -247,3 +247,14 @@ def test_staff_pages_render_in_english_with_no_missing_string(app, missing):
         assert response.status_code == 200, path
         assert 'lang="en"' in opening_tag(response.get_data(as_text=True)), path
     assert missing["en"].asked == set(), sorted(missing["en"].asked)[:10]
+
+
+def test_staff_pages_in_english_name_the_phase_and_the_note_kinds_in_english(app):
+    """The domain's labels are defined once and reach every page translated (the
+    dashboard showed «Raccolta dei contributi» and the form «Problema» in English)."""
+    from tests.live.test_staff_pages import sign_in
+
+    http, _ = sign_in(app, "fabia")
+    page = http.get("/facilitatore", query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Collecting notes" in page and "Raccolta dei contributi" not in page
+    assert "Problem" in page and "Problema" not in page

@@ -12,9 +12,11 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from workshop.domain.errors import Rejected
+from workshop.domain.errors import Rejected, _
 
 NOTE_KINDS: tuple[str, ...] = ("problema", "proposta", "risorsa", "caso")
+KIND_LABELS = {"problema": _("Problema"), "proposta": _("Proposta"), "risorsa": _("Risorsa"),
+               "caso": _("Caso")}
 # Any short string: whether it is a kind this session accepts is a rule
 # (rules.note_kind), answered with its own error code, note_kind_invalid.
 NoteKind = Annotated[str, StringConstraints(max_length=40)]

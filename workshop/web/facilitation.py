@@ -21,9 +21,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from workshop import i18n
 from workshop.context import services
 from workshop.domain import joincode, phases, rules, timer
-from workshop.domain.commands import NOTE_KINDS
+from workshop.domain.commands import KIND_LABELS, NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
 from workshop.services import accounts, catalog, periods, views
@@ -35,20 +36,18 @@ from workshop.web.reference import plan_areas
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitatore")
 
-KIND_LABELS = {"problema": _l("Problema"), "proposta": _l("Proposta"), "risorsa": _l("Risorsa"),
-               "caso": _l("Caso")}
 
 
 class NewSessionForm(FlaskForm):
     lab = SelectField(_l("Laboratorio"), validators=[DataRequired()])
     title = StringField(_l("Titolo della sessione"), validators=[DataRequired(), Length(max=200)])
     guiding_question = TextAreaField(_l("Domanda guida"), validators=[Length(max=1000)])
-    dots = IntegerField(_l("Punti per partecipante"), default=3,
+    dots = IntegerField(_l("Punti per partecipante"), default=rules.DEFAULT_DOTS_PER_PARTICIPANT,
                         validators=[NumberRange(min=1, max=50)])
-    cap = IntegerField(_l("Massimo di punti su un elemento"), default=2,
+    cap = IntegerField(_l("Massimo di punti su un elemento"), default=rules.DEFAULT_CAP_PER_ITEM,
                        validators=[NumberRange(min=1, max=50)])
     note_kinds = SelectMultipleField(_l("Tipi di contributo"), default=list(NOTE_KINDS),
-                                     choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+                                     choices=[SelectChoice(k, _l(v)) for k, v in KIND_LABELS.items()],
                                      option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     show_pseudonyms = BooleanField(_l("Mostra gli pseudonimi degli autori"), default=True)
     private_writing = BooleanField(_l("Scrittura privata: i contributi restano visibili solo a chi "
@@ -99,7 +98,7 @@ def dashboard():
                   "success")
             return redirect(url_for("facilitation.control", session_id=made.id))
     return render_template("facilitation/dashboard.html", form=form, sessions=_my_sessions(),
-                           error=error, phase_labels=phases.LABELS, process=process,
+                           error=error, process=process,
                            programmes=programmes,
                            process_titles={p["id"]: p["title"] for p in periods.processes(services().db)}
                            ), 422 if error else 200
@@ -131,9 +130,9 @@ def _page_config(live: LiveSession, lab: Lab) -> dict:
         # In the configured order (JSON objects lose it: tojson sorts keys).
         "category_list": [{"key": c.key, "code": c.code, "label": c.label} for c in rows],
         "areas": areas,
-        "phases": [{"key": p, "label": str(phases.LABELS[p])} for p in phases.ORDER],
+        "phases": [{"key": p, "label": gettext(phases.LABELS[p])} for p in phases.ORDER],
         "backward": phases.BACKWARD,
-        "kinds": {k: str(v) for k, v in KIND_LABELS.items()},
+        "kinds": i18n.domain_labels(KIND_LABELS),
         # The limits the control room's forms check before sending (the server checks them again).
         "limits": {"title_max": rules.TITLE_MAX, "reason_max": rules.REASON_MAX,
                    "timer_minutes_max": timer.MAX_SECONDS // 60},

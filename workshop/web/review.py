@@ -13,7 +13,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from workshop.context import services
-from workshop.domain import personal_data, phases
+from workshop.domain import personal_data
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, UFFICIO_PIANO
@@ -35,8 +35,7 @@ def _editor() -> PlanActor:
 def index():
     rows = publication.reviewable_sessions(services().db, _editor())
     pending = publication.pending_by_session(services().db, [live.id for live, _ in rows])
-    return render_template("review/index.html", rows=rows, pending=pending,
-                           phase_labels=phases.LABELS)
+    return render_template("review/index.html", rows=rows, pending=pending)
 
 
 def _page(session_id: int, *, error: str | None = None, status: int = 200, edited: dict | None = None):
