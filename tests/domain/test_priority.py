@@ -84,3 +84,94 @@ def test_breadth_is_evenness_over_the_categories_that_voted():
     assert breadth({"a": 3, "b": 1}, 2) == pytest.approx(
         -(0.75 * math.log(0.75) + 0.25 * math.log(0.25)) / math.log(2))
     assert breadth({}, 4) == 0.0
+
+
+# -- a priority across meetings (groups carried forward, one line) ----------------
+
+def meeting(session_id, cluster_id, dots, voters, lineage=None, scores=None, by_category=None,
+            categories_voting=0):
+    return ClusterFacts(session_id=session_id, cluster_id=cluster_id, dots=dots, voters=voters,
+                        budget=3, cap=2, by_category=by_category or {},
+                        categories_voting=categories_voting, scores=scores, lineage=lineage)
+
+
+def test_two_meetings_combine_by_hand():
+    """The docstring's example: each room normalised first, then the mean.
+
+    meeting 1: 19 of 60 dots, S = 0.31667, Sn = 0.475; meeting 2: 6 of 30, S = 0.2,
+    Sn = 0.3; Q from meeting 2's scores 4-4-5: (13/3 − 1)/4 = 0.8333.
+    Sn = 0.3875, index = 100 × (0.19375 + 0.41667) = 61.04."""
+    p = priority(meeting(1, 11, 19, 20, scores=Scores(5, 4, 5)),
+                 meeting(2, 21, 6, 10, lineage=11, scores=Scores(4, 4, 5)))
+    assert p.support == pytest.approx((19 / 60 + 6 / 30) / 2)
+    assert p.support_normalized == pytest.approx(0.3875)
+    assert p.scores_component == pytest.approx(10 / 12)
+    assert p.index == pytest.approx(61.0417, abs=1e-4)
+    assert (p.dots, p.voters, p.available) == (25, 30, 90)
+    assert p.facts.session_id == 2 and p.scores == Scores(4, 4, 5)  # shown as it stands now
+
+
+def test_the_docstring_example():
+    """domain/priority.py: Sn = 0.3875, scores 3-4-5 at meeting 2 (Q = 0.75): 56.875.
+    Meeting 1's scores, older, do not count once meeting 2 has scored the group."""
+    p = priority(meeting(1, 11, 19, 20, scores=Scores(1, 1, 1)),
+                 meeting(2, 21, 6, 10, lineage=11, scores=Scores(3, 4, 5)))
+    assert p.scores_component == pytest.approx(0.75) and p.index == pytest.approx(56.875)
+
+
+def test_a_big_meeting_weighs_what_a_small_one_weighs():
+    """Sums would let the 80-person meeting decide; the mean of shares does not."""
+    a = priority(meeting(1, 11, 48, 80), meeting(2, 21, 18, 12, lineage=11))
+    b = priority(meeting(1, 11, 18, 12), meeting(2, 21, 48, 80, lineage=11))
+    assert a.support_normalized == pytest.approx(b.support_normalized)
+    assert a.support_normalized == pytest.approx((0.3 + 0.75) / 2)
+
+
+def test_a_meeting_where_nobody_voted_is_left_out_one_with_no_dots_for_it_counts_zero():
+    alone = priority(meeting(1, 11, 20, 20))
+    with_empty_room = priority(meeting(1, 11, 20, 20), meeting(2, 21, 0, 0, lineage=11))
+    assert with_empty_room.index == pytest.approx(alone.index) == pytest.approx(25.0)
+    ignored_by_a_room = priority(meeting(1, 11, 20, 20), meeting(2, 21, 0, 15, lineage=11))
+    assert ignored_by_a_room.index == pytest.approx(12.5)
+
+
+def test_meeting_again_does_not_make_a_priority_grow_by_itself():
+    once = priority(meeting(1, 11, 30, 30))
+    thrice = priority(meeting(1, 11, 30, 30), meeting(2, 21, 30, 30, lineage=11),
+                      meeting(3, 31, 30, 30, lineage=11))
+    assert thrice.index == pytest.approx(once.index)
+
+
+def test_breadth_pools_the_meetings_dots():
+    p = priority(meeting(1, 11, 4, 10, by_category={"a": 4}, categories_voting=2),
+                 meeting(2, 21, 4, 10, lineage=11, by_category={"b": 4}, categories_voting=2))
+    assert p.breadth == pytest.approx(1.0)  # each meeting alone: 0
+
+
+def test_the_second_dimissioni_meeting_is_the_same_priority_not_a_ninth():
+    """The issue's report: a second «Dimissioni difficili» meeting on the same theme
+    (A2 carried forward, nobody had voted yet when it closed) came out as a ninth,
+    unlinked priority with index 0.0. One line, one priority: still eight, and A2
+    keeps its rank and its index."""
+    second = ClusterFacts(session_id=3, cluster_id=301, dots=0, voters=0, budget=3, cap=2,
+                          lineage=102)
+    ranked = rank(facts_of(0, 1) + facts_of(1, 2) + [second])
+    assert len(ranked) == 8
+    assert all(p.index > 0 for p in ranked)
+    a2 = ranked[0]
+    assert [m.cluster_id for m in a2.meetings] == [102, 301]
+    assert a2.index == pytest.approx(69.58, abs=0.01) and a2.facts.cluster_id == 301
+
+
+def test_a_carried_priority_ranks_on_its_combined_support():
+    """A1 (50.83 alone) carried into a meeting of 10 where it won 12 of 30 dots
+    (Sn = 0.6) and the table scored it 5-4-5 (Q = 0.9167):
+    Sn = (0.35 + 0.6)/2 = 0.475, index = 100 × (0.2375 + 0.45833) = 69.58 — level
+    with A2, and level on support too (19/60 and (14/60 + 12/30)/2 are both 0.3167),
+    urgenza and impatto: both began in meeting 1, and A1's line (101) is the earlier
+    group, so A1 now comes first, ahead of A2 (102)."""
+    carried = meeting(3, 301, 12, 10, lineage=101, scores=Scores(5, 4, 5))
+    ranked = rank(facts_of(0, 1) + [carried])
+    assert [p.facts.line for p in ranked][:2] == [101, 102]
+    assert ranked[1].index == pytest.approx(ranked[0].index)
+    assert ranked[1].support == pytest.approx(ranked[0].support)

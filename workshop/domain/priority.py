@@ -21,10 +21,37 @@ all from one category (or only one category voted).
 
 Breadth is shown to staff beside the index; it orders nothing.
 
+A priority voted in several meetings of its lab (a group carried forward,
+services/continuity.py: every group of the line shares its `lineage`) is one
+priority, counted once. Its support combines the meetings, each normalised
+within its own room first:
+
+    S   = mean of S_m  over the meetings m where it was put to the vote
+    Sn  = mean of Sn_m over the same meetings
+    Q   = the scores of the latest meeting that scored it (the table judges
+          the group as it stands, with what the later meetings added)
+    index = 100 × (½ Sn + ½ Q), as above
+
+A meeting counts when anyone voted in it (dots available > 0): one where the
+group got no dot counts as 0, since the room could have given it some; a
+meeting where nobody voted says nothing and is left out. A mean, not a sum:
+meeting again must not make a priority grow by itself, and a meeting of 80
+weighs what a meeting of 12 weighs. Breadth is that of the dots of all
+those meetings together, over the most categories any of them had voting.
+The priority is shown with its latest meeting's group (title, areas); its
+dots and dots available are the meetings' sums.
+
+Worked by hand (budget 3, cap 2, so Sn_m = S_m × 3/2): meeting 1, 20
+voters, 19 dots: S_1 = 19/60 = 0.3167, Sn_1 = 0.475; meeting 2, 10 voters,
+6 dots: S_2 = 6/30 = 0.2, Sn_2 = 0.3; scores 3-4-5 at meeting 2 (Q = 0.75).
+Sn = (0.475 + 0.3)/2 = 0.3875; index = 100 × (0.19375 + 0.375) = 56.875.
+
 Ties are broken, in order, by: higher support S, higher urgenza, higher
 impatto, then the earlier session and cluster (lower ids). (Breadth broke
 ties once: the rank is published, and breadth comes from the split by
-category, so the order would have told how reserved dots were spread.)
+category, so the order would have told how reserved dots were spread.) For a
+priority of several meetings, "the earlier session and cluster" are its
+first meeting and the first group of its line.
 """
 
 from __future__ import annotations
@@ -60,6 +87,17 @@ class ClusterFacts:
     by_category: dict[str, int] = field(default_factory=dict)
     categories_voting: int = 0  # distinct categories among the session's voters
     scores: Scores | None = None
+    # The first group of its line when carried forward from an earlier meeting:
+    # the priority it belongs to (None: a line of its own).
+    lineage: int | None = None
+
+    @property
+    def line(self) -> int:
+        return self.lineage if self.lineage is not None else self.cluster_id
+
+    @property
+    def available(self) -> int:
+        return self.voters * self.budget
 
 
 @dataclass(frozen=True)
@@ -71,16 +109,32 @@ class Priority:
     index: float
     breadth: float
     scored: bool
+    # Every meeting's group of this priority, earliest first (one for most).
+    meetings: tuple[ClusterFacts, ...] = ()
+    # The scores the index used (the latest meeting's that has any).
+    scores: Scores | None = None
+
+    @property
+    def dots(self) -> int:
+        return sum(m.dots for m in self.meetings)
+
+    @property
+    def voters(self) -> int:
+        return sum(m.voters for m in self.meetings)
+
+    @property
+    def available(self) -> int:
+        return sum(m.available for m in self.meetings)
 
     def sort_key(self):
-        f = self.facts
-        urgenza = f.scores.urgenza if f.scores else 0
-        impatto = f.scores.impatto if f.scores else 0
+        urgenza = self.scores.urgenza if self.scores else 0
+        impatto = self.scores.impatto if self.scores else 0
+        first = self.meetings[0] if self.meetings else self.facts
         # Not breadth: the rank is published, and an order decided by breadth, a
         # function of the split by category, would say of two items with the same
         # published row how their reserved dots were spread (domain/disclosure.py).
         return (-round(self.index, 9), -round(self.support, 9), -urgenza, -impatto,
-                f.session_id, f.cluster_id)
+                first.session_id, first.line)
 
 
 def breadth(by_category: dict[str, int], categories_voting: int) -> float:
@@ -92,17 +146,41 @@ def breadth(by_category: dict[str, int], categories_voting: int) -> float:
     return entropy / math.log(k)
 
 
-def priority(facts: ClusterFacts) -> Priority:
-    available = facts.voters * facts.budget
-    support = facts.dots / available if available else 0.0
+def room_support(facts: ClusterFacts) -> tuple[float, float]:
+    """(S, Sn) of one group within its own meeting's room."""
+    support = facts.dots / facts.available if facts.available else 0.0
     ceiling = facts.cap / facts.budget
-    support_n = min(1.0, support / ceiling) if ceiling else 0.0
-    scores = facts.scores.component if facts.scores else 0.0
-    index = 100 * (SUPPORT_WEIGHT * support_n + SCORES_WEIGHT * scores)
-    return Priority(facts, support, support_n, scores, index,
-                    breadth(facts.by_category, facts.categories_voting), facts.scores is not None)
+    return support, (min(1.0, support / ceiling) if ceiling else 0.0)
+
+
+def priority(*meetings: ClusterFacts) -> Priority:
+    """One priority from the groups that carried it in each meeting (one or more,
+    of the same line): support per room, then their mean (module docstring)."""
+    if not meetings:
+        raise ValueError("a priority needs at least one meeting")
+    meetings = tuple(sorted(meetings, key=lambda f: (f.session_id, f.cluster_id)))
+    latest = meetings[-1]
+    voted = [m for m in meetings if m.available] or [latest]
+    supports = [room_support(m) for m in voted]
+    support = sum(s for s, _ in supports) / len(supports)
+    support_n = sum(n for _, n in supports) / len(supports)
+    scored = [m.scores for m in meetings if m.scores is not None]
+    scores = scored[-1] if scored else None
+    component = scores.component if scores else 0.0
+    index = 100 * (SUPPORT_WEIGHT * support_n + SCORES_WEIGHT * component)
+    by_category: dict[str, int] = {}
+    for m in voted:
+        for key, n in m.by_category.items():
+            by_category[key] = by_category.get(key, 0) + n
+    spread = breadth(by_category, max(m.categories_voting for m in voted))
+    return Priority(latest, support, support_n, component, index, spread, scores is not None,
+                    meetings, scores)
 
 
 def rank(all_facts: list[ClusterFacts]) -> list[Priority]:
-    """Every cluster's priority, best first, with the documented tie-breaks."""
-    return sorted((priority(f) for f in all_facts), key=Priority.sort_key)
+    """Every priority, best first, with the documented tie-breaks: the groups of
+    one line (carried forward across meetings) make one priority."""
+    lines: dict[int, list[ClusterFacts]] = {}
+    for f in all_facts:
+        lines.setdefault(f.line, []).append(f)
+    return sorted((priority(*group) for group in lines.values()), key=Priority.sort_key)

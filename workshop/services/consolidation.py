@@ -9,6 +9,14 @@ a published hash, and erasing someone's data later does not move them.
 `by_category` is the whole split, for staff; anything public takes
 `public()`: the split as it may be published (domain/disclosure.py), the
 same cells for a cluster wherever they appear.
+
+A group carried forward across meetings (services/continuity.py) is one
+priority, one row: shown with its latest meeting's group (`cluster_id`,
+`session_id`, title, areas), its support combined as `domain.priority` says,
+and each meeting's own figures in `meetings`. Its published split is the sum
+of the meetings' published cells, column by column, where every meeting
+published the same columns and none of the cells is reserved; otherwise
+only each meeting's own split is shown.
 """
 
 from __future__ import annotations
@@ -62,6 +70,14 @@ class PriorityRow:
     # As it may be published: cells by column (None = hidden), and the columns.
     split: dict[str, int | None] = field(default_factory=dict)
     split_columns: list[dict] = field(default_factory=list)
+    # Every meeting the priority was voted in, earliest first: session, group,
+    # its own dots and published split (one entry for most priorities).
+    meetings: list[dict] = field(default_factory=list)
+
+    @property
+    def cluster_ids(self) -> list[int]:
+        """The groups of every meeting of this priority (the line)."""
+        return [m["cluster_id"] for m in self.meetings] or [self.cluster_id]
 
     def public(self) -> dict:
         """For anything published: the publishable split, never the raw one, and
@@ -69,6 +85,7 @@ class PriorityRow:
         be worked out)."""
         view = self.as_dict()
         del view["by_category"], view["breadth"]
+        view["meetings"] = [{k: v for k, v in m.items() if k != "by_category"} for m in self.meetings]
         return view
 
     def as_dict(self) -> dict:
@@ -107,7 +124,8 @@ def _facts(s: Session, process_id: int, programme_id: int | None
             session_id=live.id, cluster_id=cluster.id, dots=sum(split.values()),
             voters=counted.voters, budget=live.dots_per_participant, cap=live.cap_per_item,
             by_category=split, categories_voting=len([n for n in counted.voters_by_category.values()
-                                                      if n]), scores=scores))
+                                                      if n]), scores=scores,
+            lineage=cluster.lineage_id))
         clusters[cluster.id] = (cluster, live, lab)
     published = {cluster_id: (tables[live.id][0].get(tally.item_key("cluster", cluster_id), {}),
                               tables[live.id][1])
@@ -115,18 +133,45 @@ def _facts(s: Session, process_id: int, programme_id: int | None
     return facts, clusters, published
 
 
-def _row(position: int, p: Priority, cluster: Cluster, live: LiveSession, lab: Lab) -> PriorityRow:
-    f = p.facts
+def _row(position: int, p: Priority, clusters: dict[int, tuple]) -> PriorityRow:
+    cluster, live, lab = clusters[p.facts.cluster_id]
+    by_category: dict[str, int] = {}
+    meetings = []
+    for m in p.meetings:
+        for key, n in m.by_category.items():
+            by_category[key] = by_category.get(key, 0) + n
+        _, at, _ = clusters[m.cluster_id]
+        meetings.append({"session_id": m.session_id, "session_title": at.title,
+                         "cluster_id": m.cluster_id, "dots": m.dots, "voters": m.voters,
+                         "dots_available": m.available, "starts_at": at.starts_at,
+                         "closed_at": at.closed_at, "by_category": dict(sorted(m.by_category.items()))})
+    s = p.scores
     return PriorityRow(
         rank=position, lab_slug=lab.slug, lab_title=lab.title, session_id=live.id,
         session_title=live.title, snapshot_hash=live.snapshot_hash, cluster_id=cluster.id,
-        title=cluster.title, areas=[a for a in cluster.areas.split(",") if a], dots=f.dots,
-        voters=f.voters, dots_available=f.voters * f.budget, support=p.support,
+        title=cluster.title, areas=[a for a in cluster.areas.split(",") if a], dots=p.dots,
+        voters=p.voters, dots_available=p.available, support=p.support,
         support_normalized=p.support_normalized,
-        scores={"impatto": f.scores.impatto, "fattibilita": f.scores.fattibilita,
-                "urgenza": f.scores.urgenza} if f.scores else None,
+        scores={"impatto": s.impatto, "fattibilita": s.fattibilita, "urgenza": s.urgenza} if s else None,
         scores_component=p.scores_component, index=p.index, breadth=p.breadth,
-        by_category=dict(sorted(f.by_category.items())), scored=p.scored)
+        by_category=dict(sorted(by_category.items())), scored=p.scored, meetings=meetings)
+
+
+def _combined_split(parts: list[tuple[dict, list[dict]]]) -> tuple[dict, list[dict]]:
+    """The meetings' published cells summed, where that says nothing new: the
+    same columns in each, no reserved cell (None) among them."""
+    if len(parts) == 1:
+        return parts[0]
+    columns = parts[0][1]
+    if any([c["key"] for c in cols] != [c["key"] for c in columns] for _, cols in parts):
+        return {}, []
+    cells: dict[str, int | None] = {}
+    for column in columns:
+        values = [cell.get(column["key"]) for cell, _ in parts]
+        cells[column["key"]] = None if any(v is None for v in values) else sum(values)
+    if any(v is None for v in cells.values()):
+        cells = dict.fromkeys(cells)
+    return cells, columns
 
 
 def consolidate(db: Database, process_slug: str, lab: str | None = None,
@@ -140,17 +185,23 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
             raise Rejected("process_not_found")
         facts, clusters, published = _facts(s, process.id, programme_id)
         ranked = rank(facts)
-        rows = [_row(i, p, *clusters[p.facts.cluster_id]) for i, p in enumerate(ranked, start=1)]
+        rows = [_row(i, p, clusters) for i, p in enumerate(ranked, start=1)]
         for row in rows:
-            row.split, row.split_columns = published[row.cluster_id]
+            for m in row.meetings:
+                m["split"], m["split_columns"] = published[m["cluster_id"]]
+            row.split, row.split_columns = _combined_split(
+                [published[cluster_id] for cluster_id in row.cluster_ids])
         links = defaultdict(list)
+        line_of = {cluster_id: row.cluster_id for row in rows for cluster_id in row.cluster_ids}
         if rows:
             for cluster_id, action in s.exec(
                     select(PlanActionCluster.cluster_id, PlanAction)
                     .join(PlanAction, col(PlanAction.id) == PlanActionCluster.action_id)
-                    .where(col(PlanActionCluster.cluster_id).in_([r.cluster_id for r in rows]))):
-                links[cluster_id].append({"id": action.id, "title": action.title,
-                                          "state": action.state})
+                    .where(col(PlanActionCluster.cluster_id).in_(list(line_of)))
+                    .order_by(col(PlanAction.id))):
+                linked = links[line_of[cluster_id]]
+                if all(a["id"] != action.id for a in linked):
+                    linked.append({"id": action.id, "title": action.title, "state": action.state})
         labs = [{"slug": x.slug, "title": x.title} for x in periods.labs_of(s, process.id)]
     for row in rows:
         row.actions = links.get(row.cluster_id, [])

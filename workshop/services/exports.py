@@ -156,7 +156,10 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
     programma attuativo: its meetings, its schede with that year's budget and
     targets."""
     consolidated = consolidate(db, process_slug, programme_id=programme_id)
-    ranked = {r.cluster_id: r for r in consolidated.rows}
+    # A priority voted in several meetings is one row: each meeting's group reads
+    # the priority's index and rank, and its own dots and split.
+    ranked = {cluster_id: r for r in consolidated.rows for cluster_id in r.cluster_ids}
+    own = {m["cluster_id"]: m for r in consolidated.rows for m in r.meetings}
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         labs = periods.labs_of(s, process.id)
@@ -207,18 +210,17 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
                                       else shown[1] if shown else "")})
     for cluster in clusters:
         r = ranked.get(cluster.id)
+        mine = own.get(cluster.id, {})
         tables["gruppi"].append({
             "id": cluster.id, "sessione": cluster.session_id, "laboratorio": lab_of[cluster.session_id],
             "titolo": cluster.title, "aree": [a for a in cluster.areas.split(",") if a],
-            "punti": r.dots if r else 0, "impatto": cluster.impatto or "",
+            "punti": mine.get("dots", 0), "impatto": cluster.impatto or "",
             "fattibilita": cluster.fattibilita or "", "urgenza": cluster.urgenza or "",
             "indice_priorita": round(r.index, 2) if r else "", "sostegno": round(r.support, 4) if r else "",
             "componente_valutazioni": round(r.scores_component, 4) if r else "",
             "rango": r.rank if r else ""})
-        if r is None:  # not ranked: no dots to split
-            continue
-        for column in r.split_columns:
-            value = r.split.get(column["key"])
+        for column in mine.get("split_columns", []):
+            value = mine["split"].get(column["key"])
             tables["voti_per_categoria"].append({
                 "gruppo": cluster.id, "sessione": cluster.session_id, "categorie": column["key"],
                 "categorie_etichetta": column["label"], "punti": "" if value is None else value,

@@ -105,9 +105,12 @@ def create_from_clusters(db: Database, editor: PlanActor, process_slug: str,
         raise Rejected("clusters_invalid")
     # Only clusters of closed sessions of this process are in the consolidation.
     consolidated = consolidate(db, process_slug)
-    rows = {r.cluster_id: r for r in consolidated.rows}
+    # Any group of a priority's line names it; the scheda takes its latest group,
+    # which holds the notes carried forward and those added since.
+    rows = {cluster_id: r for r in consolidated.rows for cluster_id in r.cluster_ids}
     if any(c not in rows for c in cluster_ids):
         raise Rejected("clusters_invalid")
+    cluster_ids = list(dict.fromkeys(rows[c].cluster_id for c in cluster_ids))
     by_session: dict[int, list[int]] = {}  # each session's clusters, most dots first
     for r in sorted(consolidated.rows, key=lambda r: (-r.dots, r.cluster_id)):
         by_session.setdefault(r.session_id, []).append(r.cluster_id)

@@ -10,7 +10,7 @@ without it (None) until it is flushed, which is when the database numbers it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -264,6 +264,11 @@ class LiveSession(SQLModel, table=True):
     snapshot_hash: str | None = Field(default=None, max_length=64)
     # When the retention period's purge removed its people's data (services/privacy.py).
     purged_at: datetime | None = None
+    # The meeting (services/meetings.py): when (UTC; shown in Europe/Rome) and where.
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place_address: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    place_room: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class Participant(SQLModel, table=True):
@@ -312,6 +317,11 @@ class Note(SQLModel, table=True):
     public_text: str | None = Field(default=None, max_length=2000)
     # Its text erased everywhere it was stored, at its author's request.
     erased_at: datetime | None = None
+    # A note carried forward with its group from an earlier meeting: the note
+    # it copies, and the day it was written («dal incontro del …»). Its author
+    # is the participant of that meeting.
+    carried_from_id: int | None = Field(default=None, foreign_key="note.id")
+    written_on: date | None = None
 
 
 class NoteRevision(SQLModel, table=True):
@@ -371,6 +381,11 @@ class Cluster(SQLModel, table=True):
     impatto: int | None = None
     fattibilita: int | None = None
     urgenza: int | None = None
+    # Continuity (services/continuity.py): the group of an earlier meeting this
+    # one carries forward, and the first group of that line, which names the
+    # priority in every meeting it was voted in (domain/priority.py).
+    carried_from_id: int | None = Field(default=None, foreign_key="cluster.id")
+    lineage_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
 
 
 class Vote(SQLModel, table=True):
