@@ -18,7 +18,7 @@ import { LiveClient } from "./live/client.js";
 import { Countdown, timerLeft } from "./live/clock.js";
 import { $, debounced, el, presenceText, readJSON, setText, shownResults } from "./live/dom.js";
 import { BORDER, seriesFill, stackedBars, wrapLabel } from "./live/charts.js";
-import { fmt, plural, shorten } from "./live/text.js";
+import { carriedLine, fmt, plural, shorten } from "./live/text.js";
 import { Outbox } from "./live/outbox.js";
 
 const config = readJSON("projector-config");
@@ -144,6 +144,8 @@ function noteCard(note) {
     body.innerHTML = note.html || ""; // sanitized by the server
     li.append(body);
     if (note.author && note.author.pseudonym) li.append(el("p", "projector-note-author", note.author.pseudonym));
+    const carried = carriedLine(T, note, document.documentElement.lang);
+    if (carried) li.append(el("p", "projector-note-author note-carried", carried));
   }
   if (!note.cluster_id && !stub && board.votingOn() && typeof note.votes === "number") {
     li.append(el("p", "projector-votes", votes(note.votes)));

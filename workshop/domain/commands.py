@@ -164,6 +164,14 @@ class RecordScore(SessionCommand):
     urgenza: Score
 
 
+class CarryClusters(SessionCommand):
+    """Groups of an earlier, closed meeting of the same lab, with their notes,
+    carried into this one: each stays the same priority (its line)."""
+
+    from_session_id: Id
+    cluster_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
+
+
 class AddOfflineParticipant(SessionCommand):
     pseudonym: Annotated[str, StringConstraints(max_length=200)]
     category: Annotated[str, StringConstraints(max_length=64)]
@@ -193,6 +201,7 @@ EVENTS: dict[str, type[SessionCommand]] = {
     "results.reveal": RevealResults,
     "score.record": RecordScore,
     "participant.add_offline": AddOfflineParticipant,
+    "clusters.carry": CarryClusters,
 }
 
 

@@ -52,6 +52,14 @@ MESSAGES: dict[str, str] = {
     "phase_back_after_votes": _(
         "Non si può tornare al raggruppamento: sono già stati assegnati dei punti."),
     "cluster_not_found": _("Il gruppo non esiste o è stato sciolto."),
+    # Meetings and continuity (domain/meetings.py, services/continuity.py)
+    "meeting_time_invalid": _("Indica il giorno e l’ora di inizio dell’incontro; l’ora di fine, se c’è, "
+                              "viene dopo quella di inizio."),
+    "meeting_place_invalid": _("L’indirizzo può avere al massimo %(address)s caratteri, la sala "
+                               "%(room)s."),
+    "carry_source_invalid": _("Si possono riprendere solo i gruppi di un incontro concluso dello "
+                              "stesso laboratorio."),
+    "cluster_already_carried": _("Il gruppo «%(title)s» è già stato ripreso in questo incontro."),
     "title_invalid": _("Il titolo deve avere da 1 a %(max)s caratteri."),
     "reason_invalid": _("Indica il motivo, in al massimo %(max)s caratteri."),
     "merge_invalid": _("Per unire servono almeno due contributi diversi e visibili."),

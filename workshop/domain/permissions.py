@@ -29,7 +29,7 @@ FACILITATION_COMMANDS: frozenset[type[c.Command]] = frozenset({
     c.SetPhase, c.ControlTimer, c.HideNote, c.RestoreNote, c.EditNote, c.MergeNotes,
     c.CreateCluster, c.RenameCluster, c.DissolveCluster, c.MoveNote, c.TagCluster,
     c.RevealNotes, c.RevealResults, c.RecordScore, c.AddOfflineParticipant, c.Sync, c.StaffState,
-    c.FindSimilar, c.SuggestGroups,
+    c.FindSimilar, c.SuggestGroups, c.CarryClusters,
 })
 
 PERMISSIONS: dict[str, frozenset[type[c.Command]]] = {

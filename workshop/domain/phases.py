@@ -101,6 +101,8 @@ STAFF_PHASES: dict[type[c.Command], frozenset[str]] = {
     c.RevealNotes: OPEN - {ACCOGLIENZA},
     c.RevealResults: frozenset({VOTAZIONE, VALUTAZIONE}),
     c.RecordScore: frozenset({VALUTAZIONE}),
+    # Before anyone votes: what is carried forward is grouped with the new notes.
+    c.CarryClusters: frozenset({ACCOGLIENZA}) | GROUPING,
 }
 
 

@@ -326,6 +326,14 @@ class CommandBus:
             events = eventlog.append(s, live, erased.events)
         self._publish(live.id, events)
         self._publish_personal(self._personal_states(live.id, erased.refunded))
+        for other, note_ids in sorted(erased.elsewhere.items()):
+            # Copies carried to later meetings are already erased (same commit);
+            # their rooms are told in their own logs, each with its lock.
+            with without_yielding(), self.db.transaction() as s:
+                there = eventlog.lock_session(s, other)
+                told = eventlog.append(s, there, [ev.Event(ev.NOTE_DELETED, {"note_id": n})
+                                                  for n in note_ids])
+            self._publish(other, told)
         try:
             with self.db.reader() as s:
                 self.publisher.presence(live.id, views.presence_counts(s, live.id))

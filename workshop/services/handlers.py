@@ -9,7 +9,7 @@ publishes: the bus does both, in that order.
 from __future__ import annotations
 
 from workshop.domain import commands as c
-from workshop.services import clustering, facilitation, moderation, notes, voting
+from workshop.services import clustering, continuity, facilitation, moderation, notes, voting
 from workshop.services.outcome import Handler
 
 HANDLERS: dict[type[c.SessionCommand], Handler] = {
@@ -18,4 +18,5 @@ HANDLERS: dict[type[c.SessionCommand], Handler] = {
     **moderation.HANDLERS,
     **clustering.HANDLERS,
     **facilitation.HANDLERS,
+    **continuity.HANDLERS,
 }

@@ -198,6 +198,9 @@ class Erased:
     notes: int = 0
     note_ids: set[int] = field(default_factory=set)
     texts: list[str] = field(default_factory=list)  # to take out of the schede, after
+    # Copies of their notes carried to later meetings (services/continuity.py),
+    # by session: erased here too; the bus tells those rooms after the commit.
+    elsewhere: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _scrub_snapshot(s: Session, session_id: int, note_ids: set[int]) -> None:
@@ -249,10 +252,16 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
         # Dots others gave their notes go back to them, as when a note is deleted.
         if live.closed_at is None:
             out.refunded |= set(s.exec(select(Vote.participant_id).where(col(Vote.note_id).in_(ids))).all())
-            s.execute(delete(Vote).where(col(Vote.note_id).in_(ids)))
+        # (Dots on a copy in another open meeting go back too; those voters see it
+        # with their next command.)
+        s.execute(delete(Vote).where(col(Vote.note_id).in_(ids), col(Vote.session_id).in_(
+            select(LiveSession.id).where(col(LiveSession.closed_at).is_(None)))))
         for note in notes:
             if views.on_board(note, hidden_ok=True):
-                out.events.append(ev.Event(ev.NOTE_DELETED, {"note_id": note.id}))
+                if note.session_id == live.id:
+                    out.events.append(ev.Event(ev.NOTE_DELETED, {"note_id": note.id}))
+                else:
+                    out.elsewhere.setdefault(note.session_id, []).append(note.id)
             note.text, note.html, note.public_text, note.hidden_reason = "", "", None, None
             note.publication = pub.INTERNO
             note.deleted_at = note.deleted_at or now
@@ -260,7 +269,8 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
             s.add(note)
         s.execute(update(NoteRevision).where(col(NoteRevision.note_id).in_(ids)).values(text="", html=""))
         s.execute(update(NoteReview).where(col(NoteReview.note_id).in_(ids)).values(public_text=None))
-        _scrub_snapshot(s, live.id, ids)
+        for session_id in {live.id} | {n.session_id for n in notes}:
+            _scrub_snapshot(s, session_id, ids)
     s.execute(delete(Presence).where(col(Presence.participant_id) == participant.id))
     _forget_commands(s, live.id, participant)
     participant.pseudonym = ""

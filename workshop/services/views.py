@@ -95,12 +95,15 @@ def note_view(note: NoteLike, author: Participant, live: LiveSession, seen: Visi
     """A note as `seen` allows; `own` = for its author (everything, reason included)."""
     if is_secret(note, live) and not own:
         return {"id": note.id, "kind": note.kind, "private": True, "cluster_id": note.cluster_id}
+    # A note carried from an earlier meeting: the room of this one is told the
+    # day it was written, not who wrote it (their pseudonym was that meeting's).
+    carried = note.written_on is not None
     view = {
         "id": note.id,
         "kind": note.kind,
         "text": note.text,
         "html": note.html,
-        "author": author_view(author, seen.authors or own),
+        "author": author_view(author, (seen.authors or own) and not carried),
         "cluster_id": note.cluster_id,
         "votes": votes if seen.totals else None,
         "created_at": iso(note.created_at),
@@ -108,6 +111,8 @@ def note_view(note: NoteLike, author: Participant, live: LiveSession, seen: Visi
     }
     if note.private:
         view["private"] = is_secret(note, live)
+    if carried:
+        view["written_on"] = note.written_on.isoformat()
     if own or seen.staff:
         view["hidden"] = note.hidden_at is not None
         if note.hidden_at is not None:
@@ -213,7 +218,7 @@ def live_clusters(s: Session, session_id: int) -> list[Cluster]:
 
 def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
     scored = cluster.impatto is not None
-    return {
+    view = {
         "id": cluster.id,
         "title": cluster.title,
         "areas": [a for a in cluster.areas.split(",") if a],
@@ -221,6 +226,9 @@ def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
         "scores": {"impatto": cluster.impatto, "fattibilita": cluster.fattibilita,
                    "urgenza": cluster.urgenza} if scored else None,
     }
+    if cluster.carried_from_id is not None:
+        view["carried_from"] = cluster.carried_from_id
+    return view
 
 
 def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
@@ -244,7 +252,10 @@ _MY_VOTES = (select(Vote.note_id, Vote.cluster_id, func.count())
 # of them each time were a tenth of the server's CPU with 20 people writing,
 # docs/performance.md), with their dots counted in the same statement once the
 # room may see totals (note_view shows none before).
-_MY_NOTES = (core_select(_notes).where(_notes.c.author_id == bindparam("participant_id"), ON_BOARD)
+# (In their session: a note carried to a later meeting is its author's, but not
+# part of their state in the meeting they are in.)
+_MY_NOTES = (core_select(_notes).where(_notes.c.author_id == bindparam("participant_id"),
+                                       _notes.c.session_id == bindparam("session_id"), ON_BOARD)
              .order_by(_notes.c.id))
 _MY_NOTES_WITH_DOTS = _MY_NOTES.add_columns(
     select(func.count()).select_from(Vote).where(Vote.note_id == _notes.c.id)
@@ -268,7 +279,7 @@ def personal_state(s: Session, live: LiveSession, participant: Participant) -> d
     used = sum(on_notes.values()) + sum(on_clusters.values())
     seen = visibility(live)
     own = s.execute(_MY_NOTES_WITH_DOTS if seen.totals else _MY_NOTES,
-                    {"participant_id": participant.id}).all()
+                    {"participant_id": participant.id, "session_id": live.id}).all()
     return {
         "session_id": live.id,
         "seq": live.last_seq,

@@ -82,3 +82,19 @@ export function retryAfterMs(error, fallbackS) {
   const s = error && error.params && Number(error.params.retry_after);
   return (s > 0 ? s : fallbackS) * 1000;
 }
+
+/**
+ * «dal incontro del 12 gennaio 2027» for a note carried from an earlier
+ * meeting (`written_on`, an ISO date), in the page's language; null for the others.
+ */
+export function carriedLine(T, note, lang) {
+  if (!note || !note.written_on) return null;
+  const day = new Date(note.written_on + "T12:00:00Z");
+  let shown = note.written_on;
+  try {
+    shown = day.toLocaleDateString(lang || "it", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  } catch {
+    // An unknown language tag: the ISO date says the same.
+  }
+  return fmt(T.carried_from, { date: shown });
+}

@@ -12,7 +12,7 @@
  */
 import { isPrivateStub } from "../live/board.js";
 import { el, keyedCard, noteItem, onClick, placeChildren, renderNoteBody, setText, syncButtons } from "../live/dom.js";
-import { fmt, plural, shorten } from "../live/text.js";
+import { carriedLine, fmt, plural, shorten } from "../live/text.js";
 
 const DRAG_TYPE = "application/x-workshop-note";
 const MOVE_SETTLE_MS = 600;
@@ -130,6 +130,7 @@ export function controlBoard(ctx) {
       const a = note.author || {};
       const parts = [a.pseudonym || T.author_hidden, ctx.categoryLabel(a.category)];
       if (a.offline) parts.push(T.offline_mark);
+      parts.push(carriedLine(T, note, document.documentElement.lang));
       setText(author, parts.filter(Boolean).join(" · "));
     }
     let reason = art.querySelector(".note-hidden-reason");

@@ -14,7 +14,7 @@ import {
   setUnavailable, shownResults, svgIcon, syncButtons, unavailable,
 } from "../live/dom.js";
 import { FORCE_SNAPSHOT_SINCE } from "../live/client.js";
-import { fmt, plural } from "../live/text.js";
+import { carriedLine, fmt, plural } from "../live/text.js";
 
 export function roomBoard(ctx) {
   const { T, ui, board, state } = ctx;
@@ -172,6 +172,7 @@ export function roomBoard(ctx) {
     optionalLine(art, "note-hidden-reason", entry.mine && note.hidden
       ? fmt(T.hidden_by_facilitator, { reason: note.hidden_reason || "" }) + " " + T.hidden_only_you : null);
     optionalLine(art, "note-privacy", entry.mine && note.private === true ? T.my_private : null);
+    optionalLine(art, "note-carried", carriedLine(T, note, document.documentElement.lang));
     if (!ctx.editor.isEditing(note.id)) renderNoteBody(art.querySelector(".note-body"), note, T.private_note, T.private_note_hint);
     renderNoteControls(art, entry);
     return li;
