@@ -14,7 +14,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlmodel import or_, select
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -27,18 +26,19 @@ from workshop.domain import joincode, phases, rules, timer
 from workshop.domain.commands import KIND_LABELS, NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
-from workshop.services import accounts, catalog, periods, views
+from workshop.services import accounts, catalog, meetings, periods, views
 from workshop.services.sessions import SessionSettings, create_session
 from workshop.storage.models import Lab, LiveSession, SessionFacilitator, StaffUser
 from workshop.web.auth import role_required
 from workshop.web.ids import form_id
+from workshop.web.meetings import MeetingFields, control_context
 from workshop.web.reference import plan_areas
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitatore")
 
 
 
-class NewSessionForm(FlaskForm):
+class NewSessionForm(MeetingFields):
     lab = SelectField(_l("Laboratorio"), validators=[DataRequired()])
     title = StringField(_l("Titolo della sessione"), validators=[DataRequired(), Length(max=200)])
     guiding_question = TextAreaField(_l("Domanda guida"), validators=[Length(max=1000)])
@@ -90,7 +90,9 @@ def dashboard():
             practice=form.practice.data,
             programme_id=int(form.programme.data) if form.programme.data else None)
         try:
+            form.place().checked()  # the meeting's date and place, before anything is written
             made = create_session(services().db, form.lab.data, settings, owner_id=current_user.id)
+            meetings.set_meeting(services().db, made.id, form.place())
         except Rejected as rejected:
             error = rejected.message(gettext)
         else:
@@ -147,7 +149,8 @@ def control(session_id: int):
         facilitators = s.exec(select(StaffUser).where(StaffUser.role == FACILITATOR,
                                                       StaffUser.active)).all()
     return render_template("facilitation/control.html", live=live, lab=lab,
-                           page_config=_page_config(live, lab), facilitators=facilitators)
+                           page_config=_page_config(live, lab), facilitators=facilitators,
+                           **control_context(live, lab))
 
 
 @bp.get("/sessioni/<id:session_id>/proiezione")

@@ -35,6 +35,7 @@ from workshop.services.consolidation import consolidate
 from workshop.storage.models import Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
 from workshop.web.ids import form_id, form_ids
+from workshop.web.meetings import public_meetings
 from workshop.web.reference import plan_areas
 
 bp = Blueprint("plan", __name__)
@@ -621,7 +622,8 @@ def lab_page(slug: str):
     return render_template("public/lab.html", lab=lab, process=process, sessions=sessions,
                            lab_processes=its_processes, period=period,
                            by_session=by_session, decided=decided, areas=plan_areas(),
-                           categories={c["key"]: c["short"] for c in _categories()}, groups=_groups())
+                           categories={c["key"]: c["short"] for c in _categories()}, groups=_groups(),
+                           **public_meetings(slug))
 
 
 @bp.get("/schede/<id:action_id>")
