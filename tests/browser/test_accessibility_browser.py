@@ -9,6 +9,7 @@ no script but its own, so the test's browser contexts bypass it
 from __future__ import annotations
 
 import re
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from playwright.sync_api import expect
 from tests.browser.test_room_browser import join, note_card, post_note
 from tests.helpers import PLAN_PASSWORD, close_sample_labs, enrol_totp, plan_team, totp_code
 from tests.servers import FACILITATOR, open_room
+from workshop.services import meetings
 
 pytestmark = pytest.mark.browser
 
@@ -82,13 +84,17 @@ def staff_page(context, server, username, password, landing, second_step=True):
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=["phone", "laptop"])
 def test_no_serious_violation_on_any_page_state(server, context_at, width, height):
     base = server.url
-    room = open_room(server, "dopo-di-noi", "Accessibilità", guiding_question="Che cosa serve?")
+    # A lab with a closed meeting: the control room offers its groups to carry forward.
+    room = open_room(server, "dimissioni-difficili", "Accessibilità", guiding_question="Che cosa serve?")
+    meetings.set_meeting(server.db, room.id, meetings.Place(
+        date.today() + timedelta(days=7), time(17, 30), None, "Via Roma 1", "Sala 2"))
     found: list[str] = []
     targets: list[str] = []
     try:
         anyone = context_at(width, height).new_page()
         for path, state in (("/", "home"), ("/privacy", "privacy"), ("/accessibilita", "accessibility"),
-                            (f"/s/{room.code}", "join")):
+                            (f"/s/{room.code}", "join"),
+                            ("/laboratori/dimissioni-difficili", "lab page with its meetings")):
             anyone.goto(base + path)
             audit(anyone, found, state)
             small_targets(anyone, targets, state)
