@@ -11,7 +11,7 @@ from tests.services.test_bus import join
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
 from workshop.seed import create_session
-from workshop.services import views
+from workshop.services import exports, schede, views
 from workshop.services.consolidation import consolidate
 from workshop.storage import eventlog
 from workshop.storage.models import Cluster, LiveSession, Note, Participant
@@ -44,15 +44,9 @@ def carry(bus, staff, from_session_id, cluster_ids, command_id=None):
                                               cluster_ids=cluster_ids))
 
 
-def test_the_second_dimissioni_meeting_adds_to_the_same_priority(bus, db, facilitator, closed_labs):
-    """The issue's report: a second «Dimissioni difficili» meeting on the same theme
-    gave an unlinked priority with index 0.0, ranked ninth. Carried forward, the
-    group is one priority; its support combines both rooms, each normalised in its own.
-
-    Meeting 1: A2 19 of 60 dots, Sn = 0.475 (its scores 5-4-5 are superseded).
-    Meeting 2: 4 voters, 3 dots each, cap 2; each gives A2 2 dots: 8 of 12,
-    S = 0.667, Sn = min(1, 0.667 / (2/3)) = 1.0; the table scores it 4-4-4, Q = 0.75.
-    Sn = (0.475 + 1.0) / 2 = 0.7375; index = 100 × (0.36875 + 0.375) = 74.375."""
+def voted_again(bus, db, facilitator, closed_labs):
+    """A2 carried into a second meeting of 4 people, each giving it 2 of their 3 dots,
+    scored 4-4-4, closed."""
     first, groups = first_meeting(db, closed_labs)
     made, staff = second_meeting(bus, db, facilitator)
     ack = carry(bus, staff, first.id, [groups[A2]])
@@ -75,6 +69,19 @@ def test_the_second_dimissioni_meeting_adds_to_the_same_priority(bus, db, facili
                                      impatto=4, fattibilita=4, urgenza=4))
     advance(bus, staff, "chiusa")
 
+    return first, groups, made, carried
+
+
+def test_the_second_dimissioni_meeting_adds_to_the_same_priority(bus, db, facilitator, closed_labs):
+    """The issue's report: a second «Dimissioni difficili» meeting on the same theme
+    gave an unlinked priority with index 0.0, ranked ninth. Carried forward, the
+    group is one priority; its support combines both rooms, each normalised in its own.
+
+    Meeting 1: A2 19 of 60 dots, Sn = 0.475 (its scores 5-4-5 are superseded).
+    Meeting 2: 4 voters, 3 dots each, cap 2; each gives A2 2 dots: 8 of 12,
+    S = 0.667, Sn = min(1, 0.667 / (2/3)) = 1.0; the table scores it 4-4-4, Q = 0.75.
+    Sn = (0.475 + 1.0) / 2 = 0.7375; index = 100 × (0.36875 + 0.375) = 74.375."""
+    first, groups, made, carried = voted_again(bus, db, facilitator, closed_labs)
     rows = consolidate(db, _process_slug(db), lab="dimissioni-difficili").rows
     assert len(rows) == 4  # not five: the carried group is the same priority
     line = next(r for r in rows if r.title == A2)
@@ -211,3 +218,20 @@ def test_erasing_an_author_erases_the_copies_and_tells_their_room(bus, db, facil
 def _log(db, session_id):
     with db.reader() as s:
         return eventlog.since(s, session_id, 0)
+
+
+def test_a_scheda_and_the_open_data_of_a_priority_voted_twice(bus, db, facilitator, closed_labs, team):
+    """Any group of the line names the priority: a scheda made from the first meeting's
+    group takes the latest (with the notes carried and added), and both meetings'
+    groups show it; the open data give each group its own dots, the line's index."""
+    first, groups, made, carried = voted_again(bus, db, facilitator, closed_labs)
+    slug = _process_slug(db)
+    action_id = schede.create_from_clusters(db, team["up"], slug, [groups[A2]])
+    draft = schede.view(db, action_id)
+    assert [c["cluster_id"] for c in draft["content"]["tracciabilita"]["clusters"]] == [carried]
+    row = next(r for r in consolidate(db, slug).rows if r.title == A2)
+    assert [a["id"] for a in row.actions] == [action_id]
+    gruppi = {g["id"]: g for g in exports.opendata_rows(db, slug)["gruppi"]}
+    assert (gruppi[groups[A2]]["punti"], gruppi[carried]["punti"]) == (19, 8)
+    assert gruppi[groups[A2]]["rango"] == gruppi[carried]["rango"] == 1
+    assert gruppi[groups[A2]]["indice_priorita"] == gruppi[carried]["indice_priorita"] == 74.38
