@@ -143,7 +143,19 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
 
-    from workshop.web import account, api, auth, facilitation, meetings, pages, periods, plan, privacy, review
+    from workshop.web import (
+        account,
+        api,
+        auth,
+        facilitation,
+        meetings,
+        pages,
+        periods,
+        plan,
+        privacy,
+        review,
+        territories,
+    )
     from workshop.web.ids import IdConverter
 
     auth.login_manager.init_app(app)
@@ -155,6 +167,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(facilitation.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(territories.bp)
     app.register_blueprint(plan.bp)
     app.register_blueprint(periods.bp)
     app.register_blueprint(review.bp)

@@ -1,7 +1,9 @@
-"""meetings: a session's date and place, and groups carried forward between meetings
+"""meetings: a session's date, place and territory, and groups carried forward between meetings
 
 - `live_session.starts_at` / `ends_at` (UTC, shown in Europe/Rome),
-  `place_address`, `place_room`: the lab's meeting (none for existing sessions).
+  `place_address`, `place_room`: the lab's meeting (none for existing sessions);
+  `territory_key`: the territory its place belongs to, from `territory`, the
+  list the admin keeps (Comuni, Poli di servizio sociale, quartieri; empty).
 - `cluster.carried_from_id`: the group of an earlier meeting a group carries
   forward; `cluster.lineage_id`: the first group of that line, the priority it
   is in every meeting (none for existing groups: each is its own line).
@@ -29,6 +31,14 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    op.create_table('territory',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_territory'))
+    )
     with op.batch_alter_table('live_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('starts_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('ends_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
@@ -36,6 +46,10 @@ def upgrade() -> None:
                                       server_default='', nullable=False))
         batch_op.add_column(sa.Column('place_room', sqlmodel.sql.sqltypes.AutoString(length=200),
                                       server_default='', nullable=False))
+        batch_op.add_column(sa.Column('territory_key', sqlmodel.sql.sqltypes.AutoString(length=80),
+                                      nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_live_session_territory_key_territory'),
+                                    'territory', ['territory_key'], ['key'])
     with op.batch_alter_table('cluster', schema=None) as batch_op:
         batch_op.add_column(sa.Column('carried_from_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('lineage_id', sa.Integer(), nullable=True))
@@ -63,7 +77,11 @@ def downgrade() -> None:
         batch_op.drop_column('lineage_id')
         batch_op.drop_column('carried_from_id')
     with op.batch_alter_table('live_session', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_live_session_territory_key_territory'),
+                                 type_='foreignkey')
+        batch_op.drop_column('territory_key')
         batch_op.drop_column('place_room')
         batch_op.drop_column('place_address')
         batch_op.drop_column('ends_at')
         batch_op.drop_column('starts_at')
+    op.drop_table('territory')

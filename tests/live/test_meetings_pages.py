@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 from sqlmodel import select
 
+from tests.helpers import enrol_totp
+from tests.live.test_plan_pages import ranked_titles, text
 from tests.live.test_staff_pages import sign_in, token
 from workshop.domain import meetings as rules
 from workshop.seed import create_session
-from workshop.services import accounts, meetings
+from workshop.services import accounts, meetings, territories
 from workshop.storage.models import Cluster, LiveSession, Note
 
 A2 = "Punto unico distrettuale e informazione alle famiglie"
@@ -114,3 +116,49 @@ def test_carrying_groups_from_the_control_room_is_applied_once(app, facilitator,
         assert s.exec(select(Note).where(Note.cluster_id == carried[0].id)).all()
     again = fabia.get(path).get_data(as_text=True)
     assert re.search(rf'id="carry-{a2.id}"[^>]*disabled', again)  # already here
+
+
+def test_territories_from_the_admin_page_to_the_filters(app, facilitator, closed_labs, team):
+
+    db = _db(app)
+    enrol_totp(db, accounts.create_user(db, "capo", "Amministratrice", "admin", "una password lunga").id)
+    capo, _ = sign_in(app, "capo")
+    added = capo.post("/admin/territori", data={
+        "csrf_token": token(capo, "/admin/territori"), "azione": "nuovo", "tipo": "polo",
+        "nome": "Polo Nord"}, follow_redirects=True)
+    assert "Territorio aggiunto" in added.get_data(as_text=True)
+    refused = capo.post("/admin/territori", data={
+        "csrf_token": token(capo, "/admin/territori"), "azione": "nuovo", "tipo": "regione",
+        "nome": "Emilia"})
+    assert refused.status_code == 422
+    assert [t.key for t in territories.listed(db)] == ["polo-polo-nord"]
+    fabia, _ = sign_in(app, "fabia")
+    assert fabia.get("/admin/territori").status_code == 403
+
+    # The facilitator places the closed «Dimissioni difficili» meeting in it.
+    with db.reader() as s:
+        first = next(x for x in closed_labs if _lab_of(s, x.id) == "dimissioni-difficili")
+    path = f"/facilitatore/sessioni/{first.id}"
+    form = fabia.get(path).get_data(as_text=True)
+    assert '<option value="polo-polo-nord">Polo Nord (Polo di servizio sociale)</option>' in form
+    fabia.post(path + "/incontro", data={
+        "csrf_token": token(fabia, path), "incontro-day": "2026-11-20", "incontro-start": "17:30",
+        "incontro-territory": "polo-polo-nord"})
+
+    ristretta, _ = sign_in(app, "ristretta")
+    north = text(ristretta.get("/piano?territorio=polo-polo-nord"))
+    assert len(ranked_titles(north)) == 4 and "incontri a «Polo Nord»" in north
+    assert "Filtro non riconosciuto, ignorato: altrove" in text(ristretta.get("/piano?territorio=altrove"))
+
+    lab = app.test_client().get("/laboratori/dimissioni-difficili?territorio=polo-polo-nord")
+    page = lab.get_data(as_text=True)
+    assert '<option value="polo-polo-nord" selected>Polo Nord</option>' in page
+    assert page.count('class="priority-card"') == 4
+    assert "Polo Nord" in page.split('id="past-meetings"', 1)[1]
+    assert app.test_client().get("/laboratori/lavoro-e-svantaggio-sociale").get_data(
+        as_text=True).count("filtro-territorio") == 0  # no meeting of that lab is placed
+
+
+def _lab_of(s, session_id):
+    from workshop.storage.models import Lab
+    return s.get(Lab, s.get(LiveSession, session_id).lab_id).slug

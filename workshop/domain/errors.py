@@ -60,6 +60,10 @@ MESSAGES: dict[str, str] = {
     "carry_source_invalid": _("Si possono riprendere solo i gruppi di un incontro concluso dello "
                               "stesso laboratorio."),
     "cluster_already_carried": _("Il gruppo «%(title)s» è già stato ripreso in questo incontro."),
+    "territory_invalid": _("Indica il tipo di territorio (Comune, Polo di servizio sociale, quartiere) e "
+                           "un nome di al massimo %(max)s caratteri."),
+    "territory_taken": _("Nell’elenco c’è già «%(name)s»."),
+    "territory_unknown": _("Questo territorio non è nell’elenco."),
     "title_invalid": _("Il titolo deve avere da 1 a %(max)s caratteri."),
     "reason_invalid": _("Indica il motivo, in al massimo %(max)s caratteri."),
     "merge_invalid": _("Per unire servono almeno due contributi diversi e visibili."),

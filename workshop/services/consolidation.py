@@ -142,6 +142,7 @@ def _row(position: int, p: Priority, clusters: dict[int, tuple]) -> PriorityRow:
             by_category[key] = by_category.get(key, 0) + n
         _, at, _ = clusters[m.cluster_id]
         meetings.append({"session_id": m.session_id, "session_title": at.title,
+                         "territory": at.territory_key,
                          "cluster_id": m.cluster_id, "dots": m.dots, "voters": m.voters,
                          "dots_available": m.available, "starts_at": at.starts_at,
                          "closed_at": at.closed_at, "by_category": dict(sorted(m.by_category.items()))})
@@ -175,10 +176,12 @@ def _combined_split(parts: list[tuple[dict, list[dict]]]) -> tuple[dict, list[di
 
 
 def consolidate(db: Database, process_slug: str, lab: str | None = None,
-                area: str | None = None, programme_id: int | None = None) -> Consolidation:
+                area: str | None = None, programme_id: int | None = None,
+                territory: str | None = None) -> Consolidation:
     """All priorities of a process, best first; optionally one lab's, or one
-    area's, or those of the meetings held for one programma attuativo. Practice
-    sessions never count (`periods.counted`)."""
+    area's, or those of the meetings held for one programma attuativo, or those
+    voted in a meeting held in one territory (its key), with their global ranks.
+    Practice sessions never count (`periods.counted`)."""
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
@@ -205,7 +208,8 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
         labs = [{"slug": x.slug, "title": x.title} for x in periods.labs_of(s, process.id)]
     for row in rows:
         row.actions = links.get(row.cluster_id, [])
-    in_scope = [r for r in rows if lab is None or r.lab_slug == lab]
+    in_scope = [r for r in rows if (lab is None or r.lab_slug == lab) and (
+        territory is None or any(m["territory"] == territory for m in r.meetings))]
     covered = {a for r in in_scope for a in r.areas}
     if area is not None:
         in_scope = [r for r in in_scope if area in r.areas]

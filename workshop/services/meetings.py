@@ -20,8 +20,9 @@ from sqlmodel import select
 
 from workshop.domain import meetings, phases, rules
 from workshop.domain.errors import Rejected
+from workshop.services import territories
 from workshop.storage.database import Database
-from workshop.storage.models import Lab, LiveSession, utcnow
+from workshop.storage.models import Lab, LiveSession, Territory, utcnow
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,11 @@ class Meeting:
     room: str
     closed: bool
     standing: str | None
+    territory: str = ""  # its name
 
     @property
     def place(self) -> str:
-        return ", ".join(p for p in (self.room, self.address) if p)
+        return ", ".join(p for p in (self.room, self.address, self.territory) if p)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Place:
     end: time | None = None
     address: str = ""
     room: str = ""
+    territory: str | None = None  # a key of the admin's list (services/territories.py)
 
     def checked(self) -> tuple[datetime | None, datetime | None, str, str]:
         """(starts_at, ends_at, address, room), or why not, before anything is written."""
@@ -68,15 +71,21 @@ def set_meeting(db: Database, session_id: int, place: Place) -> None:
         live = s.get(LiveSession, session_id)
         if live is None:
             raise LookupError(session_id)
+        live.territory_key = territories.check(s, place.territory, live.territory_key)
         live.starts_at, live.ends_at, live.place_address, live.place_room = starts, ends, address, room
         s.add(live)
 
 
-def _meeting(live: LiveSession, lab: Lab, now: datetime) -> Meeting:
+def _meeting(live: LiveSession, lab: Lab, now: datetime, territory: Territory | None) -> Meeting:
     closed = live.phase == phases.CHIUSA
     return Meeting(live.id, lab.slug, lab.title, live.title, live.guiding_question,
                    live.starts_at, live.ends_at, live.place_address, live.place_room, closed,
-                   meetings.standing(live.starts_at, live.ends_at, closed, now))
+                   meetings.standing(live.starts_at, live.ends_at, closed, now),
+                   territory.name if territory else "")
+
+
+_WITH_LAB = (select(LiveSession, Lab, Territory).join(Lab)
+             .outerjoin(Territory, Territory.key == LiveSession.territory_key))
 
 
 def of_lab(db: Database, lab_slug: str, now: datetime | None = None) -> dict[str, list[Meeting]]:
@@ -84,8 +93,8 @@ def of_lab(db: Database, lab_slug: str, now: datetime | None = None) -> dict[str
     Sessions without a date that are still open are not announced."""
     now = now or utcnow()
     with db.reader() as s:
-        rows = s.exec(select(LiveSession, Lab).join(Lab).where(Lab.slug == lab_slug)).all()
-    found = [_meeting(live, lab, now) for live, lab in rows]
+        rows = s.exec(_WITH_LAB.where(Lab.slug == lab_slug)).all()
+    found = [_meeting(live, lab, now, where) for live, lab, where in rows]
     upcoming = sorted((m for m in found if m.standing == meetings.UPCOMING), key=lambda m: m.starts_at)
     past = sorted((m for m in found if m.standing == meetings.PAST and m.starts_at is not None),
                   key=lambda m: m.starts_at, reverse=True)
@@ -94,8 +103,8 @@ def of_lab(db: Database, lab_slug: str, now: datetime | None = None) -> dict[str
 
 def one(db: Database, session_id: int) -> Meeting | None:
     with db.reader() as s:
-        row = s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.id == session_id)).first()
-    return _meeting(*row, utcnow()) if row else None
+        row = s.exec(_WITH_LAB.where(LiveSession.id == session_id)).first()
+    return _meeting(row[0], row[1], utcnow(), row[2]) if row else None
 
 
 def _event(m: Meeting, host: str, url: str | None) -> Event:

@@ -226,6 +226,18 @@ class Category(SQLModel, table=True):
                                sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
+class Territory(SQLModel, table=True):
+    """Where a lab meets (domain/territory.py): a Comune, a Polo di servizio
+    sociale, a quartiere. The admin keeps the list; one leaves it by being
+    deactivated, so the meetings held there keep it."""
+
+    key: str = Field(primary_key=True, max_length=80)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    position: int = 0
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+
+
 class LiveSession(SQLModel, table=True):
     """One live meeting of a lab. `last_seq` is the head of its event log."""
 
@@ -269,6 +281,7 @@ class LiveSession(SQLModel, table=True):
     ends_at: datetime | None = None
     place_address: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     place_room: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    territory_key: str | None = Field(default=None, foreign_key="territory.key", max_length=80)
 
 
 class Participant(SQLModel, table=True):

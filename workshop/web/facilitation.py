@@ -73,6 +73,7 @@ def _my_sessions():
 @role_required(FACILITATOR, ADMIN)
 def dashboard():
     form = NewSessionForm()
+    form.offer_territories()
     with services().db.reader() as s:
         # The labs taking part in the current process, and its programmi attuativi.
         process = periods.current(s)

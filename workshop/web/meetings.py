@@ -18,16 +18,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from wtforms import DateField, StringField, TimeField
+from wtforms import DateField, SelectField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from workshop.context import services
 from workshop.domain import commands as c
 from workshop.domain import meetings as rules
 from workshop.domain import phases
+from workshop.domain import territory as territory_kinds
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR, Actor
-from workshop.services import meetings
+from workshop.services import meetings, territories
 from workshop.storage.models import Cluster, Lab, LiveSession
 from workshop.web.auth import role_required
 from workshop.web.ids import form_ids
@@ -43,18 +45,30 @@ class MeetingFields(FlaskForm):
     end = TimeField(_l("Ora di fine"), validators=[Optional()])
     address = StringField(_l("Indirizzo"), validators=[Length(max=rules.ADDRESS_MAX)])
     room = StringField(_l("Sala"), validators=[Length(max=rules.ROOM_MAX)])
+    # Checked by the service against the admin's list (services/territories.py).
+    territory = SelectField(_l("Territorio"), choices=[], validate_choice=False)
+
+    def offer_territories(self, current: str | None = None) -> None:
+        """The admin's list (and the meeting's own territory, if since taken out of it)."""
+        rows = [t for t in territories.listed(services().db, active_only=False)
+                if t.active or t.key == current]
+        self.territory.choices = [SelectChoice("", gettext("Non indicato"))] + [
+            SelectChoice(t.key, f"{t.name} ({territory_kinds.KINDS[t.kind]})") for t in rows]
 
     def place(self) -> meetings.Place:
         return meetings.Place(self.day.data, self.start.data, self.end.data,
-                              self.address.data or "", self.room.data or "")
+                              self.address.data or "", self.room.data or "",
+                              self.territory.data or None)
 
     def fill(self, live: LiveSession) -> None:
+        self.territory.data = live.territory_key or ""
         if live.starts_at is not None:
             starts = rules.local(live.starts_at)
             self.day.data, self.start.data = starts.date(), starts.time()
         if live.ends_at is not None:
             self.end.data = rules.local(live.ends_at).time()
         self.address.data, self.room.data = live.place_address, live.place_room
+        self.offer_territories(live.territory_key)
 
 
 # -- the control room: the meeting and what can be carried into it ----------------
@@ -96,6 +110,7 @@ def control_context(live: LiveSession, lab: Lab) -> dict:
 def edit(session_id: int):
     _may_run(session_id)
     form = MeetingFields(prefix="incontro")
+    form.offer_territories()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors)
               or gettext("Controlla i dati dell’incontro."), "danger")

@@ -30,7 +30,7 @@ from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
-from workshop.services import catalog, documents, exports, periods, schede
+from workshop.services import catalog, documents, exports, periods, schede, territories
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import Lab, LiveSession, Process
 from workshop.web.auth import ROLE_LABELS, role_required
@@ -241,10 +241,18 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
                         if period.programme else None)
     lab = request.args.get("laboratorio") or None
     area = request.args.get("area") or None
+    places = territories.names(db)
+    territory = request.args.get("territorio") or None
+    if territory is not None and territory not in places:
+        ignored_territory, territory = [territory], None
+    else:
+        ignored_territory = []
     ignored = [v for v, ok in ((lab, lab in lab_slugs), (area, area in areas)) if v and not ok]
+    ignored += ignored_territory
     lab = lab if lab in lab_slugs else None
     area = area if area in areas else None
-    result = consolidate(db, slug, lab=lab, area=area, programme_id=period.programme_id)
+    result = consolidate(db, slug, lab=lab, area=area, programme_id=period.programme_id,
+                         territory=territory)
     categories = _categories()
     chart, present = _chart_data(result.rows, categories)
     actions = [a for a in schede.list_actions(db, slug) if in_programme is None or a["id"] in in_programme]
@@ -252,6 +260,7 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
         "plan/dashboard.html", result=result, areas=areas, lab=lab, area=area, ignored=ignored,
         lab_titles={x["slug"]: x["title"] for x in result.labs}, chart=chart, present=present,
         actions=actions, error=error, selected={int(c) for c in selected},
+        territory=territory, territories=places,
         can_create=current_user.role in (UFFICIO_PIANO, ADMIN),
         origins={k: gettext(v) for k, v in fields.ORIGINI.items() if k != fields.LABORATORI},
         support_weight=SUPPORT_WEIGHT, scores_weight=SCORES_WEIGHT, period=period,
@@ -611,7 +620,17 @@ def lab_page(slug: str):
         sessions = s.exec(select(LiveSession).where(LiveSession.lab_id == lab.id,
                                                     periods.counted(process.id, period.programme_id))
                           .order_by(LiveSession.closed_at, LiveSession.id)).all()
-    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id).rows
+    # Read for one territory: the meetings held there and their priorities.
+    places = {key: name for key, name in territories.names(db).items()
+              if any(live.territory_key == key for live in sessions)}
+    territory = request.args.get("territorio") or None
+    territory = territory if territory in places else None
+    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id,
+                       territory=territory).rows
+    # (A priority voted there is shown under its latest meeting, wherever that was.)
+    shown = {r.session_id for r in rows}
+    sessions = [live for live in sessions
+                if territory is None or live.territory_key == territory or live.id in shown]
     by_session: dict[int, list[dict]] = {}
     decided: dict[int, dict] = {}
     for row in rows:
@@ -623,7 +642,7 @@ def lab_page(slug: str):
                            lab_processes=its_processes, period=period,
                            by_session=by_session, decided=decided, areas=plan_areas(),
                            categories={c["key"]: c["short"] for c in _categories()}, groups=_groups(),
-                           **public_meetings(slug))
+                           places=places, territory=territory, **public_meetings(slug))
 
 
 @bp.get("/schede/<id:action_id>")
