@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 
 from sqlmodel import select
 
 from workshop.domain import commands as c
+from workshop.domain import meetings as clock
 from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT
-from workshop.services import periods, sessions
+from workshop.services import meetings, periods, sessions, territories
 from workshop.services.bus import CommandBus
 from workshop.services.sessions import CreatedSession, SessionSettings
 from workshop.storage.database import Database
@@ -23,6 +25,7 @@ from workshop.storage.models import (
     Area,
     Category,
     CategoryGroup,
+    Cluster,
     Lab,
     LabProcess,
     LiveSession,
@@ -253,6 +256,7 @@ def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSessio
                                   "Quali progetti di vita per le persone con disabilità "
                                   "quando i genitori non potranno più occuparsene?", owner_id=owner))
     _demo_programmes(db, accounts_["admin"][0])
+    created.append(demo_meetings(db, bus, created, owner))
     return created
 
 
@@ -266,3 +270,34 @@ def _demo_programmes(db: Database, admin_id: int) -> None:
         if process["current"] and not process["programmes"]:
             for year in process["years"]:
                 periods.add_programme(db, admin, process["id"], year)
+
+
+def demo_meetings(db: Database, bus: CommandBus, created: list[CreatedSession],
+                  owner: int) -> CreatedSession:
+    """«Dimissioni difficili» over three meetings (issue 14): the closed one three
+    weeks ago, the demo session today with the first meeting's second and third
+    groups carried forward, and the next one, announced; all at the Polo Sud."""
+    first = next(m for m in created if m.lab_title == "Dimissioni difficili"
+                 and m.title == "Laboratorio (sessione conclusa)")  # not the rehearsal
+    second = next(m for m in created if m.lab_title == "Dimissioni difficili" and m.title == DEMO_TITLE)
+    polo = "polo-polo-sud"
+    if polo not in territories.names(db):
+        polo = territories.add(db, "polo", "Polo Sud")
+    today = datetime.now(UTC).astimezone(clock.ROME).date()
+
+    def place(day: date) -> meetings.Place:
+        return meetings.Place(day, time(17, 30), time(19, 30), "Via Roma 1, Reggio Emilia",
+                              "Sala del Polo", polo)
+
+    meetings.set_meeting(db, first.id, place(today - timedelta(days=21)))
+    meetings.set_meeting(db, second.id, place(today))
+    with db.reader() as s:
+        groups = s.exec(select(Cluster.id).where(Cluster.session_id == first.id)
+                        .order_by(Cluster.id)).all()
+    bus.execute(bus.staff_bind(owner, "facilitator", second.id), c.CarryClusters(
+        cid=secrets.token_hex(8), session_id=second.id, from_session_id=first.id,
+        cluster_ids=list(groups[1:3])))
+    third = create_session(db, "dimissioni-difficili", "Terzo incontro",
+                           "Chi fa che cosa nei primi sette giorni a casa?", owner_id=owner)
+    meetings.set_meeting(db, third.id, place(today + timedelta(days=14)))
+    return third
