@@ -235,3 +235,27 @@ def test_a_scheda_and_the_open_data_of_a_priority_voted_twice(bus, db, facilitat
     assert (gruppi[groups[A2]]["punti"], gruppi[carried]["punti"]) == (19, 8)
     assert gruppi[groups[A2]]["rango"] == gruppi[carried]["rango"] == 1
     assert gruppi[groups[A2]]["indice_priorita"] == gruppi[carried]["indice_priorita"] == 74.38
+
+
+def test_the_demo_has_a_lab_over_three_meetings(db, tmp_path):
+    from workshop.domain import meetings as clock
+    from workshop.seed import seed_demo
+    from workshop.services import meetings
+    from workshop.services.bus import CommandBus
+    from workshop.services.publisher import RecordingPublisher
+    from workshop.services.ratelimit import RateLimits
+    from workshop.services.tokens import ParticipantTokens
+
+    seeding = CommandBus(db, RecordingPublisher(), ParticipantTokens("s"),  # as `seed --demo`
+                         RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6))
+    created = seed_demo(db, seeding, tmp_path)
+    found = meetings.of_lab(db, "dimissioni-difficili")
+    # Today's is upcoming until 19:30 in Rome, past after: the test runs at any hour.
+    assert found[clock.UPCOMING][-1].title == "Terzo incontro"
+    assert found[clock.PAST][-1].title == "Laboratorio (sessione conclusa)"
+    assert sorted(m.title for m in found[clock.UPCOMING] + found[clock.PAST]) == [
+        "Laboratorio (sessione conclusa)", "Sessione dimostrativa", "Terzo incontro"]
+    assert all(m.territory == "Polo Sud" for m in found[clock.UPCOMING] + found[clock.PAST])
+    with db.reader() as s:
+        carried = s.exec(select(Cluster).where(Cluster.session_id == created[2].id)).all()
+        assert len(carried) == 2 and all(c.lineage_id for c in carried)
