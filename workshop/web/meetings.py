@@ -28,7 +28,7 @@ from workshop.domain import meetings as rules
 from workshop.domain import phases
 from workshop.domain import territory as territory_kinds
 from workshop.domain.errors import Rejected
-from workshop.domain.permissions import ADMIN, FACILITATOR, Actor
+from workshop.domain.permissions import ADMIN, FACILITATOR
 from workshop.services import meetings, territories
 from workshop.storage.models import Cluster, Lab, LiveSession
 from workshop.web.auth import role_required
@@ -138,7 +138,8 @@ def carry(session_id: int):
         for cluster_id, source in s.exec(select(Cluster.id, Cluster.session_id)
                                          .where(Cluster.id.in_(chosen))):
             by_source.setdefault(source, []).append(cluster_id)
-    actor = Actor(role=current_user.role, session_id=session_id, staff_id=current_user.id)
+    # The staff actor a socket's `staff.join` would bind (the same check of who may run it).
+    actor = services().bus.staff_bind(current_user.id, current_user.role, session_id)
     carried = 0
     try:
         if len({x for ids in by_source.values() for x in ids}) != len(set(chosen)):
