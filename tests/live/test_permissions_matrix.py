@@ -38,6 +38,7 @@ PAYLOADS = {
     "results.reveal": {},
     "score.record": {"cluster_id": 1, "impatto": 3, "fattibilita": 3, "urgenza": 3},
     "participant.add_offline": {"pseudonym": "Signora Rina", "category": "cittadino"},
+    "clusters.carry": {"from_session_id": 1, "cluster_ids": [1]},
 }
 PARTICIPANT_EVENTS = {"note.create", "note.edit", "note.delete", "vote.place", "vote.withdraw"}
 FACILITATION_EVENTS = set(PAYLOADS) - PARTICIPANT_EVENTS | {"note.edit"}
