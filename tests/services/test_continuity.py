@@ -259,3 +259,19 @@ def test_the_demo_has_a_lab_over_three_meetings(db, tmp_path):
     with db.reader() as s:
         carried = s.exec(select(Cluster).where(Cluster.session_id == created[2].id)).all()
         assert len(carried) == 2 and all(c.lineage_id for c in carried)
+
+
+def test_the_open_data_say_what_was_carried_and_never_the_copies_authors(
+        bus, db, facilitator, closed_labs, team):
+    first, groups, made, carried = voted_again(bus, db, facilitator, closed_labs)
+    from workshop.seed import review_demo_notes
+    review_demo_notes(db, made.id, facilitator.id)  # the copies' texts, published as reviewed
+    tables = exports.opendata_rows(db, _process_slug(db))
+    gruppi = {g["id"]: g for g in tables["gruppi"]}
+    assert (gruppi[carried]["riprende"], gruppi[carried]["priorita"]) == (groups[A2], groups[A2])
+    assert (gruppi[groups[A2]]["riprende"], gruppi[groups[A2]]["priorita"]) == ("", groups[A2])
+    copies = [n for n in tables["contributi"] if n["sessione"] == made.id and n["ripreso_da"]]
+    originals = {n["id"]: n for n in tables["contributi"] if n["sessione"] == first.id}
+    assert copies and all(n["ripreso_da"] in originals for n in copies)
+    assert all(n["testo"] == originals[n["ripreso_da"]]["testo"] for n in copies)
+    assert all(n["categoria_autore"] == n["raggruppamento_autore"] == "" for n in copies)

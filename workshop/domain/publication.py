@@ -131,6 +131,9 @@ OPEN_DATA = (
                                "personali)"), kind="boolean"),
         Column("gruppo", _("il gruppo in cui è stato raccolto (numero), se c'è"), kind="integer",
                values_from="gruppi.csv, id"),
+        Column("ripreso_da", _("se è stato ripreso con il suo gruppo da un incontro precedente del "
+                               "laboratorio: il contributo di quell'incontro (numero)"), kind="integer",
+               values_from="contributi.csv, id"),
         Column("categoria_autore", _("la categoria di chi l'ha scritto, solo se nella sessione "
                                      "c'erano almeno 5 persone di quella categoria"),
                                          values_from="categorie.csv, chiave", suppression=AUTHOR_RULE),
@@ -143,13 +146,21 @@ OPEN_DATA = (
         Column("sessione", _("numero della sessione"), kind="integer", values_from="sessioni.csv, id"),
         Column("laboratorio", _("laboratorio (slug)"), values_from="laboratori.csv, slug"),
         Column("titolo", _("titolo del gruppo")),
+        Column("riprende", _("se riprende un gruppo di un incontro precedente del laboratorio: quel "
+                             "gruppo (numero)"), kind="integer", values_from="gruppi.csv, id"),
+        Column("priorita", _("la priorità a cui appartiene: il primo gruppo della sua linea (numero). "
+                             "I gruppi con lo stesso numero, votati in incontri diversi, sono una sola "
+                             "priorità, con un solo indice e un solo rango"), kind="integer",
+               values_from="gruppi.csv, id"),
         Column("aree", _("aree del piano (A-E), separate da |"), kind="list", values=AREAS),
-        Column("punti", _("punti ricevuti"), kind="integer", unit="punti"),
+        Column("punti", _("punti ricevuti in questo incontro"), kind="integer", unit="punti"),
         Column("impatto", _("valutazione del tavolo, da 1 a 5"), kind="integer", values=SCORES),
         Column("fattibilita", _("valutazione del tavolo, da 1 a 5"), kind="integer", values=SCORES),
         Column("urgenza", _("valutazione del tavolo, da 1 a 5"), kind="integer", values=SCORES),
-        Column("indice_priorita", _("indice di priorità, da 0 a 100"), kind="number", unit="punti su 100"),
-        Column("sostegno", _("quota dei punti disponibili nella sessione"), kind="number",
+        Column("indice_priorita", _("indice di priorità, da 0 a 100 (della priorità: lo stesso per i "
+                                    "gruppi della stessa linea)"), kind="number", unit="punti su 100"),
+        Column("sostegno", _("quota dei punti disponibili nella sessione; per una priorità votata in "
+                             "più incontri, la media delle quote di ciascun incontro"), kind="number",
                unit="quota da 0 a 1"),
         Column("componente_valutazioni", _("parte dell'indice dovuta alle valutazioni, da 0 a 1"),
                kind="number", unit="quota da 0 a 1"),

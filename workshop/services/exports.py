@@ -176,7 +176,7 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
         # SQLAlchemy's select: SQLModel's is typed for up to four columns.
         notes = s.execute(core_select(*map(col, (Note.id, Note.session_id, Note.kind, Note.text,
                                                  Note.public_text, Note.publication, Note.cluster_id)),
-                                      col(Participant.category_key))
+                                      col(Participant.category_key), col(Note.carried_from_id))
                           .join(Participant, col(Participant.id) == Note.author_id)
                           .where(col(Note.session_id).in_(ids), views.VISIBLE, col(Note.erased_at).is_(None),
                                  col(Note.publication) == publication.PUBBLICABILE)
@@ -198,13 +198,16 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
             "hash_risultati": live.snapshot_hash or "",
             "file_risultati": f"{RESULTS_DIR}/sessione-{live.id}.json"
             if snapshot is not None and snapshot.document else ""})
-    for note_id, session_id, kind, text, public_text, state, cluster_id, category in notes:
-        shown = disclosure.author_label(category, tallies[session_id].participants_by_category,
-                                        groups.group_of)
+    for note_id, session_id, kind, text, public_text, state, cluster_id, category, copied in notes:
+        # A note carried from an earlier meeting is by someone of that meeting, not of
+        # this one: its author's category is said (or not) where it was written only.
+        shown = None if copied else disclosure.author_label(
+            category, tallies[session_id].participants_by_category, groups.group_of)
         tables["contributi"].append({
             "id": note_id, "sessione": session_id, "laboratorio": lab_of[session_id], "tipo": kind,
             "testo": publication.published_text(state, text, public_text),
             "modificato": _yes(bool(public_text)), "gruppo": cluster_id or "",
+            "ripreso_da": copied or "",
             "categoria_autore": shown[1] if shown and shown[0] == "categoria" else "",
             "raggruppamento_autore": (groups.group_of.get(category, "") if shown and shown[0] == "categoria"
                                       else shown[1] if shown else "")})
@@ -213,7 +216,9 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
         mine = own.get(cluster.id, {})
         tables["gruppi"].append({
             "id": cluster.id, "sessione": cluster.session_id, "laboratorio": lab_of[cluster.session_id],
-            "titolo": cluster.title, "aree": [a for a in cluster.areas.split(",") if a],
+            "titolo": cluster.title, "riprende": cluster.carried_from_id or "",
+            "priorita": cluster.lineage_id or cluster.id,
+            "aree": [a for a in cluster.areas.split(",") if a],
             "punti": mine.get("dots", 0), "impatto": cluster.impatto or "",
             "fattibilita": cluster.fattibilita or "", "urgenza": cluster.urgenza or "",
             "indice_priorita": round(r.index, 2) if r else "", "sostegno": round(r.support, 4) if r else "",
