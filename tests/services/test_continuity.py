@@ -131,7 +131,7 @@ def test_carried_notes_come_with_the_day_they_were_written_and_no_pseudonym(
         shown = event["data"]["note"]
         assert shown["text"] == original.text and shown["cluster_id"] == group.id
         assert shown["written_on"] == day.isoformat()
-        assert shown["author"]["pseudonym"] is None and shown["author"]["id"] is None
+        assert shown["author"] == {"id": None, "pseudonym": None, "category": None, "offline": False}
     # The room that joins later sees the same board, and a replay gives the same events.
     advance(bus, staff, "raccolta")
     anna = join(bus, made)

@@ -85,6 +85,9 @@ def author_view(p: Participant, show: bool = True) -> dict:
             "offline": p.offline}
 
 
+CARRIED_AUTHOR = {"id": None, "pseudonym": None, "category": None, "offline": False}
+
+
 def is_secret(note: NoteLike, live: LiveSession) -> bool:
     """Written privately and not revealed yet: only its author may read it."""
     return note.private and not live.notes_revealed
@@ -96,14 +99,15 @@ def note_view(note: NoteLike, author: Participant, live: LiveSession, seen: Visi
     if is_secret(note, live) and not own:
         return {"id": note.id, "kind": note.kind, "private": True, "cluster_id": note.cluster_id}
     # A note carried from an earlier meeting: the room of this one is told the
-    # day it was written, not who wrote it (their pseudonym was that meeting's).
+    # day it was written, not who wrote it (their pseudonym and category were
+    # that meeting's, and said to that room only).
     carried = note.written_on is not None
     view = {
         "id": note.id,
         "kind": note.kind,
         "text": note.text,
         "html": note.html,
-        "author": author_view(author, (seen.authors or own) and not carried),
+        "author": CARRIED_AUTHOR if carried else author_view(author, seen.authors or own),
         "cluster_id": note.cluster_id,
         "votes": votes if seen.totals else None,
         "created_at": iso(note.created_at),
