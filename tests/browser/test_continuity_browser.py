@@ -1,6 +1,6 @@
 """Real headless Chromium: the second meeting of a lab starts from the groups of the
 first. The facilitator picks a group in the control room; it arrives with its notes
-marked «dal incontro del …» in the control room and on a participant's phone, and
+marked «dall’incontro del …» in the control room and on a participant's phone, and
 the participant's new dot goes to the same priority."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 A2 = "Punto unico distrettuale e informazione alle famiglie"
 A1 = "Segnalazione precoce e valutazione condivisa ospedale-territorio"
-DAY = re.compile(r"dal incontro del \d{1,2} \w+ \d{4}")
+DAY = re.compile(r"dall’incontro del \d{1,2} \w+ \d{4}")
 
 
 def test_a_facilitator_carries_a_group_forward_and_the_room_sees_it(new_page, web_server, request):

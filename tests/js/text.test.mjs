@@ -3,10 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { carriedLine } from "../../static/js/live/text.js";
 
-const T = { carried_from: "dal incontro del {date}" };
+const T = { carried_from: "dall’incontro del {date}" };
 
 test("a carried note says the day it was written, in the page's language", () => {
-  assert.equal(carriedLine(T, { id: 1, written_on: "2027-01-12" }, "it"), "dal incontro del 12 gennaio 2027");
+  assert.equal(carriedLine(T, { id: 1, written_on: "2027-01-12" }, "it"), "dall’incontro del 12 gennaio 2027");
   // The day, whatever the reader's time zone: 12 January stays 12 January.
   assert.match(carriedLine(T, { id: 1, written_on: "2027-06-01" }, "it"), /1 giugno 2027$/);
 });
@@ -17,5 +17,5 @@ test("other notes have no such line", () => {
 });
 
 test("an unusable language tag falls back to the ISO date", () => {
-  assert.equal(carriedLine(T, { id: 1, written_on: "2027-01-12" }, "not a tag!"), "dal incontro del 2027-01-12");
+  assert.equal(carriedLine(T, { id: 1, written_on: "2027-01-12" }, "not a tag!"), "dall’incontro del 2027-01-12");
 });

@@ -47,7 +47,7 @@ def schedule(day: date | None, start: time | None, end: time | None = None
 
 
 def day_of(starts_at: datetime | None, closed_at: datetime | None, created_at: datetime) -> date:
-    """The day a meeting took place, on the district's clock («dal incontro del …»)."""
+    """The day a meeting took place, on the district's clock («dall’incontro del …»)."""
     return local(starts_at or closed_at or created_at).date()
 
 

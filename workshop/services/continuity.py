@@ -5,7 +5,7 @@ into this session as a new group of its own (votes and scores are per
 meeting) on the same line (`Cluster.lineage_id`: the first group of the
 line), so consolidation counts it as one priority (domain/priority.py). Its
 notes come with it as copies (`Note.carried_from_id`, the day they were
-written in `written_on`: «dal incontro del …»), authored by the participant
+written in `written_on`: «dall’incontro del …»), authored by the participant
 who wrote them in that meeting, shown without their pseudonym; the room adds
 notes and dots to the group as to any other.
 

@@ -331,7 +331,7 @@ class Note(SQLModel, table=True):
     # Its text erased everywhere it was stored, at its author's request.
     erased_at: datetime | None = None
     # A note carried forward with its group from an earlier meeting: the note
-    # it copies, and the day it was written («dal incontro del …»). Its author
+    # it copies, and the day it was written («dall’incontro del …»). Its author
     # is the participant of that meeting.
     carried_from_id: int | None = Field(default=None, foreign_key="note.id")
     written_on: date | None = None

@@ -84,7 +84,7 @@ export function retryAfterMs(error, fallbackS) {
 }
 
 /**
- * «dal incontro del 12 gennaio 2027» for a note carried from an earlier
+ * «dall’incontro del 12 gennaio 2027» for a note carried from an earlier
  * meeting (`written_on`, an ISO date), in the page's language; null for the others.
  */
 export function carriedLine(T, note, lang) {
