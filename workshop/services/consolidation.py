@@ -168,8 +168,9 @@ def _combined_split(parts: list[tuple[dict, list[dict]]]) -> tuple[dict, list[di
         return {}, []
     cells: dict[str, int | None] = {}
     for column in columns:
-        values = [cell.get(column["key"]) for cell, _ in parts]
-        cells[column["key"]] = None if any(v is None for v in values) else sum(values)
+        values: list[int | None] = [cell.get(column["key"]) for cell, _ in parts]
+        known = [v for v in values if v is not None]
+        cells[column["key"]] = sum(known) if len(known) == len(values) else None
     if any(v is None for v in cells.values()):
         cells = dict.fromkeys(cells)
     return cells, columns
@@ -194,7 +195,7 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
                 m["split"], m["split_columns"] = published[m["cluster_id"]]
             row.split, row.split_columns = _combined_split(
                 [published[cluster_id] for cluster_id in row.cluster_ids])
-        links = defaultdict(list)
+        links: defaultdict[int, list[dict]] = defaultdict(list)
         line_of = {cluster_id: row.cluster_id for row in rows for cluster_id in row.cluster_ids}
         if rows:
             for cluster_id, action in s.exec(

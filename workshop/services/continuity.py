@@ -17,7 +17,7 @@ it is the same text. Erasing its author's data erases every copy
 from __future__ import annotations
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import commands as c
 from workshop.domain import events as ev
@@ -25,10 +25,10 @@ from workshop.domain import meetings, phases
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
-from workshop.services.outcome import Outcome, cluster_event, public_note
-from workshop.storage.models import Cluster, LiveSession, Note, NoteRevision, utcnow
+from workshop.services.outcome import Handler, Outcome, cluster_event, public_note
+from workshop.storage.models import Cluster, LiveSession, Note, NoteRevision, table_of, utcnow
 
-_KEEP_REVISION = insert(NoteRevision.__table__).returning(NoteRevision.__table__.c.id)
+_KEEP_REVISION = insert(table_of(NoteRevision)).returning(table_of(NoteRevision).c.id)
 
 
 def _source(s: Session, live: LiveSession, session_id: int) -> LiveSession:
@@ -43,12 +43,13 @@ def carry_clusters(s: Session, live: LiveSession, actor: Actor, cmd: c.CarryClus
     source = _source(s, live, cmd.from_session_id)
     wanted = list(dict.fromkeys(cmd.cluster_ids))
     found = {x.id: x for x in s.exec(select(Cluster).where(
-        Cluster.id.in_(wanted), Cluster.session_id == source.id, Cluster.dissolved_at.is_(None)))}
+        col(Cluster.id).in_(wanted), Cluster.session_id == source.id,
+        col(Cluster.dissolved_at).is_(None)))}
     if len(found) != len(wanted):
         raise Rejected("cluster_not_found")
     here = set(s.exec(select(Cluster.lineage_id).where(
-        Cluster.session_id == live.id, Cluster.dissolved_at.is_(None),
-        Cluster.lineage_id.is_not(None))))
+        Cluster.session_id == live.id, col(Cluster.dissolved_at).is_(None),
+        col(Cluster.lineage_id).is_not(None))))
     day = meetings.day_of(source.starts_at, source.closed_at, source.created_at)
     now = utcnow()
     events = []
@@ -63,7 +64,7 @@ def carry_clusters(s: Session, live: LiveSession, actor: Actor, cmd: c.CarryClus
         s.flush()
         events.append(cluster_event(s, live, ev.CLUSTER_CREATED, group, note_ids=[]))
         notes = s.exec(select(Note).where(Note.cluster_id == old.id, views.VISIBLE,
-                                          Note.erased_at.is_(None)).order_by(Note.id)).all()
+                                          col(Note.erased_at).is_(None)).order_by(col(Note.id))).all()
         for note in notes:
             copy = Note(session_id=live.id, author_id=note.author_id, kind=note.kind,
                         text=note.text, html=note.html, created_at=now, updated_at=now,
@@ -81,4 +82,4 @@ def carry_clusters(s: Session, live: LiveSession, actor: Actor, cmd: c.CarryClus
     return Outcome(events)
 
 
-HANDLERS = {c.CarryClusters: carry_clusters}
+HANDLERS: dict[type[c.SessionCommand], Handler] = {c.CarryClusters: carry_clusters}

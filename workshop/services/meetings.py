@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from icalendar import Calendar, Event
-from sqlmodel import select
+from sqlmodel import col, select
 
 from workshop.domain import meetings, phases, rules
 from workshop.domain.errors import Rejected
@@ -85,7 +85,7 @@ def _meeting(live: LiveSession, lab: Lab, now: datetime, territory: Territory | 
 
 
 _WITH_LAB = (select(LiveSession, Lab, Territory).join(Lab)
-             .outerjoin(Territory, Territory.key == LiveSession.territory_key))
+             .outerjoin(Territory, col(Territory.key) == LiveSession.territory_key))
 
 
 def of_lab(db: Database, lab_slug: str, now: datetime | None = None) -> dict[str, list[Meeting]]:
@@ -95,10 +95,17 @@ def of_lab(db: Database, lab_slug: str, now: datetime | None = None) -> dict[str
     with db.reader() as s:
         rows = s.exec(_WITH_LAB.where(Lab.slug == lab_slug)).all()
     found = [_meeting(live, lab, now, where) for live, lab, where in rows]
-    upcoming = sorted((m for m in found if m.standing == meetings.UPCOMING), key=lambda m: m.starts_at)
+    upcoming = sorted((m for m in found if m.standing == meetings.UPCOMING), key=_start)
     past = sorted((m for m in found if m.standing == meetings.PAST and m.starts_at is not None),
-                  key=lambda m: m.starts_at, reverse=True)
+                  key=_start, reverse=True)
     return {meetings.UPCOMING: upcoming, meetings.PAST: past}
+
+
+def _start(m: Meeting) -> datetime:
+    """When a dated meeting starts (only dated ones are announced or in a calendar)."""
+    if m.starts_at is None:
+        raise ValueError(f"meeting {m.session_id} has no date")
+    return m.starts_at
 
 
 def one(db: Database, session_id: int) -> Meeting | None:
@@ -111,8 +118,9 @@ def _event(m: Meeting, host: str, url: str | None) -> Event:
     event = Event()
     event.add("uid", f"incontro-{m.session_id}@{host}")
     event.add("dtstamp", utcnow())
-    event.add("dtstart", meetings.local(m.starts_at))
-    event.add("dtend", meetings.local(m.ends_at or m.starts_at + meetings.DEFAULT_LENGTH))
+    starts = _start(m)
+    event.add("dtstart", meetings.local(starts))
+    event.add("dtend", meetings.local(m.ends_at or starts + meetings.DEFAULT_LENGTH))
     event.add("summary", f"{m.lab_title}: {m.title}")
     if m.guiding_question:
         event.add("description", m.guiding_question)
@@ -136,7 +144,7 @@ def calendar(found: list[Meeting], name: str, host: str, url_of=lambda m: None) 
         cal.add_component(_event(m, host, url_of(m)))
     if dated:
         # Europe/Rome's rules over the years the meetings span, not 1970-2038.
-        days = [meetings.local(m.starts_at).date() for m in dated]
+        days = [meetings.local(_start(m)).date() for m in dated]
         cal.add_missing_timezones(first_date=date(min(days).year, 1, 1),
                                   last_date=date(max(days).year + 1, 1, 1))
     return cal.to_ical()

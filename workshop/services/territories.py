@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from workshop.domain import territory
 from workshop.domain.errors import Rejected
@@ -12,9 +12,10 @@ from workshop.storage.models import Territory
 
 def listed(db: Database, active_only: bool = True) -> list[Territory]:
     with db.reader() as s:
-        query = select(Territory).order_by(Territory.kind, Territory.position, Territory.name)
+        query = select(Territory).order_by(col(Territory.kind), col(Territory.position),
+                                           col(Territory.name))
         if active_only:
-            query = query.where(Territory.active)
+            query = query.where(col(Territory.active))
         return list(s.exec(query))
 
 

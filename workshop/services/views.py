@@ -101,7 +101,8 @@ def note_view(note: NoteLike, author: Participant, live: LiveSession, seen: Visi
     # A note carried from an earlier meeting: the room of this one is told the
     # day it was written, not who wrote it (their pseudonym and category were
     # that meeting's, and said to that room only).
-    carried = note.written_on is not None
+    written_on = note.written_on
+    carried = written_on is not None
     view = {
         "id": note.id,
         "kind": note.kind,
@@ -115,8 +116,8 @@ def note_view(note: NoteLike, author: Participant, live: LiveSession, seen: Visi
     }
     if note.private:
         view["private"] = is_secret(note, live)
-    if carried:
-        view["written_on"] = note.written_on.isoformat()
+    if written_on is not None:
+        view["written_on"] = written_on.isoformat()
     if own or seen.staff:
         view["hidden"] = note.hidden_at is not None
         if note.hidden_at is not None:
