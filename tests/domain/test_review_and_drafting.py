@@ -109,3 +109,12 @@ def test_merged_clusters_share_one_draft():
     assert scheda["area_prevalente"] == "E" and scheda["altre_aree"] == ["A"]
     assert "3° su 4 gruppi per punti" in scheda["razionale"]
     assert len(scheda["tracciabilita"]["clusters"]) == 2
+
+
+def test_a_group_voted_in_several_meetings_is_described_as_such():
+    from dataclasses import replace
+
+    line = replace(sample_cluster(), dots=27, dots_available=72, meetings=2)
+    text = draft([line], {})["razionale"]
+    assert "ha raccolto 27 punti su 72 in 2 incontri del laboratorio" in text
+    assert "della sessione" not in text

@@ -229,6 +229,7 @@ def test_a_scheda_and_the_open_data_of_a_priority_voted_twice(bus, db, facilitat
     action_id = schede.create_from_clusters(db, team["up"], slug, [groups[A2]])
     draft = schede.view(db, action_id)
     assert [c["cluster_id"] for c in draft["content"]["tracciabilita"]["clusters"]] == [carried]
+    assert "ha raccolto 27 punti su 72 in 2 incontri del laboratorio" in draft["content"]["razionale"]
     row = next(r for r in consolidate(db, slug).rows if r.title == A2)
     assert [a["id"] for a in row.actions] == [action_id]
     gruppi = {g["id"]: g for g in exports.opendata_rows(db, slug)["gruppi"]}

@@ -46,6 +46,7 @@ class SourceCluster:
     priority_index: float | None = None
     snapshot_hash: str | None = None
     withheld: tuple[int, ...] = ()  # notes not (yet) reviewed as publishable: left out
+    meetings: int = 1  # the lab's meetings it was voted in (a group carried forward)
 
 
 def _quote(text: str) -> str:
@@ -60,8 +61,11 @@ def _ranking(c: SourceCluster) -> str:
 
 
 def _summary(c: SourceCluster) -> str:
+    # Voted in several meetings: its dots are theirs together, and a rank in one
+    # session's room would not describe it.
+    where = (f"in {c.meetings} incontri del laboratorio" if c.meetings > 1 else f"({_ranking(c)})")
     line = (f"Nel laboratorio «{c.lab_title}» il gruppo «{c.title}» ha raccolto {c.dots} punti "
-            f"su {c.dots_available} ({_ranking(c)})")
+            f"su {c.dots_available} {where}")
     if c.scores:
         line += (f"; il tavolo ha valutato impatto {c.scores['impatto']}/5, fattibilità "
                  f"{c.scores['fattibilita']}/5, urgenza {c.scores['urgenza']}/5")

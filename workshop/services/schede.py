@@ -92,7 +92,7 @@ def _sources(s: Session, cluster_ids: list[int], rows: dict[int, PriorityRow],
             dots=row.dots, dots_available=row.dots_available,
             rank_in_session=peers.index(cluster_id) + 1, clusters_in_session=len(peers),
             by_category=row.by_category, scores=row.scores, priority_index=round(row.index, 2),
-            snapshot_hash=row.snapshot_hash))
+            snapshot_hash=row.snapshot_hash, meetings=max(1, len(row.meetings))))
     return out
 
 
