@@ -239,40 +239,45 @@ def test_a_scheda_and_the_open_data_of_a_priority_voted_twice(bus, db, facilitat
 
 
 def test_the_demo_has_a_lab_over_three_meetings(db, tmp_path):
+    from tests.helpers import unlimited_bus
     from workshop.domain import meetings as clock
-    from workshop.seed import seed_demo
+    from workshop.seed import DEMO_TITLE, seed_demo
     from workshop.services import meetings
-    from workshop.services.bus import CommandBus
-    from workshop.services.publisher import RecordingPublisher
-    from workshop.services.ratelimit import RateLimits
-    from workshop.services.tokens import ParticipantTokens
 
-    seeding = CommandBus(db, RecordingPublisher(), ParticipantTokens("s"),  # as `seed --demo`
-                         RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6))
-    created = seed_demo(db, seeding, tmp_path)
+    created = seed_demo(db, unlimited_bus(db), tmp_path)
     found = meetings.of_lab(db, "dimissioni-difficili")
     # Today's is upcoming until 19:30 in Rome, past after: the test runs at any hour.
     assert found[clock.UPCOMING][-1].title == "Terzo incontro"
     assert found[clock.PAST][-1].title == "Laboratorio (sessione conclusa)"
-    assert sorted(m.title for m in found[clock.UPCOMING] + found[clock.PAST]) == [
-        "Laboratorio (sessione conclusa)", "Sessione dimostrativa", "Terzo incontro"]
+    assert sorted(m.title for m in found[clock.UPCOMING] + found[clock.PAST]) == sorted([
+        "Laboratorio (sessione conclusa)", "Terzo incontro", DEMO_TITLE])  # not the rehearsal
     assert all(m.territory == "Polo Sud" for m in found[clock.UPCOMING] + found[clock.PAST])
+    today = next(m for m in created if m.lab_title == "Dimissioni difficili" and m.title == DEMO_TITLE)
     with db.reader() as s:
-        carried = s.exec(select(Cluster).where(Cluster.session_id == created[2].id)).all()
+        carried = s.exec(select(Cluster).where(Cluster.session_id == today.id)).all()
         assert len(carried) == 2 and all(c.lineage_id for c in carried)
 
 
-def test_the_open_data_say_what_was_carried_and_never_the_copies_authors(
-        bus, db, facilitator, closed_labs, team):
-    first, groups, made, carried = voted_again(bus, db, facilitator, closed_labs)
-    from workshop.seed import review_demo_notes
-    review_demo_notes(db, made.id, facilitator.id)  # the copies' texts, published as reviewed
-    tables = exports.opendata_rows(db, _process_slug(db))
-    gruppi = {g["id"]: g for g in tables["gruppi"]}
-    assert (gruppi[carried]["riprende"], gruppi[carried]["priorita"]) == (groups[A2], groups[A2])
-    assert (gruppi[groups[A2]]["riprende"], gruppi[groups[A2]]["priorita"]) == ("", groups[A2])
-    copies = [n for n in tables["contributi"] if n["sessione"] == made.id and n["ripreso_da"]]
-    originals = {n["id"]: n for n in tables["contributi"] if n["sessione"] == first.id}
-    assert copies and all(n["ripreso_da"] in originals for n in copies)
-    assert all(n["testo"] == originals[n["ripreso_da"]]["testo"] for n in copies)
-    assert all(n["categoria_autore"] == n["raggruppamento_autore"] == "" for n in copies)
+def test_a_rehearsal_is_never_carried_into_a_real_meeting_nor_announced(bus, db, facilitator,
+                                                                        closed_labs):
+    from datetime import date, time
+
+    from workshop.domain import meetings as clock
+    from workshop.services import meetings
+
+    rehearsal = create_session(db, "dimissioni-difficili", "Prova", owner_id=facilitator.id,
+                               practice=True)
+    rehearsing = bus.staff_bind(facilitator.id, "facilitator", rehearsal.id)
+    first, groups = first_meeting(db, closed_labs)
+    carry(bus, rehearsing, first.id, [groups[A2]])  # a rehearsal may start from a real meeting
+    meetings.set_meeting(db, rehearsal.id, meetings.Place(date(2030, 1, 1), time(17, 0)))
+    advance(bus, rehearsing, "chiusa")
+    with db.reader() as s:
+        rehearsed = s.exec(select(Cluster.id).where(Cluster.session_id == rehearsal.id)).one()
+    made, staff = second_meeting(bus, db, facilitator)
+    with pytest.raises(Rejected) as caught:
+        carry(bus, staff, rehearsal.id, [rehearsed])
+    assert caught.value.code == "carry_source_invalid"
+    found = meetings.of_lab(db, "dimissioni-difficili")
+    assert rehearsal.id not in [m.session_id for m in found[clock.UPCOMING] + found[clock.PAST]]
+    assert meetings.one(db, rehearsal.id) is None  # no calendar file either

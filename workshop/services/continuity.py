@@ -9,6 +9,8 @@ written in `written_on`: «dall’incontro del …»), authored by the participa
 who wrote them in that meeting, shown without their pseudonym; the room adds
 notes and dots to the group as to any other.
 
+A practice session's groups are never carried into a real meeting.
+
 A copy keeps the review its text had (publishable, internal, edited), since
 it is the same text. Erasing its author's data erases every copy
 (services/privacy.py).
@@ -33,8 +35,10 @@ _KEEP_REVISION = insert(table_of(NoteRevision)).returning(table_of(NoteRevision)
 
 def _source(s: Session, live: LiveSession, session_id: int) -> LiveSession:
     source = s.get(LiveSession, session_id)
+    # A rehearsal's groups never reach a real meeting (they would reach the plan
+    # through it); a rehearsal may start from anything of its lab.
     if (source is None or source.id == live.id or source.lab_id != live.lab_id
-            or source.phase != phases.CHIUSA):
+            or source.phase != phases.CHIUSA or (source.practice and not live.practice)):
         raise Rejected("carry_source_invalid")
     return source
 

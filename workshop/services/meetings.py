@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from icalendar import Calendar, Event
+from sqlalchemy import false
 from sqlmodel import col, select
 
 from workshop.domain import meetings, phases, rules
@@ -88,12 +89,17 @@ _WITH_LAB = (select(LiveSession, Lab, Territory).join(Lab)
              .outerjoin(Territory, col(Territory.key) == LiveSession.territory_key))
 
 
-def of_lab(db: Database, lab_slug: str, now: datetime | None = None) -> dict[str, list[Meeting]]:
-    """The lab's announced meetings: to come (soonest first) and past (latest first).
-    Sessions without a date that are still open are not announced."""
+def of_lab(db: Database, lab_slug: str, now: datetime | None = None,
+           process_id: int | None = None) -> dict[str, list[Meeting]]:
+    """The lab's announced meetings (of one process, if given): to come (soonest
+    first) and past (latest first). Sessions without a date that are still open
+    are not announced, and practice sessions never are."""
     now = now or utcnow()
     with db.reader() as s:
-        rows = s.exec(_WITH_LAB.where(Lab.slug == lab_slug)).all()
+        query = _WITH_LAB.where(Lab.slug == lab_slug, LiveSession.practice == false())
+        if process_id is not None:
+            query = query.where(LiveSession.process_id == process_id)
+        rows = s.exec(query).all()
     found = [_meeting(live, lab, now, where) for live, lab, where in rows]
     upcoming = sorted((m for m in found if m.standing == meetings.UPCOMING), key=_start)
     past = sorted((m for m in found if m.standing == meetings.PAST and m.starts_at is not None),
@@ -110,7 +116,8 @@ def _start(m: Meeting) -> datetime:
 
 def one(db: Database, session_id: int) -> Meeting | None:
     with db.reader() as s:
-        row = s.exec(_WITH_LAB.where(LiveSession.id == session_id)).first()
+        row = s.exec(_WITH_LAB.where(LiveSession.id == session_id,
+                                     LiveSession.practice == false())).first()
     return _meeting(row[0], row[1], utcnow(), row[2]) if row else None
 
 

@@ -17,6 +17,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import false
 from sqlmodel import select
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
@@ -89,9 +90,12 @@ def control_context(live: LiveSession, lab: Lab) -> dict:
         with services().db.reader() as s:
             here = set(s.exec(select(Cluster.lineage_id).where(
                 Cluster.session_id == live.id, Cluster.dissolved_at.is_(None))))
-            earlier = s.exec(select(LiveSession).where(
+            query = select(LiveSession).where(
                 LiveSession.lab_id == lab.id, LiveSession.id != live.id,
-                LiveSession.phase == phases.CHIUSA).order_by(LiveSession.id.desc())).all()
+                LiveSession.phase == phases.CHIUSA).order_by(LiveSession.id.desc())
+            if not live.practice:  # a rehearsal's groups never reach a real meeting
+                query = query.where(LiveSession.practice == false())
+            earlier = s.exec(query).all()
             for source in earlier:
                 groups = s.exec(select(Cluster).where(Cluster.session_id == source.id,
                                                       Cluster.dissolved_at.is_(None))
@@ -199,9 +203,9 @@ def meeting_calendar(slug: str, session_id: int):
     return _ics(meetings.calendar([m], name, _host(), _lab_url), f"incontro-{session_id}.ics")
 
 
-def public_meetings(slug: str) -> dict:
-    """For the lab's public page."""
-    found = meetings.of_lab(services().db, slug)
+def public_meetings(slug: str, process_id: int | None = None) -> dict:
+    """For the lab's public page (in one process)."""
+    found = meetings.of_lab(services().db, slug, process_id=process_id)
     return {"upcoming_meetings": found[rules.UPCOMING], "past_meetings": found[rules.PAST]}
 
 

@@ -642,7 +642,7 @@ def lab_page(slug: str):
                            lab_processes=its_processes, period=period,
                            by_session=by_session, decided=decided, areas=plan_areas(),
                            categories={c["key"]: c["short"] for c in _categories()}, groups=_groups(),
-                           places=places, territory=territory, **public_meetings(slug))
+                           places=places, territory=territory, **public_meetings(slug, process.id))
 
 
 @bp.get("/schede/<id:action_id>")
