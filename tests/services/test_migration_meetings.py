@@ -1,4 +1,4 @@
-"""Migration 0009 (on 0008): meetings and lines of groups. Down, the line is dropped (groups
+"""Migration 0010 (on 0009): meetings and lines of groups. Down, the line is dropped (groups
 become unrelated again); up, existing sessions and groups come back as they were."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_down_drops_meetings_and_lines_and_up_starts_clean(bus, db, database_url
         clusters_before = s.execute(text("SELECT count(*) FROM cluster")).scalar_one()
     db.dispose()
 
-    migrate.downgrade(database_url, "0008")
+    migrate.downgrade(database_url, "0009")
     old = Database(database_url)
     assert "starts_at" not in columns(old, "live_session")
     assert not {"lineage_id", "carried_from_id"} & columns(old, "cluster")

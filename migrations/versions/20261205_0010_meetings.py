@@ -13,8 +13,8 @@
 Downgrading drops the lineage: carried groups become unrelated groups again
 (and their meetings separate priorities).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05 06:45:00
 """
 from typing import Sequence, Union
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0009'
-down_revision: Union[str, None] = '0008'
+revision: str = '0010'
+down_revision: Union[str, None] = '0009'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
