@@ -44,6 +44,7 @@ PARTICIPANT = {
     "templates/error.html", "templates/home.html", "templates/join.html", "templates/room.html",
     "templates/privacy.html", "templates/accessibility.html", "templates/contacts.html",
     "templates/legal.html", "templates/public/labs.html", "templates/public/lab.html",
+    "templates/public/_meetings.html",
     "templates/plan/_macros.html", "templates/privacy/mine.html", "templates/privacy/_data.html",
     "workshop/domain/errors.py", "workshop/domain/commands.py", "workshop/domain/phases.py",
     "workshop/domain/publication.py",
