@@ -258,3 +258,19 @@ def test_staff_pages_in_english_name_the_phase_and_the_note_kinds_in_english(app
     page = http.get("/facilitatore", query_string={"lang": "en"}).get_data(as_text=True)
     assert "Collecting notes" in page and "Raccolta dei contributi" not in page
     assert "Problem" in page and "Problema" not in page
+
+
+def test_the_categories_api_names_them_in_the_asked_language(app):
+    """A client's join screen in Arabic gets the categories' Arabic names; the key
+    and the code stay the same (they were Italian whatever was asked)."""
+    client = app.test_client()
+    italian = client.get("/api/v1/categories").get_json()["categories"]
+    arabic = client.get("/api/v1/categories", headers={"Accept-Language": "ar"}).get_json()["categories"]
+    assert [(c["key"], c["code"]) for c in arabic] == [(c["key"], c["code"]) for c in italian]
+    with app.app_context():
+        from workshop.storage.models import Category
+
+        with app.extensions["workshop"].db.reader() as s:
+            expected = {c.key: c.translations["ar"] for c in s.exec(select(Category))}
+    assert {c["key"]: c["label"] for c in arabic} == expected
+    assert all(a["label"] != i["label"] for a, i in zip(arabic, italian, strict=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask_babel import gettext
 
+from workshop import i18n
 from workshop.acks import error_ack, lookup_failure_status
 from workshop.context import client_address, services
 from workshop.domain.errors import Rejected
@@ -21,7 +22,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.get("/categories")
 def categories():
     rows = catalog.categories(services().db)
-    return jsonify(categories=[{"key": r.key, "code": r.code, "label": r.label} for r in rows],
+    return jsonify(categories=[{"key": r.key, "code": r.code, "label": i18n.named(r)} for r in rows],
                    limits={"pseudonym_min": PSEUDONYM_MIN, "pseudonym_max": PSEUDONYM_MAX,
                            "note_max_chars": NOTE_MAX_CHARS})
 
