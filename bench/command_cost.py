@@ -44,6 +44,7 @@ WARMUP_NOTES = 100
 # --------------------------------------------------------------------------- worker
 # Runs in a child process with the code under test first on sys.path.
 
+
 def worker(args) -> None:
     import logging
 
@@ -66,27 +67,38 @@ def worker(args) -> None:
     migrate.upgrade(args.url)
     db = Database(args.url)
     seed_reference(db)
-    owner = accounts.create_user(db, "f" + uuid.uuid4().hex[:8], "F", "facilitator",
-                                 "una password lunga")
+    owner = accounts.create_user(db, "f" + uuid.uuid4().hex[:8], "F", "facilitator", "una password lunga")
     unlimited = 10**9
-    bus = CommandBus(db, RecordingPublisher(), ParticipantTokens("bench"),
-                     RateLimits("memory://", joins_per_minute=unlimited,
-                                commands_per_minute=unlimited))
+    bus = CommandBus(
+        db,
+        RecordingPublisher(),
+        ParticipantTokens("bench"),
+        RateLimits("memory://", joins_per_minute=unlimited, commands_per_minute=unlimited),
+    )
 
     def room():
         made = create_session(db, "dopo-di-noi", "Banco di prova", "Domanda", owner_id=owner.id)
         staff = bus.staff_bind(owner.id, "facilitator", made.id)
         advance(bus, staff, "raccolta")
-        people = [bus.join(c.JoinSession(code=made.code, pseudonym=f"persona {i}",
-                                         category="cittadino"), "127.0.0.1").actor
-                  for i in range(PARTICIPANTS)]
+        people = [
+            bus.join(
+                c.JoinSession(code=made.code, pseudonym=f"persona {i}", category="cittadino"), "127.0.0.1"
+            ).actor
+            for i in range(PARTICIPANTS)
+        ]
         return made.id, staff, people
 
     def notes(session_id, people, n):
         for k in range(n):
-            bus.execute(people[k % PARTICIPANTS], c.CreateNote(
-                cid=uuid.uuid4().hex, session_id=session_id, kind="proposta",
-                text=f"Proposta {k}: uno **sportello unico** per le famiglie, aperto il sabato"))
+            bus.execute(
+                people[k % PARTICIPANTS],
+                c.CreateNote(
+                    cid=uuid.uuid4().hex,
+                    session_id=session_id,
+                    kind="proposta",
+                    text=f"Proposta {k}: uno **sportello unico** per le famiglie, aperto il sabato",
+                ),
+            )
 
     def votes(session_id, people, n):
         # A dot placed and taken back, in turn: the budget never runs out.
@@ -94,9 +106,10 @@ def worker(args) -> None:
             note_ids = s.exec(select(Note.id).where(Note.session_id == session_id)).all()
         for k in range(n):
             kind = c.PlaceVote if k % 2 == 0 else c.WithdrawVote
-            bus.execute(people[(k // 2) % PARTICIPANTS], kind(
-                cid=uuid.uuid4().hex, session_id=session_id,
-                note_id=note_ids[(k // 2) % len(note_ids)]))
+            bus.execute(
+                people[(k // 2) % PARTICIPANTS],
+                kind(cid=uuid.uuid4().hex, session_id=session_id, note_id=note_ids[(k // 2) % len(note_ids)]),
+            )
 
     def trial(n: int) -> float:
         session_id, staff, people = room()
@@ -114,6 +127,7 @@ def worker(args) -> None:
 
 
 # --------------------------------------------------------------------------- parent
+
 
 def postgres():
     """The machine's PostgreSQL as the tests use it (tests/postgres.py). Imported here, in
@@ -146,9 +160,20 @@ class Target:
             self.database = None
 
     def command(self, commands: int, trials: int) -> list[str]:
-        return [sys.executable, str(Path(__file__)), "--worker", str(self.root),
-                "--url", self.url(), "--command", self.args.command,
-                "--commands", str(commands), "--trials", str(trials)]
+        return [
+            sys.executable,
+            str(Path(__file__)),
+            "--worker",
+            str(self.root),
+            "--url",
+            self.url(),
+            "--command",
+            self.args.command,
+            "--commands",
+            str(commands),
+            "--trials",
+            str(trials),
+        ]
 
     def _run(self, argv: list[str]) -> str:
         try:
@@ -165,28 +190,45 @@ class Target:
 
     def instructions(self, commands: int) -> int:
         log = self.work / f"{self.label}-{commands}.callgrind.log"
-        self._run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                   f"--log-file={log}", *self.command(commands, 1)])
+        self._run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                f"--log-file={log}",
+                *self.command(commands, 1),
+            ]
+        )
         return int(re.search(r"Collected : (\d+)", log.read_text()).group(1))
 
 
 def checkout(ref: str, work: Path) -> Path:
     path = work / "baseline"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(path), ref],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(path), ref],
+        check=True,
+        capture_output=True,
+    )
     return path
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432")
-    parser.add_argument("--command", choices=("note", "vote"), default="note",
-                        help="note.create, or vote.place and vote.withdraw in turn")
+    parser.add_argument(
+        "--command",
+        choices=("note", "vote"),
+        default="note",
+        help="note.create, or vote.place and vote.withdraw in turn",
+    )
     parser.add_argument("--commands", type=int, default=200, help="measured commands per trial")
     parser.add_argument("--trials", type=int, default=5, help="fresh rooms per tree")
     parser.add_argument("--baseline", metavar="REF", help="a git ref to compare with")
-    parser.add_argument("--callgrind", action="store_true",
-                        help="count instructions with valgrind instead of timing (minutes)")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="count instructions with valgrind instead of timing (minutes)",
+    )
     parser.add_argument("--worker", metavar="ROOT", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -202,32 +244,42 @@ def main(argv=None) -> int:
             targets.append(Target(args.baseline, checkout(args.baseline, work), args, work))
         what = "note.create" if args.command == "note" else "vote.place / vote.withdraw"
         backend = "PostgreSQL" if args.postgres else "SQLite"
-        print(f"{what} on {backend}, {PARTICIPANTS} participants in one room, "
-              f"{args.commands} commands per trial after {WARMUP_NOTES} notes of warm-up")
+        print(
+            f"{what} on {backend}, {PARTICIPANTS} participants in one room, "
+            f"{args.commands} commands per trial after {WARMUP_NOTES} notes of warm-up"
+        )
         if args.callgrind:
             for t in targets:
                 empty, full = t.instructions(0), t.instructions(args.commands)
                 t.per_command = (full - empty) / args.commands
                 print(f"  {t.label:14} {t.per_command / 1e6:6.2f} M instructions per command")
             if args.baseline:
-                print(f"  ratio working tree / {args.baseline}: "
-                      f"{targets[0].per_command / targets[1].per_command:.2f}")
+                print(
+                    f"  ratio working tree / {args.baseline}: "
+                    f"{targets[0].per_command / targets[1].per_command:.2f}"
+                )
             return 0
         for _ in range(args.trials):  # interleaved: both trees see the same machine
             for t in targets:
                 t.run_trials()
         for t in targets:
             q = statistics.quantiles(t.ms, n=4) if len(t.ms) > 1 else [t.ms[0]] * 3
-            print(f"  {t.label:14} median {statistics.median(t.ms):6.2f} ms CPU per command "
-                  f"(quartiles {q[0]:.2f}-{q[2]:.2f}, {len(t.ms)} trials)")
+            print(
+                f"  {t.label:14} median {statistics.median(t.ms):6.2f} ms CPU per command "
+                f"(quartiles {q[0]:.2f}-{q[2]:.2f}, {len(t.ms)} trials)"
+            )
         if args.baseline:
-            print(f"  ratio working tree / {args.baseline} (medians): "
-                  f"{statistics.median(targets[0].ms) / statistics.median(targets[1].ms):.2f}")
+            print(
+                f"  ratio working tree / {args.baseline} (medians): "
+                f"{statistics.median(targets[0].ms) / statistics.median(targets[1].ms):.2f}"
+            )
         return 0
     finally:
         if args.baseline:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(work / "baseline")], capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "baseline")],
+                capture_output=True,
+            )
         shutil.rmtree(work, ignore_errors=True)
 
 

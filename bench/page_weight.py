@@ -40,27 +40,44 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import free_port, wait_healthy  # noqa: E402  (as the tests start their servers)
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
-SLOW_3G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8,
-           "uploadThroughput": 0.75e6 / 8}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SLOW_3G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 0.75e6 / 8}
 KIB = 1024
 
 
 def start_server(work: Path) -> tuple[subprocess.Popen, str, str]:
     """The platform with the demo data; returns (process, base URL, a join code)."""
-    env = {**os.environ, "WORKSHOP_INSTANCE_DIR": str(work), "WORKSHOP_ASYNC_MODE": "gevent",
-           "WORKSHOP_SECRET_KEY": "page-weight-bench", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "WORKSHOP_INSTANCE_DIR": str(work),
+        "WORKSHOP_ASYNC_MODE": "gevent",
+        "WORKSHOP_SECRET_KEY": "page-weight-bench",
+        "PYTHONUNBUFFERED": "1",
+    }
     python = [sys.executable, "-m", "workshop"]
     subprocess.run([*python, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    seeded = subprocess.run([*python, "seed", "--demo"], cwd=ROOT, env=env, check=True,
-                            capture_output=True, text=True).stdout
+    seeded = subprocess.run(
+        [*python, "seed", "--demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
     code = re.search(r"Sessione dimostrativa \((\d{6})\)", seeded)[1]
     port = free_port()
     log = open(work / "server.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([*python, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*python, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, lambda: (work / "server.log").read_text()[-2000:], timeout=30)
@@ -91,15 +108,17 @@ class Wire:
         r["status"] = e["response"]["status"]
         r["from_cache"] = e["response"].get("fromDiskCache") or e["response"].get("fromMemoryCache")
         r["encoding"] = {k.lower(): v for k, v in e["response"].get("headers", {}).items()}.get(
-            "content-encoding", "")
+            "content-encoding", ""
+        )
 
     def _finished(self, e):
         if e["requestId"] in self.requests:
             self.requests[e["requestId"]]["bytes"] = e["encodedDataLength"]
 
     def _frame(self, e):
-        r = self.requests.setdefault("ws:" + e["requestId"], {"url": "websocket frames", "bytes": 0,
-                                                               "status": 101})
+        r = self.requests.setdefault(
+            "ws:" + e["requestId"], {"url": "websocket frames", "bytes": 0, "status": 101}
+        )
         r["bytes"] += len(e["response"]["payloadData"])
 
     def emulate(self, conditions: dict) -> None:
@@ -150,13 +169,20 @@ def measure(url: str, code: str, runs: int, detail: bool) -> dict:
         out["first_visit_requests"] = len(first)
         out["first_visit_static_bytes"] = sum(r["bytes"] for r in first if is_static(r["url"]))
         out["first_visit_uncompressed_text"] = sorted(
-            {r["url"].split("?")[0].rsplit("/", 1)[-1] for r in first
-             if is_static(r["url"]) and re.search(r"\.(css|js|svg|json|map)(\?|$)", r["url"])
-             and not r.get("encoding")})
+            {
+                r["url"].split("?")[0].rsplit("/", 1)[-1]
+                for r in first
+                if is_static(r["url"])
+                and re.search(r"\.(css|js|svg|json|map)(\?|$)", r["url"])
+                and not r.get("encoding")
+            }
+        )
         if detail:
             for r in sorted(first, key=lambda r: -r["bytes"]):
-                print(f"  {r['bytes'] / KIB:8.1f} KiB  {r.get('status')}  {r.get('encoding') or '-':4}  "
-                      f"{r['url'].replace(url, '')[:110]}")
+                print(
+                    f"  {r['bytes'] / KIB:8.1f} KiB  {r.get('status')}  {r.get('encoding') or '-':4}  "
+                    f"{r['url'].replace(url, '')[:110]}"
+                )
         room = page.url
         wire.reset()
         page.goto("about:blank")
@@ -208,17 +234,21 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=1))
         return
-    goals = (("first visit, home → join → room", figures["first_visit_bytes"] / KIB, "KiB", 200),
-             ("return visit to the room", figures["return_visit_bytes"] / KIB, "KiB", 30),
-             ("static assets requested on return", figures["return_visit_static_requests"], "", 0),
-             ("room usable on slow 3G (median)", figures["slow_3g_usable_s"], "s", 3))
+    goals = (
+        ("first visit, home → join → room", figures["first_visit_bytes"] / KIB, "KiB", 200),
+        ("return visit to the room", figures["return_visit_bytes"] / KIB, "KiB", 30),
+        ("static assets requested on return", figures["return_visit_static_requests"], "", 0),
+        ("room usable on slow 3G (median)", figures["slow_3g_usable_s"], "s", 3),
+    )
     print(f"{'':40} {'measured':>10} {'goal':>8}")
     for label, value, unit, goal in goals:
         mark = "met" if value <= goal else "MISSED"
         print(f"{label:40} {value:>9.1f}{unit:<1} {goal:>7}{unit:<1}  {mark}")
-    print(f"requests: first visit {figures['first_visit_requests']} "
-          f"(static {figures['first_visit_static_bytes'] / KIB:.1f} KiB), "
-          f"return visit {figures['return_visit_requests']}")
+    print(
+        f"requests: first visit {figures['first_visit_requests']} "
+        f"(static {figures['first_visit_static_bytes'] / KIB:.1f} KiB), "
+        f"return visit {figures['return_visit_requests']}"
+    )
     if figures["first_visit_uncompressed_text"]:
         print("text assets sent uncompressed:", ", ".join(figures["first_visit_uncompressed_text"]))
     print("slow 3G runs (s):", figures["slow_3g_runs_s"])

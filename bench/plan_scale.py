@@ -60,8 +60,9 @@ from workshop.storage.models import (  # noqa: E402
 KINDS = ("problema", "proposta", "risorsa", "caso")
 
 
-def fill(db: Database, notes_per_lab: int, votes_per_lab: int, clusters_per_lab: int,
-         rng: random.Random) -> None:
+def fill(
+    db: Database, notes_per_lab: int, votes_per_lab: int, clusters_per_lab: int, rng: random.Random
+) -> None:
     texts = [n["text"] for s in sample_data()["sessions"] for n in s["notes"]]
     with db.transaction() as s:
         labs = s.exec(select(Lab).order_by(Lab.id)).scalars().all()
@@ -70,38 +71,87 @@ def fill(db: Database, notes_per_lab: int, votes_per_lab: int, clusters_per_lab:
     now = utcnow()
     for lab in labs:
         with db.transaction() as s:
-            live = LiveSession(lab_id=lab.id, process_id=process_id, title="Sessione di carico",
-                               join_code=str(rng.randrange(100000, 999999)), phase="chiusa", closed_at=now,
-                results_revealed=True, notes_revealed=True, snapshot_hash=uuid.uuid4().hex * 2)
+            live = LiveSession(
+                lab_id=lab.id,
+                process_id=process_id,
+                title="Sessione di carico",
+                join_code=str(rng.randrange(100000, 999999)),
+                phase="chiusa",
+                closed_at=now,
+                results_revealed=True,
+                notes_revealed=True,
+                snapshot_hash=uuid.uuid4().hex * 2,
+            )
             s.add(live)
             s.flush()
             session_id = live.id
             voters = votes_per_lab // 3 + 1
-            s.execute(insert(Participant), [
-                {"session_id": session_id, "public_id": uuid.uuid4().hex[:12], "pseudonym": f"P{i}",
-                 "pseudonym_key": f"p{i}", "category_key": rng.choice(categories), "offline": False,
-                 "created_at": now} for i in range(voters)])
-            people = s.execute(select(Participant.id, Participant.category_key)
-                               .where(Participant.session_id == session_id)).all()
-            s.execute(insert(Cluster), [
-                {"session_id": session_id, "title": f"Gruppo {k} del laboratorio {lab.title}",
-                 "areas": ",".join(sorted(rng.sample("ABCDE", rng.randint(1, 2)))),
-                 "created_at": now, "impatto": rng.randint(1, 5), "fattibilita": rng.randint(1, 5),
-                 "urgenza": rng.randint(1, 5)} for k in range(clusters_per_lab)])
+            s.execute(
+                insert(Participant),
+                [
+                    {
+                        "session_id": session_id,
+                        "public_id": uuid.uuid4().hex[:12],
+                        "pseudonym": f"P{i}",
+                        "pseudonym_key": f"p{i}",
+                        "category_key": rng.choice(categories),
+                        "offline": False,
+                        "created_at": now,
+                    }
+                    for i in range(voters)
+                ],
+            )
+            people = s.execute(
+                select(Participant.id, Participant.category_key).where(Participant.session_id == session_id)
+            ).all()
+            s.execute(
+                insert(Cluster),
+                [
+                    {
+                        "session_id": session_id,
+                        "title": f"Gruppo {k} del laboratorio {lab.title}",
+                        "areas": ",".join(sorted(rng.sample("ABCDE", rng.randint(1, 2)))),
+                        "created_at": now,
+                        "impatto": rng.randint(1, 5),
+                        "fattibilita": rng.randint(1, 5),
+                        "urgenza": rng.randint(1, 5),
+                    }
+                    for k in range(clusters_per_lab)
+                ],
+            )
             clusters = s.execute(select(Cluster.id).where(Cluster.session_id == session_id)).scalars().all()
-            s.execute(insert(Note), [
-                {"session_id": session_id, "author_id": rng.choice(people)[0], "kind": rng.choice(KINDS),
-                 "text": rng.choice(texts), "html": f"<p>{rng.choice(texts)}</p>",
-                 "cluster_id": clusters[i % len(clusters)], "created_at": now, "updated_at": now,
-                 "private": False} for i in range(notes_per_lab)])
+            s.execute(
+                insert(Note),
+                [
+                    {
+                        "session_id": session_id,
+                        "author_id": rng.choice(people)[0],
+                        "kind": rng.choice(KINDS),
+                        "text": rng.choice(texts),
+                        "html": f"<p>{rng.choice(texts)}</p>",
+                        "cluster_id": clusters[i % len(clusters)],
+                        "created_at": now,
+                        "updated_at": now,
+                        "private": False,
+                    }
+                    for i in range(notes_per_lab)
+                ],
+            )
             weights = [rng.paretovariate(1.5) for _ in clusters]
             rows = []
             for n in range(votes_per_lab):
                 pid, category = people[n // 3]
-                rows.append({"session_id": session_id, "participant_id": pid, "category_key": category,
-                             "cluster_id": rng.choices(clusters, weights)[0], "created_at": now})
+                rows.append(
+                    {
+                        "session_id": session_id,
+                        "participant_id": pid,
+                        "category_key": category,
+                        "cluster_id": rng.choices(clusters, weights)[0],
+                        "created_at": now,
+                    }
+                )
             for start in range(0, len(rows), 10_000):
-                s.execute(insert(Vote), rows[start:start + 10_000])
+                s.execute(insert(Vote), rows[start : start + 10_000])
             # Closing freezes the results (services/facilitation.py); everything after reads them.
             s.flush()
             live.snapshot_hash = frozen.freeze(s, live).hash
@@ -116,18 +166,37 @@ def complete(db: Database, editor: schede.PlanActor, action_id: int, n: int) -> 
     year, indicators with a target per year, actions with their periods."""
     version = schede.view(db, action_id)["version"]
     sources = list(fields.FONTI)
-    schede.update_fields(db, editor, action_id, {
-        "capofila": {"tipo": "comune", "specifica": "Comune di Reggio nell'Emilia, servizio sociale"},
-        "ambito": {"tipo": "sub_distrettuale", "comuni": list(fields.COMUNI[:3])},
-        "azioni": [{"testo": f"Azione {k} della scheda {action_id}", "periodo": f"{YEARS[k % 3]}"}
-                   for k in range(1, 6)],
-        "preventivo": {"importi": {sources[k]: {str(y): f"{(n + 1) * (k + 1) * 1234},{y % 100:02d}"
-                                                for y in YEARS} for k in range(4)},
-                       "note": "Importi stimati."},
-        "indicatori": [{"descrizione": f"Indicatore {k}: persone raggiunte ≥ 70%", "partenza": "≤ 1",
-                        "obiettivi": {str(y): f"{k * 10 + y % 10}" for y in YEARS},
-                        "fonte": "Servizio sociale", "periodicita": "annuale"} for k in range(1, 5)],
-    }, version)
+    schede.update_fields(
+        db,
+        editor,
+        action_id,
+        {
+            "capofila": {"tipo": "comune", "specifica": "Comune di Reggio nell'Emilia, servizio sociale"},
+            "ambito": {"tipo": "sub_distrettuale", "comuni": list(fields.COMUNI[:3])},
+            "azioni": [
+                {"testo": f"Azione {k} della scheda {action_id}", "periodo": f"{YEARS[k % 3]}"}
+                for k in range(1, 6)
+            ],
+            "preventivo": {
+                "importi": {
+                    sources[k]: {str(y): f"{(n + 1) * (k + 1) * 1234},{y % 100:02d}" for y in YEARS}
+                    for k in range(4)
+                },
+                "note": "Importi stimati.",
+            },
+            "indicatori": [
+                {
+                    "descrizione": f"Indicatore {k}: persone raggiunte ≥ 70%",
+                    "partenza": "≤ 1",
+                    "obiettivi": {str(y): f"{k * 10 + y % 10}" for y in YEARS},
+                    "fonte": "Servizio sociale",
+                    "periodicita": "annuale",
+                }
+                for k in range(1, 5)
+            ],
+        },
+        version,
+    )
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -164,11 +233,14 @@ def main() -> None:
         t0 = time.perf_counter()
         fill(db, args.notes, args.votes, args.clusters, rng)
         filled = time.perf_counter() - t0
-        up = schede.PlanActor(accounts.create_user(db, "ufficio", "Ufficio", "ufficio_piano",
-                                                "una password lunga").id, "ufficio_piano")
-        schede.save_plan_settings(db, schede.PlanActor(up.user_id, "admin"), PROCESS_SLUG,
-                                  YEARS[0], YEARS[-1], "")
-        top = consolidate(db, PROCESS_SLUG).rows[:args.schede]
+        up = schede.PlanActor(
+            accounts.create_user(db, "ufficio", "Ufficio", "ufficio_piano", "una password lunga").id,
+            "ufficio_piano",
+        )
+        schede.save_plan_settings(
+            db, schede.PlanActor(up.user_id, "admin"), PROCESS_SLUG, YEARS[0], YEARS[-1], ""
+        )
+        top = consolidate(db, PROCESS_SLUG).rows[: args.schede]
         for n, row in enumerate(top):
             action_id = schede.create_from_clusters(db, up, PROCESS_SLUG, [row.cluster_id])
             if n % 3 == 0:
@@ -182,22 +254,26 @@ def main() -> None:
         total = len(top) + 2
         cases = {
             "consolidation (all labs)": lambda: consolidate(db, PROCESS_SLUG),
-            "consolidation (one lab, one area)": lambda: consolidate(db, PROCESS_SLUG,
-                                                                     lab="dopo-di-noi", area="A"),
+            "consolidation (one lab, one area)": lambda: consolidate(
+                db, PROCESS_SLUG, lab="dopo-di-noi", area="A"
+            ),
             "open data ZIP": lambda: exports.opendata_zip(db, PROCESS_SLUG),
         }
         header = documents.running_header("Piano di Zona", "Bozza del piano")
         for fmt in exports.FORMATS:
-            cases[f"one scheda, {fmt}"] = (
-                lambda fmt=fmt: exports.render(exports.scheda_blocks(one, areas), fmt, "x", header))
+            cases[f"one scheda, {fmt}"] = lambda fmt=fmt: exports.render(
+                exports.scheda_blocks(one, areas), fmt, "x", header
+            )
         for fmt in exports.FORMATS:
-            cases[f"draft plan ({total} schede), {fmt}"] = (
-                lambda fmt=fmt: exports.render(exports.plan_blocks(db, PROCESS_SLUG), fmt,
-                                               documents.plan_title(db, PROCESS_SLUG), header))
+            cases[f"draft plan ({total} schede), {fmt}"] = lambda fmt=fmt: exports.render(
+                exports.plan_blocks(db, PROCESS_SLUG), fmt, documents.plan_title(db, PROCESS_SLUG), header
+            )
         labs = 7
-        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; {labs} labs × "
-              f"{args.notes} notes × {args.votes} dots, {args.clusters} clusters per lab "
-              f"(filled in {filled:.1f} s); {args.runs} runs each, median and max")
+        print(
+            f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; {labs} labs × "
+            f"{args.notes} notes × {args.votes} dots, {args.clusters} clusters per lab "
+            f"(filled in {filled:.1f} s); {args.runs} runs each, median and max"
+        )
         print(f"{'what':<38} {'median s':>9} {'max s':>7} {'target':>8}  verdict")
         for name, fn in cases.items():
             median, worst = timed(fn, args.runs)

@@ -98,20 +98,28 @@ def agreement(thresholds: list[float]) -> list[dict]:
             fit = {i: g.cluster_id for g in fitted.groups if g.cluster_id for i in g.note_ids}
             predicted_fit = [fit.get(i, f"alone{i}") for i in notes]
             right = sum(1 for i, n in enumerate(session["notes"], 1) if fit.get(i) == key_of[n["cluster"]])
-            rows.append({"group_min": threshold, "lab": session["lab"], "notes": len(notes),
-                         "groups_made": len(session["clusters"]),
-                         "groups_suggested": sum(1 for g in found.groups if g.cluster_id is None),
-                         "notes_in_suggested_groups": len(label),
-                         "ari_new_groups": round(adjusted_rand_score(truth, predicted), 3),
-                         "ari_fit_to_titles": round(adjusted_rand_score(truth, predicted_fit), 3),
-                         "fit_right": right, "fit_placed": len(fit)})
+            rows.append(
+                {
+                    "group_min": threshold,
+                    "lab": session["lab"],
+                    "notes": len(notes),
+                    "groups_made": len(session["clusters"]),
+                    "groups_suggested": sum(1 for g in found.groups if g.cluster_id is None),
+                    "notes_in_suggested_groups": len(label),
+                    "ari_new_groups": round(adjusted_rand_score(truth, predicted), 3),
+                    "ari_fit_to_titles": round(adjusted_rand_score(truth, predicted_fit), 3),
+                    "fit_right": right,
+                    "fit_placed": len(fit),
+                }
+            )
     sim.GROUP_MIN = default
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--notes", type=int, default=300)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
@@ -147,17 +155,27 @@ def main() -> None:
         seed_reference(db)
         owner = accounts.create_user(db, "bench", "Bench", "facilitator", "una password lunga")
         unlimited = 10**9
-        bus = CommandBus(db, RecordingPublisher(), ParticipantTokens("bench"),
-                         RateLimits("memory://", joins_per_minute=unlimited, commands_per_minute=unlimited))
+        bus = CommandBus(
+            db,
+            RecordingPublisher(),
+            ParticipantTokens("bench"),
+            RateLimits("memory://", joins_per_minute=unlimited, commands_per_minute=unlimited),
+        )
         made = create_session(db, "dimissioni-difficili", "Banco di prova", owner_id=owner.id)
         staff = bus.staff_bind(owner.id, "facilitator", made.id)
         advance(bus, staff, "raccolta")
-        people = [bus.join(c.JoinSession(code=made.code, pseudonym=f"persona {i}", category="cittadino"),
-                           "127.0.0.1").actor for i in range(PARTICIPANTS)]
+        people = [
+            bus.join(
+                c.JoinSession(code=made.code, pseudonym=f"persona {i}", category="cittadino"), "127.0.0.1"
+            ).actor
+            for i in range(PARTICIPANTS)
+        ]
         board = texts(args.notes)
         for k, text in enumerate(board):
-            bus.execute(people[k % PARTICIPANTS], c.CreateNote(cid=uuid.uuid4().hex, session_id=made.id,
-                                                               kind="problema", text=text))
+            bus.execute(
+                people[k % PARTICIPANTS],
+                c.CreateNote(cid=uuid.uuid4().hex, session_id=made.id, kind="problema", text=text),
+            )
         drafts = texts(CHECKS + COMMANDS * 3 + 1, seed=99)
         reader = people[0]
 
@@ -165,15 +183,22 @@ def main() -> None:
             similarity.similar_notes(db, reader, c.FindSimilar(session_id=made.id, text=draft))
 
         def create(k: int) -> None:
-            bus.execute(people[k % PARTICIPANTS], c.CreateNote(
-                cid=uuid.uuid4().hex, session_id=made.id, kind="proposta", text=f"Proposta {k}: {drafts[k]}"))
+            bus.execute(
+                people[k % PARTICIPANTS],
+                c.CreateNote(
+                    cid=uuid.uuid4().hex,
+                    session_id=made.id,
+                    kind="proposta",
+                    text=f"Proposta {k}: {drafts[k]}",
+                ),
+            )
 
         sim.terms.cache_clear()
         sim._stem.cache_clear()
         cold = timed(check, drafts[0])
-        checks = sorted(timed(check, d) for d in drafts[1:CHECKS + 1])
+        checks = sorted(timed(check, d) for d in drafts[1 : CHECKS + 1])
         texts_now = {i: t for i, t in enumerate(board, 1)}
-        rule = sorted(timed(sim.similar, d, texts_now) for d in drafts[1:CHECKS + 1])
+        rule = sorted(timed(sim.similar, d, texts_now) for d in drafts[1 : CHECKS + 1])
 
         # In turn, so that both see the same machine: an untimed command, a timed
         # one right after it (the baseline), three checks (the first after a change
@@ -204,8 +229,9 @@ def main() -> None:
 
         advance(bus, staff, "raggruppamento")
         suggest_first = timed(similarity.suggest_groups, db, staff, c.SuggestGroups(session_id=made.id))
-        suggest = sorted(timed(similarity.suggest_groups, db, staff, c.SuggestGroups(session_id=made.id))
-                         for _ in range(5))
+        suggest = sorted(
+            timed(similarity.suggest_groups, db, staff, c.SuggestGroups(session_id=made.id)) for _ in range(5)
+        )
         found = similarity.suggest_groups(db, staff, c.SuggestGroups(session_id=made.id))
         db.dispose()
     finally:
@@ -221,30 +247,47 @@ def main() -> None:
     result = {
         "database": "postgresql" if args.postgres else "sqlite",
         "notes": args.notes,
-        "check_ms": {"first": ms(cold), "median": ms(statistics.median(checks)), "p95": ms(p95(checks)),
-                     "goal": 20},
+        "check_ms": {
+            "first": ms(cold),
+            "median": ms(statistics.median(checks)),
+            "p95": ms(p95(checks)),
+            "goal": 20,
+        },
         "rule_alone_ms": {"median": ms(statistics.median(rule)), "p95": ms(p95(rule))},
-        "note_create_ms": {"after_a_command": ms(base),
-                           "after_3_checks": ms(statistics.median(with_checks)),
-                           "ratio": round(statistics.median(with_checks) / base, 2),
-                           "with_checks_in_another_thread": ms(statistics.median(concurrent)),
-                           "ratio_thread": round(statistics.median(concurrent) / base, 2)},
+        "note_create_ms": {
+            "after_a_command": ms(base),
+            "after_3_checks": ms(statistics.median(with_checks)),
+            "ratio": round(statistics.median(with_checks) / base, 2),
+            "with_checks_in_another_thread": ms(statistics.median(concurrent)),
+            "ratio_thread": round(statistics.median(concurrent) / base, 2),
+        },
         "check_vs_command": round(statistics.median(checks) / base, 2),
-        "suggest_ms": {"first": ms(suggest_first), "median": ms(statistics.median(suggest)), "goal": 1000,
-                       "groups": len(found["groups"]), "duplicates": len(found["duplicates"])},
+        "suggest_ms": {
+            "first": ms(suggest_first),
+            "median": ms(statistics.median(suggest)),
+            "goal": 1000,
+            "groups": len(found["groups"]),
+            "duplicates": len(found["duplicates"]),
+        },
     }
     print(json.dumps(result, indent=1))
     print("\nagreement with the facilitators' groups (adjusted Rand index; 0 = chance, 1 = the same groups):")
     rows = agreement([sim.GROUP_MIN, 0.05, 0.1, 0.15, 0.3])
-    print(f"{'GROUP_MIN':>9} {'lab':<28} {'notes':>5} {'made':>4} {'sugg':>4} {'in':>3} "
-          f"{'ARI new':>8} {'ARI fit':>8} {'fit right/placed':>17}")
+    print(
+        f"{'GROUP_MIN':>9} {'lab':<28} {'notes':>5} {'made':>4} {'sugg':>4} {'in':>3} "
+        f"{'ARI new':>8} {'ARI fit':>8} {'fit right/placed':>17}"
+    )
     for r in rows:
         mark = "*" if r["group_min"] == sim.GROUP_MIN else " "
-        print(f"{r['group_min']:>8}{mark} {r['lab']:<28} {r['notes']:>5} {r['groups_made']:>4} "
-              f"{r['groups_suggested']:>4} {r['notes_in_suggested_groups']:>3} {r['ari_new_groups']:>8} "
-              f"{r['ari_fit_to_titles']:>8} {r['fit_right']:>8}/{r['fit_placed']:<8}")
-    print("(* the default; 'in': notes placed in a suggested new group; 'fit': the groups' titles given, "
-          "no notes in them)")
+        print(
+            f"{r['group_min']:>8}{mark} {r['lab']:<28} {r['notes']:>5} {r['groups_made']:>4} "
+            f"{r['groups_suggested']:>4} {r['notes_in_suggested_groups']:>3} {r['ari_new_groups']:>8} "
+            f"{r['ari_fit_to_titles']:>8} {r['fit_right']:>8}/{r['fit_placed']:<8}"
+        )
+    print(
+        "(* the default; 'in': notes placed in a suggested new group; 'fit': the groups' titles given, "
+        "no notes in them)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,9 +47,19 @@ def run(cmd: list[str]) -> None:
 
 def stylesheet() -> None:
     full = BUILD / "site.full.css"
-    run([*NPX, "sass", "--load-path=node_modules", "--style=compressed", "--no-source-map",
-         "--quiet-deps", "--silence-deprecation=import,global-builtin,color-functions",
-         str(STATIC / "scss" / "site.scss"), str(full)])
+    run(
+        [
+            *NPX,
+            "sass",
+            "--load-path=node_modules",
+            "--style=compressed",
+            "--no-source-map",
+            "--quiet-deps",
+            "--silence-deprecation=import,global-builtin,color-functions",
+            str(STATIC / "scss" / "site.scss"),
+            str(full),
+        ]
+    )
     # PurgeCSS takes its regular expressions from a JavaScript configuration.
     config = BUILD / "purgecss.config.cjs"
     safelist = ", ".join(f"/{pattern}/" for pattern in SAFELIST)
@@ -60,14 +70,21 @@ def stylesheet() -> None:
         f'  output: "{BUILD.relative_to(ROOT)}",\n'
         "  keyframes: true,\n"
         f"  safelist: {{standard: [{safelist}]}},\n"
-        "};\n")
+        "};\n"
+    )
     run([*NPX, "purgecss", "--config", str(config.relative_to(ROOT))])
     full.replace(BUILD / "site.css")  # PurgeCSS wrote the trimmed file over its input
     config.unlink()
     # Arabic pages: Bootstrap's own way to right-to-left, the stylesheet mirrored by
     # RTLCSS (margins, paddings, floats, borders, positions swapped).
-    run([*NPX, "rtlcss", str((BUILD / "site.css").relative_to(ROOT)),
-         str((BUILD / "site.rtl.css").relative_to(ROOT))])
+    run(
+        [
+            *NPX,
+            "rtlcss",
+            str((BUILD / "site.css").relative_to(ROOT)),
+            str((BUILD / "site.rtl.css").relative_to(ROOT)),
+        ]
+    )
 
 
 def fonts() -> None:
@@ -89,15 +106,25 @@ def sprite() -> None:
                 named |= set(re.findall(r"\bit-[a-z0-9-]+", path.read_text(errors="ignore")))
     source = (BI / "svg" / "sprites.svg").read_text()
     symbols = re.findall(r'<symbol[^>]*\bid="([^"]+)"[^>]*>.*?</symbol>', source, re.S)
-    kept = [m.group(0) for m in re.finditer(r'<symbol[^>]*\bid="([^"]+)"[^>]*>.*?</symbol>', source, re.S)
-            if m.group(1) in named]
-    missing = sorted(n for n in named if n.startswith("it-") and n not in symbols
-                     and not n.startswith(("it-header", "it-nav", "it-brand", "it-footer")))
+    kept = [
+        m.group(0)
+        for m in re.finditer(r'<symbol[^>]*\bid="([^"]+)"[^>]*>.*?</symbol>', source, re.S)
+        if m.group(1) in named
+    ]
+    missing = sorted(
+        n
+        for n in named
+        if n.startswith("it-")
+        and n not in symbols
+        and not n.startswith(("it-header", "it-nav", "it-brand", "it-footer"))
+    )
     if missing:
         print("build_assets: icons named but not in the sprite:", ", ".join(missing), file=sys.stderr)
     (BUILD / "sprites.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
-        + "".join(kept) + "</svg>\n")
+        + "".join(kept)
+        + "</svg>\n"
+    )
 
 
 def main() -> None:

@@ -40,16 +40,33 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
 # pages, privacy, accessibility, contacts, legal notes, their own data), the
 # protocol's error messages, the phases, what the privacy page lists.
 PARTICIPANT = {
-    "templates/base.html", "templates/macros.html", "templates/_demo_notice.html",
-    "templates/error.html", "templates/home.html", "templates/join.html", "templates/room.html",
-    "templates/privacy.html", "templates/accessibility.html", "templates/contacts.html",
-    "templates/legal.html", "templates/public/labs.html", "templates/public/lab.html",
+    "templates/base.html",
+    "templates/macros.html",
+    "templates/_demo_notice.html",
+    "templates/error.html",
+    "templates/home.html",
+    "templates/join.html",
+    "templates/room.html",
+    "templates/privacy.html",
+    "templates/accessibility.html",
+    "templates/contacts.html",
+    "templates/legal.html",
+    "templates/public/labs.html",
+    "templates/public/lab.html",
     "templates/public/_meetings.html",
-    "templates/plan/_macros.html", "templates/privacy/mine.html", "templates/privacy/_data.html",
-    "workshop/domain/errors.py", "workshop/domain/commands.py", "workshop/domain/phases.py",
+    "templates/plan/_macros.html",
+    "templates/privacy/mine.html",
+    "templates/privacy/_data.html",
+    "workshop/domain/errors.py",
+    "workshop/domain/commands.py",
+    "workshop/domain/phases.py",
     "workshop/domain/publication.py",
-    "workshop/domain/review.py", "workshop/web/pages.py", "workshop/web/privacy.py",
-    "workshop/web/api.py", "workshop/services/privacy.py", "workshop/i18n.py",
+    "workshop/domain/review.py",
+    "workshop/web/pages.py",
+    "workshop/web/privacy.py",
+    "workshop/web/api.py",
+    "workshop/services/privacy.py",
+    "workshop/i18n.py",
 }
 DOMAINS = {
     "messages": [c for c in i18n.EVERYONE if c != i18n.SOURCE],
@@ -63,21 +80,29 @@ def extracted() -> dict[str, Catalog]:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: dict[tuple, dict] = {}
     for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
-            strip_comment_tags=True,
-            directory_filter=lambda d: Path(d).name not in {".venv", "node_modules", "tests", "bench"}):
+        ROOT,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
+        directory_filter=lambda d: Path(d).name not in {".venv", "node_modules", "tests", "bench"},
+    ):
         key = (message, context)
         entry = found.setdefault(key, {"locations": [], "comments": []})
         entry["locations"].append((filename, lineno))
         entry["comments"].extend(c for c in comments if c not in entry["comments"])
-    catalogs = {domain: Catalog(project="workshop", domain=domain, locale=None, charset="utf-8",
-                                fuzzy=False) for domain in DOMAINS}
+    catalogs = {
+        domain: Catalog(project="workshop", domain=domain, locale=None, charset="utf-8", fuzzy=False)
+        for domain in DOMAINS
+    }
     for (message, context), entry in found.items():
         domain = "messages" if any(f in PARTICIPANT for f, _ in entry["locations"]) else "staff"
         forms = [message] if isinstance(message, str) else list(message)
         flags = ["python-format"] if any("%(" in form for form in forms) else []
-        catalogs[domain].add(message, None, entry["locations"], auto_comments=entry["comments"],
-                             flags=flags, context=context)
+        catalogs[domain].add(
+            message, None, entry["locations"], auto_comments=entry["comments"], flags=flags, context=context
+        )
     return catalogs
 
 
@@ -141,8 +166,10 @@ def problems() -> list[str]:
         if _ids(template) != _ids(fresh[domain]):
             added = len(_ids(fresh[domain]) - _ids(template))
             gone = len(_ids(template) - _ids(fresh[domain]))
-            found.append(f"{_shown(pot)} is stale ({added} new strings, {gone} gone): "
-                         "run scripts/i18n.py extract, then translate")
+            found.append(
+                f"{_shown(pot)} is stale ({added} new strings, {gone} gone): "
+                "run scripts/i18n.py extract, then translate"
+            )
         for code in codes:
             path = po_path(domain, code)
             where = _shown(path)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command runs the whole test suite from a fresh clone: installs what is
 # missing (virtualenv, packages, front-end assets), checks PostgreSQL and Redis,
-# lints (ruff, the translation catalogues, mypy, eslint), runs the browser client's Node tests (tests/js), then
+# lints (ruff check and format, the translation catalogues, mypy, eslint), runs the browser client's Node tests (tests/js), then
 # pytest --full (PostgreSQL variants, real servers, the browser; a bare `pytest` is
 # the quick run). Extra arguments go to pytest (e.g. -k vote, -x).
 set -euo pipefail
@@ -13,6 +13,7 @@ if [[ ! -x "${WORKSHOP_CHROMIUM:-/usr/bin/chromium}" ]]; then
   exit 1
 fi
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 # Translations: a stale catalogue, an untranslated or fuzzy string (also tests/test_translations.py)
 .venv/bin/python scripts/i18n.py check
 .venv/bin/mypy

@@ -76,5 +76,7 @@ class Board:
 
     def view(self) -> dict:
         """Comparable with a snapshot's notes and clusters."""
-        return {"notes": [self.notes[k] for k in sorted(self.notes)],
-                "clusters": [self.clusters[k] for k in sorted(self.clusters)]}
+        return {
+            "notes": [self.notes[k] for k in sorted(self.notes)],
+            "clusters": [self.clusters[k] for k in sorted(self.clusters)],
+        }

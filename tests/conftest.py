@@ -86,8 +86,9 @@ def _truncate_pg(url: str) -> None:
 
 
 def pytest_addoption(parser):
-    parser.addoption("--full", action="store_true",
-                     help="the whole suite: PostgreSQL variants, real servers, the browser")
+    parser.addoption(
+        "--full", action="store_true", help="the whole suite: PostgreSQL variants, real servers, the browser"
+    )
 
 
 def _full(config) -> bool:
@@ -101,8 +102,7 @@ def pytest_generate_tests(metafunc):
         return
     if any("database_url" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
         return
-    metafunc.parametrize("database_url", BACKENDS if _full(metafunc.config) else BACKENDS[:1],
-                         indirect=True)
+    metafunc.parametrize("database_url", BACKENDS if _full(metafunc.config) else BACKENDS[:1], indirect=True)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -139,8 +139,12 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
-    values = dict(database_url=database_url, secret_key="test-secret-" + uuid.uuid4().hex,
-                  async_mode="threading", presence_interval=0.0)
+    values = dict(
+        database_url=database_url,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        async_mode="threading",
+        presence_interval=0.0,
+    )
     values.update(overrides)
     return Settings(**values)
 
@@ -176,8 +180,7 @@ def app(database_url):
 def _create_facilitator(db):
     from workshop.services import accounts
 
-    return accounts.create_user(db, "fabia", "Fabia Facilitatrice", "facilitator",
-                                "una password lunga")
+    return accounts.create_user(db, "fabia", "Fabia Facilitatrice", "facilitator", "una password lunga")
 
 
 def facilitator_in(db):
@@ -198,8 +201,13 @@ def facilitator(app):
 @pytest.fixture
 def live_session(app, facilitator):
     """A fresh session (3 dots, cap 2) in the 'dopo-di-noi' lab, collecting notes (raccolta)."""
-    made = create_session(app.extensions["workshop"].db, "dopo-di-noi", "Sessione di prova",
-                          "Domanda guida di prova", owner_id=facilitator.id)
+    made = create_session(
+        app.extensions["workshop"].db,
+        "dopo-di-noi",
+        "Sessione di prova",
+        "Domanda guida di prova",
+        owner_id=facilitator.id,
+    )
     to_phase(app, made, "raccolta")
     return made
 
@@ -247,8 +255,7 @@ def closed_labs(request, plan_db, facilitator):
 
     if plan_db.url.startswith("sqlite"):  # a copy of closed_labs_template (database_url)?
         with plan_db.reader() as s:
-            copied = [s.get(LiveSession, id_)
-                      for id_ in request.getfixturevalue("closed_labs_template")[1]]
+            copied = [s.get(LiveSession, id_) for id_ in request.getfixturevalue("closed_labs_template")[1]]
         if all(copied):
             return copied
     return close_sample_labs(plan_db, facilitator.id)
@@ -269,5 +276,4 @@ def cheap_password_hashing(monkeypatch):
 
     from workshop.services import accounts
 
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64,
-                                                            parallelism=1))
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))

@@ -30,11 +30,11 @@ THRESHOLD = 5
 class Published:
     """What a reader collected about one session's table of dots."""
 
-    totals: dict = field(default_factory=dict)              # row → published total
-    cells: dict = field(default_factory=dict)               # (row, col) → published value
-    hidden: set = field(default_factory=set)                # (row, col) shown as hidden
-    small: set = field(default_factory=set)                 # columns of fewer than 5 people
-    facts: list = field(default_factory=list)               # ({(row, col): coeff}, value)
+    totals: dict = field(default_factory=dict)  # row → published total
+    cells: dict = field(default_factory=dict)  # (row, col) → published value
+    hidden: set = field(default_factory=set)  # (row, col) shown as hidden
+    small: set = field(default_factory=set)  # columns of fewer than 5 people
+    facts: list = field(default_factory=list)  # ({(row, col): coeff}, value)
     conflicts: list = field(default_factory=list)
 
     def total(self, row, value: int) -> None:
@@ -156,5 +156,6 @@ def recover_by_rule(rule, columns: list, total: int, published: dict) -> list[Le
                 possible[c].add(cells[c])
     if not possible:
         return [Leak("contradiction", tuple(hidden), "no table fits what was published")]
-    return [Leak("recovered by the rule", (c,), f"= {next(iter(v))}")
-            for c, v in possible.items() if len(v) == 1]
+    return [
+        Leak("recovered by the rule", (c,), f"= {next(iter(v))}") for c, v in possible.items() if len(v) == 1
+    ]

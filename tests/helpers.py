@@ -21,7 +21,7 @@ def advance(bus, staff, to: str) -> None:
     """Take the session forward, one phase at a time, through the real command path."""
     with bus.db.reader() as s:
         current = s.get(LiveSession, staff.session_id).phase
-    for phase in phases.ORDER[phases.ORDER.index(current) + 1: phases.ORDER.index(to) + 1]:
+    for phase in phases.ORDER[phases.ORDER.index(current) + 1 : phases.ORDER.index(to) + 1]:
         bus.execute(staff, c.SetPhase(cid=cid(), session_id=staff.session_id, phase=phase))
 
 
@@ -33,8 +33,12 @@ def unlimited_bus(db):
     from workshop.services.ratelimit import RateLimits
     from workshop.services.tokens import ParticipantTokens
 
-    return CommandBus(db, RecordingPublisher(), ParticipantTokens("s"),
-                      RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6))
+    return CommandBus(
+        db,
+        RecordingPublisher(),
+        ParticipantTokens("s"),
+        RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6),
+    )
 
 
 def close_sample_labs(db, owner_id: int) -> list:
@@ -64,8 +68,12 @@ def draft_approved_refused(db, team: dict, rows) -> list[int]:
     return ids
 
 
-PLAN_TEAM = {"up": ("ufficio", "ufficio_piano"), "ristretta": ("ristretta", "ristretta"),
-             "allargata": ("allargata", "allargata"), "fac": ("fac", "facilitator")}
+PLAN_TEAM = {
+    "up": ("ufficio", "ufficio_piano"),
+    "ristretta": ("ristretta", "ristretta"),
+    "allargata": ("allargata", "allargata"),
+    "fac": ("fac", "facilitator"),
+}
 PLAN_PASSWORD = "una password lunga"
 
 
@@ -100,8 +108,9 @@ def enrol_totp(db, user_id: int) -> list[str]:
     from workshop.services.ratelimit import RateLimits
 
     second_factor.start_enrolment(db, user_id, secret=TOTP_SECRET)
-    return second_factor.confirm_enrolment(db, RateLimits("memory://"), user_id,
-                                           pyotp.TOTP(TOTP_SECRET).now())
+    return second_factor.confirm_enrolment(
+        db, RateLimits("memory://"), user_id, pyotp.TOTP(TOTP_SECRET).now()
+    )
 
 
 def totp_code(db, username: str) -> str:
@@ -127,5 +136,7 @@ def pass_second_step(app, http, username: str, response):
         return response
     page = http.get("/accedi/codice").get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)[1]
-    return http.post("/accedi/codice", data={
-        "code": totp_code(app.extensions["workshop"].db, username), "csrf_token": token})
+    return http.post(
+        "/accedi/codice",
+        data={"code": totp_code(app.extensions["workshop"].db, username), "csrf_token": token},
+    )

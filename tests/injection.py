@@ -46,7 +46,7 @@ def packed(limit: int, sep: str = "\n\n", items: tuple[str, ...] | None = None) 
     joined by `sep`; a payload longer than `limit` is cut into pieces."""
     out, current = [], ""
     for payload in items if items is not None else payloads():
-        pieces = [payload[i:i + limit] for i in range(0, len(payload), limit)]
+        pieces = [payload[i : i + limit] for i in range(0, len(payload), limit)]
         for piece in pieces:
             if current and len(current) + len(sep) + len(piece) <= limit:
                 current += sep + piece
@@ -103,8 +103,26 @@ def block_texts(blocks) -> list[str]:
 # may do so (its links are checked, http, https or mailto, but it rewrites
 # the text it links, so the text is compared without it).
 
-STRUCTURE = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead", "tbody",
-             "tr", "th", "td", "br", "a"}
+STRUCTURE = {
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "br",
+    "a",
+}
 
 
 def markdown_renderings(md: str) -> dict[str, str]:
@@ -162,11 +180,13 @@ def markdown_problems(md: str, expected: list[str] | None = None) -> list[str]:
 
 # -- ODT -------------------------------------------------------------------------
 
-ODF = {"text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-       "script": "urn:oasis:names:tc:opendocument:xmlns:script:1.0",
-       "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-       "xlink": "http://www.w3.org/1999/xlink"}
+ODF = {
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "script": "urn:oasis:names:tc:opendocument:xmlns:script:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
 
 
 def odt_text(data: bytes) -> str:
@@ -196,13 +216,19 @@ def odt_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
                     continue
                 ns, _, local = el.tag[1:].partition("}")
                 # (an empty office:scripts is part of every ODT odfdo writes)
-                if ns == ODF["script"] or local in ("event-listeners", "execute-macro", "object",
-                                                    "object-ole", "plugin", "applet") \
-                        or local == "scripts" and len(el):
+                if (
+                    ns == ODF["script"]
+                    or local
+                    in ("event-listeners", "execute-macro", "object", "object-ole", "plugin", "applet")
+                    or local == "scripts"
+                    and len(el)
+                ):
                     problems.append(f"{part}: element {local}")
                 for name, value in el.attrib.items():
-                    if name == f"{{{ODF['xlink']}}}href" and \
-                            urlsplit(value.strip()).scheme.lower() not in SAFE_SCHEMES:
+                    if (
+                        name == f"{{{ODF['xlink']}}}href"
+                        and urlsplit(value.strip()).scheme.lower() not in SAFE_SCHEMES
+                    ):
                         problems.append(f"{part}: {local} links to {value!r}")
                     if name in (f"{{{ODF['table']}}}formula", f"{{{ODF['text']}}}formula"):
                         problems.append(f"{part}: formula {value!r}")
@@ -212,6 +238,7 @@ def odt_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
 
 
 # -- PDF -------------------------------------------------------------------------
+
 
 def pdf_drawable():
     """Which characters the export's PDF fonts can draw (services/pdf.py: the
@@ -249,8 +276,9 @@ def pdf_texts(data: bytes, artifacts: tuple[str, ...] = ()) -> list[str]:
         with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
             f.write(data)
             f.flush()
-            pages = subprocess.run(["pdftotext", "-enc", "UTF-8", f.name, "-"], capture_output=True,
-                                   check=True).stdout.decode("utf-8")
+            pages = subprocess.run(
+                ["pdftotext", "-enc", "UTF-8", f.name, "-"], capture_output=True, check=True
+            ).stdout.decode("utf-8")
         texts.append("".join(clean(page) for page in pages.split("\f")))
     return texts
 
@@ -259,8 +287,9 @@ def pdf_text(data: bytes, artifacts: tuple[str, ...] = ()) -> str:
     return "\n".join(pdf_texts(data, artifacts))
 
 
-def pdf_problems(data: bytes, expected: list[str] | None = None,
-                 artifacts: tuple[str, ...] = ()) -> list[str]:
+def pdf_problems(
+    data: bytes, expected: list[str] | None = None, artifacts: tuple[str, ...] = ()
+) -> list[str]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -278,8 +307,10 @@ def pdf_problems(data: bytes, expected: list[str] | None = None,
             if action is None and "/Dest" in annot:
                 continue  # a link inside the document (the table of contents): runs nothing
             action = action or {}
-            if action.get("/S") != "/URI" or \
-                    urlsplit(str(action.get("/URI", "")).strip()).scheme.lower() not in SAFE_SCHEMES:
+            if (
+                action.get("/S") != "/URI"
+                or urlsplit(str(action.get("/URI", "")).strip()).scheme.lower() not in SAFE_SCHEMES
+            ):
                 problems.append(f"page {number}: annotation {dict(action)!r}")
         if "/AA" in page:
             problems.append(f"page {number}: /AA")
@@ -291,8 +322,10 @@ def pdf_problems(data: bytes, expected: list[str] | None = None,
         # each in their own way: the order of everything else is compared, and
         # the right-to-left letters are counted.
         ordered = "\n".join("".join(ch for ch in text if not _rtl_script(ch)) for text in texts)
-        problems += [f"text missing: {t!r}" for t in missing(
-            expected, ordered, lambda ch: drawable(ch) and not _rtl_script(ch))]
+        problems += [
+            f"text missing: {t!r}"
+            for t in missing(expected, ordered, lambda ch: drawable(ch) and not _rtl_script(ch))
+        ]
         wanted = Counter(ch for t in expected for ch in t if _rtl_script(ch) and drawable(ch))
         found = Counter(ch for ch in texts[0] if _rtl_script(ch))
         short = {ch: n - found[ch] for ch, n in wanted.items() if found[ch] < n}
@@ -331,21 +364,34 @@ def docx_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
     problems = []
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = z.namelist()
-        problems += [f"part {n}" for n in names if n.lower().endswith((".bin", ".ole")) or "vba" in n.lower()
-                     or "embeddings" in n.lower() or "activex" in n.lower()]
+        problems += [
+            f"part {n}"
+            for n in names
+            if n.lower().endswith((".bin", ".ole"))
+            or "vba" in n.lower()
+            or "embeddings" in n.lower()
+            or "activex" in n.lower()
+        ]
         for name in names:
             if name.endswith(".rels"):
                 rels = etree.fromstring(z.read(name))
                 for rel in rels:
-                    if rel.get("TargetMode") == "External" and \
-                            urlsplit(rel.get("Target", "")).scheme.lower() not in SAFE_SCHEMES:
+                    if (
+                        rel.get("TargetMode") == "External"
+                        and urlsplit(rel.get("Target", "")).scheme.lower() not in SAFE_SCHEMES
+                    ):
                         problems.append(f"{name}: external target {rel.get('Target')!r}")
                     if rel.get("Type", "").endswith(("/attachedTemplate", "/aFChunk", "/oleObject")):
                         problems.append(f"{name}: relationship {rel.get('Type')}")
             if name.startswith("word/") and name.endswith(".xml"):
                 root = etree.fromstring(z.read(name))
-                for el in root.iter(f"{{{W}}}instrText", f"{{{W}}}fldSimple", f"{{{W}}}hyperlink",
-                                    f"{{{W}}}altChunk", f"{{{W}}}object"):
+                for el in root.iter(
+                    f"{{{W}}}instrText",
+                    f"{{{W}}}fldSimple",
+                    f"{{{W}}}hyperlink",
+                    f"{{{W}}}altChunk",
+                    f"{{{W}}}object",
+                ):
                     if el.tag == f"{{{W}}}instrText":
                         code = (el.text or "").split()
                         if not code or code[0] not in OWN_FIELDS:
@@ -360,6 +406,7 @@ def docx_problems(data: bytes, expected: list[str] | None = None) -> list[str]:
 
 
 # -- CSV -------------------------------------------------------------------------
+
 
 def csv_problems(data: bytes, name: str = "") -> list[str]:
     """OWASP, CSV injection: every text cell quoted (a spreadsheet splitting on

@@ -76,18 +76,18 @@ def pseudonyms() -> list[str]:
     # Cut every 40 characters, across payloads: a person per piece is the
     # dearest thing the scenario makes, so none is left half empty.
     text = " ".join(payloads(INJECTION))
-    queue = [text[i:i + rules.PSEUDONYM_MAX] for i in range(0, len(text), rules.PSEUDONYM_MAX)]
+    queue = [text[i : i + rules.PSEUDONYM_MAX] for i in range(0, len(text), rules.PSEUDONYM_MAX)]
     out, keys = [], set()
     while queue:
         text = queue.pop(0)
         name = taken(text) or taken(text + " ··")
         if name is None:  # its comparison key is too long (NFKC expands some characters)
-            queue[:0] = [text[:len(text) // 2], text[len(text) // 2:]]
+            queue[:0] = [text[: len(text) // 2], text[len(text) // 2 :]]
             continue
         base, n = name, 0
         while rules.pseudonym_key(name) in keys:
             n += 1
-            name = base[:rules.PSEUDONYM_MAX - len(f" {n}")] + f" {n}"
+            name = base[: rules.PSEUDONYM_MAX - len(f" {n}")] + f" {n}"
         keys.add(rules.pseudonym_key(name))
         out.append(name)
     return out
@@ -129,8 +129,7 @@ class InProcess:
         return made.id, made.code
 
     def _run(self, actor, event: str, payload: dict) -> dict:
-        ack = self.bus.execute(actor, c.parse(self.events[event], {"cid": secrets.token_hex(8),
-                                                                   **payload}))
+        ack = self.bus.execute(actor, c.parse(self.events[event], {"cid": secrets.token_hex(8), **payload}))
         return {"ok": True, **ack}
 
     def staff(self, session_id: int, event: str, **payload) -> dict:
@@ -140,8 +139,9 @@ class InProcess:
 
     def join(self, session_id: int, code: str, pseudonym: str, category: str = "cittadino"):
         """Who joined (to `act` as), and their token."""
-        joined = self.bus.join(c.JoinSession(code=code, pseudonym=pseudonym, category=category),
-                               "injection-test")
+        joined = self.bus.join(
+            c.JoinSession(code=code, pseudonym=pseudonym, category=category), "injection-test"
+        )
         return joined.actor, joined.token
 
     def act(self, actor, event: str, **payload) -> dict:
@@ -155,7 +155,7 @@ class InProcess:
 
 
 def advance(driver, session_id: int, current: str, to: str) -> str:
-    for phase in phases.ORDER[phases.ORDER.index(current) + 1: phases.ORDER.index(to) + 1]:
+    for phase in phases.ORDER[phases.ORDER.index(current) + 1 : phases.ORDER.index(to) + 1]:
         driver.staff(session_id, "phase.set", phase=phase)
     return to
 
@@ -163,8 +163,9 @@ def advance(driver, session_id: int, current: str, to: str) -> str:
 CLOSED = 10  # sessions closed: the main one and the next nine
 
 
-def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
-         checkpoint=lambda phase, stored: None) -> Stored:
+def seed(
+    driver, db, team: dict, *, rooms: bool = True, participant=None, checkpoint=lambda phase, stored: None
+) -> Stored:
     """Store the corpus everywhere (see the module's docstring).
 
     `rooms`: also what only the rooms and the facilitator's pages show, never
@@ -206,18 +207,25 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
         return ack
 
     def offline(n):
-        ack = driver.staff(main_id, "participant.add_offline", pseudonym=names[n + 1],
-                           category="cittadino")
+        ack = driver.staff(main_id, "participant.add_offline", pseudonym=names[n + 1], category="cittadino")
         if texts[n] is None:
             return None
-        return driver.staff(main_id, "note.create", kind=KINDS[n % len(KINDS)], text=texts[n],
-                            on_behalf_of=ack["events"][0]["data"]["participant"]["id"])
+        return driver.staff(
+            main_id,
+            "note.create",
+            kind=KINDS[n % len(KINDS)],
+            text=texts[n],
+            on_behalf_of=ack["events"][0]["data"]["participant"]["id"],
+        )
 
     people = range(len(names) - 1)
     acks = [joined(n) for n in people[:JOINED]] + driver.each(offline, people[JOINED:])
-    stored.notes = [(ack["events"][0]["data"]["note"]["id"], text)
-                    for ack, text in zip(acks, texts, strict=True) if text is not None]
-    for n, text in enumerate(notes[len(stored.notes):], start=len(stored.notes)):
+    stored.notes = [
+        (ack["events"][0]["data"]["note"]["id"], text)
+        for ack, text in zip(acks, texts, strict=True)
+        if text is not None
+    ]
+    for n, text in enumerate(notes[len(stored.notes) :], start=len(stored.notes)):
         ack = driver.act(who, "note.create", kind=KINDS[n % len(KINDS)], text=text)
         stored.notes.append((ack["events"][0]["data"]["note"]["id"], text))
 
@@ -242,7 +250,7 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
 
     def cluster(pair):
         n, title = pair
-        held = note_ids[n * per:(n + 1) * per] if n < NOTE_CLUSTERS else []
+        held = note_ids[n * per : (n + 1) * per] if n < NOTE_CLUSTERS else []
         ack = driver.staff(main_id, "cluster.create", title=title, note_ids=held)
         cluster_id = ack["events"][0]["data"]["cluster"]["id"]
         if held:
@@ -256,17 +264,21 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
     driver.staff(main_id, "results.reveal")
     checkpoint(phases.VOTAZIONE, stored)
     phase = advance(driver, main_id, phase, phases.VALUTAZIONE)
-    driver.staff(main_id, "score.record", cluster_id=stored.clusters[0][0], impatto=5,
-                 fattibilita=4, urgenza=3)
+    driver.staff(
+        main_id, "score.record", cluster_id=stored.clusters[0][0], impatto=5, fattibilita=4, urgenza=3
+    )
     advance(driver, main_id, phase, phases.CHIUSA)
-    driver.each(lambda session: advance(driver, session[0], phases.ACCOGLIENZA, phases.CHIUSA),
-                stored.sessions[1:CLOSED])
+    driver.each(
+        lambda session: advance(driver, session[0], phases.ACCOGLIENZA, phases.CHIUSA),
+        stored.sessions[1:CLOSED],
+    )
     # A person reviewed every note as publishable: only those reach a scheda and the open data.
     # Some are published edited, with a piece of the corpus as the reviewed text.
     reviewer = schede.PlanActor(driver.owner_id, "facilitator")
     reviews.decide(db, reviewer, main_id, note_ids, publication.PUBBLICABILE)
-    edits = usable(packed(publication.TEXT_MAX), lambda t: publication.check_decision(
-        publication.PUBBLICABILE, t))
+    edits = usable(
+        packed(publication.TEXT_MAX), lambda t: publication.check_decision(publication.PUBBLICABILE, t)
+    )
     for note_id, text in zip(note_ids, edits, strict=False):
         reviews.decide(db, reviewer, main_id, [note_id], publication.PUBBLICABILE, text)
         stored.public_texts.append((note_id, text))
@@ -278,8 +290,9 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
 
     with db.reader() as s:
         someone = s.exec(select(Participant.id).where(Participant.session_id == main_id)).first()
-    stored.references = usable(packed(privacy.REFERENCE_MAX, sep=" ", items=vectors),
-                               lambda t: privacy.reference(t, required=True))
+    stored.references = usable(
+        packed(privacy.REFERENCE_MAX, sep=" ", items=vectors), lambda t: privacy.reference(t, required=True)
+    )
     for text in stored.references:
         privacy.log_request(db, privacy.ACCESS, someone, team["up"].user_id, text)
 
@@ -304,10 +317,16 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
     parts += [""] * (len(texts) - len(parts))
     cells = packed(500)
     years = ("2018", "2019", "2020")
-    indicators = [{"descrizione": row[0], "partenza": row[1] if len(row) > 1 else "",
-                   "obiettivi": dict(zip(years, row[2:5], strict=False)),
-                   "fonte": row[5] if len(row) > 5 else "", "periodicita": row[6] if len(row) > 6 else ""}
-                  for row in (cells[i:i + 7] for i in range(0, len(cells), 7))]
+    indicators = [
+        {
+            "descrizione": row[0],
+            "partenza": row[1] if len(row) > 1 else "",
+            "obiettivi": dict(zip(years, row[2:5], strict=False)),
+            "fonte": row[5] if len(row) > 5 else "",
+            "periodicita": row[6] if len(row) > 6 else "",
+        }
+        for row in (cells[i : i + 7] for i in range(0, len(cells), 7))
+    ]
 
     def scheda_title(text):
         if not 1 <= len(text.strip()) <= 300:
@@ -325,21 +344,31 @@ def seed(driver, db, team: dict, *, rooms: bool = True, participant=None,
     drafted = schede.view(db, a)["content"]["azioni"]
     one_line_vectors = usable(packed(scheda_fields.CODE_MAX, sep=" ", items=vectors), rules.one_line)
     writes = {
-        a: {"titolo": scheda_titles[0], "indicatori": indicators,
+        a: {
+            "titolo": scheda_titles[0],
+            "indicatori": indicators,
             "capofila": {"tipo": "altro", "specifica": packed(scheda_fields.SPECIFICA_MAX, items=vectors)[0]},
             "rif_distrettuale": one_line_vectors[0],
             "referenti": packed(scheda_fields.REFERENTI_MAX, items=vectors)[0],
-            "azioni": drafted + [{"testo": text, "periodo": periods[n % len(periods)]}
-                                 for n, text in enumerate(
-                                     actions[:scheda_fields.ACTIONS_MAX - len(drafted)])]},
-        b: {"titolo": scheda_titles[1 % len(scheda_titles)],
-            "capofila": {"tipo": "comune",
-                         "specifica": packed(scheda_fields.SPECIFICA_MAX, items=vectors)[-1]},
-            "azioni": [{"testo": text, "periodo": ""}
-                       for text in actions[scheda_fields.ACTIONS_MAX - len(drafted):]],
+            "azioni": drafted
+            + [
+                {"testo": text, "periodo": periods[n % len(periods)]}
+                for n, text in enumerate(actions[: scheda_fields.ACTIONS_MAX - len(drafted)])
+            ],
+        },
+        b: {
+            "titolo": scheda_titles[1 % len(scheda_titles)],
+            "capofila": {
+                "tipo": "comune",
+                "specifica": packed(scheda_fields.SPECIFICA_MAX, items=vectors)[-1],
+            },
+            "azioni": [
+                {"testo": text, "periodo": ""} for text in actions[scheda_fields.ACTIONS_MAX - len(drafted) :]
+            ],
             **dict(zip(MARKDOWN_FIELDS, parts, strict=False)),
             "collegate": {"schede": [a], "testo": parts[len(MARKDOWN_FIELDS)]},
-            "preventivo": {"importi": {"frna": {"2019": "35.000"}}, "note": parts[len(MARKDOWN_FIELDS) + 1]}},
+            "preventivo": {"importi": {"frna": {"2019": "35.000"}}, "note": parts[len(MARKDOWN_FIELDS) + 1]},
+        },
     }
     for action_id, changes in writes.items():
         schede.update_fields(db, admin, action_id, changes, 1)

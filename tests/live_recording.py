@@ -110,8 +110,16 @@ def record() -> dict:
         try:
             seed_reference(db)
             owner = accounts.create_user(db, "registra", "Registra", "facilitator", PASSWORD)
-            made = create_session(db, "dopo-di-noi", "Sessione registrata", "Che cosa serve?",
-                                  dots=3, cap=2, owner_id=owner.id, private_writing=True)
+            made = create_session(
+                db,
+                "dopo-di-noi",
+                "Sessione registrata",
+                "Che cosa serve?",
+                dots=3,
+                cap=2,
+                owner_id=owner.id,
+                private_writing=True,
+            )
             return _scenario(app, socketio, sign_in, made)
         finally:
             db.dispose()
@@ -133,12 +141,21 @@ def _scenario(app, socketio, sign_in, made) -> dict:
     staff_raw = socketio.test_client(app, flask_test_client=http)
     wall_raw = socketio.test_client(app, flask_test_client=http)
     anna_raw, bruno_raw, carla_raw = (socketio.test_client(app) for _ in range(3))
-    control = Viewer(staff_raw, "control", True,
-                     lambda: call(staff_raw, "staff.state", {"session_id": sid, "view": "control"}))
-    projector = Viewer(wall_raw, "projector", False,
-                       lambda: call(wall_raw, "staff.state", {"session_id": sid, "view": "projector"}))
-    room = Viewer(anna_raw, "room", False,
-                  lambda: call(anna_raw, "sync", {"session_id": sid, "since": FORCE_SNAPSHOT}))
+    control = Viewer(
+        staff_raw,
+        "control",
+        True,
+        lambda: call(staff_raw, "staff.state", {"session_id": sid, "view": "control"}),
+    )
+    projector = Viewer(
+        wall_raw,
+        "projector",
+        False,
+        lambda: call(wall_raw, "staff.state", {"session_id": sid, "view": "projector"}),
+    )
+    room = Viewer(
+        anna_raw, "room", False, lambda: call(anna_raw, "sync", {"session_id": sid, "since": FORCE_SNAPSHOT})
+    )
     viewers = (room, control, projector)
 
     control.first = call(staff_raw, "staff.join", {"session_id": sid, "view": "control"})
@@ -151,8 +168,16 @@ def _scenario(app, socketio, sign_in, made) -> dict:
             viewer.checkpoint()
 
     staff("timer.control", action="start", seconds=300)
-    room.first = call(anna_raw, "join", {"code": made.code, "pseudonym": "Anna", "category": "cittadino",
-                                         "cid": uuid.uuid4().hex + uuid.uuid4().hex})
+    room.first = call(
+        anna_raw,
+        "join",
+        {
+            "code": made.code,
+            "pseudonym": "Anna",
+            "category": "cittadino",
+            "cid": uuid.uuid4().hex + uuid.uuid4().hex,
+        },
+    )
     assert room.first["ok"], room.first
     tokens = {}
     for raw, name, category in ((bruno_raw, "Bruno", "ausl"), (carla_raw, "Carla", "cittadino")):
@@ -223,11 +248,15 @@ def _scenario(app, socketio, sign_in, made) -> dict:
         raw.disconnect()
 
     names = Placeholders()
-    return names.clean({
-        "format": 1,
-        "about": "Recorded by tests/live_recording.py (python -m tests.live_recording); do not edit.",
-        "viewers": {v.name: {"staff": v.staff, "first": v.first, "messages": v.messages} for v in viewers},
-    })
+    return names.clean(
+        {
+            "format": 1,
+            "about": "Recorded by tests/live_recording.py (python -m tests.live_recording); do not edit.",
+            "viewers": {
+                v.name: {"staff": v.staff, "first": v.first, "messages": v.messages} for v in viewers
+            },
+        }
+    )
 
 
 def write(recording: dict, path: Path = FIXTURE) -> None:

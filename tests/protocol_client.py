@@ -22,8 +22,7 @@ class ProtocolClient:
         self.url = url
         self.headers = headers or {}
         self.transports = list(transports)
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
-                                   reconnection_delay_max=1)
+        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
         self.lock = threading.Condition()
         self.token: str | None = None
         self.session_id: int | None = None
@@ -55,8 +54,11 @@ class ProtocolClient:
         self._apply_join(ack)
 
     def join(self, code: str, pseudonym: str, category: str = "cittadino") -> dict:
-        ack = self.sio.call("join", {"code": code, "pseudonym": pseudonym, "category": category,
-                                     "cid": uuid.uuid4().hex}, timeout=10)
+        ack = self.sio.call(
+            "join",
+            {"code": code, "pseudonym": pseudonym, "category": category, "cid": uuid.uuid4().hex},
+            timeout=10,
+        )
         if ack["ok"]:
             self.token = ack["token"]
             self._apply_join(ack)
@@ -139,8 +141,11 @@ class ProtocolClient:
         for _ in range(retries):
             try:
                 return self.sio.call(event, body, timeout=5)
-            except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
-                    socketio.exceptions.DisconnectedError):
+            except (
+                socketio.exceptions.TimeoutError,
+                socketio.exceptions.BadNamespaceError,
+                socketio.exceptions.DisconnectedError,
+            ):
                 time.sleep(0.3)
         raise AssertionError(f"{event} never acknowledged")
 

@@ -43,8 +43,16 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Callable[[], str], ti
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, instance_dir: Path, *, async_mode: str = "eventlet",
-                 message_queue: str | None = None, port: int | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        instance_dir: Path,
+        *,
+        async_mode: str = "eventlet",
+        message_queue: str | None = None,
+        port: int | None = None,
+        env: dict | None = None,
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = instance_dir / f"server-{self.port}.log"
@@ -65,7 +73,11 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
             [sys.executable, "-m", "workshop", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         wait_healthy(self.url, self.process, self.log, timeout)
         return self
 
@@ -103,8 +115,10 @@ def start_server(database_url: str, instance_dir: Path, **options) -> ServerProc
     server.db = db
     with db.reader() as s:
         existing = s.exec(select(StaffUser.id).where(StaffUser.username == FACILITATOR[0])).first()
-    server.facilitator_id = existing or accounts.create_user(
-        db, FACILITATOR[0], "Facilitatrice", "facilitator", FACILITATOR[1]).id
+    server.facilitator_id = (
+        existing
+        or accounts.create_user(db, FACILITATOR[0], "Facilitatrice", "facilitator", FACILITATOR[1]).id
+    )
     return server
 
 

@@ -42,13 +42,15 @@ class StaffClient(ProtocolClient):
         return ack
 
     def run(self, event: str, **payload) -> dict:
-        ack = self.sio.call(event, {"cid": uuid.uuid4().hex, "session_id": self.session_id,
-                                    **payload}, timeout=10)
+        ack = self.sio.call(
+            event, {"cid": uuid.uuid4().hex, "session_id": self.session_id, **payload}, timeout=10
+        )
         assert ack["ok"], (event, ack)
         return ack
 
     def advance(self, to: str) -> None:
-        current = self.sio.call("staff.state", {"session_id": self.session_id},
-                                timeout=10)["session"]["phase"]
-        for phase in phases.ORDER[phases.ORDER.index(current) + 1: phases.ORDER.index(to) + 1]:
+        current = self.sio.call("staff.state", {"session_id": self.session_id}, timeout=10)["session"][
+            "phase"
+        ]
+        for phase in phases.ORDER[phases.ORDER.index(current) + 1 : phases.ORDER.index(to) + 1]:
             self.run("phase.set", phase=phase)

@@ -24,10 +24,13 @@ def pinned(lock: str) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize(("lock", "names"), [
-    ("base.txt", PROJECT["dependencies"]),
-    ("test.txt", PROJECT["dependencies"] + PROJECT["optional-dependencies"]["test"]),
-])
+@pytest.mark.parametrize(
+    ("lock", "names"),
+    [
+        ("base.txt", PROJECT["dependencies"]),
+        ("test.txt", PROJECT["dependencies"] + PROJECT["optional-dependencies"]["test"]),
+    ],
+)
 def test_every_dependency_is_pinned_at_an_allowed_version(lock, names):
     versions = pinned(lock)
     stale = []

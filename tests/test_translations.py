@@ -51,8 +51,10 @@ def test_the_check_fails_on_an_untranslated_string(copy):
         _first_with(catalog, "Codice della sessione").string = ""
 
     _edit(copy / "uk" / "LC_MESSAGES" / "messages.po", empty)
-    assert any("uk/LC_MESSAGES/messages.po: untranslated: 'Codice della sessione'" in p
-               for p in i18n_script.problems())
+    assert any(
+        "uk/LC_MESSAGES/messages.po: untranslated: 'Codice della sessione'" in p
+        for p in i18n_script.problems()
+    )
 
 
 def test_the_check_fails_on_a_fuzzy_translation(copy):
@@ -75,6 +77,7 @@ def test_the_check_fails_on_a_placeholder_lost_in_translation(copy):
 def test_the_check_fails_on_a_stale_catalogue(copy):
     """A string in the code that the committed .pot does not have (a new `_()`
     nobody extracted) makes the catalogue stale; so does a .po behind its .pot."""
+
     def drop(catalog):
         del catalog[_first_with(catalog, "Entra in un laboratorio").id]
 
@@ -86,7 +89,7 @@ def test_the_check_fails_on_a_stale_catalogue(copy):
 
 def test_a_participant_string_is_in_the_catalogue_every_language_ships():
     catalogs = i18n_script.extracted()
-    assert "Codice della sessione" in catalogs["messages"]   # templates/home.html
-    assert "Hai già usato tutti i tuoi %(budget)s punti." in catalogs["messages"]   # domain/errors.py
+    assert "Codice della sessione" in catalogs["messages"]  # templates/home.html
+    assert "Hai già usato tutti i tuoi %(budget)s punti." in catalogs["messages"]  # domain/errors.py
     assert "Codice della sessione" not in catalogs["staff"]
-    assert "Nuova sessione" in catalogs["staff"]   # the facilitator's dashboard
+    assert "Nuova sessione" in catalogs["staff"]  # the facilitator's dashboard

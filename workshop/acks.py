@@ -12,8 +12,15 @@ from workshop.domain.errors import Rejected
 
 
 def error_ack(rejected: Rejected) -> dict:
-    return {"ok": False, "error": {"code": rejected.code, "message": rejected.message(gettext),
-                                   "params": rejected.params, "details": rejected.details}}
+    return {
+        "ok": False,
+        "error": {
+            "code": rejected.code,
+            "message": rejected.message(gettext),
+            "params": rejected.params,
+            "details": rejected.details,
+        },
+    }
 
 
 def lookup_failure_status(rejected: Rejected) -> tuple[int, dict]:

@@ -45,8 +45,12 @@ def _configure_logging(fmt: str) -> None:
     if fmt == "json":
         from pythonjsonlogger.json import JsonFormatter
 
-        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                           rename_fields={"asctime": "time", "levelname": "level"}))
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level"},
+            )
+        )
     else:
         handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler._workshop = True  # ours: replaced when the app is created again, others kept
@@ -73,8 +77,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     settings = settings or Settings.from_env(**overrides)
     static = ROOT / "static"
     # Static URLs carry the assets' fingerprint: kept a year, never asked again (assets.py).
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(static),
-                static_url_path=f"/static/{assets.build_id(static)}")
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(static),
+        static_url_path=f"/static/{assets.build_id(static)}",
+    )
     assets.init_app(app, static)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -98,17 +106,24 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     db = Database(settings.database_url)
     publisher = SocketPublisher(socketio)
     tokens = ParticipantTokens(settings.secret_key)
-    limiter = RateLimits(settings.rate_limit_storage, settings.join_failures_per_minute,
-                         settings.joins_per_minute, settings.commands_per_minute,
-                         settings.code_failures_per_minute, settings.login_failures_per_minute,
-                         # Delayed failures wait without holding up the server (eventlet, gevent).
-                         sleep=socketio.sleep)
+    limiter = RateLimits(
+        settings.rate_limit_storage,
+        settings.join_failures_per_minute,
+        settings.joins_per_minute,
+        settings.commands_per_minute,
+        settings.code_failures_per_minute,
+        settings.login_failures_per_minute,
+        # Delayed failures wait without holding up the server (eventlet, gevent).
+        sleep=socketio.sleep,
+    )
     server_id = uuid.uuid4().hex[:12]
     app.extensions["workshop"] = Services(
-        settings=settings, db=db, bus=CommandBus(db, publisher, tokens, limiter),
-        presence=PresenceTracker(db, publisher, server_id, interval=settings.presence_interval,
-                                 defer=_defer),
-        tokens=tokens, server_id=server_id,
+        settings=settings,
+        db=db,
+        bus=CommandBus(db, publisher, tokens, limiter),
+        presence=PresenceTracker(db, publisher, server_id, interval=settings.presence_interval, defer=_defer),
+        tokens=tokens,
+        server_id=server_id,
         staff_sessions=StaffSessions(db, timedelta(hours=settings.staff_idle_hours)),
     )
 
@@ -140,8 +155,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     if settings.proxy_hops:
         # After init_app, so that it wraps the Socket.IO middleware too: socket
         # handlers must see the client's address, not the proxy's.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
-                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
+        )
 
     from workshop.web import (
         account,

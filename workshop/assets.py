@@ -24,8 +24,17 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 
 YEAR_S = 365 * 24 * 3600
-COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
-                    "application/json", "image/svg+xml", "text/markdown", "text/plain", "text/csv"]
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+    "text/markdown",
+    "text/plain",
+    "text/csv",
+]
 compress = Compress()
 
 
@@ -63,9 +72,13 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask, static: Path) -> None:
     app.session_interface = _SessionInterface()
-    app.config.update(SEND_FILE_MAX_AGE_DEFAULT=YEAR_S, COMPRESS_MIMETYPES=COMPRESSED_TYPES,
-                      COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_ALGORITHM_STREAMING=["br"],
-                      COMPRESS_BR_LEVEL=5)
+    app.config.update(
+        SEND_FILE_MAX_AGE_DEFAULT=YEAR_S,
+        COMPRESS_MIMETYPES=COMPRESSED_TYPES,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_ALGORITHM_STREAMING=["br"],
+        COMPRESS_BR_LEVEL=5,
+    )
     compress.init_app(app)
 
     @app.after_request

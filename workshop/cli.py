@@ -21,8 +21,7 @@ from workshop.storage import migrate
 from workshop.storage.models import Lab, LiveSession
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
-             add_version_option=False)
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
 def cli():
     """Laboratori partecipati del Piano di Zona."""
 
@@ -77,8 +76,12 @@ def seed(demo):
     from workshop.services.bus import CommandBus
     from workshop.services.ratelimit import RateLimits
 
-    seeding = CommandBus(svc.db, svc.bus.publisher, svc.tokens,
-                         RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6))
+    seeding = CommandBus(
+        svc.db,
+        svc.bus.publisher,
+        svc.tokens,
+        RateLimits("memory://", joins_per_minute=10**6, commands_per_minute=10**6),
+    )
     click.echo("Dati di riferimento caricati: laboratori, aree, categorie.")
     if demo:
         for made in seed_demo(svc.db, seeding, svc.settings.instance_dir):
@@ -92,20 +95,23 @@ def seed(demo):
 @click.option("--dots", default=3, show_default=True, help="Punti per partecipante.")
 @click.option("--cap", default=2, show_default=True, help="Massimo di punti su un contributo.")
 @click.option("--qr/--no-qr", default=True, help="Stampa anche il QR code nel terminale.")
-@click.option("--prova", is_flag=True,
-              help="Sessione di prova / formazione: i risultati non entrano nel piano né nei dati aperti.")
+@click.option(
+    "--prova",
+    is_flag=True,
+    help="Sessione di prova / formazione: i risultati non entrano nel piano né nei dati aperti.",
+)
 def create_session_command(lab_slug, title, question, dots, cap, qr, prova):
     """Create a live session of a lab (in the current process) and print its join code and URL."""
     from workshop.seed import create_session
 
     try:
-        made = create_session(services().db, lab_slug, title, question, dots=dots, cap=cap,
-                              practice=prova)
+        made = create_session(services().db, lab_slug, title, question, dots=dots, cap=cap, practice=prova)
     except LookupError:
         with services().db.reader() as s:
             slugs = ", ".join(s.exec(select(Lab.slug).order_by(Lab.slug)))
-        raise click.BadParameter(f"laboratorio sconosciuto; scegli tra: {slugs}",
-                                 param_hint="--lab") from None
+        raise click.BadParameter(
+            f"laboratorio sconosciuto; scegli tra: {slugs}", param_hint="--lab"
+        ) from None
     except Rejected as exc:
         raise click.BadParameter(exc.message()) from None
     click.echo("Sessione di prova / formazione creata:" if made.practice else "Sessione creata:")
@@ -116,8 +122,9 @@ def create_session_command(lab_slug, title, question, dots, cap, qr, prova):
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True, help="Nome e cognome.")
 @click.option("--role", type=click.Choice(list(STAFF_ROLES)), default="admin", show_default=True)
-@click.password_option(help="Chiesta al terminale se non data (o da WORKSHOP_NEW_PASSWORD).",
-                       envvar="WORKSHOP_NEW_PASSWORD")
+@click.password_option(
+    help="Chiesta al terminale se non data (o da WORKSHOP_NEW_PASSWORD).", envvar="WORKSHOP_NEW_PASSWORD"
+)
 def create_user_command(username, display_name, role, password):
     """Create a staff account (the first admin, typically)."""
     from workshop.services import accounts
@@ -137,8 +144,9 @@ def sessions():
 
 def _list_sessions() -> None:
     with services().db.reader() as s:
-        rows = s.exec(select(LiveSession, Lab).join(Lab)
-                      .where(LiveSession.closed_at.is_(None)).order_by(LiveSession.id)).all()
+        rows = s.exec(
+            select(LiveSession, Lab).join(Lab).where(LiveSession.closed_at.is_(None)).order_by(LiveSession.id)
+        ).all()
     if not rows:
         click.echo("Nessuna sessione aperta. Creane una con: python -m workshop create-session")
     for live, lab in rows:
@@ -147,10 +155,10 @@ def _list_sessions() -> None:
 
 
 @cli.command()
-@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"),
-              show_default="HOST or 127.0.0.1")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int,
-              show_default="PORT or 5000")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1")
+@click.option(
+    "--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int, show_default="PORT or 5000"
+)
 def serve(host, port):
     """Run the server (async mode from WORKSHOP_ASYNC_MODE, default eventlet)."""
     os.environ["HOST"], os.environ["PORT"] = host, str(port)
@@ -170,8 +178,10 @@ def serve(host, port):
             socketio.sleep(HEARTBEAT_S)
 
     socketio.start_background_task(heartbeats)
-    click.echo(f"Laboratori partecipati: {_base_url()}  "
-               f"(modalità {svc.settings.async_mode}, database {svc.db.engine.dialect.name})")
+    click.echo(
+        f"Laboratori partecipati: {_base_url()}  "
+        f"(modalità {svc.settings.async_mode}, database {svc.db.engine.dialect.name})"
+    )
     _list_sessions()
     demo = svc.settings.instance_dir / "demo-credentials.txt"
     if demo.exists():
@@ -179,15 +189,18 @@ def serve(host, port):
         for line in demo.read_text().split("\n"):
             if line.strip():
                 click.echo(f"  utente {line.split()[0]}  password {line.split()[1]}")
-        click.echo("  (admin: al primo accesso configura la verifica in due passaggi con un'app "
-                   "di autenticazione sul telefono)")
+        click.echo(
+            "  (admin: al primo accesso configura la verifica in due passaggi con un'app "
+            "di autenticazione sul telefono)"
+        )
     # What start-up made (modules, the app, SQLAlchemy's metadata) lives as long as
     # the process. Out of the collector's reach, it no longer makes every full
     # collection a 100-200 ms pause of every room (docs/performance.md).
     gc.collect()
     gc.freeze()
-    socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False,
-                 allow_unsafe_werkzeug=True)
+    socketio.run(
+        current_app._get_current_object(), host=host, port=port, log_output=False, allow_unsafe_werkzeug=True
+    )
 
 
 @cli.group()
@@ -217,10 +230,13 @@ def export_opendata(process_slug, year, out):
     from workshop.services import exports
 
     period = _period(process_slug, year)
-    data = exports.opendata_zip(services().db, period.process.slug,
-                                exports.publisher_of(current_app.extensions.get("workshop_site")),
-                                base_url=(services().settings.public_url or "").rstrip("/"),
-                                programme_id=period.programme_id)
+    data = exports.opendata_zip(
+        services().db,
+        period.process.slug,
+        exports.publisher_of(current_app.extensions.get("workshop_site")),
+        base_url=(services().settings.public_url or "").rstrip("/"),
+        programme_id=period.programme_id,
+    )
     with open(out, "wb") as f:
         f.write(data)
     click.echo(f"Dati aperti scritti in {out} ({len(data)} byte).")
@@ -250,10 +266,10 @@ def export_scheda(action_id, fmt, out):
         view = schede.view(db, action_id, public=True)
     except Rejected as exc:
         raise click.ClickException(exc.message()) from None
-    header = documents.running_header(view["process"]["title"],
-                                      gettext("Scheda intervento n. %(id)s", id=action_id))
-    data, _ = exports.render(exports.scheda_blocks(view, exports.area_labels(db)), fmt, view["title"],
-                             header)
+    header = documents.running_header(
+        view["process"]["title"], gettext("Scheda intervento n. %(id)s", id=action_id)
+    )
+    data, _ = exports.render(exports.scheda_blocks(view, exports.area_labels(db)), fmt, view["title"], header)
     _write(out, data)
     click.echo(f"Scheda {action_id} scritta in {out}.")
 
@@ -268,8 +284,13 @@ def _state_choices() -> list[str]:
 @click.option("--process", "process_slug", default=None, help=PROCESS_HELP)
 @click.option("--programma", "year", type=int, default=None, help=PROGRAMME_HELP)
 @click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="odt", show_default=True)
-@click.option("--stato", "states", multiple=True, type=click.Choice(_state_choices()),
-              help="Stato delle schede da includere (ripetibile); predefinito: tutti tranne «non accolta».")
+@click.option(
+    "--stato",
+    "states",
+    multiple=True,
+    type=click.Choice(_state_choices()),
+    help="Stato delle schede da includere (ripetibile); predefinito: tutti tranne «non accolta».",
+)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
 def export_plan(process_slug, year, fmt, states, out):
     """The plan as a document (as /piano/bozza.FORMAT gives it): the schede of the
@@ -283,9 +304,12 @@ def export_plan(process_slug, year, fmt, states, out):
     process = period.process
     chosen = documents.parse_states(states) if states else None
     title = documents.plan_title(db, process.slug, period.programme_id)
-    data, _ = exports.render(exports.plan_blocks(db, process.slug, chosen, programme_id=period.programme_id),
-                             fmt, title,
-                             documents.plan_header(process.title, title, datetime.now(UTC)))
+    data, _ = exports.render(
+        exports.plan_blocks(db, process.slug, chosen, programme_id=period.programme_id),
+        fmt,
+        title,
+        documents.plan_header(process.title, title, datetime.now(UTC)),
+    )
     _write(out, data)
     click.echo(f"{title.split(' — ')[0]} scritto in {out}.")
 
@@ -307,8 +331,9 @@ def verify(file, expected):
 
 
 @cli.command()
-@click.option("--days", type=int, default=None,
-              help="Giorni dalla chiusura (predefinito: WORKSHOP_RETENTION_DAYS).")
+@click.option(
+    "--days", type=int, default=None, help="Giorni dalla chiusura (predefinito: WORKSHOP_RETENTION_DAYS)."
+)
 @click.option("--dry-run", is_flag=True, help="Mostra che cosa verrebbe cancellato, senza cancellare.")
 def purge(days, dry_run):
     """Remove the participants' data of sessions closed longer ago than the retention period."""
@@ -317,7 +342,11 @@ def purge(days, dry_run):
     days = services().settings.retention_days if days is None else days
     done = privacy.purge(services().db, days, dry_run=dry_run)
     verb = "verrebbero cancellati" if dry_run else "cancellati"
-    click.echo(f"Sessioni chiuse da più di {days} giorni: {len(done.sessions)} "
-               f"{done.sessions if done.sessions else ''}".rstrip())
-    click.echo(f"  {verb}: {done.participants} partecipanti (pseudonimi e accessi), {done.dots} punti "
-               f"individuali, il testo di {done.notes_withheld} contributi non pubblicati.")
+    click.echo(
+        f"Sessioni chiuse da più di {days} giorni: {len(done.sessions)} "
+        f"{done.sessions if done.sessions else ''}".rstrip()
+    )
+    click.echo(
+        f"  {verb}: {done.participants} partecipanti (pseudonimi e accessi), {done.dots} punti "
+        f"individuali, il testo di {done.notes_withheld} contributi non pubblicati."
+    )

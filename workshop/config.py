@@ -48,7 +48,7 @@ def normalize_database_url(url: str) -> str:
     bare postgresql:// URL, and psycopg 3 does not cooperate with eventlet."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix):]
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
 
 
@@ -102,14 +102,13 @@ class Settings:
         mq = os.environ.get("WORKSHOP_MESSAGE_QUEUE") or None
         origins = os.environ.get("WORKSHOP_CORS_ORIGINS")
         settings = cls(
-            database_url=normalize_database_url(os.environ.get(
-                "WORKSHOP_DATABASE_URL", f"sqlite:///{instance / 'workshop.db'}"
-            )),
+            database_url=normalize_database_url(
+                os.environ.get("WORKSHOP_DATABASE_URL", f"sqlite:///{instance / 'workshop.db'}")
+            ),
             secret_key=_secret_key(instance),
             async_mode=async_mode_from_env(),
             message_queue=mq,
-            message_queue_channel=os.environ.get("WORKSHOP_MESSAGE_QUEUE_CHANNEL")
-            or DEFAULT_CHANNEL,
+            message_queue_channel=os.environ.get("WORKSHOP_MESSAGE_QUEUE_CHANNEL") or DEFAULT_CHANNEL,
             public_url=os.environ.get("WORKSHOP_PUBLIC_URL") or None,
             # Failed-join counters must be shared when several processes serve the rooms.
             rate_limit_storage=os.environ.get("WORKSHOP_RATE_LIMIT_STORAGE")
@@ -122,7 +121,8 @@ class Settings:
             presence_interval=float(os.environ.get("WORKSHOP_PRESENCE_INTERVAL", 1.0)),
             log_format=os.environ.get("WORKSHOP_LOG_FORMAT", "text"),
             cors_allowed_origins=[o.strip() for o in origins.split(",") if o.strip()] or None
-            if origins else None,
+            if origins
+            else None,
             instance_dir=instance,
             proxy_hops=int(os.environ.get("WORKSHOP_PROXY_HOPS", 0)),
             retention_days=int(os.environ.get("WORKSHOP_RETENTION_DAYS", 365)),

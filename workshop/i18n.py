@@ -30,22 +30,25 @@ from workshop.domain.commands import KIND_LABELS
 
 @dataclass(frozen=True)
 class Language:
-    code: str      # the catalogue's directory and Babel's locale
-    tag: str       # BCP 47, for <html lang> (a script where fonts depend on it)
-    name: str      # in the language itself: what its reader recognises
+    code: str  # the catalogue's directory and Babel's locale
+    tag: str  # BCP 47, for <html lang> (a script where fonts depend on it)
+    name: str  # in the language itself: what its reader recognises
     rtl: bool = False
 
 
-LANGUAGES = {lang.code: lang for lang in (
-    Language("it", "it", "Italiano"),
-    Language("en", "en", "English"),
-    Language("fr", "fr", "Français"),
-    Language("ar", "ar", "العربية", rtl=True),
-    Language("ro", "ro", "Română"),
-    Language("sq", "sq", "Shqip"),
-    Language("uk", "uk", "Українська"),
-    Language("zh", "zh-Hans", "中文"),
-)}
+LANGUAGES = {
+    lang.code: lang
+    for lang in (
+        Language("it", "it", "Italiano"),
+        Language("en", "en", "English"),
+        Language("fr", "fr", "Français"),
+        Language("ar", "ar", "العربية", rtl=True),
+        Language("ro", "ro", "Română"),
+        Language("sq", "sq", "Shqip"),
+        Language("uk", "uk", "Українська"),
+        Language("zh", "zh-Hans", "中文"),
+    )
+}
 SOURCE = "it"
 EVERYONE = tuple(LANGUAGES)
 STAFF = ("it", "en")
@@ -57,8 +60,14 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 # view behind sign-in is marked `staff_only`), and the plan's official documents.
 STAFF_BLUEPRINTS = {"auth", "account"}
 STAFF_ENDPOINTS = {"plan.public_scheda", "facilitation.qr"}
-OFFICIAL_ENDPOINTS = {"plan.opendata", "plan.plan_export", "plan.plan_export_staff",
-                      "plan.scheda_export", "plan.scheda_export_staff", "privacy.mine_json"}
+OFFICIAL_ENDPOINTS = {
+    "plan.opendata",
+    "plan.plan_export",
+    "plan.plan_export_staff",
+    "plan.scheda_export",
+    "plan.scheda_export_staff",
+    "privacy.mine_json",
+}
 
 
 def page_languages() -> tuple[str, ...]:
@@ -67,8 +76,11 @@ def page_languages() -> tuple[str, ...]:
     if endpoint in OFFICIAL_ENDPOINTS:
         return OFFICIAL
     view = current_app.view_functions.get(endpoint)
-    if (getattr(view, "staff_only", False) or endpoint in STAFF_ENDPOINTS
-            or request.blueprint in STAFF_BLUEPRINTS):
+    if (
+        getattr(view, "staff_only", False)
+        or endpoint in STAFF_ENDPOINTS
+        or request.blueprint in STAFF_BLUEPRINTS
+    ):
         return STAFF
     return EVERYONE
 
@@ -146,9 +158,15 @@ def _switch_links() -> list[dict]:
     values = dict(request.view_args or {}) if same else {}
     args = request.args.to_dict(flat=False) if same and request.method == "GET" else {}
     args.pop("lang", None)
-    return [{"code": code, "tag": LANGUAGES[code].tag, "name": LANGUAGES[code].name,
-             "url": url_for(endpoint, **values, **args, lang=code)}
-            for code in page_languages()]
+    return [
+        {
+            "code": code,
+            "tag": LANGUAGES[code].tag,
+            "name": LANGUAGES[code].name,
+            "url": url_for(endpoint, **values, **args, lang=code),
+        }
+        for code in page_languages()
+    ]
 
 
 def domain_labels(labels: dict[str, str]) -> dict[str, str]:
@@ -162,8 +180,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language():
-        return {"page_language": current(), "language_links": _switch_links,
-                "phase_labels": domain_labels(phases.LABELS), "kind_labels": domain_labels(KIND_LABELS)}
+        return {
+            "page_language": current(),
+            "language_links": _switch_links,
+            "phase_labels": domain_labels(phases.LABELS),
+            "kind_labels": domain_labels(KIND_LABELS),
+        }
 
     @app.after_request
     def remember(response):
@@ -171,8 +193,14 @@ def init_app(app: Flask) -> None:
             return response
         code = asked()
         if code and request.cookies.get(COOKIE) != code:
-            response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax",
-                                secure=app.config.get("SESSION_COOKIE_SECURE", False), httponly=True)
+            response.set_cookie(
+                COOKIE,
+                code,
+                max_age=COOKIE_MAX_AGE,
+                samesite="Lax",
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
+                httponly=True,
+            )
         # The same URL answers in several languages: caches must tell them apart.
         response.vary.update(("Cookie", "Accept-Language"))
         return response

@@ -18,8 +18,34 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "code", "pre", "blockquote",
-     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+    {
+        "p",
+        "br",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
 )
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel", "target"], "th": ["align"], "td": ["align"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -69,8 +95,7 @@ class _NoImages(Extension):
 # short note, so one is kept and reset. Neither it nor the Cleaner is safe to
 # share between threads, hence the lock; under greenlets it is never contended
 # (rendering does not yield).
-_markdown = markdown.Markdown(extensions=["sane_lists", "nl2br", "tables", _NoImages()],
-                              output_format="html")
+_markdown = markdown.Markdown(extensions=["sane_lists", "nl2br", "tables", _NoImages()], output_format="html")
 _rendering = threading.Lock()
 
 

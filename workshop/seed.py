@@ -37,8 +37,11 @@ from workshop.storage.models import (
 
 # The process a new installation starts with (the sample data's); after that
 # processes are the admin's data (services/periods.py, /admin/piano).
-FIRST_PROCESS = {"slug": "pdz-2018-2020", "years": (2018, 2020),
-                 "title": "Piano di Zona per la salute e il benessere sociale 2018-2020"}
+FIRST_PROCESS = {
+    "slug": "pdz-2018-2020",
+    "years": (2018, 2020),
+    "title": "Piano di Zona per la salute e il benessere sociale 2018-2020",
+}
 DEMO_TITLE = "Sessione dimostrativa"
 PRACTICE_TITLE = "Prova della facilitazione"
 
@@ -48,13 +51,13 @@ def sample_data() -> dict:
 
 
 def regional_schede() -> list[dict]:
-    return json.loads(resources.files("workshop").joinpath("data/schede_regionali.json")
-                      .read_text())["schede"]
+    return json.loads(resources.files("workshop").joinpath("data/schede_regionali.json").read_text())[
+        "schede"
+    ]
 
 
 def category_groups() -> list[dict]:
-    return json.loads(resources.files("workshop").joinpath("data/category_groups.json")
-                      .read_text())["groups"]
+    return json.loads(resources.files("workshop").joinpath("data/category_groups.json").read_text())["groups"]
 
 
 def seed_reference(db: Database) -> None:
@@ -74,16 +77,30 @@ def seed_reference(db: Database) -> None:
             s.merge(Area(code=area["code"], label=area["label"], translations=area.get("translations", {})))
         group_of = {}
         for position, group in enumerate(category_groups()):
-            s.merge(CategoryGroup(key=group["key"], label=group["label"], position=position,
-                                  translations=group.get("translations", {})))
+            s.merge(
+                CategoryGroup(
+                    key=group["key"],
+                    label=group["label"],
+                    position=position,
+                    translations=group.get("translations", {}),
+                )
+            )
             group_of.update(dict.fromkeys(group["categories"], group["key"]))
         s.flush()
         for position, cat in enumerate(data["categories"]):
             existing = s.get(Category, cat["key"])
             # A category the admin has regrouped keeps its group.
             group = existing.group_key if existing and existing.group_key else group_of.get(cat["key"])
-            s.merge(Category(key=cat["key"], code=cat["code"], label=cat["label"],
-                             position=position, group_key=group, translations=cat.get("translations", {})))
+            s.merge(
+                Category(
+                    key=cat["key"],
+                    code=cat["code"],
+                    label=cat["label"],
+                    position=position,
+                    group_key=group,
+                    translations=cat.get("translations", {}),
+                )
+            )
         existing = {lab.slug: lab for lab in s.exec(select(Lab))}
         taking_part = set(s.exec(select(LabProcess.lab_id)))
         for lab in data["labs"]:
@@ -102,13 +119,23 @@ def seed_reference(db: Database) -> None:
     frozen.freeze_missing_published(db)
 
 
-def create_session(db: Database, lab_slug: str, title: str, guiding_question: str = "",
-                   dots: int = DEFAULT_DOTS_PER_PARTICIPANT, cap: int = DEFAULT_CAP_PER_ITEM,
-                   owner_id: int | None = None, **settings) -> CreatedSession:
+def create_session(
+    db: Database,
+    lab_slug: str,
+    title: str,
+    guiding_question: str = "",
+    dots: int = DEFAULT_DOTS_PER_PARTICIPANT,
+    cap: int = DEFAULT_CAP_PER_ITEM,
+    owner_id: int | None = None,
+    **settings,
+) -> CreatedSession:
     """Shorthand for scripts and tests."""
-    return sessions.create_session(db, lab_slug, SessionSettings(
-        title=title, guiding_question=guiding_question, dots=dots, cap=cap, **settings),
-        owner_id=owner_id)
+    return sessions.create_session(
+        db,
+        lab_slug,
+        SessionSettings(title=title, guiding_question=guiding_question, dots=dots, cap=cap, **settings),
+        owner_id=owner_id,
+    )
 
 
 def _demo_accounts(db: Database, instance_dir) -> dict[str, tuple[int, str]]:
@@ -119,8 +146,10 @@ def _demo_accounts(db: Database, instance_dir) -> dict[str, tuple[int, str]]:
     path = instance_dir / "demo-credentials.txt"
     made = {}
     lines = []
-    for username, name, role in (("admin", "Amministratrice demo", "admin"),
-                                 ("facilitatore", "Facilitatore demo", "facilitator")):
+    for username, name, role in (
+        ("admin", "Amministratrice demo", "admin"),
+        ("facilitatore", "Facilitatore demo", "facilitator"),
+    ):
         with db.reader() as s:
             user = s.exec(select(StaffUser).where(StaffUser.username == username)).first()
         if user is None:
@@ -135,21 +164,28 @@ def _demo_accounts(db: Database, instance_dir) -> dict[str, tuple[int, str]]:
     return made
 
 
-def _as_participants(bus: CommandBus, made: CreatedSession, categories: dict[str, str],
-                     keys: list[str]) -> dict[str, object]:
+def _as_participants(
+    bus: CommandBus, made: CreatedSession, categories: dict[str, str], keys: list[str]
+) -> dict[str, object]:
     actors = {}
     for key in keys:
         if key not in actors:
-            actors[key] = bus.join(c.JoinSession(code=made.code, pseudonym=f"Esempio {categories[key]}",
-                                                 category=key), client="seed").actor
+            actors[key] = bus.join(
+                c.JoinSession(code=made.code, pseudonym=f"Esempio {categories[key]}", category=key),
+                client="seed",
+            ).actor
     return actors
 
 
 def _post_notes(bus, made, actors, notes) -> dict[str, int]:
     ids = {}
     for n, note in enumerate(notes):
-        ack = bus.execute(actors[note["category"]], c.CreateNote(
-            cid=f"seed-{made.id}-{n:04d}", session_id=made.id, kind=note["kind"], text=note["text"]))
+        ack = bus.execute(
+            actors[note["category"]],
+            c.CreateNote(
+                cid=f"seed-{made.id}-{n:04d}", session_id=made.id, kind=note["kind"], text=note["text"]
+            ),
+        )
         ids[note["id"]] = ack["events"][0]["data"]["note"]["id"]
     return ids
 
@@ -166,8 +202,16 @@ def _dots_for(clusters: list[dict], voters: int, budget: int, cap: int) -> list[
 
 # Who comes to a lab of the Piano di Zona, roughly: citizens and families first,
 # then the third sector and the public services (the demo's voters follow it).
-ROOM_MIX = (("cittadino", 6), ("associazione", 3), ("cooperativa_sociale", 3), ("ausl", 2),
-            ("comune", 2), ("scuola", 2), ("asp", 1), ("sindacato", 1))
+ROOM_MIX = (
+    ("cittadino", 6),
+    ("associazione", 3),
+    ("cooperativa_sociale", 3),
+    ("ausl", 2),
+    ("comune", 2),
+    ("scuola", 2),
+    ("asp", 1),
+    ("sindacato", 1),
+)
 
 
 def _room(people: int) -> list[str]:
@@ -190,12 +234,25 @@ def review_demo_notes(db: Database, session_id: int, reviewer_id: int) -> None:
         reviews.decide(db, PlanActor(reviewer_id, "facilitator"), session_id, plain, publication.PUBBLICABILE)
 
 
-def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
-                    categories: dict[str, str], title: str = "Laboratorio (sessione conclusa)",
-                    practice: bool = False) -> CreatedSession:
+def _closed_session(
+    bus: CommandBus,
+    db: Database,
+    sample: dict,
+    owner: int,
+    categories: dict[str, str],
+    title: str = "Laboratorio (sessione conclusa)",
+    practice: bool = False,
+) -> CreatedSession:
     """A lab session taken through every phase with the sample's clusters, dots and scores."""
-    made = create_session(db, sample["lab"], title, sample["guiding_question"],
-                          dots=sample["dots_per_participant"], owner_id=owner, practice=practice)
+    made = create_session(
+        db,
+        sample["lab"],
+        title,
+        sample["guiding_question"],
+        dots=sample["dots_per_participant"],
+        owner_id=owner,
+        practice=practice,
+    )
     staff = bus.staff_bind(owner, "facilitator", made.id)
 
     def run(command_type, **fields):
@@ -214,11 +271,14 @@ def _closed_session(bus: CommandBus, db: Database, sample: dict, owner: int,
     ballots = _dots_for(sample["clusters"], sample["participants"], sample["dots_per_participant"], 2)
     voter_categories = _room(len(ballots))
     for n, ballot in enumerate(ballots):
-        voter = bus.join(c.JoinSession(code=made.code, pseudonym=f"Votante {n + 1}",
-                                       category=voter_categories[n]), "seed").actor
+        voter = bus.join(
+            c.JoinSession(code=made.code, pseudonym=f"Votante {n + 1}", category=voter_categories[n]), "seed"
+        ).actor
         for cluster in ballot:
-            bus.execute(voter, c.PlaceVote(cid=secrets.token_hex(8), session_id=made.id,
-                                           cluster_id=cluster_ids[cluster]))
+            bus.execute(
+                voter,
+                c.PlaceVote(cid=secrets.token_hex(8), session_id=made.id, cluster_id=cluster_ids[cluster]),
+            )
     run(c.RevealResults)
     run(c.SetPhase, phase="valutazione")
     for cluster in sample["clusters"]:
@@ -241,20 +301,34 @@ def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSessio
     categories = {cat["key"]: cat["code"] for cat in data["categories"]}
     created = [_closed_session(bus, db, sample, owner, categories) for sample in data["sessions"]]
     # A facilitator's rehearsal, taken to the end: labelled «prova», counted nowhere.
-    created.append(_closed_session(bus, db, data["sessions"][0], owner, categories,
-                                   title=PRACTICE_TITLE, practice=True))
+    created.append(
+        _closed_session(bus, db, data["sessions"][0], owner, categories, title=PRACTICE_TITLE, practice=True)
+    )
 
     sample = data["sessions"][0]
-    made = create_session(db, sample["lab"], DEMO_TITLE, sample["guiding_question"],
-                          dots=sample["dots_per_participant"], owner_id=owner)
+    made = create_session(
+        db,
+        sample["lab"],
+        DEMO_TITLE,
+        sample["guiding_question"],
+        dots=sample["dots_per_participant"],
+        owner_id=owner,
+    )
     advance = bus.staff_bind(owner, "facilitator", made.id)
     bus.execute(advance, c.SetPhase(cid=secrets.token_hex(8), session_id=made.id, phase="raccolta"))
     keys = [note["category"] for note in sample["notes"]]
     _post_notes(bus, made, _as_participants(bus, made, categories, keys), sample["notes"])
     created.append(made)
-    created.append(create_session(db, "dopo-di-noi", DEMO_TITLE,
-                                  "Quali progetti di vita per le persone con disabilità "
-                                  "quando i genitori non potranno più occuparsene?", owner_id=owner))
+    created.append(
+        create_session(
+            db,
+            "dopo-di-noi",
+            DEMO_TITLE,
+            "Quali progetti di vita per le persone con disabilità "
+            "quando i genitori non potranno più occuparsene?",
+            owner_id=owner,
+        )
+    )
     _demo_programmes(db, accounts_["admin"][0])
     created.append(demo_meetings(db, bus, created, owner))
     return created
@@ -272,13 +346,15 @@ def _demo_programmes(db: Database, admin_id: int) -> None:
                 periods.add_programme(db, admin, process["id"], year)
 
 
-def demo_meetings(db: Database, bus: CommandBus, created: list[CreatedSession],
-                  owner: int) -> CreatedSession:
+def demo_meetings(db: Database, bus: CommandBus, created: list[CreatedSession], owner: int) -> CreatedSession:
     """«Dimissioni difficili» over three meetings (issue 14): the closed one three
     weeks ago, the demo session today with the first meeting's second and third
     groups carried forward, and the next one, announced; all at the Polo Sud."""
-    first = next(m for m in created if m.lab_title == "Dimissioni difficili"
-                 and m.title == "Laboratorio (sessione conclusa)")  # not the rehearsal
+    first = next(
+        m
+        for m in created
+        if m.lab_title == "Dimissioni difficili" and m.title == "Laboratorio (sessione conclusa)"
+    )  # not the rehearsal
     second = next(m for m in created if m.lab_title == "Dimissioni difficili" and m.title == DEMO_TITLE)
     polo = "polo-polo-sud"
     if polo not in territories.names(db):
@@ -286,18 +362,29 @@ def demo_meetings(db: Database, bus: CommandBus, created: list[CreatedSession],
     today = datetime.now(UTC).astimezone(clock.ROME).date()
 
     def place(day: date) -> meetings.Place:
-        return meetings.Place(day, time(17, 30), time(19, 30), "Via Roma 1, Reggio Emilia",
-                              "Sala del Polo", polo)
+        return meetings.Place(
+            day, time(17, 30), time(19, 30), "Via Roma 1, Reggio Emilia", "Sala del Polo", polo
+        )
 
     meetings.set_meeting(db, first.id, place(today - timedelta(days=21)))
     meetings.set_meeting(db, second.id, place(today))
     with db.reader() as s:
-        groups = s.exec(select(Cluster.id).where(Cluster.session_id == first.id)
-                        .order_by(Cluster.id)).all()
-    bus.execute(bus.staff_bind(owner, "facilitator", second.id), c.CarryClusters(
-        cid=secrets.token_hex(8), session_id=second.id, from_session_id=first.id,
-        cluster_ids=list(groups[1:3])))
-    third = create_session(db, "dimissioni-difficili", "Terzo incontro",
-                           "Chi fa che cosa nei primi sette giorni a casa?", owner_id=owner)
+        groups = s.exec(select(Cluster.id).where(Cluster.session_id == first.id).order_by(Cluster.id)).all()
+    bus.execute(
+        bus.staff_bind(owner, "facilitator", second.id),
+        c.CarryClusters(
+            cid=secrets.token_hex(8),
+            session_id=second.id,
+            from_session_id=first.id,
+            cluster_ids=list(groups[1:3]),
+        ),
+    )
+    third = create_session(
+        db,
+        "dimissioni-difficili",
+        "Terzo incontro",
+        "Chi fa che cosa nei primi sette giorni a casa?",
+        owner_id=owner,
+    )
     meetings.set_meeting(db, third.id, place(today + timedelta(days=14)))
     return third

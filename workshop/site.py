@@ -36,11 +36,11 @@ class SiteInfo:
     # Accessibility statement (AgID's model, Linee guida sull'accessibilità, allegato 1)
     site_url: str = ""
     conformity: str = "parzialmente conforme"  # conforme, parzialmente conforme, non conforme
-    statement_date: str = ""                  # first drafted, dd/mm/yyyy
-    statement_updated: str = ""               # last reviewed, dd/mm/yyyy
-    evaluation: str = "autovalutazione"       # autovalutazione, or by a third party
+    statement_date: str = ""  # first drafted, dd/mm/yyyy
+    statement_updated: str = ""  # last reviewed, dd/mm/yyyy
+    evaluation: str = "autovalutazione"  # autovalutazione, or by a third party
     non_accessible: list[str] = field(default_factory=list)  # beyond those the platform lists
-    feedback_url: str = ""                    # a form of the organisation, if any (else e-mail)
+    feedback_url: str = ""  # a form of the organisation, if any (else e-mail)
     agid_form_url: str = "https://form.agid.gov.it"
     # Legal notes (Markdown; the one sanitizer renders it)
     legal_notes: str = ""

@@ -37,8 +37,9 @@ class Report:
         self.lines.append("  NO   " + line)
 
 
-def check_document(data: bytes, report: Report, expected: str | None = None,
-                   openings: dict | None = None) -> dict | None:
+def check_document(
+    data: bytes, report: Report, expected: str | None = None, openings: dict | None = None
+) -> dict | None:
     digest = results.fingerprint(data)
     try:
         document = json.loads(data)
@@ -47,18 +48,22 @@ def check_document(data: bytes, report: Report, expected: str | None = None,
         return None
     if expected is not None:
         (report.ok if digest == expected else report.fail)(
-            f"impronta {digest}" + ("" if digest == expected else f" (pubblicata: {expected})"))
+            f"impronta {digest}" + ("" if digest == expected else f" (pubblicata: {expected})")
+        )
     else:
         report.ok(f"impronta {digest}")
     (report.ok if results.canonical(document) == data else report.fail)(
-        "documento in forma canonica (RFC 8785)")
+        "documento in forma canonica (RFC 8785)"
+    )
     commitments = {str(n["id"]): n["commitment"] for n in document.get("notes", [])}
     if openings is not None:
-        wrong = [k for k, o in openings.items()
-                 if commitments.get(k) != results.commitment(o["salt"], o["text"])]
+        wrong = [
+            k for k, o in openings.items() if commitments.get(k) != results.commitment(o["salt"], o["text"])
+        ]
         (report.fail if wrong else report.ok)(
             f"{len(openings) - len(wrong)} contributi su {len(openings)} corrispondono alla loro "
-            f"impronta" + (f"; non corrispondono: {', '.join(wrong)}" if wrong else ""))
+            f"impronta" + (f"; non corrispondono: {', '.join(wrong)}" if wrong else "")
+        )
     return document
 
 
@@ -83,29 +88,35 @@ def verify_zip(path: Path) -> Report:
             report.lines.append(f"sessione {row['id']} «{row['titolo']}»")
             name = row.get("file_risultati") or ""
             if not name:
-                report.lines.append("  --   chiusa prima del formato verificabile: impronta "
-                                    f"{row['hash_risultati']} non ricalcolabile dai dati aperti")
+                report.lines.append(
+                    "  --   chiusa prima del formato verificabile: impronta "
+                    f"{row['hash_risultati']} non ricalcolabile dai dati aperti"
+                )
                 continue
             if name not in names:
                 report.fail(f"manca {name}")
                 continue
             openings_name = name.replace(".json", ".aperture.json")
-            openings = (json.loads(z.read(openings_name))["notes"] if openings_name in names else {})
+            openings = json.loads(z.read(openings_name))["notes"] if openings_name in names else {}
             document = check_document(z.read(name), report, row["hash_risultati"], openings)
             if document is None:
                 continue
-            as_written = [k for k, o in openings.items() if k in notes
-                          and notes[k]["modificato"] == "no"
-                          and _plain(notes[k]["testo"]) != o["text"]]
+            as_written = [
+                k
+                for k, o in openings.items()
+                if k in notes and notes[k]["modificato"] == "no" and _plain(notes[k]["testo"]) != o["text"]
+            ]
             (report.fail if as_written else report.ok)(
-                "i testi in contributi.csv sono quelli aperti" +
-                (f"; diversi: {', '.join(as_written)}" if as_written else ""))
+                "i testi in contributi.csv sono quelli aperti"
+                + (f"; diversi: {', '.join(as_written)}" if as_written else "")
+            )
             votes = {str(i["id"]): i["votes"] for i in document["items"] if i["type"] == "cluster"}
             mine = [g for g in groups if g["sessione"] == row["id"]]
             wrong = [g["id"] for g in mine if votes.get(g["id"]) != int(g["punti"])]
             (report.fail if wrong else report.ok)(
-                f"punti di {len(mine)} gruppi uguali al documento" +
-                (f"; diversi: {', '.join(wrong)}" if wrong else ""))
+                f"punti di {len(mine)} gruppi uguali al documento"
+                + (f"; diversi: {', '.join(wrong)}" if wrong else "")
+            )
     return report
 
 
@@ -115,8 +126,11 @@ def verify(path: str, expected: str | None = None) -> Report:
         return verify_zip(file)
     report = Report()
     openings_file = file.with_name(file.name.replace(".json", ".aperture.json"))
-    openings = (json.loads(openings_file.read_text())["notes"]
-                if openings_file != file and openings_file.exists() else None)
+    openings = (
+        json.loads(openings_file.read_text())["notes"]
+        if openings_file != file and openings_file.exists()
+        else None
+    )
     report.lines.append(str(file))
     check_document(file.read_bytes(), report, expected, openings)
     return report

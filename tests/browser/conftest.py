@@ -10,9 +10,16 @@ from tests.servers import migrated_sqlite, open_room, start_server, stop_server
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
 # Chromium on this machine kind must not try to reach the network by itself.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +45,12 @@ def web_server(tmp_path_factory):
 @pytest.fixture
 def room(web_server, request):
     """A session open for writing (raccolta); `room.facilitator` moves it on."""
-    made = open_room(web_server, "dopo-di-noi", "Laboratorio nel browser",
-                     guiding_question="Che cosa serve per il dopo di noi?")
+    made = open_room(
+        web_server,
+        "dopo-di-noi",
+        "Laboratorio nel browser",
+        guiding_question="Che cosa serve per il dopo di noi?",
+    )
     request.addfinalizer(made.facilitator.close)
     return made
 
@@ -74,8 +85,9 @@ def context_at(browser):
     made = []
 
     def factory(width, height):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="it-IT",
-                                      bypass_csp=True)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="it-IT", bypass_csp=True
+        )
         context.set_default_timeout(10_000)
         made.append(context)
         return context

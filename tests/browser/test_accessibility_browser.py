@@ -86,15 +86,22 @@ def test_no_serious_violation_on_any_page_state(server, context_at, width, heigh
     base = server.url
     # A lab with a closed meeting: the control room offers its groups to carry forward.
     room = open_room(server, "dimissioni-difficili", "Accessibilità", guiding_question="Che cosa serve?")
-    meetings.set_meeting(server.db, room.id, meetings.Place(
-        date.today() + timedelta(days=7), time(17, 30), None, "Via Roma 1", "Sala 2"))
+    meetings.set_meeting(
+        server.db,
+        room.id,
+        meetings.Place(date.today() + timedelta(days=7), time(17, 30), None, "Via Roma 1", "Sala 2"),
+    )
     found: list[str] = []
     targets: list[str] = []
     try:
         anyone = context_at(width, height).new_page()
-        for path, state in (("/", "home"), ("/privacy", "privacy"), ("/accessibilita", "accessibility"),
-                            (f"/s/{room.code}", "join"),
-                            ("/laboratori/dimissioni-difficili", "lab page with its meetings")):
+        for path, state in (
+            ("/", "home"),
+            ("/privacy", "privacy"),
+            ("/accessibilita", "accessibility"),
+            (f"/s/{room.code}", "join"),
+            ("/laboratori/dimissioni-difficili", "lab page with its meetings"),
+        ):
             anyone.goto(base + path)
             audit(anyone, found, state)
             small_targets(anyone, targets, state)

@@ -25,8 +25,11 @@ DAY = re.compile(r"dall’incontro del \d{1,2} \w+ \d{4}")
 
 
 def test_a_facilitator_carries_a_group_forward_and_the_room_sees_it(new_page, web_server, request):
-    first = next(m for m in close_sample_labs(web_server.db, web_server.facilitator_id)
-                 if m.lab_title == "Dimissioni difficili")
+    first = next(
+        m
+        for m in close_sample_labs(web_server.db, web_server.facilitator_id)
+        if m.lab_title == "Dimissioni difficili"
+    )
     with web_server.db.reader() as s:
         day = meetings.day_of(None, s.get(LiveSession, first.id).closed_at, None)
     room = open_room(web_server, "dimissioni-difficili", "Secondo incontro")

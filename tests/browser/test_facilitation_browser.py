@@ -71,7 +71,8 @@ def test_a_session_from_raccolta_to_chiusa(new_page, web_server, room):
     reason.press("Enter")
     expect(note_card(anna, "Fuori tema")).to_have_count(0)
     expect(note_card(bruno, "Fuori tema").locator(".note-hidden-reason")).to_contain_text(
-        "Nascosto dal facilitatore: Non pertinente")
+        "Nascosto dal facilitatore: Non pertinente"
+    )
     staff_note(control, "Fuori tema").locator("button.note-restore").click()
     expect(note_card(anna, "Fuori tema")).to_have_count(1)
 

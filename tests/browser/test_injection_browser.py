@@ -120,9 +120,20 @@ class OverTheWire:
         self.people: list[ProtocolClient] = []
 
     def new_session(self, title: str, question: str) -> tuple[int, str]:
-        response = self.http.post(f"{self.url}/facilitatore", allow_redirects=False, data={
-            "csrf_token": self.csrf, "lab": LAB, "title": title, "guiding_question": question,
-            "dots": 3, "cap": 2, "note_kinds": list(NOTE_KINDS), "show_pseudonyms": "y"})
+        response = self.http.post(
+            f"{self.url}/facilitatore",
+            allow_redirects=False,
+            data={
+                "csrf_token": self.csrf,
+                "lab": LAB,
+                "title": title,
+                "guiding_question": question,
+                "dots": 3,
+                "cap": 2,
+                "note_kinds": list(NOTE_KINDS),
+                "show_pseudonyms": "y",
+            },
+        )
         assert response.status_code == 302, response.text[:500]
         session_id = int(re.search(r"/sessioni/(\d+)", response.headers["Location"])[1])
         with self.db.reader() as s:
@@ -134,8 +145,9 @@ class OverTheWire:
                 ack = self.facilitator.sio.call("staff.join", {"session_id": session_id}, timeout=30)
                 assert ack["ok"], ack
                 self.bound.add(session_id)
-        ack = self.facilitator.sio.call(event, {"cid": uuid.uuid4().hex, "session_id": session_id,
-                                                **payload}, timeout=30)
+        ack = self.facilitator.sio.call(
+            event, {"cid": uuid.uuid4().hex, "session_id": session_id, **payload}, timeout=30
+        )
         assert ack["ok"], (event, ack)
         return ack
 
@@ -188,8 +200,9 @@ class Visits:
     def new_page(self, width=1280, height=1600, context=None):
         """A page in a context of its own (a person of their own), or in `context`."""
         if context is None:
-            context = self.browser.new_context(viewport={"width": width, "height": height},
-                                               locale="it-IT", bypass_csp=self.bypass_csp)
+            context = self.browser.new_context(
+                viewport={"width": width, "height": height}, locale="it-IT", bypass_csp=self.bypass_csp
+            )
             context.set_default_timeout(30_000)
             context.add_init_script(PROBE)
             self.contexts.append(context)
@@ -222,8 +235,7 @@ class Visits:
 
 def ready(page, *selectors: str) -> None:
     """Connected, and what was asked for drawn: a room of a thousand cards takes a while."""
-    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online",
-                                                                timeout=60_000)
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online", timeout=60_000)
     for selector in selectors:
         expect(page.locator(selector).first).to_be_attached(timeout=60_000)
 
@@ -262,9 +274,14 @@ def plan_and_public_pages(visits, server, stored, facilitator, plan, markup_only
     plan_paths = [f"/piano/schede/{a}", f"/piano/schede/{b}"]
     public_paths = [f"/schede/{a}", f"/schede/{b}"]
     if not markup_only:
-        plan_paths += ["/piano", f"/piano/schede/{a}/confronto?da=1&a=2",
-                       f"/piano/schede/{b}/confronto?da=1&a=2", "/revisione",
-                       f"/revisione/sessioni/{stored.main[0]}?mostra=tutti", "/privacy/richieste"]
+        plan_paths += [
+            "/piano",
+            f"/piano/schede/{a}/confronto?da=1&a=2",
+            f"/piano/schede/{b}/confronto?da=1&a=2",
+            "/revisione",
+            f"/revisione/sessioni/{stored.main[0]}?mostra=tutti",
+            "/privacy/richieste",
+        ]
         public_paths += ["/laboratori", f"/laboratori/{LAB}"]
     for path in plan_paths:
         plan.goto(server.url + path)
@@ -320,10 +337,16 @@ def test_the_corpus_runs_nothing_in_any_page(browser, server):
         for name, page in (("participant", participant), ("facilitator", control), ("plan", plan)):
             people[name] = again.new_page(width=390 if name == "participant" else 1280, height=2400)
             people[name].context.add_cookies(page.context.cookies())
-        room_pages(again, server, stored, people["participant"], people["facilitator"],
-                   again.new_page(context=people["facilitator"].context), phases.CHIUSA)
-        plan_and_public_pages(again, server, stored, people["facilitator"], people["plan"],
-                              markup_only=True)
+        room_pages(
+            again,
+            server,
+            stored,
+            people["participant"],
+            people["facilitator"],
+            again.new_page(context=people["facilitator"].context),
+            phases.CHIUSA,
+        )
+        plan_and_public_pages(again, server, stored, people["facilitator"], people["plan"], markup_only=True)
         assert again.problems == [], again.problems[:30]
     finally:
         wire.close()

@@ -32,7 +32,9 @@ def box(page, selector: str, text: bool = False) -> dict:
              if (text) { const range = document.createRange(); range.selectNodeContents(e);
                          r = range.getBoundingClientRect(); }
              return {left: r.left, right: r.right};
-           }""", text)
+           }""",
+        text,
+    )
 
 
 def side(page, selector: str, within: str) -> str:
@@ -88,7 +90,8 @@ def test_an_arabic_participant_joins_writes_votes_and_follows_the_phases(new_pag
     expect(page.locator("#phase-label")).to_have_text("جمع المساهمات")
     # The phase banner's coloured edge is where a line starts: on the right.
     edges = page.locator("#phase-banner").evaluate(
-        "(e) => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth]")
+        "(e) => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth]"
+    )
     assert edges == ["8px", "1px"], edges
 
     page.evaluate(RECORD_LIVE)  # what the screen reader is told, whatever replaces it after
@@ -143,8 +146,9 @@ GLYPHS = """(selector) => {
 }"""
 
 
-@pytest.mark.parametrize(("code", "heading"), [("zh", "进入研讨会"), ("ar", "ادخل إلى ورشة"),
-                                               ("uk", "Увійти до лабораторії")])
+@pytest.mark.parametrize(
+    ("code", "heading"), [("zh", "进入研讨会"), ("ar", "ادخل إلى ورشة"), ("uk", "Увійти до лабораторії")]
+)
 def test_scripts_render_as_letters_not_boxes(new_page, web_server, code, heading):
     page = new_page(360, 740)
     page.goto(f"{web_server.url}/?lang={code}")
@@ -173,7 +177,8 @@ def test_pages_in_another_language_stay_accessible(browser, web_server, room, co
         # The header's menu, open (it covers the page below it, so axe runs with it closed).
         page.locator("header .language-menu summary").click()
         heights = page.locator("header .language-menu a").evaluate_all(
-            "(links) => links.map((a) => a.getBoundingClientRect().height)")
+            "(links) => links.map((a) => a.getBoundingClientRect().height)"
+        )
         assert len(heights) == 8 and min(heights) >= 44, heights
     context.close()
     assert found == []
@@ -182,8 +187,9 @@ def test_pages_in_another_language_stay_accessible(browser, web_server, room, co
 def catalogue(code: str):
     from babel.support import Translations
 
-    return Translations.load(str(Path(__file__).resolve().parents[2] / "workshop" / "translations"),
-                             [code], "messages")
+    return Translations.load(
+        str(Path(__file__).resolve().parents[2] / "workshop" / "translations"), [code], "messages"
+    )
 
 
 @pytest.mark.parametrize("code", ["it", "en", "fr", "ar", "ro", "sq", "uk", "zh"])
@@ -204,7 +210,7 @@ def test_a_participant_takes_part_in_each_language_on_a_phone(new_page, web_serv
     page.fill("#note-text", f"Una proposta ({code})")
     page.locator("#note-form [type=submit]").click()
     card = page.locator("article.note:not(.note-pending)", has_text=f"({code})")
-    expect(card).to_contain_text(_("Problema"))   # the first kind, chosen by default
+    expect(card).to_contain_text(_("Problema"))  # the first kind, chosen by default
     # A note keeps its language's direction: this Italian one runs left to right on an Arabic page too.
     assert card.locator(".note-body p").evaluate("(p) => getComputedStyle(p).direction") == "ltr"
     for phase, label in (("raggruppamento", "Raggruppamento"), ("votazione", "Votazione")):

@@ -35,7 +35,8 @@ def test_a_participant_erases_their_data_and_the_room_sees_the_note_go(new_page,
     expect(anna.locator("#conferma")).to_be_checked()
     anna.locator("#erase-form button[type=submit]").click()
     expect(anna.locator(".alert-success")).to_contain_text(
-        "I tuoi dati di questa sessione sono stati cancellati")
+        "I tuoi dati di questa sessione sono stati cancellati"
+    )
 
     expect(note_card(bruno, "Mia madre")).to_have_count(0)  # gone from the room, live
     expect(note_card(bruno, "Un numero unico")).to_have_count(1)
@@ -48,7 +49,8 @@ def test_a_participant_erases_their_data_and_the_room_sees_the_note_go(new_page,
 
 
 def test_the_projector_shows_the_split_once_the_session_is_closed_with_small_counts_reserved(
-        new_page, web_server, room):
+    new_page, web_server, room
+):
     control = control_room(new_page, web_server, room, height=1200)
     staff = room.facilitator
     staff.advance("raggruppamento")
@@ -58,15 +60,22 @@ def test_the_projector_shows_the_split_once_the_session_is_closed_with_small_cou
     people = []
     # Six citizens and six from public bodies put two dots on «Casa»; the one union
     # member puts one on «Lavoro» and so does one citizen.
-    ballots = ([("cittadino", [casa, casa, lavoro])] + [("cittadino", [casa, casa])] * 5
-               + [("ausl", [casa, casa])] * 6 + [("sindacato", [lavoro])])
+    ballots = (
+        [("cittadino", [casa, casa, lavoro])]
+        + [("cittadino", [casa, casa])] * 5
+        + [("ausl", [casa, casa])] * 6
+        + [("sindacato", [lavoro])]
+    )
     for n, (category, ballot) in enumerate(ballots):
         client = ProtocolClient(web_server.url)
         client.connect()
         client.join(room.code, f"Persona {n}", category)
         for target in ballot:
-            ack = client.sio.call("vote.place", {"cid": uuid.uuid4().hex, "session_id": room.id,
-                                                 "cluster_id": target}, timeout=10)
+            ack = client.sio.call(
+                "vote.place",
+                {"cid": uuid.uuid4().hex, "session_id": room.id, "cluster_id": target},
+                timeout=10,
+            )
             assert ack["ok"], ack
         people.append(client)
     projector = control.context.new_page()
@@ -82,8 +91,14 @@ def test_the_projector_shows_the_split_once_the_session_is_closed_with_small_cou
     staff.advance("chiusa")
     # The one union member is no column of their own: with the citizens.
     expect(table.locator("thead th")).to_have_text(
-        ["Posizione", "Priorità", "Cittadini e famiglie (con altre categorie)", "Enti pubblici e scuola",
-         "Totale"])
+        [
+            "Posizione",
+            "Priorità",
+            "Cittadini e famiglie (con altre categorie)",
+            "Enti pubblici e scuola",
+            "Totale",
+        ]
+    )
     casa_row = table.locator(f'tbody tr[data-id="{casa}"]')
     expect(casa_row.locator("td")).to_have_text(["1", "12", "12", "24"])
     lavoro_row = table.locator(f'tbody tr[data-id="{lavoro}"]')
@@ -95,7 +110,8 @@ def test_the_projector_shows_the_split_once_the_session_is_closed_with_small_cou
     assert "sindacato" not in text.lower() and "Organizzazione sindacale" not in text
     # The control room shows the same cells, and the offline dots column stays off the wall.
     expect(control.locator(f'section.staff-cluster[data-cluster-id="{lavoro}"] .vote-split')).to_contain_text(
-        "riservato")
+        "riservato"
+    )
     for client in people:
         client.close()
     assert projector.console_errors == [] and control.console_errors == []

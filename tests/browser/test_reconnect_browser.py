@@ -20,8 +20,7 @@ def test_page_reconnects_after_server_restart_and_catches_up(new_page, web_serve
     expect(anna.locator("article.note-pending")).to_have_count(0, timeout=15_000)
 
     web_server.stop()
-    expect(anna.locator("#connection-status")).not_to_have_attribute("data-state", "online",
-                                                                      timeout=15_000)
+    expect(anna.locator("#connection-status")).not_to_have_attribute("data-state", "online", timeout=15_000)
     web_server.start()
 
     # Someone else writes while Anna's page is still reconnecting.
@@ -31,7 +30,6 @@ def test_page_reconnects_after_server_restart_and_catches_up(new_page, web_serve
     other.note("Scritto durante il riavvio")
     other.close()
 
-    expect(anna.locator("#connection-status")).to_have_attribute("data-state", "online",
-                                                                 timeout=30_000)
+    expect(anna.locator("#connection-status")).to_have_attribute("data-state", "online", timeout=30_000)
     expect(note_card(anna, "Scritto durante il riavvio")).to_be_visible()
     expect(anna.locator("article.note")).to_have_count(2)

@@ -22,6 +22,7 @@ def plan_server(web_server):
     plan_team(web_server.db)
     return web_server
 
+
 CAPOFILA = "AUSL di Reggio Emilia, Distretto di Reggio Emilia"
 
 
@@ -101,7 +102,8 @@ def test_a_scheda_from_draft_to_decision_and_back_to_the_lab(new_page, plan_serv
     allargata.fill("#osservazione", "Coinvolgere i medici di medicina generale fin dall'avvio.")
     allargata.locator("#observation-form [type=submit]").click()
     expect(allargata.locator("#osservazioni .observation-text")).to_have_text(
-        "Coinvolgere i medici di medicina generale fin dall'avvio.")
+        "Coinvolgere i medici di medicina generale fin dall'avvio."
+    )
     step(allargata, "approvata", DECISION)
     expect(allargata.locator("#history .decision")).to_have_count(4)
     # Versions compared: the ristretta's save, + and − marked.

@@ -76,11 +76,11 @@ def test_script_payloads_in_notes_run_nothing(new_page, web_server, room):
     for page in (anna, bruno):
         page.evaluate("window.__pwned = 0")
     payloads = [
-        "<img src=x onerror=\"window.__pwned = 1\">",
+        '<img src=x onerror="window.__pwned = 1">',
         "<script>window.__pwned = 2</script>",
         "[clicca qui](javascript:window.__pwned=3)",
-        "<svg onload=\"window.__pwned = 4\"></svg>",
-        "<a href=\"#\" onclick=\"window.__pwned = 5\">link</a>",
+        '<svg onload="window.__pwned = 4"></svg>',
+        '<a href="#" onclick="window.__pwned = 5">link</a>',
     ]
     for text in payloads:
         post_note(anna, text)

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def roomy(web_server, request):
     """A room in raccolta where one note may take all three dots."""
-    made = open_room(web_server, "dopo-di-noi", "Tre punti", guiding_question="Che cosa serve?",
-                     dots=3, cap=3)
+    made = open_room(
+        web_server, "dopo-di-noi", "Tre punti", guiding_question="Che cosa serve?", dots=3, cap=3
+    )
     request.addfinalizer(made.facilitator.close)
     return made
 
@@ -127,15 +128,22 @@ def projector_page(new_page, web_server, room, width, height):
 def in_view(page, locator):
     box = locator.bounding_box()
     size = page.viewport_size
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] \
-        and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+    )
 
 
 def test_projector_uses_the_wall_and_scales_its_text(new_page, web_server, room):
     people = participants(web_server, room.code, 4)
     try:
-        ids = [people[i % 4].note(text, ("problema", "proposta", "risorsa", "caso")[i % 4])
-               for i, text in enumerate(NOTES)]
+        ids = [
+            people[i % 4].note(text, ("problema", "proposta", "risorsa", "caso")[i % 4])
+            for i, text in enumerate(NOTES)
+        ]
         sizes = {}
         for width, height in ((1366, 768), (1920, 1080)):
             wall = projector_page(new_page, web_server, room, width, height)
@@ -161,7 +169,7 @@ def test_projector_uses_the_wall_and_scales_its_text(new_page, web_server, room)
         # Votes, the reveal: the results fit one screen at both sizes.
         room.facilitator.advance("votazione")
         for i, person in enumerate(people):
-            for note_id in ids[i: i + 3]:
+            for note_id in ids[i : i + 3]:
                 assert person.send("vote.place", note_id=note_id)["ok"]
         room.facilitator.run("results.reveal")
         for width, height in ((1366, 768), (1920, 1080)):
@@ -181,6 +189,7 @@ def test_projector_uses_the_wall_and_scales_its_text(new_page, web_server, room)
 
 
 # ------------------------------------------------------------- phone first
+
 
 def top(page, selector):
     return page.locator(selector).first.bounding_box()["y"]
@@ -253,6 +262,7 @@ def test_screen_readers_hear_the_dots_left_and_not_every_join(new_page, web_serv
 
 # --------------------------------------------------- phones, forms, the end
 
+
 def test_on_a_phone_the_header_is_a_menu_and_the_cards_are_centred(new_page, web_server, room):
     staff = new_page(360, 740)
     sign_in(staff, web_server.url)
@@ -286,8 +296,13 @@ def test_the_join_form_reports_every_problem_at_once(new_page, web_server, room)
     expect(page.locator("#pseudonym")).to_be_focused()
     # Acronyms in the categories are spelled out.
     options = page.locator("#category").inner_text()
-    for expansion in ("associazione di promozione sociale", "dipendenze patologiche", "salute mentale",
-                      "neuropsichiatria", "istruzione degli adulti"):
+    for expansion in (
+        "associazione di promozione sociale",
+        "dipendenze patologiche",
+        "salute mentale",
+        "neuropsichiatria",
+        "istruzione degli adulti",
+    ):
         assert expansion in options, expansion
 
 

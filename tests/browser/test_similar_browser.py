@@ -68,9 +68,11 @@ def test_a_participant_sees_a_similar_note_while_typing(new_page, web_server, ro
         assert page.console_errors == [], page.console_errors
 
 
-AUSILI = ("Il rientro a casa senza ausili: il letto arriva dopo una settimana",
-          "Ausili e letto a casa prima del rientro dall'ospedale",
-          "Gli ausili per il rientro a casa vanno ordinati durante il ricovero")
+AUSILI = (
+    "Il rientro a casa senza ausili: il letto arriva dopo una settimana",
+    "Ausili e letto a casa prima del rientro dall'ospedale",
+    "Gli ausili per il rientro a casa vanno ordinati durante il ricovero",
+)
 COPY = "Mancano posti di sollievo in struttura"
 
 

@@ -35,8 +35,13 @@ def test_wrong_types_are_not_coerced():
 
 def test_missing_unknown_and_out_of_range_fields():
     faults = fields_at_fault({"cid": "short", "session_id": 0, "kind": 3, "extra": 1})
-    assert faults == {"cid": "string_pattern_mismatch", "session_id": "greater_than_equal",
-                      "kind": "string_type", "text": "missing", "extra": "extra_forbidden"}
+    assert faults == {
+        "cid": "string_pattern_mismatch",
+        "session_id": "greater_than_equal",
+        "kind": "string_type",
+        "text": "missing",
+        "extra": "extra_forbidden",
+    }
 
 
 def test_an_unknown_kind_is_left_to_the_rule_with_its_own_code():
@@ -44,19 +49,20 @@ def test_an_unknown_kind_is_left_to_the_rule_with_its_own_code():
 
 
 def test_uuid_is_a_valid_command_id():
-    c.parse(c.PlaceVote, {"cid": "3b241101-e2bb-4255-8caf-4136c566a962", "session_id": 1,
-                          "note_id": 2})
+    c.parse(c.PlaceVote, {"cid": "3b241101-e2bb-4255-8caf-4136c566a962", "session_id": 1, "note_id": 2})
 
 
 def actor(session_id=4, role=PARTICIPANT):
-    return Actor(role=role, session_id=session_id, participant_id=9, public_id="abc",
-                 category="cittadino")
+    return Actor(role=role, session_id=session_id, participant_id=9, public_id="abc", category="cittadino")
 
 
 def test_participant_may_run_note_and_vote_commands_in_own_session():
-    for command in (c.CreateNote(**VALID), c.DeleteNote(cid="cmd-0001-abc", session_id=4, note_id=1),
-                    c.PlaceVote(cid="cmd-0001-abc", session_id=4, note_id=1),
-                    c.Sync(session_id=4, since=0)):
+    for command in (
+        c.CreateNote(**VALID),
+        c.DeleteNote(cid="cmd-0001-abc", session_id=4, note_id=1),
+        c.PlaceVote(cid="cmd-0001-abc", session_id=4, note_id=1),
+        c.Sync(session_id=4, since=0),
+    ):
         assert authorize(actor(), command).participant_id == 9
 
 

@@ -6,17 +6,27 @@ import random
 from tests.disclosure_checker import Published, recover, recover_by_rule
 from workshop.domain.disclosure import OTHER, author_label, columns, protect, protect_row
 
-GROUP_OF = {"cittadino": "cittadini", "associazione": "terzo_settore",
-            "cooperativa_sociale": "terzo_settore", "sindacato": "terzo_settore", "ausl": "enti_pubblici",
-            "asp": "enti_pubblici", "comune": "enti_pubblici", "scuola": "enti_pubblici"}
+GROUP_OF = {
+    "cittadino": "cittadini",
+    "associazione": "terzo_settore",
+    "cooperativa_sociale": "terzo_settore",
+    "sindacato": "terzo_settore",
+    "ausl": "enti_pubblici",
+    "asp": "enti_pubblici",
+    "comune": "enti_pubblici",
+    "scuola": "enti_pubblici",
+}
 GROUPS = ["cittadini", "terzo_settore", "enti_pubblici"]
 
 
 def rule_reader_finds(protected) -> list:
     """What a reader who knows the rule recovers, row by row."""
     keys = list(protected.columns.keys)
-    return [leak for row, cells in protected.rows.items()
-            for leak in recover_by_rule(protect_row, keys, protected.totals[row], cells)]
+    return [
+        leak
+        for row, cells in protected.rows.items()
+        for leak in recover_by_rule(protect_row, keys, protected.totals[row], cells)
+    ]
 
 
 def reader_sees(protected) -> Published:
@@ -37,8 +47,14 @@ def test_the_reported_leak_is_found_by_the_checker_and_closed_by_the_rule():
     old.cell("gruppo", "sindacato", None)  # categories with 0 dots were left out
     assert [leak.kind for leak in recover(old)] == ["recovered"]
 
-    voters = {"cittadino": 6, "associazione": 3, "cooperativa_sociale": 2, "sindacato": 1,
-              "ausl": 4, "comune": 3}
+    voters = {
+        "cittadino": 6,
+        "associazione": 3,
+        "cooperativa_sociale": 2,
+        "sindacato": 1,
+        "ausl": 4,
+        "comune": 3,
+    }
     split = {"gruppo": {"sindacato": 2}, "altro": {"cittadino": 6, "ausl": 5, "associazione": 1}}
     protected = protect(split, voters, GROUP_OF, GROUPS)
     assert recover(reader_sees(protected)) == [] and rule_reader_finds(protected) == []
@@ -49,6 +65,7 @@ def test_the_reported_leak_is_found_by_the_checker_and_closed_by_the_rule():
 def test_the_reviewed_leaks_of_hiding_the_smallest_cell_are_found_and_closed():
     """Hiding «the smallest published cell» beside a small one: a reader who knows
     that rule took «riservato / 5 / riservato» of 14 back to 5, 5, 4."""
+
     def smallest_too(cells):
         hidden = {c for c, v in cells.items() if 0 < v < 5}
         order = list(cells)
@@ -67,8 +84,15 @@ def test_the_reviewed_leaks_of_hiding_the_smallest_cell_are_found_and_closed():
 
 def test_a_row_with_a_small_count_shows_only_its_total():
     voters = {"cittadino": 8, "associazione": 6, "ausl": 7}
-    protected = protect({"x": {"cittadino": 9, "associazione": 3, "ausl": 6},
-                         "y": {"cittadino": 9, "associazione": 0, "ausl": 6}}, voters, GROUP_OF, GROUPS)
+    protected = protect(
+        {
+            "x": {"cittadino": 9, "associazione": 3, "ausl": 6},
+            "y": {"cittadino": 9, "associazione": 0, "ausl": 6},
+        },
+        voters,
+        GROUP_OF,
+        GROUPS,
+    )
     assert protected.rows["x"] == dict.fromkeys(("cittadini", "terzo_settore", "enti_pubblici"))
     assert protected.rows["y"] == {"cittadini": 9, "terzo_settore": 0, "enti_pubblici": 6}
     assert recover(reader_sees(protected)) == [] and rule_reader_finds(protected) == []
@@ -85,8 +109,16 @@ def test_groups_of_few_voters_are_pooled_and_a_small_pool_joins_the_smallest_gro
     # With a handful of union members pooled into a big group's column, its cells
     # never tell whether one of them voted.
     voters = {"cittadino": 10, "ausl": 9, "sindacato": 1}
-    protected = protect({"a": {"cittadino": 12, "ausl": 8, "sindacato": 2}, "b": {"cittadino": 6, "ausl": 5},
-                         "c": {"sindacato": 1}}, voters, GROUP_OF, GROUPS)
+    protected = protect(
+        {
+            "a": {"cittadino": 12, "ausl": 8, "sindacato": 2},
+            "b": {"cittadino": 6, "ausl": 5},
+            "c": {"sindacato": 1},
+        },
+        voters,
+        GROUP_OF,
+        GROUPS,
+    )
     assert protected.columns.keys == ("cittadini", "enti_pubblici+altre")
     assert protected.rows["c"] == {"cittadini": None, "enti_pubblici+altre": None}
     assert protected.rows["a"] == {"cittadini": 12, "enti_pubblici+altre": 10}
@@ -102,13 +134,13 @@ def test_nothing_to_hide_in_an_item_nobody_voted():
 def test_a_checker_that_can_fail_catches_each_kind_of_leak():
     pub = Published(small={"p"})
     pub.total("r", 10)
-    pub.cell("r", "a", 3)            # a small count published
+    pub.cell("r", "a", 3)  # a small count published
     pub.cell("r", "b", None)
     pub.cell("r", "p", None)
     pub.cell("s", "a", 4)
     pub.total("s", 9)
     pub.cell("s", "b", 5)
-    pub.cell("s", "p", None)        # pinned: 9 − 4 − 5 = 0… and the cell of 4 is published
+    pub.cell("s", "p", None)  # pinned: 9 − 4 − 5 = 0… and the cell of 4 is published
     kinds = sorted(leak.kind for leak in recover(pub))
     assert kinds == ["published small count", "published small count", "recovered"]
     pub = Published(small={"p"})
@@ -159,10 +191,19 @@ def test_random_sessions_leave_nothing_to_recover():
 
 def test_a_lab_of_twenty_still_says_something():
     """Coarser columns: groups of enough people publish their larger counts."""
-    voters = {"cittadino": 7, "associazione": 3, "cooperativa_sociale": 3, "sindacato": 1, "ausl": 2,
-              "asp": 2, "comune": 2}
-    split = {"A2": {"cittadino": 9, "associazione": 3, "cooperativa_sociale": 3, "ausl": 3, "comune": 2},
-             "A3": {"cittadino": 4, "cooperativa_sociale": 4, "sindacato": 2, "asp": 4, "comune": 3}}
+    voters = {
+        "cittadino": 7,
+        "associazione": 3,
+        "cooperativa_sociale": 3,
+        "sindacato": 1,
+        "ausl": 2,
+        "asp": 2,
+        "comune": 2,
+    }
+    split = {
+        "A2": {"cittadino": 9, "associazione": 3, "cooperativa_sociale": 3, "ausl": 3, "comune": 2},
+        "A3": {"cittadino": 4, "cooperativa_sociale": 4, "sindacato": 2, "asp": 4, "comune": 3},
+    }
     protected = protect(split, voters, GROUP_OF, GROUPS)
     assert protected.rows["A2"] == {"cittadini": 9, "terzo_settore": 6, "enti_pubblici": 5}
     assert protected.rows["A3"] == dict.fromkeys(("cittadini", "terzo_settore", "enti_pubblici"))

@@ -46,11 +46,14 @@ class TestPhases:
         assert refused(phases.transition, "chiusa", "valutazione", 0) == "session_closed"
         assert refused(phases.transition, "raccolta", "boh", 0) == "phase_unknown"
 
-    @pytest.mark.parametrize("command,allowed", [
-        (c.CreateNote, {"raccolta"}),
-        (c.PlaceVote, {"votazione"}),
-        (c.WithdrawVote, {"votazione"}),
-    ])
+    @pytest.mark.parametrize(
+        "command,allowed",
+        [
+            (c.CreateNote, {"raccolta"}),
+            (c.PlaceVote, {"votazione"}),
+            (c.WithdrawVote, {"votazione"}),
+        ],
+    )
     def test_participant_commands_only_in_their_phase(self, command, allowed):
         for phase in phases.ORDER:
             ok = phase in allowed
@@ -70,9 +73,11 @@ class TestPhases:
         """The session object's `commands` (phases.CLIENT_RULES): a command is
         listed for a phase if and only if check_command lets it through."""
         assert set(phases.CLIENT_RULES["participant"]) == {
-            name for name, command in c.EVENTS.items() if command in phases.PARTICIPANT_PHASES}
+            name for name, command in c.EVENTS.items() if command in phases.PARTICIPANT_PHASES
+        }
         assert set(phases.CLIENT_RULES["staff"]) == {
-            name for name, command in c.EVENTS.items() if command in phases.STAFF_PHASES}
+            name for name, command in c.EVENTS.items() if command in phases.STAFF_PHASES
+        }
         for actor, table in (("participant", phases.PARTICIPANT_PHASES), ("staff", phases.STAFF_PHASES)):
             for name, allowed in phases.CLIENT_RULES[actor].items():
                 assert allowed == [p for p in phases.ORDER if p in allowed]  # in phase order
@@ -114,10 +119,10 @@ class TestTimer:
 class TestMerge:
     def test_a_person_is_counted_once_on_the_merged_note(self):
         dots = {
-            1: {10: 1, 11: 1},        # one dot on each copy → 1 kept, 1 back
-            2: {11: 2},               # two on a copy → 2 kept
+            1: {10: 1, 11: 1},  # one dot on each copy → 1 kept, 1 back
+            2: {11: 2},  # two on a copy → 2 kept
             3: {10: 1, 11: 2, 12: 1},  # → max 2 kept, 2 back
-            4: {99: 3},               # voted elsewhere only → untouched
+            4: {99: 3},  # voted elsewhere only → untouched
         }
         kept, refunded = merging.carry_votes(dots, 10, [11, 12])
         assert kept == {1: 1, 2: 2, 3: 2}
@@ -154,17 +159,27 @@ class TestStaffPermissions:
 
     def test_participants_cannot_act_for_others_or_facilitate(self):
         p = Actor(role="participant", session_id=5, participant_id=3, public_id="x", category="asp")
-        assert refused(authorize, p, c.CreateNote(cid="abcdefgh", session_id=5, kind="caso", text="x",
-                                                  on_behalf_of="ab12")) == "forbidden"
+        assert (
+            refused(
+                authorize,
+                p,
+                c.CreateNote(cid="abcdefgh", session_id=5, kind="caso", text="x", on_behalf_of="ab12"),
+            )
+            == "forbidden"
+        )
         assert refused(authorize, p, c.RevealResults(cid="abcdefgh", session_id=5)) == "forbidden"
 
     def test_cabina_members_do_not_run_sessions(self):
-        assert refused(authorize, self.staff(ALLARGATA), c.SetPhase(cid="abcdefgh", session_id=5,
-                                                                 phase="raccolta")) == "forbidden"
+        assert (
+            refused(
+                authorize, self.staff(ALLARGATA), c.SetPhase(cid="abcdefgh", session_id=5, phase="raccolta")
+            )
+            == "forbidden"
+        )
         assert refused(may_run_session, ALLARGATA, 1, 1, set()) == "session_not_assigned"
 
     def test_who_may_open_a_session(self):
-        may_run_session(FACILITATOR, 1, 1, set())      # owner
-        may_run_session(FACILITATOR, 2, 1, {2})        # assigned
-        may_run_session(ADMIN, 9, 1, set())            # admin
+        may_run_session(FACILITATOR, 1, 1, set())  # owner
+        may_run_session(FACILITATOR, 2, 1, {2})  # assigned
+        may_run_session(ADMIN, 9, 1, set())  # admin
         assert refused(may_run_session, FACILITATOR, 3, 1, {2}) == "session_not_assigned"

@@ -18,6 +18,7 @@ class Elements(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.found.append((tag, dict(attrs)))
 
+
 ATTACKS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -57,7 +58,8 @@ def test_text_that_looks_like_html_is_shown_not_dropped():
 def test_images_become_links_to_the_image():
     assert render("![foto](https://example.org/a.png)") == (
         '<p><a href="https://example.org/a.png" rel="nofollow noopener noreferrer" '
-        'target="_blank">foto</a></p>')
+        'target="_blank">foto</a></p>'
+    )
 
 
 def test_links_are_safe_to_follow():

@@ -17,12 +17,15 @@ def test_a_meeting_at_17_30_stays_at_17_30_across_summer_time():
     assert meetings.local(summer).strftime("%H:%M") == "17:30"
 
 
-@pytest.mark.parametrize(("day", "start", "end"), [
-    (date(2027, 1, 12), None, None),            # a day needs a start
-    (None, time(17, 0), None),                  # a time needs a day
-    (date(2027, 1, 12), time(17, 0), time(17, 0)),  # the end after the start
-    (date(2027, 1, 12), time(17, 0), time(9, 0)),
-])
+@pytest.mark.parametrize(
+    ("day", "start", "end"),
+    [
+        (date(2027, 1, 12), None, None),  # a day needs a start
+        (None, time(17, 0), None),  # a time needs a day
+        (date(2027, 1, 12), time(17, 0), time(17, 0)),  # the end after the start
+        (date(2027, 1, 12), time(17, 0), time(9, 0)),
+    ],
+)
 def test_impossible_times_are_refused(day, start, end):
     with pytest.raises(Rejected) as caught:
         meetings.schedule(day, start, end)

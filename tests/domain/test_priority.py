@@ -34,11 +34,19 @@ def facts_of(session_index, session_id, by_category=None):
     sample = SAMPLE["sessions"][session_index]
     out = []
     for n, cluster in enumerate(sample["clusters"], start=1):
-        out.append(ClusterFacts(
-            session_id=session_id, cluster_id=session_id * 100 + n, dots=cluster["dots"],
-            voters=sample["participants"], budget=sample["dots_per_participant"], cap=2,
-            by_category=(by_category or {}).get(cluster["id"], {}), categories_voting=4,
-            scores=Scores(**cluster["scores"])))
+        out.append(
+            ClusterFacts(
+                session_id=session_id,
+                cluster_id=session_id * 100 + n,
+                dots=cluster["dots"],
+                voters=sample["participants"],
+                budget=sample["dots_per_participant"],
+                cap=2,
+                by_category=(by_category or {}).get(cluster["id"], {}),
+                categories_voting=4,
+                scores=Scores(**cluster["scores"]),
+            )
+        )
     return out
 
 
@@ -56,8 +64,10 @@ def test_both_labs_together_and_a_tie_never_decided_by_the_split():
     # A4's dots come from two categories, B4's from four, evenly: B4 is broader,
     # and yet the earlier session's A4 comes first (the published order must not
     # tell how the dots were spread across categories).
-    spread = {"A4": {"cittadino": 5, "associazione": 5},
-              "B4": {"cittadino": 3, "ausl": 3, "comune": 2, "cooperativa_sociale": 2}}
+    spread = {
+        "A4": {"cittadino": 5, "associazione": 5},
+        "B4": {"cittadino": 3, "ausl": 3, "comune": 2, "cooperativa_sociale": 2},
+    }
     names = {101: "A1", 102: "A2", 103: "A3", 104: "A4", 201: "B1", 202: "B2", 203: "B3", 204: "B4"}
     for split in (spread, {"A4": spread["B4"], "B4": spread["A4"]}):
         ranked = rank(facts_of(0, 1, split) + facts_of(1, 2, split))
@@ -82,17 +92,29 @@ def test_breadth_is_evenness_over_the_categories_that_voted():
     assert breadth({"a": 5}, categories_voting=4) == 0.0
     assert breadth({"a": 2, "b": 2, "c": 2, "d": 2}, categories_voting=4) == pytest.approx(1.0)
     assert breadth({"a": 3, "b": 1}, 2) == pytest.approx(
-        -(0.75 * math.log(0.75) + 0.25 * math.log(0.25)) / math.log(2))
+        -(0.75 * math.log(0.75) + 0.25 * math.log(0.25)) / math.log(2)
+    )
     assert breadth({}, 4) == 0.0
 
 
 # -- a priority across meetings (groups carried forward, one line) ----------------
 
-def meeting(session_id, cluster_id, dots, voters, lineage=None, scores=None, by_category=None,
-            categories_voting=0):
-    return ClusterFacts(session_id=session_id, cluster_id=cluster_id, dots=dots, voters=voters,
-                        budget=3, cap=2, by_category=by_category or {},
-                        categories_voting=categories_voting, scores=scores, lineage=lineage)
+
+def meeting(
+    session_id, cluster_id, dots, voters, lineage=None, scores=None, by_category=None, categories_voting=0
+):
+    return ClusterFacts(
+        session_id=session_id,
+        cluster_id=cluster_id,
+        dots=dots,
+        voters=voters,
+        budget=3,
+        cap=2,
+        by_category=by_category or {},
+        categories_voting=categories_voting,
+        scores=scores,
+        lineage=lineage,
+    )
 
 
 def test_two_meetings_combine_by_hand():
@@ -101,8 +123,10 @@ def test_two_meetings_combine_by_hand():
     meeting 1: 19 of 60 dots, S = 0.31667, Sn = 0.475; meeting 2: 6 of 30, S = 0.2,
     Sn = 0.3; Q from meeting 2's scores 4-4-5: (13/3 − 1)/4 = 0.8333.
     Sn = 0.3875, index = 100 × (0.19375 + 0.41667) = 61.04."""
-    p = priority(meeting(1, 11, 19, 20, scores=Scores(5, 4, 5)),
-                 meeting(2, 21, 6, 10, lineage=11, scores=Scores(4, 4, 5)))
+    p = priority(
+        meeting(1, 11, 19, 20, scores=Scores(5, 4, 5)),
+        meeting(2, 21, 6, 10, lineage=11, scores=Scores(4, 4, 5)),
+    )
     assert p.support == pytest.approx((19 / 60 + 6 / 30) / 2)
     assert p.support_normalized == pytest.approx(0.3875)
     assert p.scores_component == pytest.approx(10 / 12)
@@ -114,8 +138,10 @@ def test_two_meetings_combine_by_hand():
 def test_the_docstring_example():
     """domain/priority.py: Sn = 0.3875, scores 3-4-5 at meeting 2 (Q = 0.75): 56.875.
     Meeting 1's scores, older, do not count once meeting 2 has scored the group."""
-    p = priority(meeting(1, 11, 19, 20, scores=Scores(1, 1, 1)),
-                 meeting(2, 21, 6, 10, lineage=11, scores=Scores(3, 4, 5)))
+    p = priority(
+        meeting(1, 11, 19, 20, scores=Scores(1, 1, 1)),
+        meeting(2, 21, 6, 10, lineage=11, scores=Scores(3, 4, 5)),
+    )
     assert p.scores_component == pytest.approx(0.75) and p.index == pytest.approx(56.875)
 
 
@@ -137,14 +163,17 @@ def test_a_meeting_where_nobody_voted_is_left_out_one_with_no_dots_for_it_counts
 
 def test_meeting_again_does_not_make_a_priority_grow_by_itself():
     once = priority(meeting(1, 11, 30, 30))
-    thrice = priority(meeting(1, 11, 30, 30), meeting(2, 21, 30, 30, lineage=11),
-                      meeting(3, 31, 30, 30, lineage=11))
+    thrice = priority(
+        meeting(1, 11, 30, 30), meeting(2, 21, 30, 30, lineage=11), meeting(3, 31, 30, 30, lineage=11)
+    )
     assert thrice.index == pytest.approx(once.index)
 
 
 def test_breadth_pools_the_meetings_dots():
-    p = priority(meeting(1, 11, 4, 10, by_category={"a": 4}, categories_voting=2),
-                 meeting(2, 21, 4, 10, lineage=11, by_category={"b": 4}, categories_voting=2))
+    p = priority(
+        meeting(1, 11, 4, 10, by_category={"a": 4}, categories_voting=2),
+        meeting(2, 21, 4, 10, lineage=11, by_category={"b": 4}, categories_voting=2),
+    )
     assert p.breadth == pytest.approx(1.0)  # each meeting alone: 0
 
 
@@ -153,8 +182,7 @@ def test_the_second_dimissioni_meeting_is_the_same_priority_not_a_ninth():
     (A2 carried forward, nobody had voted yet when it closed) came out as a ninth,
     unlinked priority with index 0.0. One line, one priority: still eight, and A2
     keeps its rank and its index."""
-    second = ClusterFacts(session_id=3, cluster_id=301, dots=0, voters=0, budget=3, cap=2,
-                          lineage=102)
+    second = ClusterFacts(session_id=3, cluster_id=301, dots=0, voters=0, budget=3, cap=2, lineage=102)
     ranked = rank(facts_of(0, 1) + facts_of(1, 2) + [second])
     assert len(ranked) == 8
     assert all(p.index > 0 for p in ranked)

@@ -18,8 +18,12 @@ def code(fn, *args):
 
 class TestWorkflow:
     def test_the_happy_path_needs_each_body_in_turn(self):
-        path = [(UFFICIO_PIANO, "bozza", "revisione_up"), (UFFICIO_PIANO, "revisione_up", "ristretta"),
-                (RISTRETTA, "ristretta", "allargata"), (ALLARGATA, "allargata", "approvata")]
+        path = [
+            (UFFICIO_PIANO, "bozza", "revisione_up"),
+            (UFFICIO_PIANO, "revisione_up", "ristretta"),
+            (RISTRETTA, "ristretta", "allargata"),
+            (ALLARGATA, "allargata", "approvata"),
+        ]
         for role, here, there in path:
             assert review.check_transition(role, here, there, WHY) == WHY
         for role, here, there in path:
@@ -33,13 +37,17 @@ class TestWorkflow:
         review.check_transition(RISTRETTA, "ristretta", "revisione_up", WHY)
 
     def test_no_skipping_and_nothing_after_a_final_decision(self):
-        for here, there in (("bozza", "approvata"), ("approvata", "rinviata"),
-                            ("non_accolta", "revisione_up")):
+        for here, there in (
+            ("bozza", "approvata"),
+            ("approvata", "rinviata"),
+            ("non_accolta", "revisione_up"),
+        ):
             assert code(review.check_transition, ADMIN, here, there, WHY) == "review_transition_invalid"
 
     def test_every_step_needs_a_written_motivation(self):
         assert code(review.check_transition, UFFICIO_PIANO, "bozza", "revisione_up", "  ok ") == (
-            "motivation_invalid")
+            "motivation_invalid"
+        )
 
     def test_who_edits_what_where(self):
         review.check_edit(UFFICIO_PIANO, "bozza", {"titolo", "razionale", "capofila"})
@@ -52,7 +60,8 @@ class TestWorkflow:
 
     def test_observations_come_from_the_allargata_while_it_reviews(self):
         assert review.check_observation(ALLARGATA, "allargata", " Serve il trasporto ") == (
-            "Serve il trasporto")
+            "Serve il trasporto"
+        )
         assert code(review.check_observation, ALLARGATA, "ristretta", "x") == "wrong_review_state"
         assert code(review.check_observation, RISTRETTA, "allargata", "x") == "forbidden"
 
@@ -63,30 +72,49 @@ class TestWorkflow:
 
 def sample_cluster():
     return SourceCluster(
-        lab_slug="dimissioni-difficili", lab_title="Dimissioni difficili", session_id=4,
-        session_title="Laboratorio", cluster_id=11, title="Punto unico distrettuale",
-        areas=("A", "E"), dots=19, dots_available=60, rank_in_session=1, clusters_in_session=4,
-        by_category={"cittadino": 9, "ausl": 10}, scores={"impatto": 5, "fattibilita": 4, "urgenza": 5},
-        priority_index=69.58, snapshot_hash="ab" * 32,
-        notes=(SourceNote(1, "problema", "Dimessa il venerdì: nessuno sapeva a chi rivolgersi.", "cittadino"),
-               SourceNote(2, "proposta", "Un punto unico con orario esteso.", "comune"),
-               SourceNote(3, "risorsa", "Volontari per accompagnare a casa.", "associazione"),
-               SourceNote(4, "caso", "Senza dimora dimesso senza convalescenza.", "asp"),
-               SourceNote(5, "proposta", "Lettera di dimissione al medico lo stesso giorno.", "ausl")))
+        lab_slug="dimissioni-difficili",
+        lab_title="Dimissioni difficili",
+        session_id=4,
+        session_title="Laboratorio",
+        cluster_id=11,
+        title="Punto unico distrettuale",
+        areas=("A", "E"),
+        dots=19,
+        dots_available=60,
+        rank_in_session=1,
+        clusters_in_session=4,
+        by_category={"cittadino": 9, "ausl": 10},
+        scores={"impatto": 5, "fattibilita": 4, "urgenza": 5},
+        priority_index=69.58,
+        snapshot_hash="ab" * 32,
+        notes=(
+            SourceNote(1, "problema", "Dimessa il venerdì: nessuno sapeva a chi rivolgersi.", "cittadino"),
+            SourceNote(2, "proposta", "Un punto unico con orario esteso.", "comune"),
+            SourceNote(3, "risorsa", "Volontari per accompagnare a casa.", "associazione"),
+            SourceNote(4, "caso", "Senza dimora dimesso senza convalescenza.", "asp"),
+            SourceNote(5, "proposta", "Lettera di dimissione al medico lo stesso giorno.", "ausl"),
+        ),
+    )
 
 
 def test_a_draft_takes_each_kind_of_note_to_its_place():
-    labels = {"cittadino": "Cittadini", "ausl": "AUSL", "comune": "Comune", "associazione": "Associazioni",
-              "asp": "ASP"}
+    labels = {
+        "cittadino": "Cittadini",
+        "ausl": "AUSL",
+        "comune": "Comune",
+        "associazione": "Associazioni",
+        "asp": "ASP",
+    }
     scheda = draft([sample_cluster()], labels)
     assert scheda["titolo"] == "Punto unico distrettuale"
     assert (scheda["area_prevalente"], scheda["altre_aree"]) == ("A", ["E"])
     assert "ha raccolto 19 punti su 60 (il più votato della sessione)" in scheda["razionale"]
     assert "impatto 5/5, fattibilità 4/5, urgenza 5/5" in scheda["razionale"]
     assert "- Dimessa il venerdì" in scheda["razionale"] and "- Senza dimora" in scheda["razionale"]
-    assert scheda["azioni"] == [{"testo": "Un punto unico con orario esteso.", "periodo": ""},
-                                {"testo": "Lettera di dimissione al medico lo stesso giorno.",
-                                 "periodo": ""}]
+    assert scheda["azioni"] == [
+        {"testo": "Un punto unico con orario esteso.", "periodo": ""},
+        {"testo": "Lettera di dimissione al medico lo stesso giorno.", "periodo": ""},
+    ]
     assert scheda["risorse"] == "- Volontari per accompagnare a casa."
     # The categories of who took part are not implementing bodies (and could point at
     # someone of a small category): attori are left to the Ufficio di Piano.
@@ -101,9 +129,20 @@ def test_a_draft_takes_each_kind_of_note_to_its_place():
 
 
 def test_merged_clusters_share_one_draft():
-    other = SourceCluster(lab_slug="lavoro", lab_title="Lavoro", session_id=5, session_title="L",
-                          cluster_id=12, title="Reti", areas=("E",), notes=(), dots=5, dots_available=60,
-                          rank_in_session=3, clusters_in_session=4)
+    other = SourceCluster(
+        lab_slug="lavoro",
+        lab_title="Lavoro",
+        session_id=5,
+        session_title="L",
+        cluster_id=12,
+        title="Reti",
+        areas=("E",),
+        notes=(),
+        dots=5,
+        dots_available=60,
+        rank_in_session=3,
+        clusters_in_session=4,
+    )
     scheda = draft([sample_cluster(), other], {})
     assert scheda["titolo"] == "Punto unico distrettuale / Reti"
     assert scheda["area_prevalente"] == "E" and scheda["altre_aree"] == ["A"]

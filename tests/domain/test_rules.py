@@ -1,6 +1,5 @@
 """Domain rules, pure: no Flask, no Socket.IO, no database."""
 
-
 import pytest
 
 from workshop.domain import joincode, rules
@@ -108,10 +107,20 @@ class TestJoinCode:
             code = joincode.generate()
             assert len(code) == 6 and code.isdigit() and code[0] != "0"
 
-    @pytest.mark.parametrize("typed,expected", [
-        ("824022", "824022"), ("824 022", "824022"), (" 824-022 ", "824022"), ("824.022", "824022"),
-        ("82402", None), ("8240222", None), ("abc123", None), ("", None), ("８２４０２２", None),
-    ])
+    @pytest.mark.parametrize(
+        "typed,expected",
+        [
+            ("824022", "824022"),
+            ("824 022", "824022"),
+            (" 824-022 ", "824022"),
+            ("824.022", "824022"),
+            ("82402", None),
+            ("8240222", None),
+            ("abc123", None),
+            ("", None),
+            ("８２４０２２", None),
+        ],
+    )
     def test_normalize(self, typed, expected):
         assert joincode.normalize(typed) == expected
 
@@ -146,8 +155,12 @@ class TestErrors:
         raised = 0
         for path in (Path(__file__).parents[2] / "workshop").rglob("*.py"):
             for call in ast.walk(ast.parse(path.read_text(), str(path))):
-                if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Rejected"
-                        and call.args and isinstance(call.args[0], ast.Constant)):
+                if not (
+                    isinstance(call, ast.Call)
+                    and getattr(call.func, "id", None) == "Rejected"
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                ):
                     continue
                 if any(k.arg is None for k in call.keywords):
                     continue  # **params passed through from elsewhere

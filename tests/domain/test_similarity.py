@@ -24,12 +24,19 @@ def test_accents_typed_or_not_are_the_same_word():
 
 def test_elisions_are_split_and_their_articles_dropped():
     assert sim.words("dell'ospedale, l'assistente e un'infermiera nell’ambulatorio") == [
-        "ospedale", "assistente", "infermiera", "ambulatorio"]
+        "ospedale",
+        "assistente",
+        "infermiera",
+        "ambulatorio",
+    ]
 
 
 def test_stop_words_numbers_and_single_letters_are_dropped():
     assert sim.words("Non ci sono i servizi di cui abbiamo bisogno in 3 giorni") == [
-        "servizi", "bisogno", "giorni"]
+        "servizi",
+        "bisogno",
+        "giorni",
+    ]
 
 
 def test_word_forms_share_one_stem():
@@ -54,7 +61,8 @@ def test_two_unrelated_notes_that_share_a_common_word_do_not_match():
 def test_a_word_every_note_uses_weighs_little():
     # «dimissioni» is in half the board: it alone does not make a match.
     assert sim.similar("le dimissioni", BOARD) == [] or all(
-        s < sim.DUPLICATE_MIN for _, s in sim.similar("le dimissioni", BOARD))
+        s < sim.DUPLICATE_MIN for _, s in sim.similar("le dimissioni", BOARD)
+    )
 
 
 def test_at_most_three_best_first_and_the_note_being_edited_left_out():

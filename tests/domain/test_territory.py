@@ -12,8 +12,7 @@ def test_keys_are_stable_ascii_from_kind_and_name():
     assert territory.key_for("polo", "???") == "polo-territorio"
 
 
-@pytest.mark.parametrize(("kind", "name"), [("regione", "Emilia"), ("comune", "  "),
-                                            ("comune", "x" * 201)])
+@pytest.mark.parametrize(("kind", "name"), [("regione", "Emilia"), ("comune", "  "), ("comune", "x" * 201)])
 def test_unknown_kinds_and_empty_or_long_names_are_refused(kind, name):
     with pytest.raises(Rejected) as caught:
         territory.name(name)

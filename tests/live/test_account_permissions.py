@@ -15,8 +15,15 @@ PASSWORD = "una password lunga"
 NEW_PASSWORD = "una password nuova e lunga"
 ROLES = ("facilitator", "ufficio_piano", "ristretta", "allargata", "admin")
 OWN = {"account_page", "change_own_password"}
-ADMIN_ACTIONS = {"users_page", "deactivate", "reactivate", "reset_password", "reset_second_factor",
-                 "require_second_factor", "waive_second_factor"}
+ADMIN_ACTIONS = {
+    "users_page",
+    "deactivate",
+    "reactivate",
+    "reset_password",
+    "reset_second_factor",
+    "require_second_factor",
+    "waive_second_factor",
+}
 
 # role → the actions it may take (everything else: 403, or the sign-in page for strangers)
 EXPECTED = {
@@ -34,10 +41,16 @@ def request_for(action: str, target: int) -> tuple[str, str, dict]:
     admin = f"/admin/utenti/{target}"
     return {
         "account_page": ("GET", "/account", {}),
-        "change_own_password": ("POST", "/account/password", {
-            "current": PASSWORD, "new": NEW_PASSWORD, "repeated": NEW_PASSWORD}),
-        "turn_off_own_second_factor": ("POST", "/account/verifica-in-due-passaggi/disattiva",
-                                       {"password": PASSWORD}),
+        "change_own_password": (
+            "POST",
+            "/account/password",
+            {"current": PASSWORD, "new": NEW_PASSWORD, "repeated": NEW_PASSWORD},
+        ),
+        "turn_off_own_second_factor": (
+            "POST",
+            "/account/verifica-in-due-passaggi/disattiva",
+            {"password": PASSWORD},
+        ),
         "users_page": ("GET", "/admin/utenti", {}),
         "deactivate": ("POST", admin, {"action": "disattiva"}),
         "reactivate": ("POST", admin, {"action": "riattiva"}),
@@ -48,9 +61,18 @@ def request_for(action: str, target: int) -> tuple[str, str, dict]:
     }[action]
 
 
-ACTIONS = ("account_page", "turn_off_own_second_factor", "users_page", "deactivate", "reactivate",
-           "reset_password", "reset_second_factor", "require_second_factor", "waive_second_factor",
-           "change_own_password")  # last: it changes the password the others are asked for
+ACTIONS = (
+    "account_page",
+    "turn_off_own_second_factor",
+    "users_page",
+    "deactivate",
+    "reactivate",
+    "reset_password",
+    "reset_second_factor",
+    "require_second_factor",
+    "waive_second_factor",
+    "change_own_password",
+)  # last: it changes the password the others are asked for
 
 
 def test_every_action_is_in_the_matrix():
@@ -77,8 +99,10 @@ def test_role_by_account_action(app, role):
     if role != "anonymous":
         me = accounts.create_user(db, "persona", "Persona", role, PASSWORD)
         enrol_totp(db, me.id)  # everyone has it here, so that turning it off can be tried
-        response = http.post("/accedi", data={"username": "persona", "password": PASSWORD,
-                                              "csrf_token": token(http, "/accedi")})
+        response = http.post(
+            "/accedi",
+            data={"username": "persona", "password": PASSWORD, "csrf_token": token(http, "/accedi")},
+        )
         assert pass_second_step(app, http, "persona", response).status_code == 302
     outcomes = {}
     for action in ACTIONS:
@@ -101,20 +125,32 @@ def test_an_admin_acts_on_others_only_and_requires_a_second_factor_of_facilitato
     enrol_totp(db, admin.id)
     ristretta = accounts.create_user(db, "ristretta", "Ristretta", "ristretta", PASSWORD)
     http = app.test_client()
-    response = http.post("/accedi", data={"username": "capo", "password": PASSWORD,
-                                          "csrf_token": token(http, "/accedi")})
+    response = http.post(
+        "/accedi", data={"username": "capo", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+    )
     pass_second_step(app, http, "capo", response)
     for action in ("disattiva", "password", "azzera-due-fattori"):
-        own = http.post(f"/admin/utenti/{admin.id}", data={
-            "csrf_token": token(http, "/accedi"), "action": action, "password": NEW_PASSWORD})
+        own = http.post(
+            f"/admin/utenti/{admin.id}",
+            data={"csrf_token": token(http, "/accedi"), "action": action, "password": NEW_PASSWORD},
+        )
         assert own.status_code == 403 and "Il mio account" in own.get_data(as_text=True), action
     for action in ("richiedi-due-fattori", "non-richiedere-due-fattori"):
-        fixed = http.post(f"/admin/utenti/{ristretta.id}", data={
-            "csrf_token": token(http, "/accedi"), "action": action})
+        fixed = http.post(
+            f"/admin/utenti/{ristretta.id}", data={"csrf_token": token(http, "/accedi"), "action": action}
+        )
         assert fixed.status_code == 422 and "sempre obbligatoria" in fixed.get_data(as_text=True)
-    assert http.post("/admin/utenti/999999", data={"csrf_token": token(http, "/accedi"),
-                                                   "action": "disattiva"}).status_code == 404
-    assert http.post(f"/admin/utenti/{ristretta.id}", data={"csrf_token": token(http, "/accedi"),
-                                                            "action": "cancella"}).status_code == 400
+    assert (
+        http.post(
+            "/admin/utenti/999999", data={"csrf_token": token(http, "/accedi"), "action": "disattiva"}
+        ).status_code
+        == 404
+    )
+    assert (
+        http.post(
+            f"/admin/utenti/{ristretta.id}", data={"csrf_token": token(http, "/accedi"), "action": "cancella"}
+        ).status_code
+        == 400
+    )
     assert http.post(f"/admin/utenti/{ristretta.id}", data={"action": "disattiva"}).status_code == 400
     assert http.get("/admin/utenti").status_code == 200  # the admin is still signed in, and active

@@ -43,15 +43,27 @@ def test_the_plan_from_the_command_line_takes_the_states_like_the_web(app, plan,
     web = app.test_client().get("/piano/bozza.md").get_data(as_text=True)
     assert sorted(headings(web)) == sorted(headings(default))
 
-    run(app, "export", "plan", "--format", "md", "--stato", "non_accolta", "--stato", "approvata",
-        "--out", str(out))
+    run(
+        app,
+        "export",
+        "plan",
+        "--format",
+        "md",
+        "--stato",
+        "non_accolta",
+        "--stato",
+        "approvata",
+        "--out",
+        str(out),
+    )
     chosen = out.read_text()
     assert sorted(headings(chosen)) == [approved, refused]
     assert "Schede incluse: 2 (stati: approvata, non accolta)" in chosen
     assert "# Schede in corso di revisione" not in chosen
 
-    refused_state = app.test_cli_runner().invoke(cli, ["export", "plan", "--stato", "chiusa",
-                                                       "--out", str(out)])
+    refused_state = app.test_cli_runner().invoke(
+        cli, ["export", "plan", "--stato", "chiusa", "--out", str(out)]
+    )
     assert refused_state.exit_code != 0 and "chiusa" in refused_state.output
 
 
@@ -65,8 +77,7 @@ def test_the_plan_as_docx_has_the_web_s_title_and_running_header(app, plan, tmp_
     data = out.read_bytes()
     document = docx.Document(io.BytesIO(data))
     process = "Piano di Zona per la salute e il benessere sociale 2018-2020"
-    assert document.core_properties.title == documents.plan_title(app.extensions["workshop"].db,
-                                                                  PROCESS_SLUG)
+    assert document.core_properties.title == documents.plan_title(app.extensions["workshop"].db, PROCESS_SLUG)
     assert document.core_properties.title == f"Bozza del piano — {process}"
     header = document.sections[-1].header.paragraphs[0].text
     left, right = header.split("\t")
@@ -89,8 +100,9 @@ def test_one_scheda_in_every_format(app, plan, tmp_path, fmt):
 
         header = docx.Document(io.BytesIO(data)).sections[-1].header.paragraphs[0].text
         assert header.endswith(f"\tScheda intervento n. {draft}")
-    missing = app.test_cli_runner().invoke(cli, ["export", "scheda", "9999", "--format", fmt,
-                                                 "--out", str(out)])
+    missing = app.test_cli_runner().invoke(
+        cli, ["export", "scheda", "9999", "--format", fmt, "--out", str(out)]
+    )
     assert missing.exit_code != 0
 
 

@@ -42,8 +42,12 @@ CHECKS = {"md": markdown_problems, "odt": odt_problems, "docx": docx_problems, "
 def stored(app, facilitator, team):
     db = app.extensions["workshop"].db
     admin = accounts.create_user(db, "amministra", "Amministra", "admin", "una password lunga")
-    return seed(InProcess(app, facilitator.id), db, {**team, "admin": schede.PlanActor(admin.id, "admin")},
-                rooms=False)
+    return seed(
+        InProcess(app, facilitator.id),
+        db,
+        {**team, "admin": schede.PlanActor(admin.id, "admin")},
+        rooms=False,
+    )
 
 
 def typed_text(db, action_ids, staff: bool = False) -> list[str]:
@@ -56,9 +60,17 @@ def typed_text(db, action_ids, staff: bool = False) -> list[str]:
         view = schede.view(db, action_id, public=True, referenti=staff)
         content = view["content"]
         out += [view["title"], content["capofila"]["specifica"], content["rif_distrettuale"]]
-        out += [v for row in content["indicatori"] for v in (
-            row["descrizione"], row["partenza"], *row["obiettivi"].values(), row["fonte"],
-            row["periodicita"])]
+        out += [
+            v
+            for row in content["indicatori"]
+            for v in (
+                row["descrizione"],
+                row["partenza"],
+                *row["obiettivi"].values(),
+                row["fonte"],
+                row["periodicita"],
+            )
+        ]
         out += [v for row in content["azioni"] for v in (row["testo"], row["periodo"])]
         for name in MARKDOWN_FIELDS:
             out += block_texts(exports.markdown_blocks(content.get(name) or ""))
@@ -90,12 +102,16 @@ def test_every_export_answers_parses_and_runs_nothing(app, stored):
     # (the PDF's running header: taken out of each page's text, see tests/injection.pdf_text)
     left, right = documents.running_header(
         schede.view(db, stored.schede[0])["process"]["title"],
-        documents.plan_title(db, PROCESS_SLUG).split(" — ")[0] + " · " + documents.when(datetime.now(UTC)))
+        documents.plan_title(db, PROCESS_SLUG).split(" — ")[0] + " · " + documents.when(datetime.now(UTC)),
+    )
     header = (pdf._clip(left, 90), pdf._clip(right, 60))
     for fmt, problems in CHECKS.items():
         data = download(f"/piano/bozza.{fmt}")
-        found = (problems(data, expected, header) if fmt == "pdf"
-                 else problems(data.decode() if fmt == "md" else data, expected))
+        found = (
+            problems(data, expected, header)
+            if fmt == "pdf"
+            else problems(data.decode() if fmt == "md" else data, expected)
+        )
         assert found == [], (fmt, found[:10])
     # Referenti never reach a public document.
     referenti = schede.view(db, stored.schede[0])["content"]["referenti"]
@@ -103,8 +119,7 @@ def test_every_export_answers_parses_and_runs_nothing(app, stored):
 
     with zipfile.ZipFile(io.BytesIO(download(f"/dati-aperti/{PROCESS_SLUG}.zip"))) as z:
         files = {name: z.read(name) for name in z.namelist()}
-    found = [p for name, data in files.items() if name.endswith(".csv")
-             for p in csv_problems(data, name)]
+    found = [p for name, data in files.items() if name.endswith(".csv") for p in csv_problems(data, name)]
     assert found == [], found[:10]
 
     # Neutralised, not lost: what people typed is there, behind an apostrophe

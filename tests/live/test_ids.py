@@ -19,8 +19,7 @@ BEYOND = ID_MAX + 1
 
 def test_parse_id_takes_only_canonical_ids_in_range():
     assert [parse_id(v) for v in ("1", " 42 ", str(ID_MAX))] == [1, 42, ID_MAX]
-    for raw in (None, "", "0", "-1", "+1", "01", "1.0", "1e3", str(BEYOND), str(PROBE), "٣",
-                "9" * 5000):
+    for raw in (None, "", "0", "-1", "+1", "01", "1.0", "1e3", str(BEYOND), str(PROBE), "٣", "9" * 5000):
         assert parse_id(raw) is None, raw
     from werkzeug.datastructures import MultiDict
 
@@ -30,9 +29,17 @@ def test_parse_id_takes_only_canonical_ids_in_range():
 
 def test_public_scheda_urls_with_oversized_ids_are_not_found(app):
     http = app.test_client()
-    for path in (f"/schede/{PROBE}", f"/schede/{PROBE}.pdf", f"/schede/{BEYOND}",
-                 f"/schede/{BEYOND}.odt", f"/schede/{ID_MAX}", f"/schede/{ID_MAX}.md",
-                 "/schede/0", "/schede/007", "/schede/" + "9" * 5000):
+    for path in (
+        f"/schede/{PROBE}",
+        f"/schede/{PROBE}.pdf",
+        f"/schede/{BEYOND}",
+        f"/schede/{BEYOND}.odt",
+        f"/schede/{ID_MAX}",
+        f"/schede/{ID_MAX}.md",
+        "/schede/0",
+        "/schede/007",
+        "/schede/" + "9" * 5000,
+    ):
         assert http.get(path).status_code == 404, path
 
 
@@ -40,8 +47,10 @@ def test_staff_urls_with_oversized_ids_are_not_found(app, team, facilitator):
     up, _ = sign_in(app, "ufficio")
     for path in (f"/piano/schede/{PROBE}", f"/piano/schede/{BEYOND}/confronto"):
         assert up.get(path).status_code == 404, path
-    refused = up.post(f"/piano/schede/{PROBE}/stato", data={
-        "csrf_token": token(up, "/piano"), "stato": "revisione_up", "motivazione": "x" * 20})
+    refused = up.post(
+        f"/piano/schede/{PROBE}/stato",
+        data={"csrf_token": token(up, "/piano"), "stato": "revisione_up", "motivazione": "x" * 20},
+    )
     assert refused.status_code == 404
     fabia, _ = sign_in(app, "fabia")
     for path in (f"/facilitatore/sessioni/{PROBE}", f"/facilitatore/sessioni/{BEYOND}/proiezione"):
@@ -62,9 +71,14 @@ def test_forms_with_oversized_ids_get_an_error_page(app, team, closed_labs):
     # Versions to compare, in the query string: out of range is as if not given.
     compared = up.get(f"/piano/schede/{action_id}/confronto?a={PROBE}&da={BEYOND}")
     assert compared.status_code == 200
-    saved = up.post(f"/piano/schede/{action_id}", data={
-        "csrf_token": token(up, f"/piano/schede/{action_id}"), "version": str(PROBE),
-        "titolo": "Nuovo titolo"})
+    saved = up.post(
+        f"/piano/schede/{action_id}",
+        data={
+            "csrf_token": token(up, f"/piano/schede/{action_id}"),
+            "version": str(PROBE),
+            "titolo": "Nuovo titolo",
+        },
+    )
     assert saved.status_code == 422
 
 
@@ -73,8 +87,9 @@ def admin(app, facilitator):
     from tests.helpers import enrol_totp
     from workshop.services import accounts
 
-    user = accounts.create_user(app.extensions["workshop"].db, "capo", "Amministratrice", "admin",
-                                "una password lunga")
+    user = accounts.create_user(
+        app.extensions["workshop"].db, "capo", "Amministratrice", "admin", "una password lunga"
+    )
     enrol_totp(app.extensions["workshop"].db, user.id)
     return user
 
@@ -82,8 +97,7 @@ def admin(app, facilitator):
 def test_assigning_an_oversized_user_id_is_refused(app, admin, live_session):
     capo, _ = sign_in(app, "capo")
     page = f"/facilitatore/sessioni/{live_session.id}"
-    refused = capo.post(f"{page}/facilitatori", data={"csrf_token": token(capo, page),
-                                                      "user_id": str(PROBE)})
+    refused = capo.post(f"{page}/facilitatori", data={"csrf_token": token(capo, page), "user_id": str(PROBE)})
     assert refused.status_code == 400
 
 
@@ -104,9 +118,11 @@ def test_socket_commands_with_oversized_ids_are_invalid_payloads(app, live_sessi
             assert ack["error"]["code"] == "invalid_payload", (event, ack)
             assert ack["error"]["details"][0]["field"] == field
             assert ack["error"]["details"][0]["type"] == "less_than_equal"
-        for event, body in (("sync", {"session_id": anna.session_id, "since": oversized}),
-                            ("staff.join", {"session_id": oversized}),
-                            ("join", {"token": anna.token, "since": oversized})):
+        for event, body in (
+            ("sync", {"session_id": anna.session_id, "since": oversized}),
+            ("staff.join", {"session_id": oversized}),
+            ("join", {"token": anna.token, "since": oversized}),
+        ):
             ack = anna.call(event, body)
             assert ack["error"]["code"] == "invalid_payload", (event, ack)
         # Still in the room, with its largest id and seq accepted.

@@ -14,4 +14,5 @@ def test_the_js_fixtures_have_the_shape_of_what_the_server_sends_now():
     assert shape(fresh) == shape(committed), (
         "tests/js/fixtures/session.json is stale: the server now sends something else. "
         "Record it again with `.venv/bin/python -m tests.live_recording`, read the diff, "
-        "and run `node --test tests/js`.")
+        "and run `node --test tests/js`."
+    )

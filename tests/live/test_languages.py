@@ -82,8 +82,17 @@ def participant_pages(app) -> list[str]:
     code = app.config["made"].code
     with app.extensions["workshop"].db.reader() as s:
         labs = [lab.slug for lab in s.exec(select(Lab))]
-    return ["/", f"/s/{code}", "/privacy", "/accessibilita", "/contatti", "/note-legali", "/laboratori",
-            *[f"/laboratori/{slug}" for slug in labs], "/non-esiste"]
+    return [
+        "/",
+        f"/s/{code}",
+        "/privacy",
+        "/accessibilita",
+        "/contatti",
+        "/note-legali",
+        "/laboratori",
+        *[f"/laboratori/{slug}" for slug in labs],
+        "/non-esiste",
+    ]
 
 
 def opening_tag(page: str) -> str:
@@ -94,7 +103,7 @@ def opening_tag(page: str) -> str:
 def test_every_participant_page_renders_in_the_language_with_no_missing_string(app, missing, code):
     browser = join_page(app, app.config["made"].code)
     room = app.config["made"].code
-    pages = [*participant_pages(app), f"/s/{room}", f"/s/{room}/i-miei-dati"]   # the room, once joined
+    pages = [*participant_pages(app), f"/s/{room}", f"/s/{room}/i-miei-dati"]  # the room, once joined
     for path in pages:
         response = browser.get(path, query_string={"lang": code})
         assert response.status_code in (200, 404), path
@@ -126,10 +135,12 @@ def test_a_page_in_each_language_says_its_own_words(app):
 def test_the_choice_is_remembered_and_the_browser_language_is_the_default(app):
     browser = app.test_client()
     assert 'lang="it"' in opening_tag(browser.get("/").get_data(as_text=True))
-    assert 'lang="uk"' in opening_tag(browser.get("/", headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.5"})
-                                      .get_data(as_text=True))
-    assert 'lang="zh-Hans"' in opening_tag(browser.get("/", headers={"Accept-Language": "zh-CN"})
-                                           .get_data(as_text=True))
+    assert 'lang="uk"' in opening_tag(
+        browser.get("/", headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    )
+    assert 'lang="zh-Hans"' in opening_tag(
+        browser.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    )
     chosen = browser.get("/?lang=sq")
     assert "lang=sq" in chosen.headers["Set-Cookie"] and "Max-Age=31536000" in chosen.headers["Set-Cookie"]
     # The choice wins over the browser's language, on every page after.
@@ -158,8 +169,9 @@ def test_staff_pages_speak_italian_and_english_and_documents_italian(app):
     signin = browser.get("/accedi").get_data(as_text=True)
     assert 'lang="en"' in opening_tag(signin) and "Staff sign-in" in signin
     # …or in Italian if their browser prefers it.
-    assert 'lang="it"' in opening_tag(browser.get("/accedi", headers={"Accept-Language": "it"})
-                                      .get_data(as_text=True))
+    assert 'lang="it"' in opening_tag(
+        browser.get("/accedi", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    )
     # The staff picker offers only those two.
     assert re.findall(r'hreflang="([^"]+)"', signin) == ["it", "en"]
     # The plan's documents are the district's official texts: Italian whatever was chosen.
@@ -168,9 +180,14 @@ def test_staff_pages_speak_italian_and_english_and_documents_italian(app):
 
 
 def test_dates_are_written_as_the_language_writes_them(app):
-    pages = {code: html.unescape(app.test_client().get("/laboratori/dimissioni-difficili",
-                                                       query_string={"lang": code}).get_data(as_text=True))
-             for code in ("it", "en", "zh")}
+    pages = {
+        code: html.unescape(
+            app.test_client()
+            .get("/laboratori/dimissioni-difficili", query_string={"lang": code})
+            .get_data(as_text=True)
+        )
+        for code in ("it", "en", "zh")
+    }
     italian = re.search(r"Conclusa il (\d+ \w+ \d{4}, \d\d:\d\d)", pages["it"])
     assert italian, "the Italian date"
     assert re.search(r"Closed on [A-Z][a-z]+ \d+, \d{4}", pages["en"])
@@ -185,10 +202,12 @@ def test_protocol_errors_come_in_the_participants_language_with_the_same_code(ap
         ack = client.emit("join", WRONG_CODE, callback=True)
         answers[code] = ack["error"]
         # A wrong phase: the phase's name is translated inside the message.
-        joined = client.emit("join", {"code": made.code, "pseudonym": f"Zaira-{code}",
-                                      "category": "cittadino"}, callback=True)
-        vote = client.emit("vote.place", {"cid": cid(), "session_id": joined["session"]["id"],
-                                          "note_id": 1}, callback=True)
+        joined = client.emit(
+            "join", {"code": made.code, "pseudonym": f"Zaira-{code}", "category": "cittadino"}, callback=True
+        )
+        vote = client.emit(
+            "vote.place", {"cid": cid(), "session_id": joined["session"]["id"], "note_id": 1}, callback=True
+        )
         answers[code + "-phase"] = vote["error"]
         client.disconnect()
     assert {answers[c]["code"] for c in ("it", "fr", "ar")} == {"invalid_code"}
@@ -219,14 +238,15 @@ def test_names_that_are_data_come_in_the_readers_language(app):
     language by the seed (workshop/data); Italian stays the fallback."""
     code = app.config["made"].code
     join = html.unescape(app.test_client().get(f"/s/{code}?lang=ar").get_data(as_text=True))
-    assert "«Dopo di noi» (من بعدنا" in join                       # the lab
-    assert "مواطن/ة بصفة شخصية" in join and "Cittadino/a" not in join   # the categories
+    assert "«Dopo di noi» (من بعدنا" in join  # the lab
+    assert "مواطن/ة بصفة شخصية" in join and "Cittadino/a" not in join  # the categories
     browser = join_page(app, code)
     room = html.unescape(browser.get(f"/s/{code}?lang=uk").get_data(as_text=True))
-    assert "Громадянин/ка від власного імені" in room                # the room's categories
-    assert json.dumps("Близькість і допомога вдома")[1:-1] in room   # the plan areas, in the scripts' config
-    lab = html.unescape(app.test_client().get("/laboratori/dimissioni-difficili?lang=en")
-                        .get_data(as_text=True))
+    assert "Громадянин/ка від власного імені" in room  # the room's categories
+    assert json.dumps("Близькість і допомога вдома")[1:-1] in room  # the plan areas, in the scripts' config
+    lab = html.unescape(
+        app.test_client().get("/laboratori/dimissioni-difficili?lang=en").get_data(as_text=True)
+    )
     assert "Difficult hospital discharges" in lab
     columns = re.findall(r'<li data-column="[^"]+"><span>([^<]+)</span>', lab)
     assert columns and not any("Terzo settore" in c or "Altre categorie" in c for c in columns), columns
@@ -241,8 +261,12 @@ def test_staff_pages_render_in_english_with_no_missing_string(app, missing):
 
     http, _ = sign_in(app, "fabia")
     made = app.config["made"]
-    for path in ("/facilitatore", f"/facilitatore/sessioni/{made.id}",
-                 f"/facilitatore/sessioni/{made.id}/proiezione", "/account"):
+    for path in (
+        "/facilitatore",
+        f"/facilitatore/sessioni/{made.id}",
+        f"/facilitatore/sessioni/{made.id}/proiezione",
+        "/account",
+    ):
         response = http.get(path, query_string={"lang": "en"})
         assert response.status_code == 200, path
         assert 'lang="en"' in opening_tag(response.get_data(as_text=True)), path

@@ -27,12 +27,23 @@ def _db(app):
 def test_a_session_created_with_a_date_and_place_is_announced_with_its_calendar(app, facilitator):
     fabia, _ = sign_in(app, "fabia")
     next_year = datetime.now(UTC).year + 1
-    created = fabia.post("/facilitatore", data={
-        "csrf_token": token(fabia, "/facilitatore"), "lab": "dimissioni-difficili",
-        "title": "Secondo incontro", "guiding_question": "Che cosa manca dopo le dimissioni?",
-        "dots": "3", "cap": "2", "note_kinds": ["problema", "proposta"],
-        "day": f"{next_year}-01-12", "start": "17:30", "end": "19:00",
-        "address": "Via Roma 1, Reggio Emilia", "room": "Sala del Tricolore"})
+    created = fabia.post(
+        "/facilitatore",
+        data={
+            "csrf_token": token(fabia, "/facilitatore"),
+            "lab": "dimissioni-difficili",
+            "title": "Secondo incontro",
+            "guiding_question": "Che cosa manca dopo le dimissioni?",
+            "dots": "3",
+            "cap": "2",
+            "note_kinds": ["problema", "proposta"],
+            "day": f"{next_year}-01-12",
+            "start": "17:30",
+            "end": "19:00",
+            "address": "Via Roma 1, Reggio Emilia",
+            "room": "Sala del Tricolore",
+        },
+    )
     assert created.status_code == 302
     session_id = int(created.headers["Location"].rsplit("/", 1)[1])
     with _db(app).reader() as s:
@@ -64,25 +75,47 @@ def test_editing_the_meeting_moves_it_and_bad_times_change_nothing(app, facilita
     fabia, _ = sign_in(app, "fabia")
     path = f"/facilitatore/sessioni/{made.id}"
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
-    saved = fabia.post(path + "/incontro", data={
-        "csrf_token": token(fabia, path), "incontro-day": yesterday.isoformat(),
-        "incontro-start": "10:00", "incontro-address": "Via Emilia 3"}, follow_redirects=True)
+    saved = fabia.post(
+        path + "/incontro",
+        data={
+            "csrf_token": token(fabia, path),
+            "incontro-day": yesterday.isoformat(),
+            "incontro-start": "10:00",
+            "incontro-address": "Via Emilia 3",
+        },
+        follow_redirects=True,
+    )
     assert "Data e luogo dell’incontro salvati" in saved.get_data(as_text=True)
     found = meetings.of_lab(_db(app), "dopo-di-noi")
     assert [m.session_id for m in found[rules.PAST]] == [made.id] and not found[rules.UPCOMING]
 
-    refused = fabia.post(path + "/incontro", data={
-        "csrf_token": token(fabia, path), "incontro-day": yesterday.isoformat(),
-        "incontro-start": "10:00", "incontro-end": "09:00"}, follow_redirects=True)
+    refused = fabia.post(
+        path + "/incontro",
+        data={
+            "csrf_token": token(fabia, path),
+            "incontro-day": yesterday.isoformat(),
+            "incontro-start": "10:00",
+            "incontro-end": "09:00",
+        },
+        follow_redirects=True,
+    )
     assert "l’ora di fine, se c’è, viene dopo quella di inizio" in refused.get_data(as_text=True)
     with _db(app).reader() as s:
         assert s.get(LiveSession, made.id).place_address == "Via Emilia 3"
     # A facilitator who does not run the session cannot move it.
     accounts.create_user(_db(app), "altra", "Altra", "facilitator", "una password lunga")
     other, _ = sign_in(app, "altra")
-    assert other.post(path + "/incontro", data={
-        "csrf_token": token(other, "/facilitatore"), "incontro-day": "2030-01-01",
-        "incontro-start": "10:00"}).status_code == 403
+    assert (
+        other.post(
+            path + "/incontro",
+            data={
+                "csrf_token": token(other, "/facilitatore"),
+                "incontro-day": "2030-01-01",
+                "incontro-start": "10:00",
+            },
+        ).status_code
+        == 403
+    )
     with _db(app).reader() as s:
         assert rules.local(s.get(LiveSession, made.id).starts_at).date() == yesterday
 
@@ -123,13 +156,26 @@ def test_territories_from_the_admin_page_to_the_filters(app, facilitator, closed
     db = _db(app)
     enrol_totp(db, accounts.create_user(db, "capo", "Amministratrice", "admin", "una password lunga").id)
     capo, _ = sign_in(app, "capo")
-    added = capo.post("/admin/territori", data={
-        "csrf_token": token(capo, "/admin/territori"), "azione": "nuovo", "tipo": "polo",
-        "nome": "Polo Nord"}, follow_redirects=True)
+    added = capo.post(
+        "/admin/territori",
+        data={
+            "csrf_token": token(capo, "/admin/territori"),
+            "azione": "nuovo",
+            "tipo": "polo",
+            "nome": "Polo Nord",
+        },
+        follow_redirects=True,
+    )
     assert "Territorio aggiunto" in added.get_data(as_text=True)
-    refused = capo.post("/admin/territori", data={
-        "csrf_token": token(capo, "/admin/territori"), "azione": "nuovo", "tipo": "regione",
-        "nome": "Emilia"})
+    refused = capo.post(
+        "/admin/territori",
+        data={
+            "csrf_token": token(capo, "/admin/territori"),
+            "azione": "nuovo",
+            "tipo": "regione",
+            "nome": "Emilia",
+        },
+    )
     assert refused.status_code == 422
     assert [t.key for t in territories.listed(db)] == ["polo-polo-nord"]
     fabia, _ = sign_in(app, "fabia")
@@ -141,9 +187,15 @@ def test_territories_from_the_admin_page_to_the_filters(app, facilitator, closed
     path = f"/facilitatore/sessioni/{first.id}"
     form = fabia.get(path).get_data(as_text=True)
     assert '<option value="polo-polo-nord">Polo Nord (Polo di servizio sociale)</option>' in form
-    fabia.post(path + "/incontro", data={
-        "csrf_token": token(fabia, path), "incontro-day": "2026-11-20", "incontro-start": "17:30",
-        "incontro-territory": "polo-polo-nord"})
+    fabia.post(
+        path + "/incontro",
+        data={
+            "csrf_token": token(fabia, path),
+            "incontro-day": "2026-11-20",
+            "incontro-start": "17:30",
+            "incontro-territory": "polo-polo-nord",
+        },
+    )
 
     ristretta, _ = sign_in(app, "ristretta")
     north = text(ristretta.get("/piano?territorio=polo-polo-nord"))
@@ -155,10 +207,16 @@ def test_territories_from_the_admin_page_to_the_filters(app, facilitator, closed
     assert '<option value="polo-polo-nord" selected>Polo Nord</option>' in page
     assert page.count('class="priority-card"') == 4
     assert "Polo Nord" in page.split('id="past-meetings"', 1)[1]
-    assert app.test_client().get("/laboratori/lavoro-e-svantaggio-sociale").get_data(
-        as_text=True).count("filtro-territorio") == 0  # no meeting of that lab is placed
+    assert (
+        app.test_client()
+        .get("/laboratori/lavoro-e-svantaggio-sociale")
+        .get_data(as_text=True)
+        .count("filtro-territorio")
+        == 0
+    )  # no meeting of that lab is placed
 
 
 def _lab_of(s, session_id):
     from workshop.storage.models import Lab
+
     return s.get(Lab, s.get(LiveSession, session_id).lab_id).slug

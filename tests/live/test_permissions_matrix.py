@@ -63,8 +63,7 @@ def login(app, username):
     http = app.test_client()
     page = http.get("/accedi").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    response = http.post("/accedi", data={"username": username, "password": PASSWORD,
-                                          "csrf_token": token})
+    response = http.post("/accedi", data={"username": username, "password": PASSWORD, "csrf_token": token})
     response = pass_second_step(app, http, username, response)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return http
@@ -73,8 +72,12 @@ def login(app, username):
 @pytest.fixture
 def sockets(app, live_session, facilitator):
     db = app.extensions["workshop"].db
-    for username, role in [("assegnata", "facilitator"), ("altra", "facilitator"),
-                           ("amministra", "admin"), ("cabina", "allargata")]:
+    for username, role in [
+        ("assegnata", "facilitator"),
+        ("altra", "facilitator"),
+        ("amministra", "admin"),
+        ("cabina", "allargata"),
+    ]:
         user = accounts.create_user(db, username, username.title(), role, PASSWORD)
         if role in ("admin", "allargata"):  # their role requires two-step verification
             enrol_totp(db, user.id)
@@ -83,10 +86,16 @@ def sockets(app, live_session, facilitator):
     made = {}
     made["stranger"] = socketio.test_client(app)
     made["participant"] = socketio.test_client(app)
-    assert made["participant"].emit("join", {"code": live_session.code, "pseudonym": "Pia",
-                                             "category": "asp"}, callback=True)["ok"]
-    for role, username in [("owner", "fabia"), ("assigned", "assegnata"), ("admin", "amministra"),
-                           ("other_facilitator", "altra"), ("cabina", "cabina")]:
+    assert made["participant"].emit(
+        "join", {"code": live_session.code, "pseudonym": "Pia", "category": "asp"}, callback=True
+    )["ok"]
+    for role, username in [
+        ("owner", "fabia"),
+        ("assigned", "assegnata"),
+        ("admin", "amministra"),
+        ("other_facilitator", "altra"),
+        ("cabina", "cabina"),
+    ]:
         client = socketio.test_client(app, flask_test_client=login(app, username))
         ack = client.emit("staff.join", {"session_id": live_session.id}, callback=True)
         assert ack["ok"] == (role in ("owner", "assigned", "admin")), (role, ack)
@@ -103,8 +112,7 @@ def test_role_by_command(sockets, live_session, role):
     client = sockets[role]
     outcomes = {}
     for event, payload in PAYLOADS.items():
-        ack = client.emit(event, {"cid": cid(), "session_id": live_session.id, **payload},
-                          callback=True)
+        ack = client.emit(event, {"cid": cid(), "session_id": live_session.id, **payload}, callback=True)
         outcomes[event] = ack.get("error", {}).get("code", "ok")
     for event, code in outcomes.items():
         if event in EXPECTED[role]:
@@ -124,25 +132,41 @@ def test_staff_state_only_for_staff_of_the_session(sockets, live_session):
 
 def test_facilitator_types_in_for_offline_participants_only(sockets, live_session):
     owner = sockets["owner"]
-    added = owner.emit("participant.add_offline", {"cid": cid(), "session_id": live_session.id,
-                                                   "pseudonym": "Signora Rina", "category": "cittadino"},
-                       callback=True)
+    added = owner.emit(
+        "participant.add_offline",
+        {"cid": cid(), "session_id": live_session.id, "pseudonym": "Signora Rina", "category": "cittadino"},
+        callback=True,
+    )
     rina = added["participant"]["id"]
     assert added["events"][0]["data"]["participant"]["offline"] is True
-    ack = owner.emit("note.create", {"cid": cid(), "session_id": live_session.id, "kind": "caso",
-                                     "text": "Detto a voce", "on_behalf_of": rina}, callback=True)
+    ack = owner.emit(
+        "note.create",
+        {
+            "cid": cid(),
+            "session_id": live_session.id,
+            "kind": "caso",
+            "text": "Detto a voce",
+            "on_behalf_of": rina,
+        },
+        callback=True,
+    )
     assert ack["ok"] and ack["events"][0]["data"]["note"]["author"]["offline"] is True
     assert ack["on_behalf"]["participant"]["pseudonym"] == "Signora Rina"
-    pia = sockets["participant"].emit("sync", {"session_id": live_session.id, "since": 10**6},
-                                      callback=True)
+    pia = sockets["participant"].emit("sync", {"session_id": live_session.id, "since": 10**6}, callback=True)
     pia_id = next(n for n in pia["notes"] if n["author"]["pseudonym"] == "Signora Rina")["author"]["id"]
-    not_offline = sockets["participant"].emit("join", {"code": live_session.code, "pseudonym": "Ugo",
-                                                       "category": "asp"}, callback=True)
+    not_offline = sockets["participant"].emit(
+        "join", {"code": live_session.code, "pseudonym": "Ugo", "category": "asp"}, callback=True
+    )
     ugo = not_offline["self"]["participant"]["id"]
-    refused = owner.emit("note.create", {"cid": cid(), "session_id": live_session.id, "kind": "caso",
-                                         "text": "x", "on_behalf_of": ugo}, callback=True)
+    refused = owner.emit(
+        "note.create",
+        {"cid": cid(), "session_id": live_session.id, "kind": "caso", "text": "x", "on_behalf_of": ugo},
+        callback=True,
+    )
     assert refused["error"]["code"] == "offline_participant_unknown"
     as_participant = sockets["participant"].emit(
-        "note.create", {"cid": cid(), "session_id": live_session.id, "kind": "caso", "text": "x",
-                        "on_behalf_of": pia_id}, callback=True)
+        "note.create",
+        {"cid": cid(), "session_id": live_session.id, "kind": "caso", "text": "x", "on_behalf_of": pia_id},
+        callback=True,
+    )
     assert as_participant["error"]["code"] == "forbidden"

@@ -21,8 +21,10 @@ def db_of(app):
 
 @pytest.fixture
 def capo(app):
-    enrol_totp(db_of(app), accounts.create_user(db_of(app), "capo", "Amministratrice", "admin",
-                                                "una password lunga").id)
+    enrol_totp(
+        db_of(app),
+        accounts.create_user(db_of(app), "capo", "Amministratrice", "admin", "una password lunga").id,
+    )
     return sign_in(app, "capo", "una password lunga")[0]
 
 
@@ -53,9 +55,15 @@ def test_the_plan_document_takes_the_states_chosen_and_refuses_none(app, three):
 
 def test_a_scheda_without_a_lab_priority_is_created_from_the_dashboard(app, rows, team):
     up, _ = sign_in(app, "ufficio")
-    made = up.post("/piano/schede/nuova", data={
-        "csrf_token": token(up, "/piano"), "titolo": "Contrasto alla povertà educativa",
-        "origine": "regionale", "area": "B"})
+    made = up.post(
+        "/piano/schede/nuova",
+        data={
+            "csrf_token": token(up, "/piano"),
+            "titolo": "Contrasto alla povertà educativa",
+            "origine": "regionale",
+            "area": "B",
+        },
+    )
     assert made.status_code == 303
     action_id = int(made.headers["Location"].rsplit("/", 1)[1])
     editor = text(up.get(made.headers["Location"]))
@@ -64,19 +72,31 @@ def test_a_scheda_without_a_lab_priority_is_created_from_the_dashboard(app, rows
     assert "Contrasto alla povertà educativa" in public
     assert "attuazione di una scheda regionale" in public.lower()
     # A lab priority's origin is not a choice here; a facilitator may not create one.
-    wrong = up.post("/piano/schede/nuova", data={"csrf_token": token(up, "/piano"), "titolo": "X",
-                                                 "origine": "laboratori"})
+    wrong = up.post(
+        "/piano/schede/nuova",
+        data={"csrf_token": token(up, "/piano"), "titolo": "X", "origine": "laboratori"},
+    )
     assert wrong.status_code == 422
     fac, _ = sign_in(app, "fac")
-    assert fac.post("/piano/schede/nuova", data={"csrf_token": token(fac, "/facilitatore"),
-                                                 "titolo": "X", "origine": "ufficio"}).status_code == 403
+    assert (
+        fac.post(
+            "/piano/schede/nuova",
+            data={"csrf_token": token(fac, "/facilitatore"), "titolo": "X", "origine": "ufficio"},
+        ).status_code
+        == 403
+    )
 
 
 def test_only_the_admin_keeps_the_regional_list_and_schede_keep_their_title(app, rows, team, capo):
     up, _ = sign_in(app, "ufficio")
     assert up.get("/admin/piano").status_code == 403
-    assert up.post("/admin/piano", data={"csrf_token": token(up, "/piano"), "azione": "nuova",
-                                         "numero": "99", "titolo": "Furtiva"}).status_code == 403
+    assert (
+        up.post(
+            "/admin/piano",
+            data={"csrf_token": token(up, "/piano"), "azione": "nuova", "numero": "99", "titolo": "Furtiva"},
+        ).status_code
+        == 403
+    )
     with pytest.raises(Exception, match="forbidden"):
         schede.save_regional(db_of(app), team["up"], "98", "Neppure dal servizio")
 
@@ -96,21 +116,25 @@ def test_only_the_admin_keeps_the_regional_list_and_schede_keep_their_title(app,
     # …then the admin renames it and takes it off the list.
     assert post(azione="modifica", numero="42", titolo="Budget di salute (nuovo titolo)").status_code == 303
     assert post(azione="modifica", numero="42", titolo="Budget di salute (nuovo titolo)").status_code == 303
-    assert post(azione="modifica", numero="42", titolo="Budget di salute (nuovo titolo)",
-                attiva="").status_code == 303
+    assert (
+        post(azione="modifica", numero="42", titolo="Budget di salute (nuovo titolo)", attiva="").status_code
+        == 303
+    )
     listed = {r["number"]: r for r in schede.regional_list(db_of(app), active_only=False)}
     assert listed["42"]["active"] is False
     assert "42" not in {r["number"] for r in schede.regional_list(db_of(app))}
     # New schede no longer offer it; the one that cites it keeps number and title as saved.
     other = int(create(up, rows[1].cluster_id).headers["Location"].rsplit("/", 1)[1])
     assert 'name="rif_regionale" value="42"' not in text(up.get(f"/piano/schede/{other}"))
-    cell = re.search(r'data-field="rif_regionale">(.*?)</td>',
-                     text(app.test_client().get(f"/schede/{action_id}")), re.S)[1]
+    cell = re.search(
+        r'data-field="rif_regionale">(.*?)</td>', text(app.test_client().get(f"/schede/{action_id}")), re.S
+    )[1]
     assert plain(cell).strip() == "42 Budget di salute"
     # Saving something else keeps the reference, though the list no longer has it.
     assert save(up, action_id, 2, destinatari="Famiglie").status_code == 303
     assert schede.view(db_of(app), action_id)["content"]["rif_regionale"] == [
-        {"numero": "42", "titolo": "Budget di salute"}]
+        {"numero": "42", "titolo": "Budget di salute"}
+    ]
 
 
 def test_the_public_scheda_page_says_who_decided_when_and_what(app, rows, team):
@@ -119,21 +143,26 @@ def test_the_public_scheda_page_says_who_decided_when_and_what(app, rows, team):
     schede.transition(db, team["up"], action_id, "revisione_up", "Prima lettura dell'ufficio")
     schede.transition(db, team["up"], action_id, "ristretta", "Pronta per la ristretta")
     schede.transition(db, team["ristretta"], action_id, "allargata", "Capofila definito")
-    mario = schede.PlanActor(accounts.create_user(db, "mrossi", "Mario Rossi", "allargata",
-                                               "una password lunga").id, "allargata")
+    mario = schede.PlanActor(
+        accounts.create_user(db, "mrossi", "Mario Rossi", "allargata", "una password lunga").id, "allargata"
+    )
     schede.transition(db, mario, action_id, "rinviata", "Mancano gli indicatori")
     page = text(app.test_client().get(f"/schede/{action_id}"))
     decisions = re.search(r'<ol class="decision-list" id="decisions">(.*?)</ol>', page, re.S)[1]
     items = [plain(li) for li in re.findall(r'<li class="decision".*?</li>', decisions, re.S)]
     assert len(items) == 4
-    expected = [("Ufficio di Piano", "Prima lettura dell'ufficio"),
-                ("Ufficio di Piano", "Pronta per la ristretta"),
-                ("Cabina di regia ristretta", "Capofila definito"),
-                ("Cabina di regia allargata", "Mancano gli indicatori")]
-    date = r"\d{1,2} (gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|" \
-           r"novembre|dicembre) \d{4}, \d\d:\d\d"
+    expected = [
+        ("Ufficio di Piano", "Prima lettura dell'ufficio"),
+        ("Ufficio di Piano", "Pronta per la ristretta"),
+        ("Cabina di regia ristretta", "Capofila definito"),
+        ("Cabina di regia allargata", "Mancano gli indicatori"),
+    ]
+    date = (
+        r"\d{1,2} (gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|"
+        r"novembre|dicembre) \d{4}, \d\d:\d\d"
+    )
     for item, (body, motivation) in zip(items, expected, strict=True):
-        assert item.strip().startswith(body), item          # who: the body, by role
+        assert item.strip().startswith(body), item  # who: the body, by role
         assert motivation in item and re.search(date, item), item  # what was said, and when
     assert "rinviat" in items[3].lower() and "Rinviata" in items[3]  # what it did, and the state
     assert "Mario Rossi" not in page  # bodies by role, never staff names
@@ -143,11 +172,19 @@ def test_a_sub_distrettuale_scheda_keeps_its_comuni_everywhere(app, rows, team):
     up, _ = sign_in(app, "ufficio")
     action_id = int(create(up, rows[0].cluster_id).headers["Location"].rsplit("/", 1)[1])
     comuni = ["Albinea", "Quattro Castella", "Vezzano sul Crostolo"]
-    saved = save(up, action_id, 1, ambito_inviato="1", ambito_tipo="sub_distrettuale",
-                 ambito_comuni=list(reversed(comuni)))
+    saved = save(
+        up,
+        action_id,
+        1,
+        ambito_inviato="1",
+        ambito_tipo="sub_distrettuale",
+        ambito_comuni=list(reversed(comuni)),
+    )
     assert saved.status_code == 303
     assert schede.view(db_of(app), action_id)["content"]["ambito"] == {
-        "tipo": "sub_distrettuale", "comuni": comuni}  # in the district's order
+        "tipo": "sub_distrettuale",
+        "comuni": comuni,
+    }  # in the district's order
     editor = text(up.get(f"/piano/schede/{action_id}"))
     assert re.search(r'value="sub_distrettuale" id="ambito-sub_distrettuale" checked', editor)
     checked = re.findall(r'name="ambito_comuni" value="([^"]+)" id="comune-\d+" checked', editor)
@@ -160,7 +197,8 @@ def test_a_sub_distrettuale_scheda_keeps_its_comuni_everywhere(app, rows, team):
     markdown = app.test_client().get(f"/schede/{action_id}.md").get_data(as_text=True)
     assert f"| {shown} |" in markdown
     # An unknown Comune is refused, and the stored ones stay.
-    wrong = save(up, action_id, 2, ambito_inviato="1", ambito_tipo="sub_distrettuale",
-                 ambito_comuni=["Parma"])
+    wrong = save(
+        up, action_id, 2, ambito_inviato="1", ambito_tipo="sub_distrettuale", ambito_comuni=["Parma"]
+    )
     assert wrong.status_code == 422
     assert schede.view(db_of(app), action_id)["content"]["ambito"]["comuni"] == comuni

@@ -51,21 +51,28 @@ def admin(app):
     return made
 
 
-
 def create(http, *cluster_ids):
-    return http.post("/piano/schede", data={"csrf_token": token(http, "/piano"),
-                                            "gruppo": [str(c) for c in cluster_ids]})
+    return http.post(
+        "/piano/schede", data={"csrf_token": token(http, "/piano"), "gruppo": [str(c) for c in cluster_ids]}
+    )
 
 
 def save(http, action_id, version, **fields):
-    return http.post(f"/piano/schede/{action_id}", data={
-        "csrf_token": token(http, f"/piano/schede/{action_id}"), "version": str(version), **fields})
+    return http.post(
+        f"/piano/schede/{action_id}",
+        data={"csrf_token": token(http, f"/piano/schede/{action_id}"), "version": str(version), **fields},
+    )
 
 
 def move(http, action_id, target, motivation=WHY):
-    return http.post(f"/piano/schede/{action_id}/stato", data={
-        "csrf_token": token(http, f"/piano/schede/{action_id}"), "stato": target,
-        "motivazione": motivation})
+    return http.post(
+        f"/piano/schede/{action_id}/stato",
+        data={
+            "csrf_token": token(http, f"/piano/schede/{action_id}"),
+            "stato": target,
+            "motivazione": motivation,
+        },
+    )
 
 
 def test_every_plan_role_sees_the_ranked_priorities_and_a_facilitator_gets_403(app, rows, team, admin):
@@ -94,8 +101,13 @@ def test_every_plan_role_sees_the_ranked_priorities_and_a_facilitator_gets_403(a
     assert fac.get("/piano").status_code == 403
     assert fac.get("/piano/schede/1").status_code == 403
     assert 'href="/piano"' not in text(fac.get("/facilitatore"))
-    assert fac.post("/piano/schede", data={"csrf_token": token(fac, "/facilitatore"),
-                                           "gruppo": [str(rows[0].cluster_id)]}).status_code == 403
+    assert (
+        fac.post(
+            "/piano/schede",
+            data={"csrf_token": token(fac, "/facilitatore"), "gruppo": [str(rows[0].cluster_id)]},
+        ).status_code
+        == 403
+    )
     anonymous = app.test_client().get("/piano")
     assert anonymous.status_code == 302 and "/accedi" in anonymous.headers["Location"]
 
@@ -142,8 +154,16 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     preview = save(up, action_id, 1, azione="anteprima", descrizione="Un *punto* unico")
     assert preview.status_code == 200 and "<em>punto</em>" in preview.get_data(as_text=True)
     assert version_of(text(up.get(f"/piano/schede/{action_id}"))) == 1
-    saved = save(up, action_id, 1, titolo="PUNTO — Punto unico", descrizione="Un *punto* unico",
-                 altre_aree_inviate="1", altre_aree=["E", "B"], area_prevalente="A")
+    saved = save(
+        up,
+        action_id,
+        1,
+        titolo="PUNTO — Punto unico",
+        descrizione="Un *punto* unico",
+        altre_aree_inviate="1",
+        altre_aree=["E", "B"],
+        area_prevalente="A",
+    )
     assert saved.status_code == 303
     editor = text(up.get(f"/piano/schede/{action_id}"))
     assert version_of(editor) == 2 and "<em>punto</em>" in editor and "Scheda salvata: versione 2" in editor
@@ -175,20 +195,36 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     assert 'data-target="allargata"' in page and 'data-target="revisione_up"' in page
     not_theirs = save(ristretta, action_id, 2, titolo="Un altro titolo")
     assert not_theirs.status_code == 422 and "non puoi modificare: Titolo" in text(not_theirs)
-    filled = save(ristretta, action_id, 2, capofila_inviato="1", capofila_tipo="ausl",
-                  capofila_specifica="AUSL di Reggio Emilia", indicatori_inviati="1",
-                  **{"indicatori-0-descrizione": "Riammissioni a 30 giorni", "indicatori-0-partenza": "14%",
-                     "indicatori-0-obiettivo_2020": "10%", "indicatori-0-fonte": "AUSL",
-                     "indicatori-1-descrizione": "", "indicatori-7-descrizione": "Famiglie informate",
-                     "indicatori-7-obiettivo_2019": "80%"})
+    filled = save(
+        ristretta,
+        action_id,
+        2,
+        capofila_inviato="1",
+        capofila_tipo="ausl",
+        capofila_specifica="AUSL di Reggio Emilia",
+        indicatori_inviati="1",
+        **{
+            "indicatori-0-descrizione": "Riammissioni a 30 giorni",
+            "indicatori-0-partenza": "14%",
+            "indicatori-0-obiettivo_2020": "10%",
+            "indicatori-0-fonte": "AUSL",
+            "indicatori-1-descrizione": "",
+            "indicatori-7-descrizione": "Famiglie informate",
+            "indicatori-7-obiettivo_2019": "80%",
+        },
+    )
     assert filled.status_code == 303
     content = schede.view(db_of(app), action_id)["content"]
     assert content["capofila"] == {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"}
-    assert [i["descrizione"] for i in content["indicatori"]] == ["Riammissioni a 30 giorni",
-                                                                  "Famiglie informate"]
+    assert [i["descrizione"] for i in content["indicatori"]] == [
+        "Riammissioni a 30 giorni",
+        "Famiglie informate",
+    ]
     assert content["indicatori"][1]["obiettivi"] == {"2019": "80%"}
-    early = ristretta.post(f"/piano/schede/{action_id}/osservazioni", data={
-        "csrf_token": token(ristretta, f"/piano/schede/{action_id}"), "osservazione": "Troppo presto"})
+    early = ristretta.post(
+        f"/piano/schede/{action_id}/osservazioni",
+        data={"csrf_token": token(ristretta, f"/piano/schede/{action_id}"), "osservazione": "Troppo presto"},
+    )
     assert early.status_code == 422
     assert move(ristretta, action_id, "allargata").status_code == 303
 
@@ -196,9 +232,13 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     allargata, _ = sign_in(app, "allargata")
     page = text(allargata.get(f"/piano/schede/{action_id}"))
     assert 'id="observation-form"' in page and "Puoi modificare" not in page
-    observed = allargata.post(f"/piano/schede/{action_id}/osservazioni", data={
-        "csrf_token": token(allargata, f"/piano/schede/{action_id}"),
-        "osservazione": "Coinvolgere i medici di famiglia"})
+    observed = allargata.post(
+        f"/piano/schede/{action_id}/osservazioni",
+        data={
+            "csrf_token": token(allargata, f"/piano/schede/{action_id}"),
+            "osservazione": "Coinvolgere i medici di famiglia",
+        },
+    )
     assert observed.status_code == 303
     assert move(allargata, action_id, "approvata", DECISION).status_code == 303
     final = text(allargata.get(f"/piano/schede/{action_id}"))
@@ -212,8 +252,11 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     assert diff.status_code == 200
     body = text(diff)
     assert 'data-field="capofila"' in body and 'data-field="titolo"' not in body
-    assert re.search(r'class="diff-line diff-added">.*?<ins><span class="visually-hidden">Aggiunta: </span>'
-                     r'AUSL · AUSL di Reggio Emilia</ins>', body)
+    assert re.search(
+        r'class="diff-line diff-added">.*?<ins><span class="visually-hidden">Aggiunta: </span>'
+        r"AUSL · AUSL di Reggio Emilia</ins>",
+        body,
+    )
     first_diff = text(up.get(f"/piano/schede/{action_id}/confronto?da=1&a=2"))
     assert re.search(r'class="diff-line diff-removed">.*?<del>.*?Punto unico distrettuale', first_diff)
     assert up.get(f"/piano/schede/{action_id}/confronto?da=1&a=9").status_code == 404
@@ -224,13 +267,15 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
 def decided(app, rows, team):
     """A scheda from the first priority, approved by a named member of the allargata."""
     db = db_of(app)
-    mario = schede.PlanActor(accounts.create_user(db, "mrossi", "Mario Rossi", "allargata",
-                                               "una password lunga").id, "allargata")
+    mario = schede.PlanActor(
+        accounts.create_user(db, "mrossi", "Mario Rossi", "allargata", "una password lunga").id, "allargata"
+    )
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
     schede.transition(db, team["up"], action_id, "revisione_up", WHY)
     schede.transition(db, team["up"], action_id, "ristretta", WHY)
-    schede.update_fields(db, team["ristretta"], action_id,
-                         {"capofila": {"tipo": "ausl", "specifica": "AUSL"}}, 1)
+    schede.update_fields(
+        db, team["ristretta"], action_id, {"capofila": {"tipo": "ausl", "specifica": "AUSL"}}, 1
+    )
     schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
     schede.observe(db, mario, action_id, "Serve anche il sabato")
     schede.transition(db, mario, action_id, "approvata", DECISION)
@@ -264,8 +309,11 @@ def test_the_public_lab_page_gives_back_decisions_with_suppressed_counts(app, ro
     scheda = text(public)
     assert "Serve anche il sabato" in scheda and DECISION in scheda and "Mario Rossi" not in scheda
     assert 'data-field="capofila">AUSL – Specifica: AUSL<' in scheda and 'data-state="approvata"' in scheda
-    assert re.search(r'data-column="cittadini">Cittadini e famiglie <strong class="split-count">'
-                     r'(riservato|\d+)</strong>', public.get_data(as_text=True))
+    assert re.search(
+        r'data-column="cittadini">Cittadini e famiglie <strong class="split-count">'
+        r"(riservato|\d+)</strong>",
+        public.get_data(as_text=True),
+    )
     staff, _ = sign_in(app, "ufficio")
     assert "Mario Rossi" in text(staff.get(f"/piano/schede/{decided}"))  # names only for staff
 
@@ -281,16 +329,27 @@ def test_every_export_downloads_with_its_type_and_name(app, rows, decided):
     assert zipped.headers["Content-Disposition"] == f'attachment; filename="dati-aperti-{PROCESS_SLUG}.zip"'
     with zipfile.ZipFile(io.BytesIO(zipped.data)) as z:
         names = set(z.namelist())
-        assert {"laboratori.csv", "sessioni.csv", "contributi.csv", "gruppi.csv", "voti_per_categoria.csv",
-                "schede.csv", "datapackage.json", "LICENSE.txt"} <= names
+        assert {
+            "laboratori.csv",
+            "sessioni.csv",
+            "contributi.csv",
+            "gruppi.csv",
+            "voti_per_categoria.csv",
+            "schede.csv",
+            "datapackage.json",
+            "LICENSE.txt",
+        } <= names
         assert z.read("gruppi.csv").decode("utf-8").startswith("id,sessione,laboratorio,titolo")
         split = z.read("voti_per_categoria.csv").decode("utf-8")
         assert split.split("\r\n")[0].endswith(",punti,riservato") and '"sì"' in split
     assert anyone.get("/dati-aperti/nessuno.zip").status_code == 404
 
-    expected = {"md": "text/markdown", "odt": "application/vnd.oasis.opendocument.text",
-                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "pdf": "application/pdf"}
+    expected = {
+        "md": "text/markdown",
+        "odt": "application/vnd.oasis.opendocument.text",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pdf": "application/pdf",
+    }
     magic = {"md": b"# ", "odt": b"PK", "docx": b"PK", "pdf": b"%PDF"}
     for fmt, mime in expected.items():
         one = anyone.get(f"/schede/{decided}.{fmt}")
@@ -300,7 +359,8 @@ def test_every_export_downloads_with_its_type_and_name(app, rows, decided):
         plan = anyone.get(f"/piano/bozza.{fmt}")
         assert plan.status_code == 200 and plan.mimetype == mime, fmt
         assert plan.headers["Content-Disposition"] == (
-            f'attachment; filename="bozza-piano-{PROCESS_SLUG}.{fmt}"')
+            f'attachment; filename="bozza-piano-{PROCESS_SLUG}.{fmt}"'
+        )
         # (the plan opens with its cover: the district, then the title)
         assert plan.data.startswith(magic[fmt] if fmt != "md" else b"Distretto di Reggio Emilia")
     markdown = anyone.get(f"/schede/{decided}.md").get_data(as_text=True)

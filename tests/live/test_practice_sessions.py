@@ -35,8 +35,9 @@ def both(app, facilitator, closed_labs):
     real = closed_labs[0]
     data = sample_data()
     codes = {c["key"]: c["code"] for c in data["categories"]}
-    rehearsal = _closed_session(svc.bus, svc.db, data["sessions"][0], facilitator.id, codes,
-                                title=REHEARSAL, practice=True)
+    rehearsal = _closed_session(
+        svc.bus, svc.db, data["sessions"][0], facilitator.id, codes, title=REHEARSAL, practice=True
+    )
     return real, rehearsal
 
 
@@ -88,9 +89,18 @@ def test_a_practice_group_cannot_become_a_scheda(app, both):
 
 def test_practice_is_chosen_when_created_and_labelled_on_every_view(app, facilitator):
     http, _ = sign_in(app, "fabia", "una password lunga")
-    made = http.post("/facilitatore", data={
-        "csrf_token": token(http, "/facilitatore"), "lab": "dopo-di-noi", "title": "Esercitazione",
-        "dots": 3, "cap": 2, "note_kinds": ["problema", "proposta"], "practice": "y"})
+    made = http.post(
+        "/facilitatore",
+        data={
+            "csrf_token": token(http, "/facilitatore"),
+            "lab": "dopo-di-noi",
+            "title": "Esercitazione",
+            "dots": 3,
+            "cap": 2,
+            "note_kinds": ["problema", "proposta"],
+            "practice": "y",
+        },
+    )
     assert made.status_code == 302
     session_id = int(made.headers["Location"].rsplit("/", 1)[1])
     db = app.extensions["workshop"].db
@@ -105,15 +115,29 @@ def test_practice_is_chosen_when_created_and_labelled_on_every_view(app, facilit
     joining = app.test_client()
     page = text(joining.get(f"/s/{live.join_code}"))  # the join form
     assert label in page and "sessione di prova" in page
-    joined = joining.post(f"/s/{live.join_code}", data={
-        "pseudonym": "Prova", "category": "cittadino", "csrf_token": token(joining, f"/s/{live.join_code}")})
+    joined = joining.post(
+        f"/s/{live.join_code}",
+        data={
+            "pseudonym": "Prova",
+            "category": "cittadino",
+            "csrf_token": token(joining, f"/s/{live.join_code}"),
+        },
+    )
     assert joined.status_code == 303
     room = text(joining.get(f"/s/{live.join_code}"))
     assert 'id="practice-notice"' in room and label in room
     # An ordinary session is not labelled.
-    made = http.post("/facilitatore", data={
-        "csrf_token": token(http, "/facilitatore"), "lab": "dopo-di-noi", "title": "Incontro vero",
-        "dots": 3, "cap": 2, "note_kinds": ["problema"]})
+    made = http.post(
+        "/facilitatore",
+        data={
+            "csrf_token": token(http, "/facilitatore"),
+            "lab": "dopo-di-noi",
+            "title": "Incontro vero",
+            "dots": 3,
+            "cap": 2,
+            "note_kinds": ["problema"],
+        },
+    )
     other = int(made.headers["Location"].rsplit("/", 1)[1])
     assert label not in text(http.get(f"/facilitatore/sessioni/{other}"))
 
@@ -135,8 +159,9 @@ def test_the_command_line_creates_a_practice_session_and_exports_per_programme(a
     from workshop.services import periods
 
     db = app.extensions["workshop"].db
-    out = run(app, "create-session", "--lab", "dopo-di-noi", "--title", "Prova serale", "--prova",
-              "--no-qr").output
+    out = run(
+        app, "create-session", "--lab", "dopo-di-noi", "--title", "Prova serale", "--prova", "--no-qr"
+    ).output
     assert "Sessione di prova / formazione creata" in out
     assert "Prova serale [prova / formazione]" in run(app, "sessions").output
     with db.reader() as s:
@@ -145,11 +170,14 @@ def test_the_command_line_creates_a_practice_session_and_exports_per_programme(a
         assert s.exec(select(LiveSession.practice).where(LiveSession.title == "Prova serale")).one()
     zip_path = tmp_path / "d.zip"
     run(app, "export", "opendata", "--out", str(zip_path))  # the current process
-    ids = {int(r["id"]) for r in csv.DictReader(io.StringIO(
-        zipfile.ZipFile(zip_path).read("sessioni.csv").decode()))}
+    ids = {
+        int(r["id"])
+        for r in csv.DictReader(io.StringIO(zipfile.ZipFile(zip_path).read("sessioni.csv").decode()))
+    }
     assert both[0].id in ids and both[1].id not in ids
-    refused = app.test_cli_runner().invoke(cli, ["export", "opendata", "--programma", "2019",
-                                                 "--out", str(zip_path)])
+    refused = app.test_cli_runner().invoke(
+        cli, ["export", "opendata", "--programma", "2019", "--out", str(zip_path)]
+    )
     assert refused.exit_code != 0 and "Programma attuativo sconosciuto" in refused.output
     admin = accounts.create_user(db, "capo", "Capo", "admin", "una password lunga")
     periods.add_programme(db, schede.PlanActor(admin.id, "admin"), periods.resolve(db).process.id, 2019)

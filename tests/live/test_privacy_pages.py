@@ -29,24 +29,35 @@ def join_page(app, code, pseudonym="Annabella", category="cittadino"):
     browser = app.test_client()
     page = browser.get(f"/s/{code}").get_data(as_text=True)
     form_cid = re.search(r'name="cid" value="([^"]+)"', page)[1]
-    answer = browser.post(f"/s/{code}", data={"pseudonym": pseudonym, "category": category, "cid": form_cid,
-                                              "csrf_token": token(browser, f"/s/{code}")})
+    answer = browser.post(
+        f"/s/{code}",
+        data={
+            "pseudonym": pseudonym,
+            "category": category,
+            "cid": form_cid,
+            "csrf_token": token(browser, f"/s/{code}"),
+        },
+    )
     assert answer.status_code == 303
     return browser
 
 
 def participant(app, session_id, pseudonym):
     with db_of(app).reader() as s:
-        return s.exec(select(Participant).where(Participant.session_id == session_id,
-                                                Participant.pseudonym == pseudonym)).one()
+        return s.exec(
+            select(Participant).where(
+                Participant.session_id == session_id, Participant.pseudonym == pseudonym
+            )
+        ).one()
 
 
 def write(app, session_id, who: Participant, text=STORY, kind="caso"):
     from workshop.services.bus import actor_for
 
     bus = app.extensions["workshop"].bus
-    return bus.execute(actor_for(who), c.CreateNote(cid=cid(), session_id=session_id, kind=kind,
-                                                    text=text))["events"][0]["data"]["note"]["id"]
+    return bus.execute(actor_for(who), c.CreateNote(cid=cid(), session_id=session_id, kind=kind, text=text))[
+        "events"
+    ][0]["data"]["note"]["id"]
 
 
 def test_a_participant_sees_downloads_and_erases_their_data_from_the_room(app, live_session):
@@ -67,13 +78,17 @@ def test_a_participant_sees_downloads_and_erases_their_data_from_the_room(app, l
     # Someone else's browser has no such page for this session.
     assert app.test_client().get(f"/s/{live_session.code}/i-miei-dati").status_code == 404
 
-    unconfirmed = browser.post(f"/s/{live_session.code}/i-miei-dati/cancella",
-                               data={"csrf_token": token(browser, f"/s/{live_session.code}/i-miei-dati")})
+    unconfirmed = browser.post(
+        f"/s/{live_session.code}/i-miei-dati/cancella",
+        data={"csrf_token": token(browser, f"/s/{live_session.code}/i-miei-dati")},
+    )
     assert unconfirmed.status_code == 422 and "conferma" in unconfirmed.get_data(as_text=True)
     with db_of(app).reader() as s:
         assert s.get(Note, note_id).text == STORY  # nothing changed
-    erased = browser.post(f"/s/{live_session.code}/i-miei-dati/cancella", data={
-        "conferma": "1", "csrf_token": token(browser, f"/s/{live_session.code}/i-miei-dati")})
+    erased = browser.post(
+        f"/s/{live_session.code}/i-miei-dati/cancella",
+        data={"conferma": "1", "csrf_token": token(browser, f"/s/{live_session.code}/i-miei-dati")},
+    )
     assert erased.status_code == 303
     with db_of(app).reader() as s:
         assert s.get(Note, note_id).text == "" and s.get(Participant, anna.id).pseudonym == ""
@@ -96,8 +111,9 @@ def test_other_clients_use_the_token_as_a_bearer(app, clients, live_session):
     again = http.delete("/api/v1/me", headers={"Authorization": f"Bearer {anna.token}"})
     assert again.status_code == 401 and again.json["error"]["code"] == "invalid_token"
     # The socket that was her is told so at its next command.
-    refused = anna.call("note.create", {"cid": cid(), "session_id": anna.session_id,
-                                        "kind": "problema", "text": "ancora"})
+    refused = anna.call(
+        "note.create", {"cid": cid(), "session_id": anna.session_id, "kind": "problema", "text": "ancora"}
+    )
     assert refused["error"]["code"] == "invalid_token"
 
 
@@ -115,8 +131,12 @@ def test_staff_handle_a_request_received_by_email_and_it_is_logged(app, live_ses
     staff, _ = sign_in(app, "ufficio")
     page = staff.get("/privacy/richieste")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    form = {"sessione": str(live_session.id), "pseudonimo": "tommaso", "riferimento": "",
-            "csrf_token": token(staff, "/privacy/richieste")}
+    form = {
+        "sessione": str(live_session.id),
+        "pseudonimo": "tommaso",
+        "riferimento": "",
+        "csrf_token": token(staff, "/privacy/richieste"),
+    }
     missing = staff.post("/privacy/richieste", data=form)
     assert missing.status_code == 422 and "riferimento" in missing.get_data(as_text=True)
     form["riferimento"] = "e-mail del 2 dicembre, prot. 4411"
@@ -132,8 +152,9 @@ def test_staff_handle_a_request_received_by_email_and_it_is_logged(app, live_ses
         assert s.get(Note, note_id).text == ""
         log = s.exec(select(PrivacyRequest).order_by(PrivacyRequest.id)).all()
     ref = form["riferimento"]
-    assert [(r.kind, r.user_id, r.reference) for r in log] == [
-        ("accesso", ufficio.id, ref)] * 2 + [("cancellazione", ufficio.id, ref)]
+    assert [(r.kind, r.user_id, r.reference) for r in log] == [("accesso", ufficio.id, ref)] * 2 + [
+        ("cancellazione", ufficio.id, ref)
+    ]
     assert form["riferimento"] in staff.get("/privacy/richieste").get_data(as_text=True)
     unknown = staff.post("/privacy/richieste", data={**form, "pseudonimo": "Tommaso"})
     assert unknown.status_code == 422  # erased: no such participant any more
@@ -155,22 +176,42 @@ def test_reviewing_notes_decides_what_is_published(app, closed_labs, facilitator
     assert not any(t.startswith("Mia madre") for t in published())
     csrf = token(fabia, f"/revisione/sessioni/{story.session_id}")
     edited = "Una persona è stata dimessa il venerdì pomeriggio senza sapere a chi rivolgersi."
-    answer = fabia.post(f"/revisione/sessioni/{story.session_id}", data={
-        "contributo": str(story.id), "pubblicazione": "pubblicabile", "modifica": "1", "testo": edited,
-        "csrf_token": csrf})
+    answer = fabia.post(
+        f"/revisione/sessioni/{story.session_id}",
+        data={
+            "contributo": str(story.id),
+            "pubblicazione": "pubblicabile",
+            "modifica": "1",
+            "testo": edited,
+            "csrf_token": csrf,
+        },
+    )
     assert answer.status_code == 303
     assert edited in published() and not any(t.startswith("Mia madre") for t in published())
     # Bulk: keep two notes internal.
     with db_of(app).reader() as s:
-        two = [n.id for n in s.exec(select(Note).where(Note.session_id == story.session_id,
-                                                       Note.publication == pub.PUBBLICABILE)).all()[:2]]
-    fabia.post(f"/revisione/sessioni/{story.session_id}", data={
-        "contributo": [str(n) for n in two], "pubblicazione": "interno", "csrf_token": csrf})
+        two = [
+            n.id
+            for n in s.exec(
+                select(Note).where(Note.session_id == story.session_id, Note.publication == pub.PUBBLICABILE)
+            ).all()[:2]
+        ]
+    fabia.post(
+        f"/revisione/sessioni/{story.session_id}",
+        data={"contributo": [str(n) for n in two], "pubblicazione": "interno", "csrf_token": csrf},
+    )
     with db_of(app).reader() as s:
         assert {s.get(Note, n).publication for n in two} == {pub.INTERNO}
-    bad = fabia.post(f"/revisione/sessioni/{story.session_id}", data={
-        "contributo": str(story.id), "pubblicazione": "pubblicabile", "modifica": "1", "testo": " ",
-        "csrf_token": csrf})
+    bad = fabia.post(
+        f"/revisione/sessioni/{story.session_id}",
+        data={
+            "contributo": str(story.id),
+            "pubblicazione": "pubblicabile",
+            "modifica": "1",
+            "testo": " ",
+            "csrf_token": csrf,
+        },
+    )
     assert bad.status_code == 422
     # Who may review: the session's facilitator, the Ufficio di Piano; not another facilitator.
     accounts.create_user(db_of(app), "altra", "Altra", "facilitator", PASSWORD)
@@ -183,8 +224,14 @@ def test_reviewing_notes_decides_what_is_published(app, closed_labs, facilitator
 
 def test_the_privacy_page_says_exactly_what_the_open_data_holds(app, closed_labs):
     page = app.test_client().get("/privacy").get_data(as_text=True)
-    listed = dict(re.findall(r'<h3 class="h6 mt-3"><code>([^<]+)\.csv</code></h3>'
-                             r'.*?<ul class="published-columns">(.*?)</ul>', page, re.S))
+    listed = dict(
+        re.findall(
+            r'<h3 class="h6 mt-3"><code>([^<]+)\.csv</code></h3>'
+            r'.*?<ul class="published-columns">(.*?)</ul>',
+            page,
+            re.S,
+        )
+    )
     listed = {name: re.findall(r"<li><code>([^<]+)</code>", body) for name, body in listed.items()}
     z = zipfile.ZipFile(io.BytesIO(app.test_client().get(f"/dati-aperti/{PROCESS_SLUG}.zip").data))
     published = {}
@@ -199,8 +246,16 @@ def test_the_privacy_page_says_exactly_what_the_open_data_holds(app, closed_labs
     assert any(n.startswith("risultati/") for n in z.namelist()) and "<code>risultati/</code>" in page
 
 
-ROLES = {"stranger": None, "participant": None, "facilitator": "fabia", "other_facilitator": "altra",
-         "ufficio_piano": "ufficio", "ristretta": "ristr", "allargata": "allarg", "admin": "capo"}
+ROLES = {
+    "stranger": None,
+    "participant": None,
+    "facilitator": "fabia",
+    "other_facilitator": "altra",
+    "ufficio_piano": "ufficio",
+    "ristretta": "ristr",
+    "allargata": "allarg",
+    "admin": "capo",
+}
 # What each role may open (200), or is refused (302 to sign-in, 403, 404).
 MATRIX = {
     "/revisione": {"facilitator", "other_facilitator", "ufficio_piano", "admin"},
@@ -213,8 +268,12 @@ MATRIX = {
 def test_role_by_action_for_the_privacy_pages(app, live_session, facilitator):
     db = db_of(app)
     accounts.create_user(db, "altra", "Altra", "facilitator", PASSWORD)
-    for username, role in (("ufficio", "ufficio_piano"), ("ristr", "ristretta"), ("allarg", "allargata"),
-                           ("capo", "admin")):
+    for username, role in (
+        ("ufficio", "ufficio_piano"),
+        ("ristr", "ristretta"),
+        ("allarg", "allargata"),
+        ("capo", "admin"),
+    ):
         enrol_totp(db, accounts.create_user(db, username, username, role, PASSWORD).id)
     clients = {"stranger": app.test_client(), "participant": join_page(app, live_session.code, "Zoe")}
     for role, username in ROLES.items():
@@ -230,14 +289,27 @@ def test_role_by_action_for_the_privacy_pages(app, live_session, facilitator):
     with db.reader() as s:
         zoe = s.exec(select(Participant).where(Participant.pseudonym == "Zoe")).one()
     note_id = write(app, live_session.id, zoe, text="Un problema qualsiasi", kind="problema")
-    refused = clients["other_facilitator"].post(f"/revisione/sessioni/{live_session.id}", data={
-        "contributo": str(note_id), "pubblicazione": "pubblicabile",
-        "csrf_token": token(clients["other_facilitator"], "/revisione")})
+    refused = clients["other_facilitator"].post(
+        f"/revisione/sessioni/{live_session.id}",
+        data={
+            "contributo": str(note_id),
+            "pubblicazione": "pubblicabile",
+            "csrf_token": token(clients["other_facilitator"], "/revisione"),
+        },
+    )
     assert refused.status_code == 403
     for role in ("facilitator", "ristretta", "allargata"):
-        posted = clients[role].post("/privacy/richieste", data={
-            "sessione": str(live_session.id), "pseudonimo": "Zoe", "riferimento": "x", "azione": "cancella",
-            "conferma": "1", "csrf_token": token(clients[role], "/account")})
+        posted = clients[role].post(
+            "/privacy/richieste",
+            data={
+                "sessione": str(live_session.id),
+                "pseudonimo": "Zoe",
+                "riferimento": "x",
+                "azione": "cancella",
+                "conferma": "1",
+                "csrf_token": token(clients[role], "/account"),
+            },
+        )
         assert posted.status_code == 403, role
     with db.reader() as s:
         assert s.get(Note, note_id).text == "Un problema qualsiasi"

@@ -25,8 +25,9 @@ HIDDEN = "riservato"
 
 
 def _cells(fragment: str) -> dict[str, int | None]:
-    found = re.findall(r'data-column="([^"]+)">.*?<strong class="split-count">([^<]+)</strong>',
-                       fragment, re.S)
+    found = re.findall(
+        r'data-column="([^"]+)">.*?<strong class="split-count">([^<]+)</strong>', fragment, re.S
+    )
     return {col: None if value.strip() == HIDDEN else int(value) for col, value in found}
 
 
@@ -39,8 +40,10 @@ class Reader:
     def page(self, html: str, item: str) -> int:
         """Cards of a page (`priority-card` on a lab page, `trace-item` on a scheda)."""
         n = 0
-        pattern = (rf'<li class="{item}" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">'
-                   rf'(.*?)</li>\s*(?=<li class="{item}"|</ul>|</ol>)')
+        pattern = (
+            rf'<li class="{item}" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">'
+            rf'(.*?)</li>\s*(?=<li class="{item}"|</ul>|</ol>)'
+        )
         for cluster, session, dots, body in re.findall(pattern, html, re.S):
             pub = self.sessions[int(session)]
             pub.total(int(cluster), int(dots))
@@ -86,8 +89,9 @@ class Reader:
 @pytest.fixture
 def scheda(app, rows, team):
     db = db_of(app)
-    action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG,
-                                            [rows[0].cluster_id, rows[3].cluster_id])
+    action_id = schede.create_from_clusters(
+        db, team["up"], PROCESS_SLUG, [rows[0].cluster_id, rows[3].cluster_id]
+    )
     schede.transition(db, team["up"], action_id, "revisione_up", WHY)
     return action_id
 
@@ -110,8 +114,10 @@ def test_nothing_published_about_the_labs_can_be_worked_out_again(app, rows, sch
         # It still says something: each session publishes some of its split.
         assert any(v >= 5 for v in published.cells.values())
     # The projector never shows the room the dots typed in for people without a phone.
-    ack = bus.staff_state(bus.staff_bind(facilitator.id, "facilitator", rows[0].session_id),
-                          c.StaffState(session_id=rows[0].session_id, view="projector"))
+    ack = bus.staff_state(
+        bus.staff_bind(facilitator.id, "facilitator", rows[0].session_id),
+        c.StaffState(session_id=rows[0].session_id, view="projector"),
+    )
     assert all("offline_votes" not in i for i in ack["results"]["items"])
 
 
@@ -133,24 +139,30 @@ def test_a_group_voted_by_one_union_member_alone_stays_unreadable(app, facilitat
     from workshop.seed import create_session
 
     db, bus = db_of(app), app.extensions["workshop"].bus
-    made = create_session(db, "dopo-di-noi", "Incontro di quartiere", dots=3, cap=2,
-                          owner_id=facilitator.id)
+    made = create_session(db, "dopo-di-noi", "Incontro di quartiere", dots=3, cap=2, owner_id=facilitator.id)
     staff = bus.staff_bind(facilitator.id, "facilitator", made.id)
     advance(bus, staff, "raggruppamento")
-    ids = [bus.execute(staff, c.CreateCluster(cid=cid(), session_id=made.id, title=t))["events"][0]
-           ["data"]["cluster"]["id"] for t in ("Trasporti", "Casa", "Lavoro")]
+    ids = [
+        bus.execute(staff, c.CreateCluster(cid=cid(), session_id=made.id, title=t))["events"][0]["data"][
+            "cluster"
+        ]["id"]
+        for t in ("Trasporti", "Casa", "Lavoro")
+    ]
     advance(bus, staff, "votazione")
     voters = [("sindacato", [0, 0])] + [("cittadino", [1, 1, 2])] * 6 + [("ausl", [1, 2, 2])] * 6
     for n, (category, ballot) in enumerate(voters):
-        actor = bus.join(c.JoinSession(code=made.code, pseudonym=f"Persona {n}", category=category),
-                         "10.0.0.1").actor
+        actor = bus.join(
+            c.JoinSession(code=made.code, pseudonym=f"Persona {n}", category=category), "10.0.0.1"
+        ).actor
         for i in ballot:
             bus.execute(actor, c.PlaceVote(cid=cid(), session_id=made.id, cluster_id=ids[i]))
     advance(bus, staff, "chiusa")
 
     reader = Reader()
-    assert reader.page(app.test_client().get("/laboratori/dopo-di-noi").get_data(as_text=True),
-                       "priority-card") == 3
+    assert (
+        reader.page(app.test_client().get("/laboratori/dopo-di-noi").get_data(as_text=True), "priority-card")
+        == 3
+    )
     published = reader.sessions[made.id]
     assert recover(published) == []
     # The union member is no column of their own: pooled with the citizens (the

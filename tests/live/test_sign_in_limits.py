@@ -18,8 +18,9 @@ def browser(app, address: str):
 
 
 def sign_in(http, password: str, username: str = "fabia"):
-    return http.post("/accedi", data={"username": username, "password": password,
-                                      "csrf_token": token(http, "/accedi")})
+    return http.post(
+        "/accedi", data={"username": username, "password": password, "csrf_token": token(http, "/accedi")}
+    )
 
 
 def test_the_right_password_after_ten_wrong_ones_from_the_same_address_signs_in(app, facilitator):

@@ -21,8 +21,10 @@ def test_a_participant_asks_for_similar_notes_and_nothing_changes(clients, live_
     assert ack["ok"] and [f["note"] for f in ack["notes"]] == [written]
     assert 0.3 <= ack["notes"][0]["similarity"] <= 1
     # A read: no event for anyone, the head where it was.
-    assert anna.received() == [] and bruno.call("sync", {"session_id": bruno.session_id,
-                                                         "since": 0})["head"] == head
+    assert (
+        anna.received() == []
+        and bruno.call("sync", {"session_id": bruno.session_id, "since": 0})["head"] == head
+    )
 
 
 def test_bad_requests_get_structured_errors(clients, live_session):
@@ -41,15 +43,21 @@ def test_bad_requests_get_structured_errors(clients, live_session):
 def test_the_facilitator_gets_suggestions_while_grouping(app, clients, live_session, facilitator):
     anna = clients()
     anna.join(live_session.code, "Anna")
-    ids = [anna.command("note.create", kind="problema", text=t)["events"][0]["data"]["note"]["id"]
-           for t in (TEXT, "Dopo la dimissione dall'ospedale le famiglie non sanno a chi rivolgersi.",
-                     "Corsi di italiano serali per chi lavora.")]
+    ids = [
+        anna.command("note.create", kind="problema", text=t)["events"][0]["data"]["note"]["id"]
+        for t in (
+            TEXT,
+            "Dopo la dimissione dall'ospedale le famiglie non sanno a chi rivolgersi.",
+            "Corsi di italiano serali per chi lavora.",
+        )
+    ]
     staff = socketio.test_client(app, flask_test_client=login(app, facilitator.username))
     assert staff.emit("staff.join", {"session_id": live_session.id}, callback=True)["ok"]
     to_phase(app, live_session, "raggruppamento")
     ack = staff.emit("groups.suggest", {"session_id": live_session.id}, callback=True)
-    assert ack["ok"] and ack["duplicates"] == [{"into_note_id": ids[0], "note_ids": [ids[1]],
-                                                "similarity": ack["duplicates"][0]["similarity"]}]
+    assert ack["ok"] and ack["duplicates"] == [
+        {"into_note_id": ids[0], "note_ids": [ids[1]], "similarity": ack["duplicates"][0]["similarity"]}
+    ]
     assert [g["note_ids"] for g in ack["groups"]] == [ids[:2]]
     to_phase(app, live_session, "votazione")
     wrong = staff.emit("groups.suggest", {"session_id": live_session.id}, callback=True)["error"]

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import make_settings
 from workshop.seed import seed_reference
 
-SITE = '''
+SITE = """
 organisation = "Unione Colline Matildiche"
 office = "Ufficio di Piano distrettuale"
 email = "piano@unione.example.it"
@@ -25,7 +25,7 @@ statement_updated = "04/12/2026"
 evaluation = "valutazione di una terza parte"
 non_accessible = ["I PDF delle sessioni del 2025"]
 legal_notes = "Testo **delle note legali** <script>alert(1)</script>"
-'''
+"""
 
 
 def page(client, path: str) -> str:
@@ -59,10 +59,16 @@ def test_the_operators_facts_fill_every_page(configured):
     assert "Dati dimostrativi." not in contacts and "example.org" not in contacts
     assert 'href="mailto:piano@unione.example.it"' in contacts and 'href="tel:0522123456"' in contacts
     statement = page(client, "/accessibilita")
-    for expected in ("Unione Colline Matildiche si impegna", "è conforme ai requisiti",
-                     "redatta il 01/12/2026", "aggiornata il 04/12/2026",
-                     "valutazione di una terza parte", "I PDF delle sessioni del 2025",
-                     'href="https://form.agid.gov.it"', "https://laboratori.unione.example.it"):
+    for expected in (
+        "Unione Colline Matildiche si impegna",
+        "è conforme ai requisiti",
+        "redatta il 01/12/2026",
+        "aggiornata il 04/12/2026",
+        "valutazione di una terza parte",
+        "I PDF delle sessioni del 2025",
+        'href="https://form.agid.gov.it"',
+        "https://laboratori.unione.example.it",
+    ):
         assert expected in statement, expected
     legal = configured.test_client().get("/note-legali").get_data(as_text=True)
     assert "<strong>delle note legali</strong>" in legal and "<script>alert" not in legal

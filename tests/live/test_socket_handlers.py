@@ -116,8 +116,10 @@ def test_own_state_reaches_every_tab_of_the_participant(app, clients, live_sessi
 def test_budget_and_cap_are_enforced_with_clear_errors(app, clients, live_session):
     anna = clients()
     anna.join(live_session.code, "Anna")
-    a, b = (anna.command("note.create", kind="proposta", text=t)["events"][0]["data"]["note"]["id"]
-            for t in ("a", "b"))
+    a, b = (
+        anna.command("note.create", kind="proposta", text=t)["events"][0]["data"]["note"]["id"]
+        for t in ("a", "b")
+    )
     to_phase(app, live_session, "votazione")
     assert anna.command("vote.place", note_id=a)["ok"]
     assert anna.command("vote.place", note_id=a)["ok"]
@@ -168,23 +170,47 @@ BAD_INPUTS = [
     ("note.create", (None,), "invalid_payload"),
     ("note.create", (), "invalid_payload"),
     ("note.create", ({"session_id": "{sid}", "kind": "proposta", "text": "x"},), "invalid_payload"),
-    ("note.create", ({"cid": "abcdefgh", "session_id": "1", "kind": "proposta", "text": "x"},),
-     "invalid_payload"),
-    ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "idea", "text": "x"},),
-     "note_kind_invalid"),
-    ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "Proposta", "text": "x"},),
-     "note_kind_invalid"),
-    ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta", "text": "x"}, 2),
-     "invalid_payload"),
-    ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta",
-                      "text": "x" * 40_000},), "payload_too_large"),
-    ("note.create", ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta",
-                      "text": "x" * 501},), "note_too_long"),
-    ("note.create", ({"cid": "abcdefgh", "session_id": 999_999, "kind": "proposta", "text": "x"},),
-     "not_joined"),
+    (
+        "note.create",
+        ({"cid": "abcdefgh", "session_id": "1", "kind": "proposta", "text": "x"},),
+        "invalid_payload",
+    ),
+    (
+        "note.create",
+        ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "idea", "text": "x"},),
+        "note_kind_invalid",
+    ),
+    (
+        "note.create",
+        ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "Proposta", "text": "x"},),
+        "note_kind_invalid",
+    ),
+    (
+        "note.create",
+        ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta", "text": "x"}, 2),
+        "invalid_payload",
+    ),
+    (
+        "note.create",
+        ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta", "text": "x" * 40_000},),
+        "payload_too_large",
+    ),
+    (
+        "note.create",
+        ({"cid": "abcdefgh", "session_id": "{sid}", "kind": "proposta", "text": "x" * 501},),
+        "note_too_long",
+    ),
+    (
+        "note.create",
+        ({"cid": "abcdefgh", "session_id": 999_999, "kind": "proposta", "text": "x"},),
+        "not_joined",
+    ),
     ("vote.place", ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": 999_999},), "wrong_phase"),
-    ("vote.place", ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": 1, "cluster_id": 1},),
-     "invalid_payload"),
+    (
+        "vote.place",
+        ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": 1, "cluster_id": 1},),
+        "invalid_payload",
+    ),
     ("phase.set", ({"cid": "abcdefgh", "session_id": "{sid}", "phase": "chiusa"},), "forbidden"),
     ("staff.join", ({"session_id": "{sid}"},), "login_required"),
     ("vote.place", ({"cid": "abcdefgh", "session_id": "{sid}", "note_id": -1},), "invalid_payload"),
@@ -201,13 +227,16 @@ def _fill(args, sid):
         if isinstance(value, dict):
             return {k: (sid if v == "{sid}" else v) for k, v in value.items()}
         return value
+
     return tuple(fill(a) for a in args)
 
 
-@pytest.mark.parametrize("event,args,code", BAD_INPUTS, ids=[f"{e}-{c}-{i}" for i, (e, _, c) in
-                                                              enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    "event,args,code", BAD_INPUTS, ids=[f"{e}-{c}-{i}" for i, (e, _, c) in enumerate(BAD_INPUTS)]
+)
 def test_bad_input_gets_a_structured_error_changes_nothing_and_keeps_the_connection(
-        clients, live_session, event, args, code):
+    clients, live_session, event, args, code
+):
     anna = clients()
     anna.join(live_session.code, "Anna")
     head = head_of(anna)
@@ -224,8 +253,9 @@ def test_invalid_payload_lists_the_fields_at_fault(clients, live_session):
     anna = clients()
     anna.join(live_session.code, "Anna")
     ack = anna.call("vote.place", {"cid": "abcdefgh", "session_id": anna.session_id, "note_id": "7"})
-    assert ack["error"]["details"] == [{"field": "note_id", "type": "int_type",
-                                        "problem": "Input should be a valid integer"}]
+    assert ack["error"]["details"] == [
+        {"field": "note_id", "type": "int_type", "problem": "Input should be a valid integer"}
+    ]
 
 
 def test_commands_before_joining_are_refused(clients, live_session, app):
@@ -396,13 +426,17 @@ def test_documented_events_are_all_handled(app):
     assert documented == set(live_handlers.COMMAND_EVENTS), documented ^ set(live_handlers.COMMAND_EVENTS)
     # The other events a client may send, each with its own section heading.
     others = {"join", "sync", "staff.join", "staff.state", "note.similar", "groups.suggest"}
-    headings = {name for line in re.findall(r"^###? [\d.]+ .*$", doc, re.M)
-                for name in re.findall(r"`([a-z_.]+)`", line)}
+    headings = {
+        name
+        for line in re.findall(r"^###? [\d.]+ .*$", doc, re.M)
+        for name in re.findall(r"`([a-z_.]+)`", line)
+    }
     assert others <= headings, others - headings
     internal = {"connect", "disconnect", "*", wire.RESERVED, wire.UNREADABLE}  # never sent by a client
     handled = set(socketio.server.handlers["/"]) - internal
-    assert handled == set(live_handlers.COMMAND_EVENTS) | others, handled ^ (set(live_handlers.COMMAND_EVENTS)
-                                                                           | others)
+    assert handled == set(live_handlers.COMMAND_EVENTS) | others, handled ^ (
+        set(live_handlers.COMMAND_EVENTS) | others
+    )
 
 
 def test_rebinding_a_socket_stops_the_previous_participants_private_state(app, clients, live_session):
@@ -422,9 +456,12 @@ def test_a_resubmitted_join_form_is_the_same_participant(app, live_session):
 
     first, retry = app.test_client(), app.test_client()
     form = first.get(f"/s/{live_session.code}").get_data(as_text=True)
-    fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form)[1],
-              "cid": re.search(r'name="cid" value="([^"]+)"', form)[1],
-              "pseudonym": "Anna", "category": "cittadino"}
+    fields = {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form)[1],
+        "cid": re.search(r'name="cid" value="([^"]+)"', form)[1],
+        "pseudonym": "Anna",
+        "category": "cittadino",
+    }
     assert first.post(f"/s/{live_session.code}", data=fields).status_code == 303
     # The phone lost the response (and its cookie) and sends the same form again.
     retry.get("/")

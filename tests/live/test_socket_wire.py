@@ -25,8 +25,9 @@ def presence_of(app, session_id: int) -> int:
     from workshop.storage.models import Presence
 
     with app.extensions["workshop"].db.reader() as s:
-        return s.exec(select(func.count()).select_from(Presence)
-                      .where(Presence.session_id == session_id)).one()
+        return s.exec(
+            select(func.count()).select_from(Presence).where(Presence.session_id == session_id)
+        ).one()
 
 
 def test_a_client_event_named_disconnect_is_an_unknown_event_and_changes_nothing(app, live_session):
@@ -64,8 +65,9 @@ def test_integers_too_long_to_decode_get_an_invalid_payload_ack(app, live_sessio
     try:
         anna.join(live_session.code, "Anna")
         for digits in (101, 4000):
-            ack = anna.call("note.delete", {"cid": cid(), "session_id": anna.session_id,
-                                            "note_id": int("9" * digits)})
+            ack = anna.call(
+                "note.delete", {"cid": cid(), "session_id": anna.session_id, "note_id": int("9" * digits)}
+            )
             assert ack["error"]["code"] == "invalid_payload", ack
             assert ack["error"]["details"][0]["field"] == "note_id"
             ack = anna.call("sync", {"session_id": -int("9" * digits), "since": 0})
@@ -82,14 +84,16 @@ def test_every_unreadable_packet_with_an_ack_id_gets_invalid_payload(app, live_s
     anna = Client(app)
     try:
         anna.join(live_session.code, "Anna")
-        for packet, problem in (('27["sync",{"session_id":1', "json_invalid"),
-                                ('28["sync",{"session_id":1}]]', "json_invalid"),
-                                ('29' + "[" * 100_000, "json_invalid"),
-                                ('210{"a":1}', "event_invalid"),
-                                ('211[]', "event_invalid"),
-                                ('212[1,{}]', "event_invalid"),
-                                ('213"sync"', "event_invalid"),
-                                ('51-14["sync",{"_placeholder":true,"num":0}]', "binary_unsupported")):
+        for packet, problem in (
+            ('27["sync",{"session_id":1', "json_invalid"),
+            ('28["sync",{"session_id":1}]]', "json_invalid"),
+            ("29" + "[" * 100_000, "json_invalid"),
+            ('210{"a":1}', "event_invalid"),
+            ("211[]", "event_invalid"),
+            ("212[1,{}]", "event_invalid"),
+            ('213"sync"', "event_invalid"),
+            ('51-14["sync",{"_placeholder":true,"num":0}]', "binary_unsupported"),
+        ):
             ack = raw(anna, packet)
             assert ack is not None, packet
             assert ack["error"]["code"] == "invalid_payload", packet
@@ -102,13 +106,28 @@ def test_every_unreadable_packet_with_an_ack_id_gets_invalid_payload(app, live_s
 
 
 def test_packets_nothing_can_be_answered_to_are_unreadable():
-    for encoded in ("", "x", "2", '2["sync",{', "2[]", "9[]", "4[]", '5-["a"]', "6[]",
-                    "2" + "1" * 120 + '["sync",{}]'):
+    for encoded in (
+        "",
+        "x",
+        "2",
+        '2["sync",{',
+        "2[]",
+        "9[]",
+        "4[]",
+        '5-["a"]',
+        "6[]",
+        "2" + "1" * 120 + '["sync",{}]',
+    ):
         try:
             wire.Packet(encoded_packet=encoded)
         except wire.Unreadable as unreadable:
-            assert unreadable.reason in ("empty", "json_invalid", "event_invalid", "packet_type",
-                                         "binary_unsupported"), encoded
+            assert unreadable.reason in (
+                "empty",
+                "json_invalid",
+                "event_invalid",
+                "packet_type",
+                "binary_unsupported",
+            ), encoded
         else:
             raise AssertionError(f"{encoded!r} was read")
 

@@ -20,8 +20,9 @@ def token(http, path):
 def sign_in(app, username, password=PASSWORD):
     """Password, then the code when the account has two-step verification."""
     http = app.test_client()
-    response = http.post("/accedi", data={"username": username, "password": password,
-                                          "csrf_token": token(http, "/accedi")})
+    response = http.post(
+        "/accedi", data={"username": username, "password": password, "csrf_token": token(http, "/accedi")}
+    )
     return http, pass_second_step(app, http, username, response)
 
 
@@ -43,17 +44,28 @@ def test_sign_in_refuses_wrong_passwords_and_unknown_users(app, people):
 
 def test_sign_in_never_redirects_off_site(app, people):
     http = app.test_client()
-    response = http.post("/accedi?next=//evil.example/x", data={
-        "username": "fabia", "password": PASSWORD, "csrf_token": token(http, "/accedi")})
+    response = http.post(
+        "/accedi?next=//evil.example/x",
+        data={"username": "fabia", "password": PASSWORD, "csrf_token": token(http, "/accedi")},
+    )
     assert response.headers["Location"].endswith("/facilitatore")
 
 
 def test_a_facilitator_creates_a_session_and_only_staff_of_it_may_open_it(app, people):
     fabia, _ = sign_in(app, "fabia")
-    created = fabia.post("/facilitatore", data={
-        "csrf_token": token(fabia, "/facilitatore"), "lab": "dopo-di-noi", "title": "Terzo incontro",
-        "guiding_question": "Che cosa serve?", "dots": "5", "cap": "3",
-        "note_kinds": ["proposta", "risorsa"], "private_writing": "y"})
+    created = fabia.post(
+        "/facilitatore",
+        data={
+            "csrf_token": token(fabia, "/facilitatore"),
+            "lab": "dopo-di-noi",
+            "title": "Terzo incontro",
+            "guiding_question": "Che cosa serve?",
+            "dots": "5",
+            "cap": "3",
+            "note_kinds": ["proposta", "risorsa"],
+            "private_writing": "y",
+        },
+    )
     assert created.status_code == 302
     session_id = int(created.headers["Location"].rsplit("/", 1)[1])
     control = fabia.get(f"/facilitatore/sessioni/{session_id}")
@@ -67,22 +79,38 @@ def test_a_facilitator_creates_a_session_and_only_staff_of_it_may_open_it(app, p
 
     capo, _ = sign_in(app, "capo")
     with app.app_context():
-        altra_id = next(u for u in [accounts.authenticate(app.extensions["workshop"].db, "altra",
-                                                          PASSWORD)]).id
-    assigned = capo.post(f"/facilitatore/sessioni/{session_id}/facilitatori", data={
-        "user_id": altra_id, "csrf_token": token(capo, f"/facilitatore/sessioni/{session_id}")})
+        altra_id = next(
+            u for u in [accounts.authenticate(app.extensions["workshop"].db, "altra", PASSWORD)]
+        ).id
+    assigned = capo.post(
+        f"/facilitatore/sessioni/{session_id}/facilitatori",
+        data={"user_id": altra_id, "csrf_token": token(capo, f"/facilitatore/sessioni/{session_id}")},
+    )
     assert assigned.status_code == 302
     assert altra.get(f"/facilitatore/sessioni/{session_id}").status_code == 200
     assert "Terzo incontro" in altra.get("/facilitatore").get_data(as_text=True)
-    assert fabia.post(f"/facilitatore/sessioni/{session_id}/facilitatori", data={
-        "user_id": altra_id, "csrf_token": token(fabia, "/facilitatore")}).status_code == 403
+    assert (
+        fabia.post(
+            f"/facilitatore/sessioni/{session_id}/facilitatori",
+            data={"user_id": altra_id, "csrf_token": token(fabia, "/facilitatore")},
+        ).status_code
+        == 403
+    )
 
 
 def test_impossible_settings_are_refused_in_italian(app, people):
     fabia, _ = sign_in(app, "fabia")
-    refused = fabia.post("/facilitatore", data={
-        "csrf_token": token(fabia, "/facilitatore"), "lab": "dopo-di-noi", "title": "X",
-        "dots": "2", "cap": "3", "note_kinds": ["proposta"]})
+    refused = fabia.post(
+        "/facilitatore",
+        data={
+            "csrf_token": token(fabia, "/facilitatore"),
+            "lab": "dopo-di-noi",
+            "title": "X",
+            "dots": "2",
+            "cap": "3",
+            "note_kinds": ["proposta"],
+        },
+    )
     assert refused.status_code == 422
 
 
@@ -90,15 +118,29 @@ def test_only_admins_manage_accounts(app, people):
     fabia, _ = sign_in(app, "fabia")
     assert fabia.get("/admin/utenti").status_code == 403
     capo, _ = sign_in(app, "capo")
-    made = capo.post("/admin/utenti", data={
-        "csrf_token": token(capo, "/admin/utenti"), "username": "nuova", "display_name": "Nuova",
-        "role": "ristretta", "password": "abbastanza lunga"})
+    made = capo.post(
+        "/admin/utenti",
+        data={
+            "csrf_token": token(capo, "/admin/utenti"),
+            "username": "nuova",
+            "display_name": "Nuova",
+            "role": "ristretta",
+            "password": "abbastanza lunga",
+        },
+    )
     assert made.status_code == 302
     # A ristretta account: the password is right, then it must set up two-step verification.
     assert sign_in(app, "nuova", "abbastanza lunga")[1].headers["Location"].endswith("/accedi/configura")
-    short = capo.post("/admin/utenti", data={
-        "csrf_token": token(capo, "/admin/utenti"), "username": "corta", "display_name": "C",
-        "role": "ristretta", "password": "corta"})
+    short = capo.post(
+        "/admin/utenti",
+        data={
+            "csrf_token": token(capo, "/admin/utenti"),
+            "username": "corta",
+            "display_name": "C",
+            "role": "ristretta",
+            "password": "corta",
+        },
+    )
     assert "almeno 10" in short.get_data(as_text=True) or "10" in short.get_data(as_text=True)
     assert sign_in(app, "corta", "corta")[1].status_code == 401  # no account was made
 

@@ -53,8 +53,11 @@ def staff_socket(app, http, session_id):
 
 
 def staff_command(client, session_id) -> dict:
-    return client.emit("timer.control", {"cid": cid(), "session_id": session_id, "action": "start",
-                                         "seconds": 60}, callback=True)
+    return client.emit(
+        "timer.control",
+        {"cid": cid(), "session_id": session_id, "action": "start", "seconds": 60},
+        callback=True,
+    )
 
 
 @pytest.fixture
@@ -66,6 +69,7 @@ def capo(app):
 
 
 # -- 1. a sign-in ends on the server --------------------------------------------
+
 
 def test_a_cookie_captured_before_esci_does_not_sign_in_after_it(app, facilitator):
     fabia, _ = sign_in(app, "fabia")
@@ -91,23 +95,20 @@ def test_signing_out_stops_that_browsers_staff_socket_and_no_other(app, live_ses
         client.disconnect()
 
 
-def test_a_password_change_ends_every_sign_in_and_staff_socket_of_the_account(
-        app, live_session, facilitator):
+def test_a_password_change_ends_every_sign_in_and_staff_socket_of_the_account(app, live_session, facilitator):
     fabia, _ = sign_in(app, "fabia")
     laptop, _ = sign_in(app, "fabia")
     captured = cookie_of(laptop)
     control = staff_socket(app, laptop, live_session.id)
     assert fabia.get("/account").status_code == 200
 
-    wrong = post(fabia, "/account/password", current="non è questa", new=NEW_PASSWORD,
-                 repeated=NEW_PASSWORD)
+    wrong = post(fabia, "/account/password", current="non è questa", new=NEW_PASSWORD, repeated=NEW_PASSWORD)
     assert wrong.status_code == 422 and "non è corretta" in html.unescape(wrong.get_data(as_text=True))
     differ = post(fabia, "/account/password", current=PASSWORD, new=NEW_PASSWORD, repeated="altro")
     assert differ.status_code == 422
     assert staff_command(control, live_session.id)["ok"]  # nothing changed yet
 
-    changed = post(fabia, "/account/password", current=PASSWORD, new=NEW_PASSWORD,
-                   repeated=NEW_PASSWORD)
+    changed = post(fabia, "/account/password", current=PASSWORD, new=NEW_PASSWORD, repeated=NEW_PASSWORD)
     assert changed.status_code == 302
     assert fabia.get("/facilitatore").status_code == 200  # the browser that changed it stays in
     assert signed_out(replayed(app, captured).get("/facilitatore"))
@@ -139,13 +140,16 @@ def test_an_admin_resets_a_password_and_the_old_sign_ins_end(app, facilitator, c
     admin, _ = sign_in(app, "capo")
     short = post(admin, f"/admin/utenti/{facilitator.id}", action="password", password="corta")
     assert short.status_code == 422 and fabia.get("/facilitatore").status_code == 200
-    assert post(admin, f"/admin/utenti/{facilitator.id}", action="password",
-                password=NEW_PASSWORD).status_code == 302
+    assert (
+        post(admin, f"/admin/utenti/{facilitator.id}", action="password", password=NEW_PASSWORD).status_code
+        == 302
+    )
     assert signed_out(fabia.get("/facilitatore"))
     assert sign_in(app, "fabia", NEW_PASSWORD)[1].status_code == 302
 
 
 # -- 2. a working day without use -----------------------------------------------
+
 
 def test_a_sign_in_unused_for_a_working_day_ends_and_use_renews_it(app, facilitator):
     assert app.extensions["workshop"].settings.staff_idle_hours == 10
@@ -166,11 +170,14 @@ def test_a_participants_long_lived_cookie_does_not_keep_staff_signed_in(app, liv
     """The cookie lasts 120 days once its browser joined a session as a participant;
     the staff sign-in in it lasts a working day without use all the same."""
     http = app.test_client()
-    joined = http.post(f"/s/{live_session.code}", data={
-        "pseudonym": "Pia", "category": "asp", "csrf_token": token(http, f"/s/{live_session.code}")})
+    joined = http.post(
+        f"/s/{live_session.code}",
+        data={"pseudonym": "Pia", "category": "asp", "csrf_token": token(http, f"/s/{live_session.code}")},
+    )
     assert joined.status_code == 303
-    http.post("/accedi", data={"username": "fabia", "password": PASSWORD,
-                               "csrf_token": token(http, "/accedi")})
+    http.post(
+        "/accedi", data={"username": "fabia", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+    )
     assert "Expires=" in joined.headers["Set-Cookie"]  # the permanent cookie
     assert http.get("/facilitatore").status_code == 200
     from workshop.storage.models import StaffSession
@@ -184,6 +191,7 @@ def test_a_participants_long_lived_cookie_does_not_keep_staff_signed_in(app, liv
 
 # -- 3. caching and transport headers -------------------------------------------
 
+
 def test_staff_pages_are_never_stored_and_public_pages_keep_their_caching(app, live_session, facilitator):
     anonymous = app.test_client()
     with app.test_request_context():
@@ -195,8 +203,13 @@ def test_staff_pages_are_never_stored_and_public_pages_keep_their_caching(app, l
     assert anonymous.get("/facilitatore").headers["Cache-Control"] == "no-store"  # behind sign-in
 
     fabia, _ = sign_in(app, "fabia")
-    for path in ("/facilitatore", f"/facilitatore/sessioni/{live_session.id}",
-                 f"/facilitatore/sessioni/{live_session.id}/proiezione", "/account", "/"):
+    for path in (
+        "/facilitatore",
+        f"/facilitatore/sessioni/{live_session.id}",
+        f"/facilitatore/sessioni/{live_session.id}/proiezione",
+        "/account",
+        "/",
+    ):
         response = fabia.get(path)
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"] == "no-store", path
@@ -205,8 +218,10 @@ def test_staff_pages_are_never_stored_and_public_pages_keep_their_caching(app, l
     assert "no-store" not in fabia.get("/").headers.get("Cache-Control", "")
 
 
-@pytest.mark.parametrize("public_url,hsts", [("https://laboratori.example.it", True),
-                                             ("http://localhost:5000", False), (None, False)])
+@pytest.mark.parametrize(
+    "public_url,hsts",
+    [("https://laboratori.example.it", True), ("http://localhost:5000", False), (None, False)],
+)
 def test_hsts_only_when_the_public_url_is_https(database_url, public_url, hsts):
     from workshop.app import create_app
 
@@ -220,11 +235,13 @@ def test_hsts_only_when_the_public_url_is_https(database_url, public_url, hsts):
 
 # -- 4. two-step verification ----------------------------------------------------
 
+
 def test_an_admin_without_two_step_verification_sets_it_up_before_any_page(app):
     accounts.create_user(db_of(app), "capo", "Amministratrice", "admin", PASSWORD)
     http = app.test_client()
-    response = http.post("/accedi", data={"username": "capo", "password": PASSWORD,
-                                          "csrf_token": token(http, "/accedi")})
+    response = http.post(
+        "/accedi", data={"username": "capo", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+    )
     assert response.headers["Location"].endswith("/accedi/configura")
     for path in ("/facilitatore", "/admin/utenti", "/piano", "/account"):
         assert signed_out(http.get(path)), path
@@ -232,7 +249,7 @@ def test_an_admin_without_two_step_verification_sets_it_up_before_any_page(app):
     page = http.get("/accedi/configura")
     body = html.unescape(page.get_data(as_text=True))
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    assert '<svg' in body and "otpauth" not in body  # the QR code inline, the URI only inside it
+    assert "<svg" in body and "otpauth" not in body  # the QR code inline, the URI only inside it
     shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', body)[1]
     assert shown in http.get("/accedi/configura").get_data(as_text=True)  # a reload: the same one
     secret = shown.replace(" ", "")
@@ -249,8 +266,9 @@ def test_an_admin_without_two_step_verification_sets_it_up_before_any_page(app):
 
     # From now on this account signs in with a code.
     again = app.test_client()
-    response = again.post("/accedi", data={"username": "capo", "password": PASSWORD,
-                                           "csrf_token": token(again, "/accedi")})
+    response = again.post(
+        "/accedi", data={"username": "capo", "password": PASSWORD, "csrf_token": token(again, "/accedi")}
+    )
     assert response.headers["Location"].endswith("/accedi/codice")
 
 
@@ -259,8 +277,9 @@ def test_codes_wrong_right_reused_and_recovery_codes_once(app, capo):
 
     def password_step():
         http = app.test_client()
-        response = http.post("/accedi", data={"username": "capo", "password": PASSWORD,
-                                              "csrf_token": token(http, "/accedi")})
+        response = http.post(
+            "/accedi", data={"username": "capo", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+        )
         assert response.headers["Location"].endswith("/accedi/codice")
         assert signed_out(http.get("/admin/utenti"))  # the password alone is not a sign-in
         return http
@@ -290,12 +309,14 @@ def test_codes_wrong_right_reused_and_recovery_codes_once(app, capo):
 
 def test_wrong_codes_are_limited_per_account(app, capo):
     http = app.test_client()
-    http.post("/accedi", data={"username": "capo", "password": PASSWORD,
-                               "csrf_token": token(http, "/accedi")})
+    http.post(
+        "/accedi", data={"username": "capo", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+    )
     for _ in range(5):  # the app fixture allows 5 failures a minute
         http.post("/accedi/codice", data={"code": "000000", "csrf_token": token(http, "/accedi")})
-    limited = http.post("/accedi/codice", data={"code": totp_code(db_of(app), "capo"),
-                                                "csrf_token": token(http, "/accedi")})
+    limited = http.post(
+        "/accedi/codice", data={"code": totp_code(db_of(app), "capo"), "csrf_token": token(http, "/accedi")}
+    )
     assert limited.status_code == 401 and "Troppi tentativi" in limited.get_data(as_text=True)
     assert signed_out(http.get("/admin/utenti"))
 
@@ -304,11 +325,13 @@ def test_the_password_step_expires(app, capo, monkeypatch):
     from workshop.web import auth
 
     http = app.test_client()
-    http.post("/accedi", data={"username": "capo", "password": PASSWORD,
-                               "csrf_token": token(http, "/accedi")})
+    http.post(
+        "/accedi", data={"username": "capo", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+    )
     monkeypatch.setattr(auth, "PENDING_SECONDS", -1)
-    late = http.post("/accedi/codice", data={"code": totp_code(db_of(app), "capo"),
-                                             "csrf_token": token(http, "/accedi")})
+    late = http.post(
+        "/accedi/codice", data={"code": totp_code(db_of(app), "capo"), "csrf_token": token(http, "/accedi")}
+    )
     assert signed_out(late) and signed_out(http.get("/admin/utenti"))
 
 
@@ -321,25 +344,24 @@ def test_facilitators_choose_unless_the_admin_requires_it(app, facilitator, capo
     # She turns it on for herself (current password + a code), then signs in with it.
     page = html.unescape(fabia.get("/account/verifica-in-due-passaggi").get_data(as_text=True))
     secret = re.search(r'id="totp-secret">([^<]+)<', page)[1].replace(" ", "")
-    no_password = post(fabia, "/account/verifica-in-due-passaggi", password="sbagliata!!",
-                       code=pyotp.TOTP(secret).now())
+    no_password = post(
+        fabia, "/account/verifica-in-due-passaggi", password="sbagliata!!", code=pyotp.TOTP(secret).now()
+    )
     assert no_password.status_code == 422
-    on = post(fabia, "/account/verifica-in-due-passaggi", password=PASSWORD,
-              code=pyotp.TOTP(secret).now())
+    on = post(fabia, "/account/verifica-in-due-passaggi", password=PASSWORD, code=pyotp.TOTP(secret).now())
     assert on.status_code == 200 and on.get_data(as_text=True).count("<li><code>") == 10
     http = app.test_client()
-    response = http.post("/accedi", data={"username": "fabia", "password": PASSWORD,
-                                          "csrf_token": token(http, "/accedi")})
+    response = http.post(
+        "/accedi", data={"username": "fabia", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+    )
     assert response.headers["Location"].endswith("/accedi/codice")
     # ... and off again: not required for her.
-    assert post(fabia, "/account/verifica-in-due-passaggi/disattiva",
-                password=PASSWORD).status_code == 302
+    assert post(fabia, "/account/verifica-in-due-passaggi/disattiva", password=PASSWORD).status_code == 302
     assert sign_in(app, "fabia")[1].headers["Location"].endswith("/facilitatore")
 
     # The admin requires it: her sign-ins end, and the next one sets it up first.
     admin, _ = sign_in(app, "capo")
-    assert post(admin, f"/admin/utenti/{facilitator.id}",
-                action="richiedi-due-fattori").status_code == 302
+    assert post(admin, f"/admin/utenti/{facilitator.id}", action="richiedi-due-fattori").status_code == 302
     assert signed_out(fabia.get("/facilitatore"))
     fabia, signed = sign_in(app, "fabia")
     assert signed.headers["Location"].endswith("/accedi/configura")
@@ -347,8 +369,9 @@ def test_facilitators_choose_unless_the_admin_requires_it(app, facilitator, capo
     fabia, _ = sign_in(app, "fabia")
     refused = post(fabia, "/account/verifica-in-due-passaggi/disattiva", password=PASSWORD)
     assert refused.status_code == 403
-    assert post(admin, f"/admin/utenti/{facilitator.id}",
-                action="non-richiedere-due-fattori").status_code == 302
+    assert (
+        post(admin, f"/admin/utenti/{facilitator.id}", action="non-richiedere-due-fattori").status_code == 302
+    )
     assert fabia.get("/facilitatore").status_code == 200  # waiving it signs no one out
 
 
@@ -360,14 +383,14 @@ def test_an_admin_resets_someones_two_step_verification_and_it_is_logged(app, ca
     assert up.get("/piano").status_code == 200
     admin, _ = sign_in(app, "capo")
     with caplog.at_level(logging.INFO, logger="workshop.services.accounts"):
-        assert post(admin, f"/admin/utenti/{ufficio.id}",
-                    action="azzera-due-fattori").status_code == 302
+        assert post(admin, f"/admin/utenti/{ufficio.id}", action="azzera-due-fattori").status_code == 302
     record = next(r for r in caplog.records if r.getMessage() == "account changed by admin")
     assert (record.action, record.user_id, record.by) == ("azzera-due-fattori", ufficio.id, capo.id)
     assert signed_out(up.get("/piano"))
     http = app.test_client()
-    response = http.post("/accedi", data={"username": "ufficio", "password": PASSWORD,
-                                          "csrf_token": token(http, "/accedi")})
+    response = http.post(
+        "/accedi", data={"username": "ufficio", "password": PASSWORD, "csrf_token": token(http, "/accedi")}
+    )
     assert response.headers["Location"].endswith("/accedi/configura")  # its role requires it
 
 
@@ -382,7 +405,8 @@ def test_the_admin_page_shows_who_has_two_step_verification(app, facilitator, ca
 
 
 def test_the_demo_facilitator_signs_in_with_a_password_and_the_admin_sets_up_first(
-        app, tmp_path, monkeypatch):
+    app, tmp_path, monkeypatch
+):
     from workshop.seed import _demo_accounts
 
     _demo_accounts(db_of(app), tmp_path)

@@ -55,7 +55,13 @@ SCRIPT = textwrap.dedent("""
 @pytest.mark.parametrize("mode", ["eventlet", "gevent"])
 def test_command_path_waits_natively_but_briefly_with_any_descriptor(mode, pg_shared):
     env = {**os.environ, "WORKSHOP_ASYNC_MODE": mode}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, pg_shared], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, pg_shared],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "high-fd ok" in done.stdout and "no stall ok" in done.stdout

@@ -113,8 +113,10 @@ def test_a_retried_command_is_applied_once_even_when_sent_concurrently(connect, 
     room.facilitator.run("results.reveal")
     body = {"cid": "same-" + uuid.uuid4().hex, "session_id": anna.session_id, "note_id": note_id}
     acks = []
-    threads = [threading.Thread(target=lambda c=c: acks.append(c.sio.call("vote.place", body, timeout=10)))
-               for c in (anna, twin, anna, twin)]
+    threads = [
+        threading.Thread(target=lambda c=c: acks.append(c.sio.call("vote.place", body, timeout=10)))
+        for c in (anna, twin, anna, twin)
+    ]
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert all(a["ok"] for a in acks)
@@ -143,8 +145,10 @@ def test_vote_budget_holds_when_one_participant_races_from_two_sockets(connect, 
     [t.join() for t in threads]
     ok = [r for r in results if r["ok"]]
     assert len(ok) == 3
-    assert {r["error"]["code"] for r in results if not r["ok"]} <= {"vote_budget_exhausted",
-                                                                     "vote_cap_reached"}
+    assert {r["error"]["code"] for r in results if not r["ok"]} <= {
+        "vote_budget_exhausted",
+        "vote_cap_reached",
+    }
     assert tab1.wait_for(lambda c: sum(n["votes"] for n in c.board.values()) == 3)
     check = connect()
     assert check.resume(tab1.token)["self"]["dots_left"] == 0
@@ -205,8 +209,11 @@ def test_http_join_then_socket_resume_and_health(server, room, connect):
     http = requests.Session()
     form = http.get(f"{server.url}/s/{room.code}").text
     fields = {name: re.search(rf'name="{name}" value="([^"]+)"', form)[1] for name in ("csrf_token", "cid")}
-    joined = http.post(f"{server.url}/s/{room.code}", allow_redirects=True,
-                       data={**fields, "pseudonym": "Dal modulo", "category": "scuola"})
+    joined = http.post(
+        f"{server.url}/s/{room.code}",
+        allow_redirects=True,
+        data={**fields, "pseudonym": "Dal modulo", "category": "scuola"},
+    )
     assert joined.status_code == 200
     config = json.loads(re.search(r'id="room-config">(.*?)</script>', joined.text, re.S)[1])
     client = connect()

@@ -28,8 +28,10 @@ def two_servers(tmp_path_factory, pg_databases):
     redis.Redis.from_url(queue).flushdb()
     instance = tmp_path_factory.mktemp("scale-out")
     # Pub/sub channels are shared by every Redis database: a channel of our own too.
-    env = {"WORKSHOP_SECRET_KEY": "shared-secret",
-           "WORKSHOP_MESSAGE_QUEUE_CHANNEL": f"workshop-test-{uuid.uuid4().hex[:8]}"}
+    env = {
+        "WORKSHOP_SECRET_KEY": "shared-secret",
+        "WORKSHOP_MESSAGE_QUEUE_CHANNEL": f"workshop-test-{uuid.uuid4().hex[:8]}",
+    }
     first = start_server(url, instance, message_queue=queue, env=env)
     second = start_server(url, instance, message_queue=queue, env=env)
     yield first, second

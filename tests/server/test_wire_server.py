@@ -31,7 +31,8 @@ class RawSocket:
 
     def __init__(self, url: str):
         self.ws = websocket.create_connection(
-            url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket", timeout=10)
+            url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket", timeout=10
+        )
         assert self.ws.recv().startswith("0")
         self.ws.send("40")
         assert self.ws.recv().startswith("40")
@@ -57,9 +58,22 @@ class RawSocket:
 
 
 # Nothing can be answered to these: no ack id, or not even a packet.
-UNANSWERABLE = ['42["sync",{"session_id":1', "42[]", '42{"a":1}', "49[]", "44{}", "46[]",
-                '451-["a",{"_placeholder":true,"num":0}]', "4" + "2" + "1" * 150 + '["sync",{}]',
-                "x", "", "b!", "4", "49", b"\x00\xff"]
+UNANSWERABLE = [
+    '42["sync",{"session_id":1',
+    "42[]",
+    '42{"a":1}',
+    "49[]",
+    "44{}",
+    "46[]",
+    '451-["a",{"_placeholder":true,"num":0}]',
+    "4" + "2" + "1" * 150 + '["sync",{}]',
+    "x",
+    "",
+    "b!",
+    "4",
+    "49",
+    b"\x00\xff",
+]
 
 
 def test_fuzzed_packets_get_acks_or_one_warning_and_the_connection_stays(server):
@@ -89,8 +103,14 @@ def test_fuzzed_packets_get_acks_or_one_warning_and_the_connection_stays(server)
     polling = f"{base}&sid={sid}"
     assert http.post(polling, data="40", timeout=10).ok
     assert http.get(polling, timeout=10).text.startswith("40")
-    for body in ("x", "4x", '42["sync",{', "\x1e".join(["4"] * 20), b"\xff\xfe",
-                 '421["sync",{"session_id":' + "9" * 150 + ',"since":0}]'):
+    for body in (
+        "x",
+        "4x",
+        '42["sync",{',
+        "\x1e".join(["4"] * 20),
+        b"\xff\xfe",
+        '421["sync",{"session_id":' + "9" * 150 + ',"since":0}]',
+    ):
         assert http.post(polling, data=body, timeout=10).status_code in (200, 400)
     answers = http.get(polling, timeout=10).text
     assert '431[{"ok":false' in answers and '"field":"session_id"' in answers

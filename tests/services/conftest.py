@@ -16,8 +16,12 @@ def publisher():
 
 @pytest.fixture
 def bus(db, publisher):
-    return CommandBus(db, publisher, ParticipantTokens("test-secret"),
-                      RateLimits("memory://", failures_per_minute=5, sleep=Sleeps()))
+    return CommandBus(
+        db,
+        publisher,
+        ParticipantTokens("test-secret"),
+        RateLimits("memory://", failures_per_minute=5, sleep=Sleeps()),
+    )
 
 
 @pytest.fixture
@@ -27,8 +31,7 @@ def facilitator(db):
 
 @pytest.fixture
 def session_code(db, facilitator):
-    return create_session(db, "dimissioni-difficili", "Prova", dots=3, cap=2,
-                          owner_id=facilitator.id)
+    return create_session(db, "dimissioni-difficili", "Prova", dots=3, cap=2, owner_id=facilitator.id)
 
 
 @pytest.fixture

@@ -39,8 +39,7 @@ def event_seqs(db, session_id):
         return list(s.exec(select(Event.seq).where(Event.session_id == session_id).order_by(Event.seq)))
 
 
-def test_events_are_numbered_without_gaps_and_published_after_commit(bus, db, publisher, session_code,
-                                                                     staff):
+def test_events_are_numbered_without_gaps_and_published_after_commit(bus, db, publisher, session_code, staff):
     anna = join(bus, session_code)
     n = note(bus, anna)
     advance(bus, staff, "votazione")
@@ -51,13 +50,14 @@ def test_events_are_numbered_without_gaps_and_published_after_commit(bus, db, pu
     assert published == seqs
 
 
-def test_the_ack_carries_the_doers_state_right_after_the_command(bus, db, publisher, session_code,
-                                                                 staff):
+def test_the_ack_carries_the_doers_state_right_after_the_command(bus, db, publisher, session_code, staff):
     """`self` in an ack is read in the command's transaction: its seq is the
     command's own event, and it already shows the note or the dot (protocol §5)."""
     anna, bruno = join(bus, session_code), join(bus, session_code, name="Bruno")
-    ack = bus.execute(anna, c.CreateNote(cid=cid(), session_id=anna.session_id, kind="proposta",
-                                         text="Uno *sportello* unico"))
+    ack = bus.execute(
+        anna,
+        c.CreateNote(cid=cid(), session_id=anna.session_id, kind="proposta", text="Uno *sportello* unico"),
+    )
     created = ack["events"][0]
     assert ack["self"]["seq"] == created["seq"]
     assert [n["id"] for n in ack["self"]["notes"]] == [created["data"]["note"]["id"]]
@@ -85,16 +85,21 @@ def test_refused_command_changes_nothing_and_publishes_nothing(bus, db, publishe
     assert count(db, Note) == 0
 
 
-def test_failure_inside_handler_rolls_back_everything(bus, db, publisher, session_code, staff,
-                                                       monkeypatch):
+def test_failure_inside_handler_rolls_back_everything(bus, db, publisher, session_code, staff, monkeypatch):
     anna = join(bus, session_code)
     n = note(bus, anna)
     advance(bus, staff, "votazione")
     head = event_seqs(db, session_code.id)
 
     def explode(s, live, actor, cmd):
-        s.add(Vote(session_id=live.id, note_id=n, participant_id=actor.participant_id,
-                   category_key=actor.category))
+        s.add(
+            Vote(
+                session_id=live.id,
+                note_id=n,
+                participant_id=actor.participant_id,
+                category_key=actor.category,
+            )
+        )
         s.flush()
         raise RuntimeError("disk on fire")
 
@@ -158,8 +163,9 @@ def test_votes_record_the_voters_category(bus, db, session_code, staff):
 
 
 def test_join_is_idempotent_with_cid_and_pseudonyms_are_unique(bus, db, session_code):
-    command = c.JoinSession(code=session_code.code, pseudonym="Carla", category="asp",
-                            cid="join-0001-0123456789abcdef")
+    command = c.JoinSession(
+        code=session_code.code, pseudonym="Carla", category="asp", cid="join-0001-0123456789abcdef"
+    )
     first = bus.join(command, "ip")
     again = bus.join(command, "ip")
     assert again.actor == first.actor and again.duplicate
@@ -186,6 +192,7 @@ def test_forged_or_foreign_tokens_are_refused(bus, session_code):
             bus.resume(c.ResumeSession(token=token), "ip")
         assert e.value.code == "invalid_token"
     from workshop.services.tokens import ParticipantTokens
+
     other_key = ParticipantTokens("another-secret").issue(joined.actor.public_id)
     with pytest.raises(Rejected):
         bus.resume(c.ResumeSession(token=other_key), "ip2")
@@ -205,8 +212,9 @@ def test_failed_joins_are_slowed_down_per_client_not_refused(bus, session_code):
     assert bus.limiter.sleep == [1, 2]
 
 
-def test_catch_up_replays_exactly_the_missed_events_or_sends_a_snapshot(bus, session_code, staff,
-                                                                        monkeypatch):
+def test_catch_up_replays_exactly_the_missed_events_or_sends_a_snapshot(
+    bus, session_code, staff, monkeypatch
+):
     anna = join(bus, session_code)
     note(bus, anna, "primo")
     head = bus.catch_up(anna, None)["head"]
@@ -217,6 +225,7 @@ def test_catch_up_replays_exactly_the_missed_events_or_sends_a_snapshot(bus, ses
     ack = bus.catch_up(anna, since=head)
     assert [e["seq"] for e in ack["events"]] == [head + 1, head + 2] and ack["head"] == head + 2
     import workshop.services.bus as bus_module
+
     monkeypatch.setattr(bus_module, "REPLAY_LIMIT", 1)
     ack = bus.catch_up(anna, since=head)
     assert ack["mode"] == "snapshot" and ack["head"] == head + 2
@@ -241,8 +250,9 @@ def test_replaying_the_event_log_rebuilds_the_board_at_every_step(bus, session_c
     bus.execute(anna, c.EditNote(cid=cid(), session_id=anna.session_id, note_id=a, text="a **bis**"))
     check()
     advance(bus, staff, "raggruppamento")
-    ack = bus.execute(staff, c.CreateCluster(cid=cid(), session_id=staff.session_id, title="Gruppo",
-                                             note_ids=[a, x]))
+    ack = bus.execute(
+        staff, c.CreateCluster(cid=cid(), session_id=staff.session_id, title="Gruppo", note_ids=[a, x])
+    )
     cluster = ack["events"][0]["data"]["cluster"]["id"]
     check()
     advance(bus, staff, "votazione")
@@ -347,8 +357,9 @@ def test_locking_a_session_that_does_not_exist_is_refused_at_once(db, session_co
     assert refused.value.code == "not_joined"
 
 
-def test_a_command_is_refused_as_busy_when_the_lock_is_never_let_go(bus, db, session_code, staff,
-                                                                   monkeypatch):
+def test_a_command_is_refused_as_busy_when_the_lock_is_never_let_go(
+    bus, db, session_code, staff, monkeypatch
+):
     """A holder that never lets go (a stuck client, a frozen process) must not make
     commands wait without end: `session_busy`, nothing stored, and the same cid
     goes through once the lock is free."""

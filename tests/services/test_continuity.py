@@ -22,14 +22,18 @@ A2 = "Punto unico distrettuale e informazione alle famiglie"
 def first_meeting(db, closed_labs):
     """The closed «Dimissioni difficili» sample session and its groups by title."""
     with db.reader() as s:
-        live = next(s.get(LiveSession, x.id) for x in closed_labs
-                    if s.get(LiveSession, x.id).lab_id == _lab_id(s, "dimissioni-difficili"))
+        live = next(
+            s.get(LiveSession, x.id)
+            for x in closed_labs
+            if s.get(LiveSession, x.id).lab_id == _lab_id(s, "dimissioni-difficili")
+        )
         groups = {g.title: g.id for g in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
     return live, groups
 
 
 def _lab_id(s, slug):
     from workshop.storage.models import Lab
+
     return s.exec(select(Lab.id).where(Lab.slug == slug)).one()
 
 
@@ -39,9 +43,15 @@ def second_meeting(bus, db, facilitator, lab="dimissioni-difficili"):
 
 
 def carry(bus, staff, from_session_id, cluster_ids, command_id=None):
-    return bus.execute(staff, c.CarryClusters(cid=command_id or cid(), session_id=staff.session_id,
-                                              from_session_id=from_session_id,
-                                              cluster_ids=cluster_ids))
+    return bus.execute(
+        staff,
+        c.CarryClusters(
+            cid=command_id or cid(),
+            session_id=staff.session_id,
+            from_session_id=from_session_id,
+            cluster_ids=cluster_ids,
+        ),
+    )
 
 
 def voted_again(bus, db, facilitator, closed_labs):
@@ -53,20 +63,25 @@ def voted_again(bus, db, facilitator, closed_labs):
     carried = ack["events"][0]["data"]["cluster"]["id"]
     advance(bus, staff, "raccolta")
     people = [join(bus, made, name=f"Persona {n}") for n in range(4)]
-    added = bus.execute(people[0], c.CreateNote(cid=cid(), session_id=made.id, kind="proposta",
-                                                text="Uno sportello anche il sabato"))
+    added = bus.execute(
+        people[0],
+        c.CreateNote(cid=cid(), session_id=made.id, kind="proposta", text="Uno sportello anche il sabato"),
+    )
     new_note = added["events"][0]["data"]["note"]["id"]
     bus.execute(staff, c.MoveNote(cid=cid(), session_id=made.id, note_id=new_note, cluster_id=carried))
-    other = bus.execute(people[1], c.CreateNote(cid=cid(), session_id=made.id, kind="problema",
-                                                text="Trasporti"))["events"][0]["data"]["note"]["id"]
+    other = bus.execute(
+        people[1], c.CreateNote(cid=cid(), session_id=made.id, kind="problema", text="Trasporti")
+    )["events"][0]["data"]["note"]["id"]
     advance(bus, staff, "votazione")
     for person in people:
         for _ in range(2):
             bus.execute(person, c.PlaceVote(cid=cid(), session_id=made.id, cluster_id=carried))
         bus.execute(person, c.PlaceVote(cid=cid(), session_id=made.id, note_id=other))
     advance(bus, staff, "valutazione")
-    bus.execute(staff, c.RecordScore(cid=cid(), session_id=made.id, cluster_id=carried,
-                                     impatto=4, fattibilita=4, urgenza=4))
+    bus.execute(
+        staff,
+        c.RecordScore(cid=cid(), session_id=made.id, cluster_id=carried, impatto=4, fattibilita=4, urgenza=4),
+    )
     advance(bus, staff, "chiusa")
 
     return first, groups, made, carried
@@ -95,12 +110,14 @@ def test_the_second_dimissioni_meeting_adds_to_the_same_priority(bus, db, facili
 
 def _process_slug(db):
     from workshop.storage.models import Process
+
     with db.reader() as s:
         return s.exec(select(Process.slug)).first()
 
 
 def test_a_meeting_closed_before_anyone_voted_leaves_the_priority_as_it_was(
-        bus, db, facilitator, closed_labs):
+    bus, db, facilitator, closed_labs
+):
     first, groups = first_meeting(db, closed_labs)
     before = {r.title: (r.index, r.rank) for r in consolidate(db, _process_slug(db)).rows}
     made, staff = second_meeting(bus, db, facilitator)
@@ -112,7 +129,8 @@ def test_a_meeting_closed_before_anyone_voted_leaves_the_priority_as_it_was(
 
 
 def test_carried_notes_come_with_the_day_they_were_written_and_no_pseudonym(
-        bus, db, facilitator, closed_labs, publisher):
+    bus, db, facilitator, closed_labs, publisher
+):
     first, groups = first_meeting(db, closed_labs)
     made, staff = second_meeting(bus, db, facilitator)
     ack = carry(bus, staff, first.id, [groups[A2]])
@@ -120,8 +138,9 @@ def test_carried_notes_come_with_the_day_they_were_written_and_no_pseudonym(
     assert created["type"] == "cluster.created"
     assert created["data"]["cluster"]["carried_from"] == groups[A2]
     with db.reader() as s:
-        originals = s.exec(select(Note).where(Note.cluster_id == groups[A2], views.VISIBLE)
-                           .order_by(Note.id)).all()
+        originals = s.exec(
+            select(Note).where(Note.cluster_id == groups[A2], views.VISIBLE).order_by(Note.id)
+        ).all()
         day = first.closed_at.date()
         texts = [n.text for n in originals]
         group = s.get(Cluster, created["data"]["cluster"]["id"])
@@ -137,7 +156,7 @@ def test_carried_notes_come_with_the_day_they_were_written_and_no_pseudonym(
     anna = join(bus, made)
     board = bus.catch_up(anna, None)
     assert [n["text"] for n in board["notes"]] == texts
-    assert bus.catch_up(anna, 0)["events"][:len(ack["events"])] == ack["events"]
+    assert bus.catch_up(anna, 0)["events"][: len(ack["events"])] == ack["events"]
     assert ("events", made.id, ack["events"]) in publisher.sent  # told after the commit
     # The notes are not their authors' in this meeting: no one's `self` lists them.
     assert bus.catch_up(anna, None)["self"]["notes"] == []
@@ -172,8 +191,12 @@ def test_carrying_is_applied_once_and_refused_where_it_does_not_fit(bus, db, fac
         assert s.get(LiveSession, made.id).last_seq == head + 3  # only the three phase changes
     anna = join(bus, made)
     with pytest.raises(Rejected) as caught:
-        bus.execute(anna, c.CarryClusters(cid=cid(), session_id=made.id, from_session_id=first.id,
-                                          cluster_ids=[groups[A2]]))
+        bus.execute(
+            anna,
+            c.CarryClusters(
+                cid=cid(), session_id=made.id, from_session_id=first.id, cluster_ids=[groups[A2]]
+            ),
+        )
     assert caught.value.code == "forbidden"
 
 
@@ -190,7 +213,8 @@ def test_a_third_meeting_carries_the_line_on(bus, db, facilitator, closed_labs):
         assert (group.carried_from_id, group.lineage_id) == (in_second, groups[A2])
     # Written in meeting 1, still said so in meeting 3.
     assert {e["data"]["note"]["written_on"] for e in ack3["events"][1:]} == {
-        first.closed_at.date().isoformat()}
+        first.closed_at.date().isoformat()
+    }
     refused = pytest.raises(Rejected)
     with refused as caught:  # the line is here already, from whichever meeting
         carry(bus, staff3, first.id, [groups[A2]])
@@ -211,8 +235,7 @@ def test_erasing_an_author_erases_the_copies_and_tells_their_room(bus, db, facil
         assert gone.erased_at is not None and gone.text == "" and gone.deleted_at is not None
         log = eventlog.since(s, made.id, 0)
     assert log[-1]["type"] == "note.deleted" and log[-1]["data"] == {"note_id": copy}
-    assert not any(e["type"] == "note.deleted" and e["data"]["note_id"] == copy
-                   for e in _log(db, first.id))
+    assert not any(e["type"] == "note.deleted" and e["data"]["note_id"] == copy for e in _log(db, first.id))
 
 
 def _log(db, session_id):
@@ -249,8 +272,9 @@ def test_the_demo_has_a_lab_over_three_meetings(db, tmp_path):
     # Today's is upcoming until 19:30 in Rome, past after: the test runs at any hour.
     assert found[clock.UPCOMING][-1].title == "Terzo incontro"
     assert found[clock.PAST][-1].title == "Laboratorio (sessione conclusa)"
-    assert sorted(m.title for m in found[clock.UPCOMING] + found[clock.PAST]) == sorted([
-        "Laboratorio (sessione conclusa)", "Terzo incontro", DEMO_TITLE])  # not the rehearsal
+    assert sorted(m.title for m in found[clock.UPCOMING] + found[clock.PAST]) == sorted(
+        ["Laboratorio (sessione conclusa)", "Terzo incontro", DEMO_TITLE]
+    )  # not the rehearsal
     assert all(m.territory == "Polo Sud" for m in found[clock.UPCOMING] + found[clock.PAST])
     today = next(m for m in created if m.lab_title == "Dimissioni difficili" and m.title == DEMO_TITLE)
     with db.reader() as s:
@@ -258,15 +282,13 @@ def test_the_demo_has_a_lab_over_three_meetings(db, tmp_path):
         assert len(carried) == 2 and all(c.lineage_id for c in carried)
 
 
-def test_a_rehearsal_is_never_carried_into_a_real_meeting_nor_announced(bus, db, facilitator,
-                                                                        closed_labs):
+def test_a_rehearsal_is_never_carried_into_a_real_meeting_nor_announced(bus, db, facilitator, closed_labs):
     from datetime import date, time
 
     from workshop.domain import meetings as clock
     from workshop.services import meetings
 
-    rehearsal = create_session(db, "dimissioni-difficili", "Prova", owner_id=facilitator.id,
-                               practice=True)
+    rehearsal = create_session(db, "dimissioni-difficili", "Prova", owner_id=facilitator.id, practice=True)
     rehearsing = bus.staff_bind(facilitator.id, "facilitator", rehearsal.id)
     first, groups = first_meeting(db, closed_labs)
     carry(bus, rehearsing, first.id, [groups[A2]])  # a rehearsal may start from a real meeting

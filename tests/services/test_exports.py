@@ -22,10 +22,24 @@ from workshop.storage.models import Process
 def scheda(db, closed_labs, team):
     top = consolidate(db, PROCESS_SLUG).rows[0]
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [top.cluster_id])
-    schede.update_fields(db, team["up"], action_id, {
-        "capofila": {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"},
-        "indicatori": [{"descrizione": "Riammissioni entro 30 giorni", "partenza": "14%",
-                        "obiettivi": {"2020": "10%"}, "fonte": "AUSL", "periodicita": "annuale"}]}, 1)
+    schede.update_fields(
+        db,
+        team["up"],
+        action_id,
+        {
+            "capofila": {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"},
+            "indicatori": [
+                {
+                    "descrizione": "Riammissioni entro 30 giorni",
+                    "partenza": "14%",
+                    "obiettivi": {"2020": "10%"},
+                    "fonte": "AUSL",
+                    "periodicita": "annuale",
+                }
+            ],
+        },
+        1,
+    )
     return action_id
 
 
@@ -35,9 +49,18 @@ def read_csv(z, name):
 
 def test_open_data_zip(db, scheda):
     z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG)))
-    assert set(z.namelist()) >= {"laboratori.csv", "sessioni.csv", "contributi.csv", "gruppi.csv",
-                                 "voti_per_categoria.csv", "schede.csv", "dati.json",
-                                 "datapackage.json", "README.md", "LICENSE.txt"}
+    assert set(z.namelist()) >= {
+        "laboratori.csv",
+        "sessioni.csv",
+        "contributi.csv",
+        "gruppi.csv",
+        "voti_per_categoria.csv",
+        "schede.csv",
+        "dati.json",
+        "datapackage.json",
+        "README.md",
+        "LICENSE.txt",
+    }
     for name, columns in exports.TABLES.items():
         assert next(csv.reader(io.StringIO(z.read(f"{name}.csv").decode("utf-8")))) == columns
     notes = read_csv(z, "contributi.csv")
@@ -51,14 +74,18 @@ def test_open_data_zip(db, scheda):
     assert groups["Punto unico distrettuale e informazione alle famiglie"]["punti"] == "19"
     assert groups["Punto unico distrettuale e informazione alle famiglie"]["rango"] == "1"
     split = read_csv(z, "voti_per_categoria.csv")
-    assert all((r["riservato"], r["punti"]) == ("sì", "") or int(r["punti"]) >= 5 or r["punti"] == "0"
-               for r in split)
+    assert all(
+        (r["riservato"], r["punti"]) == ("sì", "") or int(r["punti"]) >= 5 or r["punti"] == "0" for r in split
+    )
     assert any(r["riservato"] == "no" and int(r["punti"]) >= 5 for r in split)  # it says something
     sessions = read_csv(z, "sessioni.csv")
     assert all(len(s["hash_risultati"]) == 64 and s["partecipanti_votanti"] == "20" for s in sessions)
     scheda_row = read_csv(z, "schede.csv")[0]
     assert (scheda_row["stato"], scheda_row["area_prevalente"], scheda_row["altre_aree"]) == (
-        "bozza", "A", "E")
+        "bozza",
+        "A",
+        "E",
+    )
     meta = json.loads(z.read("datapackage.json"))
     assert meta["licenses"][0]["name"] == "CC-BY-4.0" and meta["language"] == "it"
     assert "Attribution 4.0 International" in z.read("LICENSE.txt").decode()
@@ -80,8 +107,10 @@ def test_a_scheda_as_odt_pdf_and_markdown(db, scheda):
     md, _ = exports.render(blocks, "md", view["title"])
     md = md.decode()
     assert md.startswith(f"# {view['title']}")
-    assert ("| Indicatore | Situazione di partenza | Obiettivo 2018 | Obiettivo 2019 | Obiettivo 2020 | "
-            "Fonte | Periodicità |") in md
+    assert (
+        "| Indicatore | Situazione di partenza | Obiettivo 2018 | Obiettivo 2019 | Obiettivo 2020 | "
+        "Fonte | Periodicità |"
+    ) in md
     assert "## Tracciabilità partecipativa" in md
 
 
@@ -104,19 +133,39 @@ Block = exports.Block
 # wider than a column, a cell or an item taller than a page, control
 # characters that XML cannot carry.
 SHAPES = [
-    Block("table", []), Block("table", [[]]), Block("table", [[], ["a"]]),
-    Block("table", [["a", "b"], ["1"], ["1", "2", "3"]]), Block("table", [["solo intestazione"]]),
+    Block("table", []),
+    Block("table", [[]]),
+    Block("table", [[], ["a"]]),
+    Block("table", [["a", "b"], ["1"], ["1", "2", "3"]]),
+    Block("table", [["solo intestazione"]]),
     Block("table", [["x" * 900, "y"], ["z", "w" * 900]]),
     Block("table", [["Indicatore", "Base", "Obiettivo", "Fonte"], ["i" * 500, "b" * 500, "", "f"]]),
     Block("table", [["cella più alta di una pagina " * 400]]),
     Block("table", [["intestazione più alta di una pagina " * 400], ["riga"]]),
-    Block("ul", []), Block("ol", []), Block("ul", [""]), Block("ol", ["", "uno"]),
+    Block("ul", []),
+    Block("ol", []),
+    Block("ul", [""]),
+    Block("ol", ["", "uno"]),
     Block("ol", ["voce più lunga di una pagina\n" * 300]),
-    Block("p", ""), Block("h2", ""), Block("p", "ctrl \x01\x08\x0b\x0c\x1b[0m \ufffe fine"),
-    *[b for note in ("<table>", "<table></table>", "<table><tr></tr></table>",
-                     "<table><tr><td>a<td>b<tr><td>c</table>", "| a | b |\n|---|---|\n| 1 |",
-                     "<ul></ul>", "<ol></ol>", "- ", "1. ", "-\n-\n-")
-      for b in exports.markdown_blocks(note)],
+    Block("p", ""),
+    Block("h2", ""),
+    Block("p", "ctrl \x01\x08\x0b\x0c\x1b[0m \ufffe fine"),
+    *[
+        b
+        for note in (
+            "<table>",
+            "<table></table>",
+            "<table><tr></tr></table>",
+            "<table><tr><td>a<td>b<tr><td>c</table>",
+            "| a | b |\n|---|---|\n| 1 |",
+            "<ul></ul>",
+            "<ol></ol>",
+            "- ",
+            "1. ",
+            "-\n-\n-",
+        )
+        for b in exports.markdown_blocks(note)
+    ],
 ]
 
 
@@ -142,11 +191,14 @@ def test_markdown_blocks_keep_every_word_of_nested_and_loose_structures():
     from tests.injection import block_texts, packed, payloads, squeeze
     from workshop import markup
 
-    shapes = ["- uno\n- due\n    - tre\n        - quattro\n- cinque",
-              "1. primo\n\n    con un secondo paragrafo\n\n2. secondo",
-              "- voce <table><tr><td>cella</td></tr></table> dopo\n- altra",
-              "<table><tr><td>prima<ul><li>interna</li></ul>dopo</td><td>accanto</td></tr></table>",
-              "> citazione\n\n- voce\n\n> ancora", "<li>sparsa</li> <td>cella sparsa</td> testo"]
+    shapes = [
+        "- uno\n- due\n    - tre\n        - quattro\n- cinque",
+        "1. primo\n\n    con un secondo paragrafo\n\n2. secondo",
+        "- voce <table><tr><td>cella</td></tr></table> dopo\n- altra",
+        "<table><tr><td>prima<ul><li>interna</li></ul>dopo</td><td>accanto</td></tr></table>",
+        "> citazione\n\n- voce\n\n> ancora",
+        "<li>sparsa</li> <td>cella sparsa</td> testo",
+    ]
     for text in shapes + list(payloads()) + packed(500):
         shown = lxml.html.fragment_fromstring(markup.render(text), create_parent="div").text_content()
         kept = "".join(block_texts(exports.markdown_blocks(text)))
@@ -164,9 +216,15 @@ def corpus_blocks() -> list:
     for payload in payloads():
         blocks += [Block("h2", payload), Block("p", payload), *exports.markdown_blocks(payload)]
     items = packed(500)
-    blocks += [Block("ul", items), Block("ol", items),
-               Block("table", [["Indicatore", "Base", "Obiettivo", "Fonte"]]
-                     + [items[i:i + 4] for i in range(0, len(items), 4)])]
+    blocks += [
+        Block("ul", items),
+        Block("ol", items),
+        Block(
+            "table",
+            [["Indicatore", "Base", "Obiettivo", "Fonte"]]
+            + [items[i : i + 4] for i in range(0, len(items), 4)],
+        ),
+    ]
     return blocks
 
 
@@ -211,18 +269,43 @@ def test_pdf_export_carries_the_text_and_nothing_active(hostile):
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
     from tests.injection import csv_problems
 
-    formulas = ["=1+2", "+1+2", "-1+2", "@SUM(1+1)", "\t=1+2", "\r=1+2", "-1", "a;=1+2",
-                "=cmd|' /C calc'!A0", "'già protetto", "testo", ""]
-    rows = [{"id": n, "testo": text, "aree": [text, "A"], "indice": -1.5}
-            for n, text in enumerate(formulas, start=1)]
+    formulas = [
+        "=1+2",
+        "+1+2",
+        "-1+2",
+        "@SUM(1+1)",
+        "\t=1+2",
+        "\r=1+2",
+        "-1",
+        "a;=1+2",
+        "=cmd|' /C calc'!A0",
+        "'già protetto",
+        "testo",
+        "",
+    ]
+    rows = [
+        {"id": n, "testo": text, "aree": [text, "A"], "indice": -1.5}
+        for n, text in enumerate(formulas, start=1)
+    ]
     data = exports._csv(rows, ["id", "testo", "aree", "indice"])
     assert csv_problems(data) == []
     read = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
     # Text that begins like a formula gets a leading apostrophe (OWASP); the
     # rest of the text, and numbers, are as they were.
-    assert [r["testo"] for r in read] == ["'=1+2", "'+1+2", "'-1+2", "'@SUM(1+1)", "'\t=1+2",
-                                          "'\r=1+2", "'-1", "a;=1+2", "'=cmd|' /C calc'!A0",
-                                          "'già protetto", "testo", ""]
+    assert [r["testo"] for r in read] == [
+        "'=1+2",
+        "'+1+2",
+        "'-1+2",
+        "'@SUM(1+1)",
+        "'\t=1+2",
+        "'\r=1+2",
+        "'-1",
+        "a;=1+2",
+        "'=cmd|' /C calc'!A0",
+        "'già protetto",
+        "testo",
+        "",
+    ]
     assert read[0]["aree"] == "'=1+2|A" and read[0]["id"] == "1" and read[0]["indice"] == "-1.5"
     assert "apostrofo (`'`)" in exports.README and "`=`, `+`, `-`, `@`" in exports.README
 
@@ -230,8 +313,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
 def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
     """Canonical RFC 4180 CSV, a copy Italian Excel opens, DCAT-AP_IT metadata as
     JSON-LD, and a data dictionary of every column: every file parsed back."""
-    schede.update_fields(db, team["up"], scheda, {"preventivo": {"importi": {"frna": {"2019": "35.000,50"}},
-                                                                 "note": ""}}, 2)
+    schede.update_fields(
+        db, team["up"], scheda, {"preventivo": {"importi": {"frna": {"2019": "35.000,50"}}, "note": ""}}, 2
+    )
     z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG)))
     names = set(z.namelist())
     dictionary = list(csv.DictReader(io.StringIO(z.read("dizionario-dati.csv").decode("utf-8"), newline="")))
@@ -256,8 +340,12 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
             assert f"| `{column}` |" in readme.split(f"### `{name}.csv`")[1].split("### ")[0]
     assert len(dictionary) == sum(len(c) for c in exports.TABLES.values())
     groups = {r["titolo"]: r for r in csv.DictReader(io.StringIO(z.read("gruppi.csv").decode(), newline=""))}
-    excel_groups = {r["titolo"]: r for r in csv.DictReader(
-        io.StringIO(z.read("excel/gruppi.csv").decode("utf-8-sig"), newline=""), delimiter=";")}
+    excel_groups = {
+        r["titolo"]: r
+        for r in csv.DictReader(
+            io.StringIO(z.read("excel/gruppi.csv").decode("utf-8-sig"), newline=""), delimiter=";"
+        )
+    }
     top = "Punto unico distrettuale e informazione alle famiglie"
     assert groups[top]["indice_priorita"] == "69.58" and excel_groups[top]["indice_priorita"] == "69,58"
     budget = list(csv.DictReader(io.StringIO(z.read("preventivi.csv").decode(), newline="")))
@@ -265,14 +353,19 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
     assert json.loads(z.read("dati.json"))["preventivi"][0]["importo"] == 35000.5
     indicators = list(csv.DictReader(io.StringIO(z.read("indicatori.csv").decode(), newline="")))
     assert [(r["descrizione"], r["anno"], r["obiettivo"]) for r in indicators] == [
-        ("Riammissioni entro 30 giorni", "2020", "10%")]
+        ("Riammissioni entro 30 giorni", "2020", "10%")
+    ]
 
     package = json.loads(z.read("datapackage.json"))
     for resource in package["resources"]:
         assert [f["name"] for f in resource["schema"]["fields"]] == exports.TABLES[resource["name"]]
         assert resource["dialect"]["lineTerminator"] == "\r\n"
-    types = {f["name"]: f["type"] for r in package["resources"] if r["name"] == "gruppi"
-             for f in r["schema"]["fields"]}
+    types = {
+        f["name"]: f["type"]
+        for r in package["resources"]
+        if r["name"] == "gruppi"
+        for f in r["schema"]["fields"]
+    }
     assert (types["punti"], types["indice_priorita"], types["titolo"]) == ("integer", "number", "string")
 
     meta = json.loads(z.read("metadati.jsonld"))
@@ -284,7 +377,9 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
     assert "Piano di Zona" in meta["dcat:keyword"]
     temporal = meta["dct:temporal"]
     assert (temporal["dcat:startDate"]["@value"], temporal["dcat:endDate"]["@value"]) == (
-        "2018-01-01", "2020-12-31")
+        "2018-01-01",
+        "2020-12-31",
+    )
     assert "Reggio nell'Emilia" in meta["dct:spatial"]["locn:geographicName"]
     assert meta["dct:issued"]["@value"] <= meta["dct:modified"]["@value"]
     assert meta["dct:accrualPeriodicity"]["@id"].endswith("/IRREG")
@@ -294,23 +389,44 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
     # Every data file of the ZIP is a distribution: the canonical CSV, the Excel copies,
     # the data dictionary (both forms) and dati.json; each one is in the ZIP.
     files = {d["dct:title"]["@value"]: d for d in meta["dcat:distribution"]}
-    assert set(files) == ({f"{name}.csv" for name in exports.TABLES}
-                          | {f"excel/{name}.csv" for name in exports.TABLES}
-                          | {"dizionario-dati.csv", "excel/dizionario-dati.csv", "dati.json"})
+    assert set(files) == (
+        {f"{name}.csv" for name in exports.TABLES}
+        | {f"excel/{name}.csv" for name in exports.TABLES}
+        | {"dizionario-dati.csv", "excel/dizionario-dati.csv", "dati.json"}
+    )
     assert set(files) <= names
-    assert all(d["dct:description"]["@value"] and d["dct:format"]["@id"].rsplit("/", 1)[1]
-               in ("CSV", "JSON") for d in files.values())
+    assert all(
+        d["dct:description"]["@value"] and d["dct:format"]["@id"].rsplit("/", 1)[1] in ("CSV", "JSON")
+        for d in files.values()
+    )
     assert files["dati.json"]["dcat:mediaType"] == "application/json"
     assert "Excel" in files["excel/schede.csv"]["dct:description"]["@value"]
-    operator = json.loads(zipfile.ZipFile(io.BytesIO(exports.opendata_zip(
-        db, PROCESS_SLUG, exports.publisher_of(SiteInfo(demo=False, email="piano@comune.re.it",
-                                                        office="Ufficio di Piano distrettuale")))))
-        .read("metadati.jsonld"))["dcat:contactPoint"]
+    operator = json.loads(
+        zipfile.ZipFile(
+            io.BytesIO(
+                exports.opendata_zip(
+                    db,
+                    PROCESS_SLUG,
+                    exports.publisher_of(
+                        SiteInfo(
+                            demo=False, email="piano@comune.re.it", office="Ufficio di Piano distrettuale"
+                        )
+                    ),
+                )
+            )
+        ).read("metadati.jsonld")
+    )["dcat:contactPoint"]
     assert operator["vcard:hasEmail"]["@id"] == "mailto:piano@comune.re.it"
     assert operator["vcard:fn"] == "Ufficio di Piano distrettuale"
-    silent = exports._dcat(Process(slug="p", title="Piano"), {"sessioni": [], "schede": []},
-                           exports.publisher_of(SiteInfo(demo=False, email="")), "")
+    silent = exports._dcat(
+        Process(slug="p", title="Piano"),
+        {"sessioni": [], "schede": []},
+        exports.publisher_of(SiteInfo(demo=False, email="")),
+        "",
+    )
     assert "vcard:hasEmail" not in silent["dcat:contactPoint"]  # never the demo's for an operator
-    assert all(d["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
-               for d in meta["dcat:distribution"])
+    assert all(
+        d["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
+        for d in meta["dcat:distribution"]
+    )
     assert {"metadati.jsonld", "dizionario-dati.csv", "excel/dizionario-dati.csv"} <= names

@@ -30,8 +30,10 @@ def test_commands_outside_their_phase_are_refused(bus, session_code, staff):
     anna = join(bus, session_code)
     n = note(bus, anna)
     assert refused(vote, bus, anna, n) == "wrong_phase"
-    assert refused(run, bus, staff, c.RecordScore, cluster_id=1, impatto=1, fattibilita=1,
-                   urgenza=1) == "wrong_phase"
+    assert (
+        refused(run, bus, staff, c.RecordScore, cluster_id=1, impatto=1, fattibilita=1, urgenza=1)
+        == "wrong_phase"
+    )
     advance(bus, staff, "votazione")
     assert refused(note, bus, anna) == "wrong_phase"
     vote(bus, anna, n)
@@ -69,15 +71,20 @@ def test_moderation_hide_restore_and_correct_with_history(bus, db, session_code,
     assert mine["hidden"] is True and mine["hidden_reason"] == "Contiene un nome proprio"
     staff_view = bus.staff_state(staff, c.StaffState(session_id=session_code.id))
     assert staff_view["notes"][0]["hidden_reason"] == "Contiene un nome proprio"
-    assert refused(bus.execute, anna, c.EditNote(cid=cid(), session_id=anna.session_id, note_id=n,
-                                                 text="x")) == "note_hidden"
+    assert (
+        refused(bus.execute, anna, c.EditNote(cid=cid(), session_id=anna.session_id, note_id=n, text="x"))
+        == "note_hidden"
+    )
     run(bus, staff, c.EditNote, note_id=n, text="Testo con refuso")
     restored = run(bus, staff, c.RestoreNote, note_id=n)["events"][0]["data"]["note"]
     assert restored["text"] == "Testo con refuso"
     assert "hidden_reason" not in restored  # the room never learns why
     with db.reader() as s:
-        history = s.exec(select(NoteRevision.text, NoteRevision.edited_by_staff_id)
-                         .where(NoteRevision.note_id == n).order_by(NoteRevision.id)).all()
+        history = s.exec(
+            select(NoteRevision.text, NoteRevision.edited_by_staff_id)
+            .where(NoteRevision.note_id == n)
+            .order_by(NoteRevision.id)
+        ).all()
     assert history == [("Testo con refusso", None), ("Testo con refuso", staff.staff_id)]
 
 
@@ -88,9 +95,9 @@ def test_merging_duplicates_keeps_lineage_and_counts_each_person_once(bus, db, s
     x = note(bus, carla, "Sportello unico per le famiglie")
     advance(bus, staff, "votazione")
     vote(bus, carla, a)
-    vote(bus, carla, b)      # Carla supports the idea twice, once per copy
+    vote(bus, carla, b)  # Carla supports the idea twice, once per copy
     vote(bus, bruno, b)
-    vote(bus, bruno, b)      # Bruno: two dots on one copy
+    vote(bus, bruno, b)  # Bruno: two dots on one copy
     ack = run(bus, staff, c.MergeNotes, into_note_id=a, note_ids=[b, x])
     assert ack["events"][0]["data"]["merged"] == [b, x]
     state = bus.staff_state(staff, c.StaffState(session_id=session_code.id))
@@ -115,16 +122,17 @@ def test_clusters_are_what_gets_voted(bus, session_code, staff):
     other = run(bus, staff, c.CreateCluster, title="Da sciogliere", note_ids=[b])
     run(bus, staff, c.DissolveCluster, cluster_id=other["events"][0]["data"]["cluster"]["id"])
     board = bus.catch_up(anna, None)
-    assert {n["id"]: n["cluster_id"] for n in board["notes"]} == {a: cluster["id"], b: None,
-                                                                   x: cluster["id"]}
+    assert {n["id"]: n["cluster_id"] for n in board["notes"]} == {a: cluster["id"], b: None, x: cluster["id"]}
     assert [cl["id"] for cl in board["clusters"]] == [cluster["id"]]
     advance(bus, staff, "votazione")
-    assert refused(vote, bus, anna, a) == "vote_target_invalid"   # inside a cluster
+    assert refused(vote, bus, anna, a) == "vote_target_invalid"  # inside a cluster
     bus.execute(anna, c.PlaceVote(cid=cid(), session_id=anna.session_id, cluster_id=cluster["id"]))
-    vote(bus, anna, b)                                            # a loose note
+    vote(bus, anna, b)  # a loose note
     items = bus.staff_state(staff, c.StaffState(session_id=session_code.id))["results"]["items"]
     assert [(i["type"], i["id"], i["votes"]) for i in items] == [
-        ("cluster", cluster["id"], 1), ("note", b, 1)]
+        ("cluster", cluster["id"], 1),
+        ("note", b, 1),
+    ]
 
 
 def test_scores_timer_and_closing_freeze_the_results(bus, db, session_code, staff):
@@ -138,8 +146,7 @@ def test_scores_timer_and_closing_freeze_the_results(bus, db, session_code, staf
     bus.execute(anna, c.PlaceVote(cid=cid(), session_id=anna.session_id, cluster_id=cl["id"]))
     advance(bus, staff, "valutazione")
     scored = run(bus, staff, c.RecordScore, cluster_id=cl["id"], impatto=5, fattibilita=2, urgenza=4)
-    assert scored["events"][0]["data"]["cluster"]["scores"] == {"impatto": 5, "fattibilita": 2,
-                                                                 "urgenza": 4}
+    assert scored["events"][0]["data"]["cluster"]["scores"] == {"impatto": 5, "fattibilita": 2, "urgenza": 4}
     ack = run(bus, staff, c.SetPhase, phase="chiusa")
     closed = ack["events"][-1]
     assert closed["type"] == "session.closed"
@@ -159,24 +166,36 @@ def test_scores_timer_and_closing_freeze_the_results(bus, db, session_code, staf
     assert frozen.record["split"][f"cluster:{cl['id']}"] == {"ausl": 1}  # kept inside
     # The room is told the totals only.
     assert closed["data"]["results"]["items"][0] == {
-        "type": "cluster", "id": cl["id"], "title": "Gruppo", "areas": [],
-        "scores": {"impatto": 5, "fattibilita": 2, "urgenza": 4}, "votes": 1}
+        "type": "cluster",
+        "id": cl["id"],
+        "title": "Gruppo",
+        "areas": [],
+        "scores": {"impatto": 5, "fattibilita": 2, "urgenza": 4},
+        "votes": 1,
+    }
     assert refused(note, bus, anna) == "session_closed"
     assert refused(run, bus, staff, c.SetPhase, phase="valutazione") == "session_closed"
-    assert refused(bus.join, c.JoinSession(code=session_code.code, pseudonym="Tardi",
-                                           category="asp"), "ip") == "session_closed"
+    assert (
+        refused(bus.join, c.JoinSession(code=session_code.code, pseudonym="Tardi", category="asp"), "ip")
+        == "session_closed"
+    )
     assert bus.catch_up(anna, None)["session"]["snapshot_hash"] == frozen.hash
 
 
 def test_offline_entries_are_marked_in_the_counts(bus, session_code, staff):
     ack = run(bus, staff, c.AddOfflineParticipant, pseudonym="Signor Bruno", category="sindacato")
     bruno = ack["participant"]["id"]
-    n = bus.execute(staff, c.CreateNote(cid=cid(), session_id=staff.session_id, kind="proposta",
-                                        text="Detto a voce", on_behalf_of=bruno))
+    n = bus.execute(
+        staff,
+        c.CreateNote(
+            cid=cid(), session_id=staff.session_id, kind="proposta", text="Detto a voce", on_behalf_of=bruno
+        ),
+    )
     note_id = n["events"][0]["data"]["note"]["id"]
     advance(bus, staff, "votazione")
-    bus.execute(staff, c.PlaceVote(cid=cid(), session_id=staff.session_id, note_id=note_id,
-                                   on_behalf_of=bruno))
+    bus.execute(
+        staff, c.PlaceVote(cid=cid(), session_id=staff.session_id, note_id=note_id, on_behalf_of=bruno)
+    )
     state = bus.staff_state(staff, c.StaffState(session_id=staff.session_id))
     item = state["results"]["items"][0]
     assert (item["votes"], item["offline_votes"]) == (1, 1)

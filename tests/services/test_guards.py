@@ -40,8 +40,12 @@ class BrokenPublisher(CheckingPublisher):
 
 
 def bus_with(db, publisher, **limits):
-    return CommandBus(db, publisher, ParticipantTokens("secret"),
-                      RateLimits("memory://", **{"failures_per_minute": 5, **limits}, sleep=Sleeps()))
+    return CommandBus(
+        db,
+        publisher,
+        ParticipantTokens("secret"),
+        RateLimits("memory://", **{"failures_per_minute": 5, **limits}, sleep=Sleeps()),
+    )
 
 
 def test_events_are_published_only_once_committed(db, session_code, staff):
@@ -93,13 +97,24 @@ def test_valid_tokens_are_never_rate_limited_but_forged_ones_count(db, session_c
 
 def test_guessing_someone_elses_join_id_counts_as_failures(db, session_code):
     bus = bus_with(db, CheckingPublisher(db), failures_per_minute=3)
-    bus.join(c.JoinSession(code=session_code.code, pseudonym="Anna", category="asp",
-                           cid="victim-0123456789abcdefghij"), "victim")
+    bus.join(
+        c.JoinSession(
+            code=session_code.code, pseudonym="Anna", category="asp", cid="victim-0123456789abcdefghij"
+        ),
+        "victim",
+    )
     codes = []
     for n in range(4):
         try:
-            bus.join(c.JoinSession(code=session_code.code, pseudonym="Anna", category="asp",
-                                   cid=f"guess-{n:04d}-0123456789abcdef"), "guesser")
+            bus.join(
+                c.JoinSession(
+                    code=session_code.code,
+                    pseudonym="Anna",
+                    category="asp",
+                    cid=f"guess-{n:04d}-0123456789abcdef",
+                ),
+                "guesser",
+            )
         except Rejected as e:
             codes.append(e.code)
     assert codes == ["pseudonym_taken"] * 4
@@ -108,8 +123,7 @@ def test_guessing_someone_elses_join_id_counts_as_failures(db, session_code):
 
 def test_join_ids_must_be_long_enough_to_be_unguessable():
     with pytest.raises(Rejected):
-        c.parse(c.JoinSession, {"code": "123456", "pseudonym": "Anna", "category": "asp",
-                                "cid": "join-0001"})
+        c.parse(c.JoinSession, {"code": "123456", "pseudonym": "Anna", "category": "asp", "cid": "join-0001"})
 
 
 def test_pseudonyms_whose_key_would_not_fit_are_refused(bus, session_code):

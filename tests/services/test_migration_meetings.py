@@ -20,15 +20,15 @@ def columns(db: Database, table: str) -> set[str]:
     return {c["name"] for c in inspect(db.engine).get_columns(table)}
 
 
-def test_down_drops_meetings_and_lines_and_up_starts_clean(bus, db, database_url, facilitator,
-                                                          closed_labs):
+def test_down_drops_meetings_and_lines_and_up_starts_clean(bus, db, database_url, facilitator, closed_labs):
     first, groups = first_meeting(db, closed_labs)
     made, staff = second_meeting(bus, db, facilitator)
     carry(bus, staff, first.id, [groups[A2]])
     advance(bus, staff, "chiusa")
     assert len(consolidate(db, _slug(db)).rows) == 8  # the carried group is A2's priority
-    meetings.set_meeting(db, made.id, meetings.Place(date(2027, 1, 12), time(17, 30), None,
-                                                     "Via Roma 1", "Sala 2"))
+    meetings.set_meeting(
+        db, made.id, meetings.Place(date(2027, 1, 12), time(17, 30), None, "Via Roma 1", "Sala 2")
+    )
     with db.reader() as s:
         notes_before = s.execute(text("SELECT count(*) FROM note")).scalar_one()
         clusters_before = s.execute(text("SELECT count(*) FROM cluster")).scalar_one()
@@ -49,8 +49,7 @@ def test_down_drops_meetings_and_lines_and_up_starts_clean(bus, db, database_url
     with new.reader() as s:
         live = s.get(LiveSession, made.id)
         assert (live.starts_at, live.place_address, live.place_room) == (None, "", "")
-        assert s.execute(text("SELECT count(*) FROM cluster WHERE lineage_id IS NOT NULL")
-                         ).scalar_one() == 0
+        assert s.execute(text("SELECT count(*) FROM cluster WHERE lineage_id IS NOT NULL")).scalar_one() == 0
     # The line went with the downgrade: the second meeting's group is a priority of its own.
     assert len(consolidate(new, _slug(new)).rows) == 9
     new.dispose()

@@ -34,16 +34,26 @@ def test_down_to_0007_and_up_again_keeps_labs_and_sessions_in_their_process(db, 
     old = Database(database_url)
     with old.engine.begin() as conn:
         conn.execute(text("INSERT INTO process (slug, title) VALUES ('pdz-2015-2017', 'PdZ 2015-2017')"))
-        conn.execute(text("INSERT INTO lab (slug, title, process_id) SELECT 'vecchio', 'Vecchio', id "
-                          "FROM process WHERE slug = 'pdz-2015-2017'"))
+        conn.execute(
+            text(
+                "INSERT INTO lab (slug, title, process_id) SELECT 'vecchio', 'Vecchio', id "
+                "FROM process WHERE slug = 'pdz-2015-2017'"
+            )
+        )
     old.dispose()
 
     migrate.upgrade(database_url)
-    taking_part = rows(database_url, "SELECT l.slug, p.slug FROM lab_process lp JOIN lab l ON l.id = "
-                                     "lp.lab_id JOIN process p ON p.id = lp.process_id")
+    taking_part = rows(
+        database_url,
+        "SELECT l.slug, p.slug FROM lab_process lp JOIN lab l ON l.id = "
+        "lp.lab_id JOIN process p ON p.id = lp.process_id",
+    )
     assert sorted(taking_part) == sorted(labs + [("vecchio", "pdz-2015-2017")])
-    assert rows(database_url, f"SELECT p.slug, s.practice FROM live_session s JOIN process p ON "
-                              f"p.id = s.process_id WHERE s.id = {made.id}") == [(PROCESS_SLUG, False)]
+    assert rows(
+        database_url,
+        f"SELECT p.slug, s.practice FROM live_session s JOIN process p ON "
+        f"p.id = s.process_id WHERE s.id = {made.id}",
+    ) == [(PROCESS_SLUG, False)]
     # The newest process is the current one.
     assert rows(database_url, "SELECT slug FROM process WHERE current") == [("pdz-2015-2017",)]
 

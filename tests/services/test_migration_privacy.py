@@ -18,13 +18,15 @@ from workshop.storage.models import LiveSession
 
 def stored(db: Database, session_id: int) -> str:
     with db.reader() as s:
-        rows = s.execute(text("SELECT data FROM event WHERE session_id = :s ORDER BY seq"),
-                         {"s": session_id}).all()
+        rows = s.execute(
+            text("SELECT data FROM event WHERE session_id = :s ORDER BY seq"), {"s": session_id}
+        ).all()
     return " ".join(r[0] if isinstance(r[0], str) else json.dumps(r[0], ensure_ascii=False) for r in rows)
 
 
 def test_down_to_0005_puts_texts_back_in_the_log_and_up_again_takes_them_out(
-        bus, db, database_url, session_code, staff):
+    bus, db, database_url, session_code, staff
+):
     anna = join(bus, session_code, name="Annabella", category="ausl")
     n = note(bus, anna, text="Prima stesura")
     bus.execute(anna, c.EditNote(cid=cid(), session_id=anna.session_id, note_id=n, text="Seconda *stesura*"))

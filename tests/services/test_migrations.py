@@ -13,8 +13,7 @@ def test_migrations_match_the_models(database_url):
     """A model changed without a migration would show up here as a diff."""
     db = Database(database_url)
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"render_as_batch": True}),
-                                metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"render_as_batch": True}), metadata)
     db.dispose()
     assert diff == []
 

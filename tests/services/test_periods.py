@@ -38,10 +38,19 @@ def process_id(db, slug=PROCESS_SLUG) -> int:
 
 
 def test_a_new_current_process_takes_the_new_meetings_and_the_old_one_stays_readable(
-        db, closed_labs, admin, team):
+    db, closed_labs, admin, team
+):
     before = [(r.cluster_id, r.index) for r in consolidate(db, PROCESS_SLUG).rows]
-    new = periods.save_process(db, admin, "pdz-2021-2023", "Piano di Zona 2021-2023", 2021, 2023,
-                               ["dimissioni-difficili", "dopo-di-noi"], make_current=True)
+    new = periods.save_process(
+        db,
+        admin,
+        "pdz-2021-2023",
+        "Piano di Zona 2021-2023",
+        2021,
+        2023,
+        ["dimissioni-difficili", "dopo-di-noi"],
+        make_current=True,
+    )
     assert periods.resolve(db).process.id == new
     assert [p["slug"] for p in periods.processes(db)] == ["pdz-2021-2023", PROCESS_SLUG]
     assert refused(create_session, db, "lavoro-e-svantaggio-sociale", "Fuori") == "lab_not_in_process"
@@ -51,8 +60,10 @@ def test_a_new_current_process_takes_the_new_meetings_and_the_old_one_stays_read
     # The previous process's priorities are what they were; the new one has none yet.
     assert [(r.cluster_id, r.index) for r in consolidate(db, PROCESS_SLUG).rows] == before
     assert consolidate(db, "pdz-2021-2023").rows == []
-    assert [x["slug"] for x in consolidate(db, "pdz-2021-2023").labs] == ["dimissioni-difficili",
-                                                                          "dopo-di-noi"]
+    assert [x["slug"] for x in consolidate(db, "pdz-2021-2023").labs] == [
+        "dimissioni-difficili",
+        "dopo-di-noi",
+    ]
     # A lab that met in the process stays in it; one that did not can leave.
     periods.save_process(db, admin, "ignored", "Piano di Zona 2021-2023", 2021, 2023, [], process_id=new)
     assert [x["slug"] for x in consolidate(db, "pdz-2021-2023").labs] == ["dimissioni-difficili"]
@@ -64,7 +75,8 @@ def test_a_new_current_process_takes_the_new_meetings_and_the_old_one_stays_read
 
 
 def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirmed(
-        db, closed_labs, admin, team):
+    db, closed_labs, admin, team
+):
     draft, kept, _ = draft_approved_refused(db, team, consolidate(db, PROCESS_SLUG).rows[:3])
     pid = process_id(db)
     first = periods.add_programme(db, admin, pid, 2019)
@@ -74,8 +86,9 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
     view = periods.programme_view(db, first)
     assert [(p["action"].id, p["continuity"]) for p in view["proposals"]] == [(kept, "nuova")]
     assert view["entries"] == []
-    assert refused(periods.confirm, db, team["up"], first, kept, {"ausl": ""}, {}) == \
-        "continuity_budget_missing"
+    assert (
+        refused(periods.confirm, db, team["up"], first, kept, {"ausl": ""}, {}) == "continuity_budget_missing"
+    )
     assert refused(periods.confirm, db, team["fac"], first, kept, {"ausl": "10"}, {}) == "forbidden"
     assert refused(periods.confirm, db, team["up"], first, draft, {"ausl": "10"}, {}) == "entry_not_found"
     periods.confirm(db, team["up"], first, kept, {"fondo_sociale_locale": "10.000"}, {})
@@ -85,7 +98,8 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
     assert view["entries"] == []  # nothing carried over by itself
     [proposal] = view["proposals"]
     assert proposal["continuity"] == "continuita" and proposal["previous"].budget == {
-        "fondo_sociale_locale": 1_000_000}
+        "fondo_sociale_locale": 1_000_000
+    }
     entry_id = periods.confirm(db, team["up"], second, kept, {"fondo_sociale_locale": "12.000,50"}, {})
     assert refused(periods.confirm, db, team["up"], second, kept, {"ausl": "1"}, {}) == "entry_not_found"
     with db.reader() as s:
@@ -112,8 +126,11 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
 
     # The programme's document and open data: its schede with that year's budget.
     title = schede.view(db, kept)["title"]
-    document = exports.render(exports.plan_blocks(db, PROCESS_SLUG, programme_id=second), "md",
-                              "P", ("", ""))[0].decode().replace("\\", "")  # Markdown's escapes
+    document = (
+        exports.render(exports.plan_blocks(db, PROCESS_SLUG, programme_id=second), "md", "P", ("", ""))[0]
+        .decode()
+        .replace("\\", "")
+    )  # Markdown's escapes
     assert "Nel programma attuativo 2020" in document and "in continuità" in document
     assert "12.000,50" in document and title in document
     assert schede.view(db, draft)["title"] not in document

@@ -59,12 +59,16 @@ def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
     assert "ha raccolto 19 punti su 60 (il più votato della sessione)" in draft["content"]["razionale"]
     assert draft["content"]["azioni"][0]["testo"] and draft["content"]["azioni"][0]["periodo"] == ""
     assert [c["cluster_id"] for c in draft["content"]["tracciabilita"]["clusters"]] == [
-        a2.cluster_id, a1.cluster_id]
+        a2.cluster_id,
+        a1.cluster_id,
+    ]
     assert consolidate(db, PROCESS_SLUG).rows[0].actions == [
-        {"id": action_id, "title": draft["title"], "state": "bozza"}]
+        {"id": action_id, "title": draft["title"], "state": "bozza"}
+    ]
 
-    v2 = schede.update_fields(db, team["up"], action_id, {"titolo": "PUNTO — Punto unico",
-                                                          "descrizione": "Un *punto* unico"}, 1)
+    v2 = schede.update_fields(
+        db, team["up"], action_id, {"titolo": "PUNTO — Punto unico", "descrizione": "Un *punto* unico"}, 1
+    )
     with pytest.raises(Rejected) as e:  # someone else saved version 2 meanwhile
         schede.update_fields(db, team["up"], action_id, {"destinatari": "x"}, 1)
     assert e.value.code == "version_conflict"
@@ -75,11 +79,25 @@ def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
     with pytest.raises(Rejected) as e:
         schede.update_fields(db, team["ristretta"], action_id, {"titolo": "Altro"}, v2)
     assert e.value.code == "field_not_editable"
-    v3 = schede.update_fields(db, team["ristretta"], action_id, {
-        "capofila": {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"},
-        "preventivo": {"importi": {"frna": {"2019": "35.000"}}, "note": "Totale € 95.000"},
-        "indicatori": [{"descrizione": "Riammissioni a 30 giorni", "partenza": "14%",
-                        "obiettivi": {"2020": "10%"}, "fonte": "AUSL", "periodicita": "annuale"}]}, v2)
+    v3 = schede.update_fields(
+        db,
+        team["ristretta"],
+        action_id,
+        {
+            "capofila": {"tipo": "ausl", "specifica": "AUSL di Reggio Emilia"},
+            "preventivo": {"importi": {"frna": {"2019": "35.000"}}, "note": "Totale € 95.000"},
+            "indicatori": [
+                {
+                    "descrizione": "Riammissioni a 30 giorni",
+                    "partenza": "14%",
+                    "obiettivi": {"2020": "10%"},
+                    "fonte": "AUSL",
+                    "periodicita": "annuale",
+                }
+            ],
+        },
+        v2,
+    )
     with pytest.raises(Rejected) as e:
         schede.transition(db, team["up"], action_id, "allargata", WHY)
     assert e.value.code == "forbidden"
@@ -117,15 +135,30 @@ def test_control_characters_typed_anywhere_never_reach_the_database(db, closed_l
     from workshop.seed import create_session
     from workshop.storage.models import LiveSession
 
-    made = create_session(db, "dopo-di-noi", "Titolo\x00 con\x07 controlli", "Domanda\x00\r\nsu due righe",
-                          owner_id=facilitator.id)
+    made = create_session(
+        db,
+        "dopo-di-noi",
+        "Titolo\x00 con\x07 controlli",
+        "Domanda\x00\r\nsu due righe",
+        owner_id=facilitator.id,
+    )
     with db.reader() as s:
         live = s.get(LiveSession, made.id)
     assert (live.title, live.guiding_question) == ("Titolo con controlli", "Domanda\nsu due righe")
     row = consolidate(db, PROCESS_SLUG).rows[0]
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [row.cluster_id])
-    schede.update_fields(db, team["up"], action_id, {"descrizione": "Uno\x00 due\x1b[31m", "indicatori": [
-        {"descrizione": "Tempo\x00", "partenza": "", "obiettivi": {}, "fonte": "", "periodicita": ""}]}, 1)
+    schede.update_fields(
+        db,
+        team["up"],
+        action_id,
+        {
+            "descrizione": "Uno\x00 due\x1b[31m",
+            "indicatori": [
+                {"descrizione": "Tempo\x00", "partenza": "", "obiettivi": {}, "fonte": "", "periodicita": ""}
+            ],
+        },
+        1,
+    )
     schede.transition(db, team["up"], action_id, "revisione_up", "Motivazione\x00 pubblica valida")
     content = schede.view(db, action_id)
     assert content["content"]["descrizione"] == "Uno due[31m"
@@ -141,8 +174,9 @@ def test_a_scheda_without_a_lab_priority_says_where_it_comes_from(db, closed_lab
     with pytest.raises(Rejected) as e:
         schede.create_blank(db, team["ristretta"], PROCESS_SLUG, "Fondo povertà", "regionale")
     assert e.value.code == "field_not_editable"
-    action_id = schede.create_blank(db, team["up"], PROCESS_SLUG, "Misure di contrasto alla povertà",
-                                    "continuita", "B")
+    action_id = schede.create_blank(
+        db, team["up"], PROCESS_SLUG, "Misure di contrasto alla povertà", "continuita", "B"
+    )
     view = schede.view(db, action_id)
     assert view["content"]["tracciabilita"] == {"origine": "continuita", "clusters": []}
     assert view["content"]["continuita"] == "si" and view["content"]["area_prevalente"] == "B"
@@ -155,11 +189,21 @@ def test_a_scheda_stored_in_the_first_shape_opens_edits_and_compares(db, closed_
     from workshop.storage.models import PlanAction, PlanActionVersion
 
     action_id = schede.create_blank(db, team["up"], PROCESS_SLUG, "Vecchia scheda", "ufficio", "A")
-    old = {"titolo": "Vecchia scheda", "area_prevalente": "A", "altre_aree": [], "razionale": "R",
-           "descrizione": "", "destinatari": "", "azioni": "1. Primo\n2. Secondo", "attori": "",
-           "risorse": "", "capofila": "Comune di Reggio Emilia", "preventivo": "Totale € 10.000",
-           "indicatori": [{"indicatore": "Accessi", "baseline": "0", "target": "100", "fonte": "Comune"}],
-           "tracciabilita": {"clusters": []}}
+    old = {
+        "titolo": "Vecchia scheda",
+        "area_prevalente": "A",
+        "altre_aree": [],
+        "razionale": "R",
+        "descrizione": "",
+        "destinatari": "",
+        "azioni": "1. Primo\n2. Secondo",
+        "attori": "",
+        "risorse": "",
+        "capofila": "Comune di Reggio Emilia",
+        "preventivo": "Totale € 10.000",
+        "indicatori": [{"indicatore": "Accessi", "baseline": "0", "target": "100", "fonte": "Comune"}],
+        "tracciabilita": {"clusters": []},
+    }
     with db.transaction() as s:
         s.get(PlanAction, action_id).content = old
         s.exec(select(PlanActionVersion).where(PlanActionVersion.action_id == action_id)).one().content = old
@@ -169,7 +213,15 @@ def test_a_scheda_stored_in_the_first_shape_opens_edits_and_compares(db, closed_
     assert view["content"]["indicatori"][0]["obiettivi"] == {"2020": "100"}
     # Saving the same values in the new shape is no change; a real change makes version 2.
     assert schede.update_fields(db, team["up"], action_id, {"capofila": view["content"]["capofila"]}, 1) == 1
-    assert schede.update_fields(db, team["up"], action_id, {"capofila": {
-        "tipo": "comune", "specifica": "Comune di Reggio Emilia"}}, 1) == 2
+    assert (
+        schede.update_fields(
+            db,
+            team["up"],
+            action_id,
+            {"capofila": {"tipo": "comune", "specifica": "Comune di Reggio Emilia"}},
+            1,
+        )
+        == 2
+    )
     changes = {c["field"]: c["lines"] for c in schede.diff(db, action_id, 1, 2)}
     assert set(changes) == {"capofila"}

@@ -10,15 +10,20 @@ from workshop.services.publisher import RecordingPublisher
 def test_a_burst_of_arrivals_is_announced_once_with_the_latest_counts(db, bus, session_code):
     deferred = []
     publisher = RecordingPublisher()
-    tracker = PresenceTracker(db, publisher, "srv", interval=1.0,
-                              defer=lambda delay, fn: deferred.append((delay, fn)))
+    tracker = PresenceTracker(
+        db, publisher, "srv", interval=1.0, defer=lambda delay, fn: deferred.append((delay, fn))
+    )
     for n in range(5):
         tracker.arrive(f"sid-{n}", join(bus, session_code, f"Persona {n}", "asp"))
     assert len(deferred) == 1 and deferred[0][0] == 1.0 and publisher.sent == []
     deferred[0][1]()  # the interval has passed
-    assert publisher.sent == [("presence", session_code.id,
-                               {"session_id": session_code.id, "connected": 5,
-                                "by_category": {"asp": 5}})]
+    assert publisher.sent == [
+        (
+            "presence",
+            session_code.id,
+            {"session_id": session_code.id, "connected": 5, "by_category": {"asp": 5}},
+        )
+    ]
     tracker.leave("sid-0")  # a new change after the flush schedules a new announcement
     assert len(deferred) == 2
 

@@ -39,18 +39,23 @@ STORY = "Mia madre Rita è stata dimessa il venerdì: chiamatemi al 333 1234567"
 def raw_log(db, session_id: int) -> str:
     """Everything the event log stores for a session, as it is in the database."""
     with db.reader() as s:
-        rows = s.execute(text("SELECT data FROM event WHERE session_id = :s ORDER BY seq"),
-                         {"s": session_id}).all()
-    return " ".join(json.dumps(r[0], ensure_ascii=False) if not isinstance(r[0], str) else r[0]
-                    for r in rows)
+        rows = s.execute(
+            text("SELECT data FROM event WHERE session_id = :s ORDER BY seq"), {"s": session_id}
+        ).all()
+    return " ".join(json.dumps(r[0], ensure_ascii=False) if not isinstance(r[0], str) else r[0] for r in rows)
 
 
 def test_the_event_log_keeps_no_text_or_pseudonym_and_replays_them(bus, db, session_code, staff):
     anna = join(bus, session_code, name="Annabella")
-    sent = bus.execute(anna, c.CreateNote(cid=cid(), session_id=anna.session_id, kind="caso",
-                                          text=STORY))["events"][0]
-    edited = bus.execute(anna, c.EditNote(cid=cid(), session_id=anna.session_id,
-                                          note_id=sent["data"]["note"]["id"], text=STORY + "!"))
+    sent = bus.execute(anna, c.CreateNote(cid=cid(), session_id=anna.session_id, kind="caso", text=STORY))[
+        "events"
+    ][0]
+    edited = bus.execute(
+        anna,
+        c.EditNote(
+            cid=cid(), session_id=anna.session_id, note_id=sent["data"]["note"]["id"], text=STORY + "!"
+        ),
+    )
     stored = raw_log(db, session_code.id)
     assert "Rita" not in stored and "Annabella" not in stored  # failed before: texts were in the log
     replayed = bus.catch_up(anna, 0)["events"]
@@ -58,13 +63,14 @@ def test_the_event_log_keeps_no_text_or_pseudonym_and_replays_them(bus, db, sess
 
 
 def test_erasing_a_participant_removes_their_texts_everywhere_and_resync_still_works(
-        bus, db, publisher, session_code, staff):
+    bus, db, publisher, session_code, staff
+):
     anna, bruno = join(bus, session_code, name="Annabella"), join(bus, session_code, name="Bruno")
     mine = note(bus, anna, text=STORY, kind="caso")
     other = note(bus, bruno, text="Un numero unico distrettuale")
     advance(bus, staff, "votazione")
-    vote(bus, bruno, mine)     # Bruno's dot on Anna's note goes back to him
-    vote(bus, anna, other)     # Anna's dot on Bruno's note stays, anonymous: taking it away
+    vote(bus, bruno, mine)  # Bruno's dot on Anna's note goes back to him
+    vote(bus, anna, other)  # Anna's dot on Bruno's note stays, anonymous: taking it away
     before = len(publisher.sent)  # would show the room, total by total, what she had voted
 
     assert bus.erase(anna.participant_id) == 1
@@ -72,20 +78,27 @@ def test_erasing_a_participant_removes_their_texts_everywhere_and_resync_still_w
     with db.reader() as s:
         row = s.get(Note, mine)
         assert (row.text, row.html, row.erased_at is not None, row.deleted_at is not None) == (
-            "", "", True, True)
+            "",
+            "",
+            True,
+            True,
+        )
         assert all(r.text == "" for r in s.exec(select(NoteRevision).where(NoteRevision.note_id == mine)))
         person = s.get(Participant, anna.participant_id)
         assert person.pseudonym == "" and person.erased_at is not None
-        assert [v.note_id for v in s.exec(select(Vote).where(Vote.participant_id == anna.participant_id))] \
-            == [other]
+        assert [
+            v.note_id for v in s.exec(select(Vote).where(Vote.participant_id == anna.participant_id))
+        ] == [other]
         assert s.exec(select(PrivacyRequest)).one().kind == privacy.ERASURE
     assert "Rita" not in raw_log(db, session_code.id) and "Annabella" not in raw_log(db, session_code.id)
     # The room is told, and Bruno gets his dot back.
     sent = [x for x in publisher.sent[before:]]
     events = [e for kind, _, evs in sent if kind == "events" for e in evs]
     assert [{"type": e["type"], **e["data"]} for e in events] == [{"type": "note.deleted", "note_id": mine}]
-    assert any(kind == "personal" and pid == bruno.participant_id and state["dots_left"] == 3
-               for kind, pid, state in sent)
+    assert any(
+        kind == "personal" and pid == bruno.participant_id and state["dots_left"] == 3
+        for kind, pid, state in sent
+    )
     # Replaying the whole log rebuilds the board without her note or her dot.
     board = Board()
     for e in bus.catch_up(bruno, 0)["events"]:
@@ -215,8 +228,12 @@ def test_the_author_category_only_where_five_people_shared_it(db, closed_labs):
         for p in s.exec(select(Participant)):
             joined.setdefault(p.session_id, {}).setdefault(p.category_key, 0)
             joined[p.session_id][p.category_key] += 1
-        authors = {n.id: (n.session_id, cat) for n, cat in s.exec(
-            select(Note, Participant.category_key).join(Participant, Participant.id == Note.author_id))}
+        authors = {
+            n.id: (n.session_id, cat)
+            for n, cat in s.exec(
+                select(Note, Participant.category_key).join(Participant, Participant.id == Note.author_id)
+            )
+        }
     for row in notes:
         session_id, category = authors[int(row["id"])]
         if row["categoria_autore"]:
@@ -246,7 +263,8 @@ def test_the_purge_leaves_only_what_was_published(db, closed_labs):
         assert closed and all(lv.purged_at for lv in closed)
     after = consolidate(db, PROCESS_SLUG)
     assert [(r.cluster_id, r.dots, r.index, r.by_category) for r in after.rows] == [
-        (r.cluster_id, r.dots, r.index, r.by_category) for r in before.rows]
+        (r.cluster_id, r.dots, r.index, r.by_category) for r in before.rows
+    ]
     # The published data do not change (but for the date the package was made).
     z0, z1 = (zipfile.ZipFile(io.BytesIO(x)) for x in (zip_before, exports.opendata_zip(db, PROCESS_SLUG)))
     for name in z0.namelist():

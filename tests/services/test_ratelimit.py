@@ -76,8 +76,10 @@ def test_a_few_delayed_failures_at_a_time_per_address_then_refused_at_once():
     for _ in range(2):
         wrong_guess(limiter, *join_scopes("10.0.0.1"))
     limiter.sleep = blocking = Blocking()
-    guessers = [threading.Thread(target=wrong_guess, args=(limiter, *join_scopes("10.0.0.1")))
-                for _ in range(CONCURRENT_DELAYED)]
+    guessers = [
+        threading.Thread(target=wrong_guess, args=(limiter, *join_scopes("10.0.0.1")))
+        for _ in range(CONCURRENT_DELAYED)
+    ]
     for thread in guessers:
         thread.start()
     for _ in guessers:
@@ -157,6 +159,7 @@ def test_staff_passwords_are_counted_per_account_and_address_or_per_device():
 
 
 # -- through the command bus ---------------------------------------------------------
+
 
 @pytest.fixture
 def bus(db):

@@ -19,9 +19,18 @@ WHY = "Motivazione pubblica per il passaggio di stato"
 
 # -- the PDF carries every character ----------------------------------------------
 
-TARGETS = ["≥ 70%", "≤ 1", "−10%", "€ 95.000", "«virgolette» – trattino — lungo",
-           "Përshëndetje, çka", "Șoseaua și țara", "Привіт, Україно: їжак, ґанок",
-           "مرحبا بكم", "你好，欢迎参加"]
+TARGETS = [
+    "≥ 70%",
+    "≤ 1",
+    "−10%",
+    "€ 95.000",
+    "«virgolette» – trattino — lungo",
+    "Përshëndetje, çka",
+    "Șoseaua și țara",
+    "Привіт, Україно: їжак, ґанок",
+    "مرحبا بكم",
+    "你好，欢迎参加",
+]
 
 
 @pytest.mark.parametrize("text", TARGETS)
@@ -29,14 +38,18 @@ def test_the_pdf_keeps_every_character_of_the_text(text):
     """Titillium Web has no ≥ or ≤: «≥ 70%» came out as «70%», a different target.
     Every character must come back out of the PDF, in the scripts of the
     platform's languages too."""
-    blocks = [exports.Block("h1", "Indicatori"), exports.Block("p", text),
-              exports.Block("table", [["Indicatore", "Obiettivo"], ["Famiglie informate", text]])]
+    blocks = [
+        exports.Block("h1", "Indicatori"),
+        exports.Block("p", text),
+        exports.Block("table", [["Indicatore", "Obiettivo"], ["Famiglie informate", text]]),
+    ]
     # (pypdf reads right-to-left words backwards; Poppler reads them back in order)
     out = pdf_texts(exports.render(blocks, "pdf", "Prova")[0])
     assert any(squeeze(t).count(squeeze(text)) == 2 for t in out), (text, out)
 
 
 # -- traceability and decisions written for people ----------------------------------
+
 
 @pytest.fixture
 def decided(db, closed_labs, team):
@@ -79,24 +92,49 @@ def test_each_decision_says_who_decided_when_and_what(db, decided):
     approved = next(i for i in items if "unanimità" in i)
     assert "Cabina di regia allargata" in approved and "approvat" in approved.lower()
     # Dated, as a person reads a date.
-    assert all(re.search(r"\d{1,2} (gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|"
-                         r"settembre|ottobre|novembre|dicembre) \d{4}", i) for i in items), items
+    assert all(
+        re.search(
+            r"\d{1,2} (gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|"
+            r"settembre|ottobre|novembre|dicembre) \d{4}",
+            i,
+        )
+        for i in items
+    ), items
 
 
 # -- the plan as a document ----------------------------------------------------------
+
 
 @pytest.fixture
 def plan(db, closed_labs, team):
     """Three schede in three states, and one not accepted."""
     rows = consolidate(db, PROCESS_SLUG).rows
     ids = [schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [r.cluster_id]) for r in rows[:4]]
-    schede.update_fields(db, team["up"], ids[0], {
-        "azioni": [{"testo": "Primo passo", "periodo": "mesi 1–4"},
-                   {"testo": "Secondo passo", "periodo": ""}],
-        "preventivo": {"importi": {"frna": {"2019": "35.000"}, "ausl": {"2019": "25.000,50"}},
-                       "note": ""},
-        "indicatori": [{"descrizione": "Segnalati entro 48 h", "partenza": "da rilevare",
-                        "obiettivi": {"2019": "≥ 70%"}, "fonte": "AUSL", "periodicita": "trimestrale"}]}, 1)
+    schede.update_fields(
+        db,
+        team["up"],
+        ids[0],
+        {
+            "azioni": [
+                {"testo": "Primo passo", "periodo": "mesi 1–4"},
+                {"testo": "Secondo passo", "periodo": ""},
+            ],
+            "preventivo": {
+                "importi": {"frna": {"2019": "35.000"}, "ausl": {"2019": "25.000,50"}},
+                "note": "",
+            },
+            "indicatori": [
+                {
+                    "descrizione": "Segnalati entro 48 h",
+                    "partenza": "da rilevare",
+                    "obiettivi": {"2019": "≥ 70%"},
+                    "fonte": "AUSL",
+                    "periodicita": "trimestrale",
+                }
+            ],
+        },
+        1,
+    )
     for action_id in (ids[0], ids[3]):
         schede.transition(db, team["up"], action_id, "revisione_up", WHY)
         schede.transition(db, team["up"], action_id, "ristretta", WHY)
@@ -136,8 +174,9 @@ def test_the_plan_as_approved_cites_its_act(db, plan, team):
     from workshop.services.schede import PlanActor
 
     admin = PlanActor(team["up"].user_id, "admin")
-    schede.save_plan_settings(db, admin, PROCESS_SLUG, 2018, 2020,
-                              "Accordo di programma del 10 aprile 2019, delibera n. 12")
+    schede.save_plan_settings(
+        db, admin, PROCESS_SLUG, 2018, 2020, "Accordo di programma del 10 aprile 2019, delibera n. 12"
+    )
     md = exports.render(exports.plan_blocks(db, PROCESS_SLUG), "md", "x")[0].decode()
     assert "Stato del documento: approvato — Accordo di programma del 10 aprile 2019, delibera n. 12" in md
 
@@ -180,8 +219,9 @@ def test_the_pdf_is_tagged_and_says_its_language_and_title(db, plan):
     toc_page = pdf_text(data).split("Indice", 1)[1]
     assert re.search(r"Schede approvate\D*3", toc_page)
     # The running header and page numbers are artifacts, outside the structure.
-    content = b"".join(page.Contents.read_bytes() for page in pdf.pages
-                       if isinstance(page.Contents, pikepdf.Stream))
+    content = b"".join(
+        page.Contents.read_bytes() for page in pdf.pages if isinstance(page.Contents, pikepdf.Stream)
+    )
     assert b"/Artifact <</Type /Pagination>> BDC" in content
 
 
@@ -194,8 +234,9 @@ def test_the_pdf_embeds_every_font_it_uses(db, plan):
         for font in (page.Resources.get("/Font") or {}).values():
             descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
             descriptor = descendant.get("/FontDescriptor")
-            assert descriptor is not None and ("/FontFile2" in descriptor or "/FontFile" in descriptor
-                                               or "/FontFile3" in descriptor), font.get("/BaseFont")
+            assert descriptor is not None and (
+                "/FontFile2" in descriptor or "/FontFile" in descriptor or "/FontFile3" in descriptor
+            ), font.get("/BaseFont")
 
 
 def test_the_fonts_cover_italian_and_the_platform_s_languages():
@@ -203,9 +244,15 @@ def test_the_fonts_cover_italian_and_the_platform_s_languages():
     the typographic ones, and the scripts of the participants' languages."""
     from workshop.services import pdf
 
-    wanted = ("àèéìòùÀÈÉÌÒÙ€≥≤−–—«»’“”…·→•°" + "ăâîșțĂÂÎȘȚ" + "ëçËÇ" + "éèêàçœ"
-              + "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГҐДЕЄЖЗИІЇЙ" + "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
-              + "你好欢迎参加会议我们的城市")
+    wanted = (
+        "àèéìòùÀÈÉÌÒÙ€≥≤−–—«»’“”…·→•°"
+        + "ăâîșțĂÂÎȘȚ"
+        + "ëçËÇ"
+        + "éèêàçœ"
+        + "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяАБВГҐДЕЄЖЗИІЇЙ"
+        + "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+        + "你好欢迎参加会议我们的城市"
+    )
     assert pdf.missing(wanted) == ""
 
 
@@ -218,11 +265,17 @@ def test_odt_and_docx_use_real_styles(db, plan):
     with zipfile.ZipFile(io.BytesIO(odt)) as z:
         content = etree.fromstring(z.read("content.xml"))
         styles = z.read("styles.xml").decode()
-    ns = {"text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-          "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0"}
+    ns = {
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    }
     headings = content.findall(".//text:h", ns)
     assert {h.get(f"{{{ns['text']}}}style-name") for h in headings} >= {
-        "Heading_20_1", "Heading_20_2", "Heading_20_3", "Heading_20_4"}
+        "Heading_20_1",
+        "Heading_20_2",
+        "Heading_20_3",
+        "Heading_20_4",
+    }
     assert not any(re.match(r"\d+(\.\d+)*\.? ", "".join(h.itertext())) for h in headings)
     outline = styles.split("text:outline-style")[1].split("</text:outline-style")[0]
     assert 'style:num-format="1"' not in outline
@@ -243,9 +296,12 @@ def test_odt_and_docx_use_real_styles(db, plan):
     num_ids = {p._p.pPr.numPr.numId.val for p in numbered}
     assert len(num_ids) >= 2  # each list starts again at 1
     assert all(t.style.name == "Table Grid" for t in document.tables)
-    assert any(t.rows[0]._tr.trPr is not None and t.rows[0]._tr.trPr.find(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None
-        for t in document.tables)
+    assert any(
+        t.rows[0]._tr.trPr is not None
+        and t.rows[0]._tr.trPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader")
+        is not None
+        for t in document.tables
+    )
     assert document.core_properties.title == "Piano" and document.core_properties.language == "it-IT"
     body = document.element.body.xml
     assert "TOC \\o" in body and "updateFields" in document.settings.element.xml

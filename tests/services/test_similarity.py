@@ -23,8 +23,9 @@ def suggest(db, actor):
     return similarity.suggest_groups(db, actor, c.SuggestGroups(session_id=actor.session_id))
 
 
-def test_a_participant_sees_a_note_that_says_nearly_the_same_as_the_room_sees_it(bus, db, session_code,
-                                                                                staff):
+def test_a_participant_sees_a_note_that_says_nearly_the_same_as_the_room_sees_it(
+    bus, db, session_code, staff
+):
     anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno")
     same = note(bus, anna, "Le famiglie non sanno a chi rivolgersi dopo la dimissione dall'ospedale.")
     note(bus, anna, "Corsi di italiano serali per chi lavora.")
@@ -43,8 +44,9 @@ def test_hidden_deleted_and_merged_notes_are_never_shown(bus, db, session_code, 
     hidden, deleted, kept, merged = (note(bus, anna, text) for _ in range(4))
     bus.execute(staff, c.HideNote(cid=cid(), session_id=staff.session_id, note_id=hidden, reason="doppio"))
     bus.execute(anna, c.DeleteNote(cid=cid(), session_id=anna.session_id, note_id=deleted))
-    bus.execute(staff, c.MergeNotes(cid=cid(), session_id=staff.session_id, into_note_id=kept,
-                                    note_ids=[merged]))
+    bus.execute(
+        staff, c.MergeNotes(cid=cid(), session_id=staff.session_id, into_note_id=kept, note_ids=[merged])
+    )
     assert [f["note"]["id"] for f in similar(db, bruno, text)] == [kept]
     # Staff compare the same notes as the room: never a hidden one.
     assert [f["note"]["id"] for f in similar(db, staff, text)] == [kept]
@@ -77,19 +79,31 @@ def test_only_session_members_ask_and_drafts_over_the_limit_are_refused(bus, db,
     assert e.value.code == "forbidden"
 
 
-def test_suggested_groups_existing_fits_and_duplicates_then_applied_by_commands(bus, db, session_code,
-                                                                                staff):
+def test_suggested_groups_existing_fits_and_duplicates_then_applied_by_commands(bus, db, session_code, staff):
     anna = join(bus, session_code)
-    ausili = [note(bus, anna, t) for t in (
-        "Il rientro a casa senza ausili: il letto arriva dopo una settimana.",
-        "Ausili e letto a casa prima del rientro dall'ospedale.",
-        "Gli ausili per il rientro a casa vanno ordinati durante il ricovero.")]
-    numero = [note(bus, anna, t) for t in ("Un numero unico distrettuale per le famiglie.",
-                                           "Un numero di telefono unico per sapere a chi rivolgersi.")]
+    ausili = [
+        note(bus, anna, t)
+        for t in (
+            "Il rientro a casa senza ausili: il letto arriva dopo una settimana.",
+            "Ausili e letto a casa prima del rientro dall'ospedale.",
+            "Gli ausili per il rientro a casa vanno ordinati durante il ricovero.",
+        )
+    ]
+    numero = [
+        note(bus, anna, t)
+        for t in (
+            "Un numero unico distrettuale per le famiglie.",
+            "Un numero di telefono unico per sapere a chi rivolgersi.",
+        )
+    ]
     copies = [note(bus, anna, "Mancano posti di sollievo in struttura.") for _ in range(2)]
     lone = note(bus, anna, "Il bando per i contributi alle associazioni sportive esce tardi.")
-    created = bus.execute(staff, c.CreateCluster(cid=cid(), session_id=staff.session_id,
-                                                 title="Punto unico per le famiglie", note_ids=numero[:1]))
+    created = bus.execute(
+        staff,
+        c.CreateCluster(
+            cid=cid(), session_id=staff.session_id, title="Punto unico per le famiglie", note_ids=numero[:1]
+        ),
+    )
     cluster_id = created["events"][0]["data"]["cluster"]["id"]
     advance(bus, staff, "raggruppamento")
     ack = suggest(db, staff)
@@ -102,12 +116,17 @@ def test_suggested_groups_existing_fits_and_duplicates_then_applied_by_commands(
     head = bus.catch_up(staff, None)["head"]
     assert suggest(db, staff) == ack and bus.catch_up(staff, None)["head"] == head
     new = groups[tuple(ausili)]
-    bus.execute(staff, c.CreateCluster(cid=cid(), session_id=staff.session_id, title=new["title"],
-                                       note_ids=new["note_ids"]))
-    bus.execute(staff, c.MoveNote(cid=cid(), session_id=staff.session_id, note_id=numero[1],
-                                  cluster_id=cluster_id))
-    bus.execute(staff, c.MergeNotes(cid=cid(), session_id=staff.session_id, into_note_id=copies[0],
-                                    note_ids=copies[1:]))
+    bus.execute(
+        staff,
+        c.CreateCluster(cid=cid(), session_id=staff.session_id, title=new["title"], note_ids=new["note_ids"]),
+    )
+    bus.execute(
+        staff, c.MoveNote(cid=cid(), session_id=staff.session_id, note_id=numero[1], cluster_id=cluster_id)
+    )
+    bus.execute(
+        staff,
+        c.MergeNotes(cid=cid(), session_id=staff.session_id, into_note_id=copies[0], note_ids=copies[1:]),
+    )
     after = suggest(db, staff)
     assert after["duplicates"] == [] and all(set(g["note_ids"]) <= {copies[0], lone} for g in after["groups"])
 

@@ -28,6 +28,7 @@ def test_the_admin_keeps_the_list_and_meetings_pick_from_it(db, facilitator):
     assert [t.key for t in territories.listed(db)] == [albinea, nord]
 
     from workshop.seed import create_session
+
     made = create_session(db, "dopo-di-noi", "Incontro", owner_id=facilitator.id)
     meetings.set_meeting(db, made.id, place(nord))
     assert meetings.one(db, made.id).place == "Sala, Via Roma 1, Polo Nord"

@@ -33,10 +33,18 @@ def opendata(db, closed_labs, tmp_path) -> Path:
 
 
 def run_verify(path: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workshop", "verify", str(path), *extra],
-                          cwd=path.parent, capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "WORKSHOP_INSTANCE_DIR": str(path.parent / "i"),
-                               "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "workshop", "verify", str(path), *extra],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "WORKSHOP_INSTANCE_DIR": str(path.parent / "i"),
+            "PYTHONPATH": str(ROOT),
+        },
+    )
 
 
 def rewrite(path: Path, name: str, change) -> Path:
@@ -55,11 +63,18 @@ def test_the_documented_lines_recompute_the_fingerprint_the_room_saw(db, opendat
     with db.reader() as s:
         session = s.get(LiveSession, 1)
     zipfile.ZipFile(opendata).extractall(tmp_path)
-    shown = subprocess.run(["sha256sum", "risultati/sessione-1.json"], cwd=tmp_path, capture_output=True,
-                           text=True, check=True).stdout.split()[0]
+    shown = subprocess.run(
+        ["sha256sum", "risultati/sessione-1.json"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()[0]
     assert shown == session.snapshot_hash
-    by_hand = subprocess.run([sys.executable, "-"], input=script.replace("sessione-7", "sessione-1"),
-                             cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    by_hand = subprocess.run(
+        [sys.executable, "-"],
+        input=script.replace("sessione-7", "sessione-1"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert by_hand.split()[0] == session.snapshot_hash and "12 notes checked" in by_hand
 
 
@@ -71,8 +86,12 @@ def test_verify_passes_on_the_open_data_and_catches_each_alteration(opendata):
 
     def more_dots(data: bytes) -> bytes:  # a group's total changed in gruppi.csv
         lines = data.decode().split("\n")
-        lines[1] = re.sub(r',(\d+),(\d+|""),(\d+|""),(\d+|""),',
-                          lambda m: f",{int(m[1]) + 1},{m[2]},{m[3]},{m[4]},", lines[1], count=1)
+        lines[1] = re.sub(
+            r',(\d+),(\d+|""),(\d+|""),(\d+|""),',
+            lambda m: f",{int(m[1]) + 1},{m[2]},{m[3]},{m[4]},",
+            lines[1],
+            count=1,
+        )
         return "\n".join(lines).encode()
 
     def other_text(data: bytes) -> bytes:  # a published note reworded
@@ -81,9 +100,11 @@ def test_verify_passes_on_the_open_data_and_catches_each_alteration(opendata):
     def other_document(data: bytes) -> bytes:  # the frozen results touched
         return data.replace(b'"votes":19', b'"votes":20')
 
-    for name, change, what in (("gruppi.csv", more_dots, "gruppi"),
-                               ("contributi.csv", other_text, "testi"),
-                               ("risultati/sessione-1.json", other_document, "impronta")):
+    for name, change, what in (
+        ("gruppi.csv", more_dots, "gruppi"),
+        ("contributi.csv", other_text, "testi"),
+        ("risultati/sessione-1.json", other_document, "impronta"),
+    ):
         bad = run_verify(rewrite(opendata, name, change))
         assert bad.returncode == 1, name
         assert any(line.startswith("  NO") and what in line for line in bad.stdout.splitlines()), bad.stdout

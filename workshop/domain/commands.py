@@ -15,8 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from workshop.domain.errors import Rejected, _
 
 NOTE_KINDS: tuple[str, ...] = ("problema", "proposta", "risorsa", "caso")
-KIND_LABELS = {"problema": _("Problema"), "proposta": _("Proposta"), "risorsa": _("Risorsa"),
-               "caso": _("Caso")}
+KIND_LABELS = {
+    "problema": _("Problema"),
+    "proposta": _("Proposta"),
+    "risorsa": _("Risorsa"),
+    "caso": _("Caso"),
+}
 # Any short string: whether it is a kind this session accepts is a rule
 # (rules.note_kind), answered with its own error code, note_kind_invalid.
 NoteKind = Annotated[str, StringConstraints(max_length=40)]

@@ -75,8 +75,7 @@ class Protected:
         return {(r, c) for r, cells in self.rows.items() for c, v in cells.items() if v is None}
 
 
-def columns(voters: Mapping[str, int], group_of: Mapping[str, str],
-            group_order: list[str]) -> Columns:
+def columns(voters: Mapping[str, int], group_of: Mapping[str, str], group_order: list[str]) -> Columns:
     """Groups with enough voters get a column each; the others share `OTHER`.
 
     `voters`: distinct voters of the session by category."""
@@ -110,8 +109,12 @@ def protect_row(cells: dict[str, int]) -> dict[str, int | None]:
     return dict(cells)
 
 
-def protect(split: Mapping[Hashable, Mapping[str, int]], voters: Mapping[str, int],
-            group_of: Mapping[str, str], group_order: list[str]) -> Protected:
+def protect(
+    split: Mapping[Hashable, Mapping[str, int]],
+    voters: Mapping[str, int],
+    group_of: Mapping[str, str],
+    group_order: list[str],
+) -> Protected:
     """The publishable split of one session.
 
     `split`: each item's dots by the voters' categories; `voters`: distinct
@@ -129,15 +132,15 @@ def protect(split: Mapping[Hashable, Mapping[str, int]], voters: Mapping[str, in
     return Protected(cols, rows, totals)
 
 
-def author_label(category: str, participants: Mapping[str, int], group_of: Mapping[str, str]
-                 ) -> tuple[str, str] | None:
+def author_label(
+    category: str, participants: Mapping[str, int], group_of: Mapping[str, str]
+) -> tuple[str, str] | None:
     """What may be published of a note's author: ("categoria", key) if at least
     THRESHOLD people of that category took part in the session, else
     ("gruppo", key) if its group had that many, else nothing."""
     if participants.get(category, 0) >= THRESHOLD:
         return "categoria", category
     group = group_of.get(category)
-    if group is not None and sum(n for c, n in participants.items()
-                                 if group_of.get(c) == group) >= THRESHOLD:
+    if group is not None and sum(n for c, n in participants.items() if group_of.get(c) == group) >= THRESHOLD:
         return "gruppo", group
     return None

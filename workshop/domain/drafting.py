@@ -63,12 +63,16 @@ def _ranking(c: SourceCluster) -> str:
 def _summary(c: SourceCluster) -> str:
     # Voted in several meetings: its dots are theirs together, and a rank in one
     # session's room would not describe it.
-    where = (f"in {c.meetings} incontri del laboratorio" if c.meetings > 1 else f"({_ranking(c)})")
-    line = (f"Nel laboratorio «{c.lab_title}» il gruppo «{c.title}» ha raccolto {c.dots} punti "
-            f"su {c.dots_available} {where}")
+    where = f"in {c.meetings} incontri del laboratorio" if c.meetings > 1 else f"({_ranking(c)})"
+    line = (
+        f"Nel laboratorio «{c.lab_title}» il gruppo «{c.title}» ha raccolto {c.dots} punti "
+        f"su {c.dots_available} {where}"
+    )
     if c.scores:
-        line += (f"; il tavolo ha valutato impatto {c.scores['impatto']}/5, fattibilità "
-                 f"{c.scores['fattibilita']}/5, urgenza {c.scores['urgenza']}/5")
+        line += (
+            f"; il tavolo ha valutato impatto {c.scores['impatto']}/5, fattibilità "
+            f"{c.scores['fattibilita']}/5, urgenza {c.scores['urgenza']}/5"
+        )
     return line + "."
 
 
@@ -83,35 +87,52 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
 
     area_votes = Counter(a for c in clusters for a in c.areas)
     first_areas = clusters[0].areas
-    prevalent = (max(area_votes, key=lambda a: (area_votes[a], a in first_areas[:1], -ord(a[0])))
-                 if area_votes else "")
+    prevalent = (
+        max(area_votes, key=lambda a: (area_votes[a], a in first_areas[:1], -ord(a[0]))) if area_votes else ""
+    )
     others = sorted(set(area_votes) - {prevalent})
 
     razionale = "\n\n".join(_summary(c) for c in clusters)
     if problems:
         razionale += "\n\nProblemi e casi portati dai partecipanti:\n\n" + "\n".join(
-            f"- {_quote(n.text)}" for n in problems)
+            f"- {_quote(n.text)}" for n in problems
+        )
     content = scheda.empty(scheda.LABORATORI)
-    content.update({
-        "titolo": clusters[0].title if len(clusters) == 1 else
-        " / ".join(c.title for c in clusters),
-        "area_prevalente": prevalent,
-        "altre_aree": others,
-        "razionale": razionale,
-        "azioni": [{"testo": n.text.strip(), "periodo": ""} for n in proposals],
-        # Who implements it is for the Ufficio di Piano: the categories of the people
-        # who took part are not implementing bodies, and listing them would say
-        # that someone of a small category was in the room.
-        "attori": "",
-        "risorse": "\n".join(f"- {_quote(n.text)}" for n in resources),
-        "tracciabilita": {"origine": scheda.LABORATORI, "clusters": [{
-            "lab": c.lab_slug, "lab_title": c.lab_title, "session_id": c.session_id,
-            "session_title": c.session_title,
-            "cluster_id": c.cluster_id, "title": c.title, "areas": list(c.areas),
-            "note_ids": [n.id for n in c.notes], "notes_withheld": list(c.withheld),
-            "dots": c.dots, "dots_available": c.dots_available,
-            "by_category": dict(sorted(c.by_category.items())), "scores": c.scores,
-            "priority_index": c.priority_index, "snapshot_hash": c.snapshot_hash,
-        } for c in clusters]},
-    })
+    content.update(
+        {
+            "titolo": clusters[0].title if len(clusters) == 1 else " / ".join(c.title for c in clusters),
+            "area_prevalente": prevalent,
+            "altre_aree": others,
+            "razionale": razionale,
+            "azioni": [{"testo": n.text.strip(), "periodo": ""} for n in proposals],
+            # Who implements it is for the Ufficio di Piano: the categories of the people
+            # who took part are not implementing bodies, and listing them would say
+            # that someone of a small category was in the room.
+            "attori": "",
+            "risorse": "\n".join(f"- {_quote(n.text)}" for n in resources),
+            "tracciabilita": {
+                "origine": scheda.LABORATORI,
+                "clusters": [
+                    {
+                        "lab": c.lab_slug,
+                        "lab_title": c.lab_title,
+                        "session_id": c.session_id,
+                        "session_title": c.session_title,
+                        "cluster_id": c.cluster_id,
+                        "title": c.title,
+                        "areas": list(c.areas),
+                        "note_ids": [n.id for n in c.notes],
+                        "notes_withheld": list(c.withheld),
+                        "dots": c.dots,
+                        "dots_available": c.dots_available,
+                        "by_category": dict(sorted(c.by_category.items())),
+                        "scores": c.scores,
+                        "priority_index": c.priority_index,
+                        "snapshot_hash": c.snapshot_hash,
+                    }
+                    for c in clusters
+                ],
+            },
+        }
+    )
     return content

@@ -20,9 +20,7 @@ MESSAGES: dict[str, str] = {
     "unknown_event": _("Comando sconosciuto: «%(event)s»."),
     "internal_error": _("Si è verificato un errore interno. Riprova tra poco."),
     "session_busy": _("La sessione è molto occupata in questo momento. Riprova tra poco."),
-    "command_id_reused": _(
-        "Questo identificativo di comando è già stato usato per un comando diverso."
-    ),
+    "command_id_reused": _("Questo identificativo di comando è già stato usato per un comando diverso."),
     # Joining
     "invalid_code": _("Codice non valido: controlla le cifre e riprova."),
     "rate_limited": _("Troppi tentativi. Riprova tra %(retry_after)s secondi."),
@@ -49,19 +47,22 @@ MESSAGES: dict[str, str] = {
     "wrong_phase": _("Questa operazione non è possibile nella fase «%(phase)s»."),
     "phase_unknown": _("Fase sconosciuta."),
     "phase_transition_invalid": _("Dalla fase «%(current)s» non si può passare a «%(target)s»."),
-    "phase_back_after_votes": _(
-        "Non si può tornare al raggruppamento: sono già stati assegnati dei punti."),
+    "phase_back_after_votes": _("Non si può tornare al raggruppamento: sono già stati assegnati dei punti."),
     "cluster_not_found": _("Il gruppo non esiste o è stato sciolto."),
     # Meetings and continuity (domain/meetings.py, services/continuity.py)
-    "meeting_time_invalid": _("Indica il giorno e l’ora di inizio dell’incontro; l’ora di fine, se c’è, "
-                              "viene dopo quella di inizio."),
-    "meeting_place_invalid": _("L’indirizzo può avere al massimo %(address)s caratteri, la sala "
-                               "%(room)s."),
-    "carry_source_invalid": _("Si possono riprendere solo i gruppi di un incontro concluso dello "
-                              "stesso laboratorio."),
+    "meeting_time_invalid": _(
+        "Indica il giorno e l’ora di inizio dell’incontro; l’ora di fine, se c’è, "
+        "viene dopo quella di inizio."
+    ),
+    "meeting_place_invalid": _("L’indirizzo può avere al massimo %(address)s caratteri, la sala %(room)s."),
+    "carry_source_invalid": _(
+        "Si possono riprendere solo i gruppi di un incontro concluso dello stesso laboratorio."
+    ),
     "cluster_already_carried": _("Il gruppo «%(title)s» è già stato ripreso in questo incontro."),
-    "territory_invalid": _("Indica il tipo di territorio (Comune, Polo di servizio sociale, quartiere) e "
-                           "un nome di al massimo %(max)s caratteri."),
+    "territory_invalid": _(
+        "Indica il tipo di territorio (Comune, Polo di servizio sociale, quartiere) e "
+        "un nome di al massimo %(max)s caratteri."
+    ),
     "territory_taken": _("Nell’elenco c’è già «%(name)s»."),
     "territory_unknown": _("Questo territorio non è nell’elenco."),
     "title_invalid": _("Il titolo deve avere da 1 a %(max)s caratteri."),
@@ -70,19 +71,21 @@ MESSAGES: dict[str, str] = {
     "area_unknown": _("Area del piano sconosciuta: %(area)s."),
     "timer_invalid": _("Impostazione del timer non valida."),
     "offline_participant_unknown": _(
-        "Si può agire solo per conto di un partecipante senza telefono di questa sessione."),
+        "Si può agire solo per conto di un partecipante senza telefono di questa sessione."
+    ),
     "session_not_assigned": _("Questa sessione non è tra quelle che gestisci."),
     "login_required": _("Accedi con il tuo account per gestire la sessione."),
     # Staff accounts and sign-in (domain/staff.py, services/accounts.py)
     "password_wrong": _("La password attuale non è corretta."),
     "password_too_short": _("La password deve avere almeno %(min)s caratteri."),
     "passwords_differ": _("Le due password nuove non coincidono."),
-    "code_wrong": _("Codice non valido o già usato: inserisci il codice che l'app mostra ora, "
-                    "oppure un codice di recupero."),
+    "code_wrong": _(
+        "Codice non valido o già usato: inserisci il codice che l'app mostra ora, "
+        "oppure un codice di recupero."
+    ),
     "account_not_found": _("L'account non esiste."),
     "own_account": _("Per il tuo account usa la pagina «Il mio account»."),
-    "second_factor_always_required": _(
-        "Per questo ruolo la verifica in due passaggi è sempre obbligatoria."),
+    "second_factor_always_required": _("Per questo ruolo la verifica in due passaggi è sempre obbligatoria."),
     # Review of the schede intervento
     "review_transition_invalid": _("Dallo stato «%(current)s» non si può passare a «%(target)s»."),
     "motivation_invalid": _("Scrivi una motivazione pubblica, da %(min)s a %(max)s caratteri."),
@@ -92,35 +95,46 @@ MESSAGES: dict[str, str] = {
     "observation_invalid": _("L'osservazione deve avere da 1 a %(max)s caratteri."),
     "scheda_not_found": _("La scheda non esiste."),
     "version_conflict": _(
-        "Qualcun altro ha modificato la scheda nel frattempo: ricarica e riapplica le modifiche."),
+        "Qualcun altro ha modificato la scheda nel frattempo: ricarica e riapplica le modifiche."
+    ),
     "clusters_invalid": _("Scegli uno o più gruppi di sessioni concluse."),
     "field_invalid": _("%(field)s: %(problem)s"),
-    "amount_invalid": _("%(field)s: «%(value)s» non è un importo in euro (scrivi per esempio 95.000 o "
-                        "95.000,50)."),
+    "amount_invalid": _(
+        "%(field)s: «%(value)s» non è un importo in euro (scrivi per esempio 95.000 o 95.000,50)."
+    ),
     "regional_unknown": _("La scheda regionale %(number)s non è nell'elenco."),
     "linked_scheda_invalid": _("Si possono collegare solo altre schede dello stesso piano."),
-    "origin_invalid": _("Indica da dove nasce la scheda: scheda regionale, continuità o proposta "
-                        "dell'Ufficio di Piano."),
-    "regional_invalid": _("Una scheda regionale ha un numero (fino a %(number_max)s caratteri) e un "
-                          "titolo (fino a %(title_max)s caratteri)."),
+    "origin_invalid": _(
+        "Indica da dove nasce la scheda: scheda regionale, continuità o proposta dell'Ufficio di Piano."
+    ),
+    "regional_invalid": _(
+        "Una scheda regionale ha un numero (fino a %(number_max)s caratteri) e un "
+        "titolo (fino a %(title_max)s caratteri)."
+    ),
     "regional_exists": _("Nell'elenco c'è già una scheda regionale con il numero %(number)s."),
     "states_invalid": _("Scegli almeno uno stato delle schede da includere."),
     "process_not_found": _("Percorso di programmazione sconosciuto."),
     # Programming periods (domain/periods.py)
-    "process_invalid": _("Percorso: controlla il campo «%(field)s» (identificativo di lettere minuscole, "
-                         "cifre e trattini; titolo fino a 200 caratteri; anni dal primo all'ultimo, "
-                         "al massimo 10)."),
+    "process_invalid": _(
+        "Percorso: controlla il campo «%(field)s» (identificativo di lettere minuscole, "
+        "cifre e trattini; titolo fino a 200 caratteri; anni dal primo all'ultimo, "
+        "al massimo 10)."
+    ),
     "process_exists": _("C'è già un percorso con l'identificativo «%(slug)s»."),
-    "programme_year_invalid": _("Il programma attuativo è per un anno del percorso, dal %(first)s al "
-                                "%(last)s."),
+    "programme_year_invalid": _(
+        "Il programma attuativo è per un anno del percorso, dal %(first)s al %(last)s."
+    ),
     "programme_exists": _("Il programma attuativo del %(year)s c'è già."),
     "programme_not_found": _("Programma attuativo sconosciuto."),
     "programme_approved": _("Il programma attuativo è approvato: non si cambia più."),
-    "continuity_budget_missing": _("Per confermare la scheda in continuità indica il preventivo "
-                                   "dell'anno (almeno un importo)."),
+    "continuity_budget_missing": _(
+        "Per confermare la scheda in continuità indica il preventivo dell'anno (almeno un importo)."
+    ),
     "entry_not_found": _("Questa scheda non è proposta nel programma attuativo."),
-    "lab_not_in_process": _("Il laboratorio non partecipa al percorso corrente: aggiungilo al percorso "
-                            "nelle impostazioni del piano."),
+    "lab_not_in_process": _(
+        "Il laboratorio non partecipa al percorso corrente: aggiungilo al percorso "
+        "nelle impostazioni del piano."
+    ),
     # Publication of notes and people's rights (domain/publication.py, services/privacy.py)
     "publication_invalid": _("Scegli se il contributo è pubblicabile, da rivedere o solo per uso interno."),
     "public_text_invalid": _("Il testo da pubblicare deve avere da 1 a %(max)s caratteri."),
@@ -128,8 +142,9 @@ MESSAGES: dict[str, str] = {
     "participant_not_found": _("Nessun partecipante con questo pseudonimo in questa sessione."),
     "already_erased": _("I dati di questo partecipante sono già stati cancellati."),
     "erasure_unconfirmed": _("Per cancellare i dati conferma di aver capito che non si può annullare."),
-    "reference_invalid": _("Indica da dove arriva la richiesta (canale e riferimento), fino a %(max)s "
-                           "caratteri."),
+    "reference_invalid": _(
+        "Indica da dove arriva la richiesta (canale e riferimento), fino a %(max)s caratteri."
+    ),
 }
 
 

@@ -16,9 +16,7 @@ _NOT_DIGITS = re.compile(r"[\s\-.]")
 
 def generate() -> str:
     # The first digit is never 0, so a spreadsheet never eats it.
-    return str(secrets.randbelow(9) + 1) + "".join(
-        str(secrets.randbelow(10)) for _ in range(LENGTH - 1)
-    )
+    return str(secrets.randbelow(9) + 1) + "".join(str(secrets.randbelow(10)) for _ in range(LENGTH - 1))
 
 
 def normalize(typed: str) -> str | None:

@@ -27,8 +27,9 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(ROME)
 
 
-def schedule(day: date | None, start: time | None, end: time | None = None
-             ) -> tuple[datetime | None, datetime | None]:
+def schedule(
+    day: date | None, start: time | None, end: time | None = None
+) -> tuple[datetime | None, datetime | None]:
     """(starts_at, ends_at) in UTC from what was typed on the district's clock.
 
     No day: no date yet (both None). A day needs a start time; an end, if
@@ -54,8 +55,7 @@ def day_of(starts_at: datetime | None, closed_at: datetime | None, created_at: d
 UPCOMING, PAST = "upcoming", "past"
 
 
-def standing(starts_at: datetime | None, ends_at: datetime | None, closed: bool,
-             now: datetime) -> str | None:
+def standing(starts_at: datetime | None, ends_at: datetime | None, closed: bool, now: datetime) -> str | None:
     """Whether a meeting is to come (or under way) or past, for the lab's page.
 
     Closed: past, whatever its date. Open with a date: to come until its end

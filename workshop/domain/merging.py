@@ -20,8 +20,9 @@ def check_merge(into_id: int, note_ids: list[int]) -> list[int]:
     return sources
 
 
-def carry_votes(dots: Mapping[int, Mapping[int, int]], into_id: int,
-                note_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+def carry_votes(
+    dots: Mapping[int, Mapping[int, int]], into_id: int, note_ids: list[int]
+) -> tuple[dict[int, int], dict[int, int]]:
     """dots: participant → {note → dots}. Returns (kept on the merged note, refunded)."""
     group = {into_id, *note_ids}
     kept, refunded = {}, {}

@@ -67,11 +67,13 @@ def check_programme_year(year, years: tuple[int, ...]) -> int:
     try:
         year = int(year)
     except (TypeError, ValueError):
-        raise Rejected("programme_year_invalid", first=years[0] if years else "",
-                       last=years[-1] if years else "") from None
+        raise Rejected(
+            "programme_year_invalid", first=years[0] if years else "", last=years[-1] if years else ""
+        ) from None
     if year not in years:
-        raise Rejected("programme_year_invalid", first=years[0] if years else "",
-                       last=years[-1] if years else "")
+        raise Rejected(
+            "programme_year_invalid", first=years[0] if years else "", last=years[-1] if years else ""
+        )
     return year
 
 
@@ -102,8 +104,9 @@ def proposals(candidates: Iterable[Candidate], already: Iterable[int]) -> list[C
     return [chosen[k] for k in sorted(chosen)]
 
 
-def check_confirmation(budget: Mapping[str, str], targets: Mapping[str, str],
-                       indicators: int) -> tuple[dict[str, int], dict[str, str]]:
+def check_confirmation(
+    budget: Mapping[str, str], targets: Mapping[str, str], indicators: int
+) -> tuple[dict[str, int], dict[str, str]]:
     """The year's budget (cents by source; at least one amount) and targets
     (text by indicator position, for the scheda's `indicators` indicators)."""
     cents = {}

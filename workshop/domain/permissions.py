@@ -15,22 +15,41 @@ from workshop.domain.errors import Rejected
 
 PARTICIPANT = "participant"
 FACILITATOR = "facilitator"
-UFFICIO_PIANO = "ufficio_piano"   # drafts and revises the schede intervento
-RISTRETTA = "ristretta"           # cabina di regia ristretta
-ALLARGATA = "allargata"           # cabina di regia allargata
+UFFICIO_PIANO = "ufficio_piano"  # drafts and revises the schede intervento
+RISTRETTA = "ristretta"  # cabina di regia ristretta
+ALLARGATA = "allargata"  # cabina di regia allargata
 ADMIN = "admin"
 STAFF_ROLES = (FACILITATOR, UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
 # Roles that work on the plan (consolidation, schede) rather than on live sessions.
 PLAN_ROLES = (UFFICIO_PIANO, RISTRETTA, ALLARGATA, ADMIN)
 
 PARTICIPANT_COMMANDS: frozenset[type[c.Command]] = frozenset(
-    {c.CreateNote, c.EditNote, c.DeleteNote, c.PlaceVote, c.WithdrawVote, c.Sync, c.FindSimilar})
-FACILITATION_COMMANDS: frozenset[type[c.Command]] = frozenset({
-    c.SetPhase, c.ControlTimer, c.HideNote, c.RestoreNote, c.EditNote, c.MergeNotes,
-    c.CreateCluster, c.RenameCluster, c.DissolveCluster, c.MoveNote, c.TagCluster,
-    c.RevealNotes, c.RevealResults, c.RecordScore, c.AddOfflineParticipant, c.Sync, c.StaffState,
-    c.FindSimilar, c.SuggestGroups, c.CarryClusters,
-})
+    {c.CreateNote, c.EditNote, c.DeleteNote, c.PlaceVote, c.WithdrawVote, c.Sync, c.FindSimilar}
+)
+FACILITATION_COMMANDS: frozenset[type[c.Command]] = frozenset(
+    {
+        c.SetPhase,
+        c.ControlTimer,
+        c.HideNote,
+        c.RestoreNote,
+        c.EditNote,
+        c.MergeNotes,
+        c.CreateCluster,
+        c.RenameCluster,
+        c.DissolveCluster,
+        c.MoveNote,
+        c.TagCluster,
+        c.RevealNotes,
+        c.RevealResults,
+        c.RecordScore,
+        c.AddOfflineParticipant,
+        c.Sync,
+        c.StaffState,
+        c.FindSimilar,
+        c.SuggestGroups,
+        c.CarryClusters,
+    }
+)
 
 PERMISSIONS: dict[str, frozenset[type[c.Command]]] = {
     PARTICIPANT: PARTICIPANT_COMMANDS,

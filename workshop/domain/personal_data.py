@@ -74,33 +74,64 @@ singh kaur ali hussain imran asif bilal
 """
 _NAMES = frozenset(_GIVEN_NAMES.split())
 _TITLES = r"(?:signor[ae]?|sig\.?(?:ra)?|dott(?:\.|oressa|ore)?|dr\.?|prof(?:\.|essoressa|essore)?|avv\.?)"
-_KIN = (r"(?:madre|padre|mamma|papà|babbo|genitori|figli[oae]?|marito|moglie|compagn[oa]|"
-        r"fidanzat[oa]|fratell[oi]|sorell[ae]|nonn[oaie]|zi[oaie]|suocer[oaie]|cognat[oaie]|"
-        r"nipot[ei]|cugin[oaie]|famiglia|bambin[oaie]|ragazz[oaie])")
-_HEALTH = (r"(?:malat|diagnos|tumor|cancr|ictus|infart|demenz|alzheimer|parkinson|disabil|invalid|"
-           r"handicap|autis|sindrom|depress|psichiatr|psicolog|ansia|dipendenz|tossicodipend|alcol|"
-           r"droga|hiv|aids|diabet|chemio|terapi|farmac|ricover|dimess|dimission|ospedal|pronto soccorso|"
-           r"intervento chirurg|operat[oa] |frattur|cadut|allettat|non autosufficien|badante|"
-           r"gravidanz|aborto|epatit|sclerosi|sla\b|dialisi|carrozzina|deambul)\w*")
-_PERSONAL = (rf"\b(?:mi[aoe]|miei|nostr[aoie]|sua|suo|sue|suoi)\s+{_KIN}\b|\b(?:io|sono|ho|ero|avevo|"
-             rf"abbiamo|siamo|mi hanno|ci hanno|mi sono|ci siamo)\b")
+_KIN = (
+    r"(?:madre|padre|mamma|papà|babbo|genitori|figli[oae]?|marito|moglie|compagn[oa]|"
+    r"fidanzat[oa]|fratell[oi]|sorell[ae]|nonn[oaie]|zi[oaie]|suocer[oaie]|cognat[oaie]|"
+    r"nipot[ei]|cugin[oaie]|famiglia|bambin[oaie]|ragazz[oaie])"
+)
+_HEALTH = (
+    r"(?:malat|diagnos|tumor|cancr|ictus|infart|demenz|alzheimer|parkinson|disabil|invalid|"
+    r"handicap|autis|sindrom|depress|psichiatr|psicolog|ansia|dipendenz|tossicodipend|alcol|"
+    r"droga|hiv|aids|diabet|chemio|terapi|farmac|ricover|dimess|dimission|ospedal|pronto soccorso|"
+    r"intervento chirurg|operat[oa] |frattur|cadut|allettat|non autosufficien|badante|"
+    r"gravidanz|aborto|epatit|sclerosi|sla\b|dialisi|carrozzina|deambul)\w*"
+)
+_PERSONAL = (
+    rf"\b(?:mi[aoe]|miei|nostr[aoie]|sua|suo|sue|suoi)\s+{_KIN}\b|\b(?:io|sono|ho|ero|avevo|"
+    rf"abbiamo|siamo|mi hanno|ci hanno|mi sono|ci siamo)\b"
+)
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)),
-    ("codice_fiscale", re.compile(
-        r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b",
-        re.I)),
-    ("telefono", re.compile(r"(?<![\w.,])(?:\+|00)?(?:39[\s./-]?)?(?:3\d{2}|0\d{1,4})(?:[\s./-]?\d){5,8}"
-                            r"(?!\w)(?![.,]\d)")),
-    ("indirizzo", re.compile(r"\b(?:via|viale|v\.le|piazza|p\.zza|piazzale|corso|largo|vicolo|strada|"
-                             r"località|loc\.)\s+(?:[A-ZÀ-Ü][\w'’.-]*\s*){1,4}(?:,?\s*(?:n\.?\s*)?\d+\w?)?",
-                             re.I)),
+    (
+        "codice_fiscale",
+        re.compile(
+            r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b",
+            re.I,
+        ),
+    ),
+    (
+        "telefono",
+        re.compile(
+            r"(?<![\w.,])(?:\+|00)?(?:39[\s./-]?)?(?:3\d{2}|0\d{1,4})(?:[\s./-]?\d){5,8}"
+            r"(?!\w)(?![.,]\d)"
+        ),
+    ),
+    (
+        "indirizzo",
+        re.compile(
+            r"\b(?:via|viale|v\.le|piazza|p\.zza|piazzale|corso|largo|vicolo|strada|"
+            r"località|loc\.)\s+(?:[A-ZÀ-Ü][\w'’.-]*\s*){1,4}(?:,?\s*(?:n\.?\s*)?\d+\w?)?",
+            re.I,
+        ),
+    ),
     ("nome", re.compile(rf"\b{_TITLES}\s+[A-ZÀ-Ü][\w'’-]+", re.I)),
-    ("eta", re.compile(r"\b\d{1,3}\s*anni\b|\b(?:ottant|novant|settant|sessant|cinquant|quarant|trent|"
-                       r"vent)enne\b", re.I)),
-    ("data", re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}\s+(?:gennaio|febbraio|marzo|"
-                        r"aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)\b",
-                        re.I)),
+    (
+        "eta",
+        re.compile(
+            r"\b\d{1,3}\s*anni\b|\b(?:ottant|novant|settant|sessant|cinquant|quarant|trent|"
+            r"vent)enne\b",
+            re.I,
+        ),
+    ),
+    (
+        "data",
+        re.compile(
+            r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}\s+(?:gennaio|febbraio|marzo|"
+            r"aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)\b",
+            re.I,
+        ),
+    ),
     ("famiglia", re.compile(rf"\b(?:mi[aoe]|miei|nostr[aoie])\s+{_KIN}\b", re.I)),
 ]
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’]+")
@@ -119,12 +150,14 @@ def _names(text: str) -> list[Flag]:
 
 def find(text: str, kind: str | None = None) -> list[Flag]:
     """What in `text` may be personal data, in reading order (overlaps removed)."""
-    flags = [Flag(k, m.start(), m.end(), m.group(0).strip()) for k, rx in _PATTERNS
-             for m in rx.finditer(text)]
+    flags = [
+        Flag(k, m.start(), m.end(), m.group(0).strip()) for k, rx in _PATTERNS for m in rx.finditer(text)
+    ]
     flags += _names(text)
     if re.search(_PERSONAL, text, re.I) or kind == "caso":
-        flags += [Flag("salute", m.start(), m.end(), m.group(0))
-                  for m in re.finditer(rf"\b{_HEALTH}", text, re.I)]
+        flags += [
+            Flag("salute", m.start(), m.end(), m.group(0)) for m in re.finditer(rf"\b{_HEALTH}", text, re.I)
+        ]
     flags.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[Flag] = []
     for flag in flags:

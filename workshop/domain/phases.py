@@ -112,8 +112,11 @@ def check_command(phase: str, command: c.Command, by_staff_for_themselves: bool)
 
 
 def _phases_by_event(table: dict[type[c.Command], frozenset[str]]) -> dict[str, list[str]]:
-    return {name: [p for p in ORDER if p in table[command]]
-            for name, command in c.EVENTS.items() if command in table}
+    return {
+        name: [p for p in ORDER if p in table[command]]
+        for name, command in c.EVENTS.items()
+        if command in table
+    }
 
 
 # What each phase allows, for clients (the session object's `commands`,

@@ -81,9 +81,9 @@ class ClusterFacts:
     session_id: int
     cluster_id: int
     dots: int
-    voters: int           # participants who placed at least one dot in the session
-    budget: int           # dots per participant
-    cap: int              # dots per item
+    voters: int  # participants who placed at least one dot in the session
+    budget: int  # dots per participant
+    cap: int  # dots per item
     by_category: dict[str, int] = field(default_factory=dict)
     categories_voting: int = 0  # distinct categories among the session's voters
     scores: Scores | None = None
@@ -133,8 +133,14 @@ class Priority:
         # Not breadth: the rank is published, and an order decided by breadth, a
         # function of the split by category, would say of two items with the same
         # published row how their reserved dots were spread (domain/disclosure.py).
-        return (-round(self.index, 9), -round(self.support, 9), -urgenza, -impatto,
-                first.session_id, first.line)
+        return (
+            -round(self.index, 9),
+            -round(self.support, 9),
+            -urgenza,
+            -impatto,
+            first.session_id,
+            first.line,
+        )
 
 
 def breadth(by_category: dict[str, int], categories_voting: int) -> float:
@@ -173,8 +179,9 @@ def priority(*meetings: ClusterFacts) -> Priority:
         for key, n in m.by_category.items():
             by_category[key] = by_category.get(key, 0) + n
     spread = breadth(by_category, max(m.categories_voting for m in voted))
-    return Priority(latest, support, support_n, component, index, spread, scores is not None,
-                    meetings, scores)
+    return Priority(
+        latest, support, support_n, component, index, spread, scores is not None, meetings, scores
+    )
 
 
 def rank(all_facts: list[ClusterFacts]) -> list[Priority]:

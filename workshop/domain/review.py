@@ -59,14 +59,18 @@ FIELD_LABELS = {
     "capofila": _("Soggetto capofila"),
     "continuita": _("In continuità con la programmazione precedente"),
     "community_lab": _("Inserito nel percorso Community Lab"),
-    "area_prevalente": _("Area prevalente"), "altre_aree": _("Altre aree"),
-    "razionale": _("Razionale"), "descrizione": _("Descrizione"), "destinatari": _("Destinatari"),
+    "area_prevalente": _("Area prevalente"),
+    "altre_aree": _("Altre aree"),
+    "razionale": _("Razionale"),
+    "descrizione": _("Descrizione"),
+    "destinatari": _("Destinatari"),
     "azioni": _("Azioni previste"),
     "collegate": _("Eventuali interventi/politiche integrate collegate"),
     "attori": _("Istituzioni/attori sociali coinvolti"),
     "referenti": _("Referenti dell'intervento"),
     "risorse": _("Risorse non finanziarie"),
-    "preventivo": _("Preventivo di spesa"), "indicatori": _("Indicatori"),
+    "preventivo": _("Preventivo di spesa"),
+    "indicatori": _("Indicatori"),
 }
 
 # The Ufficio di Piano writes the scheda; the cabina di regia ristretta fills who
@@ -89,8 +93,12 @@ OBSERVATION_MAX = 4000
 # Who decides each step, as a body (the role it belongs to), and what they did:
 # a motivation is the words of the body that took the step, never of the state
 # the scheda moved to.
-BODIES = {UFFICIO_PIANO: _("Ufficio di Piano"), RISTRETTA: _("Cabina di regia ristretta"),
-          ALLARGATA: _("Cabina di regia allargata"), ADMIN: _("Amministrazione della piattaforma")}
+BODIES = {
+    UFFICIO_PIANO: _("Ufficio di Piano"),
+    RISTRETTA: _("Cabina di regia ristretta"),
+    ALLARGATA: _("Cabina di regia allargata"),
+    ADMIN: _("Amministrazione della piattaforma"),
+}
 DONE = {
     (BOZZA, REVISIONE_UP): _("ha avviato la revisione della scheda"),
     (REVISIONE_UP, BOZZA): _("ha riportato la scheda in bozza"),
@@ -117,8 +125,11 @@ def _can(role: str, allowed) -> bool:
 def check_transition(role: str, current: str, target: str, motivation: str) -> str:
     """The motivation to record, or why the step cannot be taken."""
     if (current, target) not in TRANSITIONS:
-        raise Rejected("review_transition_invalid", current=LABELS.get(current, current),
-                       target=LABELS.get(target, target))
+        raise Rejected(
+            "review_transition_invalid",
+            current=LABELS.get(current, current),
+            target=LABELS.get(target, target),
+        )
     if not _can(role, TRANSITIONS[(current, target)]):
         raise Rejected("forbidden")
     text = plain_text(motivation)
@@ -144,8 +155,9 @@ def check_edit(role: str, state: str, changed: set[str]) -> None:
         raise Rejected("scheda_frozen")
     refused = changed - editable_fields(role, state)
     if refused:
-        raise Rejected("field_not_editable",
-                       fields=", ".join(FIELD_LABELS.get(f, f) for f in sorted(refused)))
+        raise Rejected(
+            "field_not_editable", fields=", ".join(FIELD_LABELS.get(f, f) for f in sorted(refused))
+        )
 
 
 def check_observation(role: str, state: str, text: str) -> str:

@@ -54,9 +54,7 @@ def check_withdraw(used_on_item: int) -> None:
 def _without_controls(text: str) -> str:
     # Keep newlines (markdown needs them); drop other control characters, which
     # no keyboard produces and which only serve to confuse rendering.
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
-    )
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
 def note_text(text: str) -> str:

@@ -33,8 +33,13 @@ SCHEMA = 2
 SI, NO, IN_PARTE = "si", "no", "in_parte"
 CONTINUITA = {SI: _("Sì"), NO: _("No"), IN_PARTE: _("In parte")}
 COMMUNITY_LAB = {SI: _("Sì"), NO: _("No")}
-CAPOFILA = {"comune": _("Comune"), "unione": _("Unione di Comuni"), "ausl": _("AUSL"),
-            "asp": _("ASP"), "altro": _("Altro")}
+CAPOFILA = {
+    "comune": _("Comune"),
+    "unione": _("Unione di Comuni"),
+    "ausl": _("AUSL"),
+    "asp": _("ASP"),
+    "altro": _("Altro"),
+}
 DISTRETTUALE, SUB_DISTRETTUALE = "distrettuale", "sub_distrettuale"
 AMBITO = {DISTRETTUALE: _("Distrettuale"), SUB_DISTRETTUALE: _("Sub-distrettuale")}
 # Funding sources of the budget, in the order of the regional form.
@@ -58,15 +63,39 @@ ORIGINI = {
     "ufficio": _("Proposta dell'Ufficio di Piano"),
 }
 # The Comuni of the Distretto di Reggio Emilia.
-COMUNI = ("Reggio nell'Emilia", "Albinea", "Bagnolo in Piano", "Cadelbosco di Sopra",
-          "Castelnovo di Sotto", "Quattro Castella", "Vezzano sul Crostolo")
+COMUNI = (
+    "Reggio nell'Emilia",
+    "Albinea",
+    "Bagnolo in Piano",
+    "Cadelbosco di Sopra",
+    "Castelnovo di Sotto",
+    "Quattro Castella",
+    "Vezzano sul Crostolo",
+)
 
 # -- fields ---------------------------------------------------------------------------
 
-FIELDS = ("titolo", "rif_regionale", "rif_distrettuale", "ambito", "capofila", "continuita",
-          "community_lab", "area_prevalente", "altre_aree", "razionale", "descrizione",
-          "destinatari", "azioni", "collegate", "attori", "referenti", "risorse", "preventivo",
-          "indicatori")
+FIELDS = (
+    "titolo",
+    "rif_regionale",
+    "rif_distrettuale",
+    "ambito",
+    "capofila",
+    "continuita",
+    "community_lab",
+    "area_prevalente",
+    "altre_aree",
+    "razionale",
+    "descrizione",
+    "destinatari",
+    "azioni",
+    "collegate",
+    "attori",
+    "referenti",
+    "risorse",
+    "preventivo",
+    "indicatori",
+)
 # Written in markdown (through the one sanitizer when shown); `collegate` and
 # `preventivo` carry a markdown text of their own beside their structure.
 MARKDOWN_FIELDS = ("razionale", "descrizione", "destinatari", "attori", "risorse")
@@ -184,15 +213,30 @@ def budget_totals(preventivo: dict, years: tuple[int, ...]) -> Totals:
 
 # -- the shape, and reading the first one ----------------------------------------------
 
+
 def empty(origin: str = LABORATORI) -> dict:
     return {
-        "schema": SCHEMA, "titolo": "", "rif_regionale": [], "rif_distrettuale": "",
-        "ambito": {"tipo": "", "comuni": []}, "capofila": {"tipo": "", "specifica": ""},
-        "continuita": "", "community_lab": SI if origin == LABORATORI else "",
-        "area_prevalente": "", "altre_aree": [], "razionale": "", "descrizione": "",
-        "destinatari": "", "azioni": [], "collegate": {"schede": [], "testo": ""}, "attori": "",
-        "referenti": "", "risorse": "", "preventivo": {"importi": {}, "note": ""},
-        "indicatori": [], "tracciabilita": {"origine": origin, "clusters": []},
+        "schema": SCHEMA,
+        "titolo": "",
+        "rif_regionale": [],
+        "rif_distrettuale": "",
+        "ambito": {"tipo": "", "comuni": []},
+        "capofila": {"tipo": "", "specifica": ""},
+        "continuita": "",
+        "community_lab": SI if origin == LABORATORI else "",
+        "area_prevalente": "",
+        "altre_aree": [],
+        "razionale": "",
+        "descrizione": "",
+        "destinatari": "",
+        "azioni": [],
+        "collegate": {"schede": [], "testo": ""},
+        "attori": "",
+        "referenti": "",
+        "risorse": "",
+        "preventivo": {"importi": {}, "note": ""},
+        "indicatori": [],
+        "tracciabilita": {"origine": origin, "clusters": []},
     }
 
 
@@ -226,11 +270,16 @@ def _upgrade(name: str, value, years: tuple[int, ...]):
         for row in value:
             if isinstance(row, dict) and "indicatore" in row:  # first shape
                 target = str(row.get("target") or "")
-                out.append({"descrizione": row.get("indicatore", ""),
-                            "partenza": row.get("baseline", ""),
-                            # a target without a year: the one to reach by the end of the period
-                            "obiettivi": {str(years[-1] if years else ""): target} if target else {},
-                            "fonte": row.get("fonte", ""), "periodicita": ""})
+                out.append(
+                    {
+                        "descrizione": row.get("indicatore", ""),
+                        "partenza": row.get("baseline", ""),
+                        # a target without a year: the one to reach by the end of the period
+                        "obiettivi": {str(years[-1] if years else ""): target} if target else {},
+                        "fonte": row.get("fonte", ""),
+                        "periodicita": "",
+                    }
+                )
             else:
                 out.append(row)
         return out
@@ -259,6 +308,7 @@ def public(content: dict) -> dict:
 
 
 # -- checking what people type ------------------------------------------------------------
+
 
 def _problem(label: str, problem: str):
     return Rejected("field_invalid", field=label, problem=problem)
@@ -316,8 +366,10 @@ def clean(name: str, value, ctx: Context, label: str = ""):
     if name in ("continuita", "community_lab"):
         return _choice(value, CONTINUITA if name == "continuita" else COMMUNITY_LAB, label)
     if name == "rif_regionale":
-        numbers = [str(n) if not isinstance(n, dict) else str(n.get("numero", ""))
-                   for n in _rows(value, label, REGIONAL_MAX)]
+        numbers = [
+            str(n) if not isinstance(n, dict) else str(n.get("numero", ""))
+            for n in _rows(value, label, REGIONAL_MAX)
+        ]
         numbers = list(dict.fromkeys(n for n in numbers if n))
         if len(numbers) > REGIONAL_MAX:
             raise _problem(label, f"al massimo {REGIONAL_MAX} schede regionali")
@@ -338,12 +390,13 @@ def clean(name: str, value, ctx: Context, label: str = ""):
         if not isinstance(comuni, list) or any(c not in COMUNI for c in comuni):
             raise _problem(label, "scegli i Comuni dall'elenco del distretto")
         # Distrettuale: every Comune, so none is listed.
-        return {"tipo": kind, "comuni": [] if kind == DISTRETTUALE else
-                [c for c in COMUNI if c in comuni]}
+        return {"tipo": kind, "comuni": [] if kind == DISTRETTUALE else [c for c in COMUNI if c in comuni]}
     if name == "capofila":
         value = _mapping(value, label)
-        return {"tipo": _choice(value.get("tipo"), CAPOFILA, label),
-                "specifica": _text(value.get("specifica", ""), label, SPECIFICA_MAX)}
+        return {
+            "tipo": _choice(value.get("tipo"), CAPOFILA, label),
+            "specifica": _text(value.get("specifica", ""), label, SPECIFICA_MAX),
+        }
     if name == "azioni":
         rows = []
         for row in _rows(value, label, ACTIONS_MAX):
@@ -388,9 +441,10 @@ def clean(name: str, value, ctx: Context, label: str = ""):
                     cents = parse_euro(cell or "", f"{label} ({FONTI[source]} {year})")
                 if cents is not None:
                     cents_by_source.setdefault(source, {})[str(year)] = cents
-        return {"importi": {s: dict(sorted(cents_by_source[s].items()))
-                            for s in FONTI if s in cents_by_source},
-                "note": _text(value.get("note", ""), label, TEXT_MAX)}
+        return {
+            "importi": {s: dict(sorted(cents_by_source[s].items())) for s in FONTI if s in cents_by_source},
+            "note": _text(value.get("note", ""), label, TEXT_MAX),
+        }
     if name == "indicatori":
         years = {str(y) for y in ctx.years}
         rows = []
@@ -401,7 +455,8 @@ def clean(name: str, value, ctx: Context, label: str = ""):
                 raise _problem(label, "campo dell'indicatore sconosciuto")
             clean_row: dict[str, Any] = {
                 k: _text(str(row.get(k) or ""), label, CELL_MAX, line=k != "descrizione")
-                for k in INDICATOR_KEYS}
+                for k in INDICATOR_KEYS
+            }
             targets = {}
             for year, target in _mapping(row.get("obiettivi") or {}, label).items():
                 if str(year) not in years:
@@ -411,9 +466,15 @@ def clean(name: str, value, ctx: Context, label: str = ""):
                     targets[str(year)] = text
             clean_row["obiettivi"] = dict(sorted(targets.items()))
             if any(clean_row[k] for k in INDICATOR_KEYS) or targets:
-                rows.append({"descrizione": clean_row["descrizione"], "partenza": clean_row["partenza"],
-                             "obiettivi": clean_row["obiettivi"], "fonte": clean_row["fonte"],
-                             "periodicita": clean_row["periodicita"]})
+                rows.append(
+                    {
+                        "descrizione": clean_row["descrizione"],
+                        "partenza": clean_row["partenza"],
+                        "obiettivi": clean_row["obiettivi"],
+                        "fonte": clean_row["fonte"],
+                        "periodicita": clean_row["periodicita"],
+                    }
+                )
         if len(rows) > INDICATORS_MAX:
             raise _problem(label, f"al massimo {INDICATORS_MAX} indicatori")
         return rows
@@ -427,27 +488,38 @@ def as_text(name: str, value) -> str:
     if name == "rif_regionale":
         return "\n".join(f"{r.get('numero')} {r.get('titolo', '')}".strip() for r in value)
     if name == "ambito":
-        return " · ".join(filter(None, [AMBITO.get(value.get("tipo"), ""),
-                                         ", ".join(value.get("comuni") or [])]))
+        return " · ".join(
+            filter(None, [AMBITO.get(value.get("tipo"), ""), ", ".join(value.get("comuni") or [])])
+        )
     if name == "capofila":
         return " · ".join(filter(None, [CAPOFILA.get(value.get("tipo"), ""), value.get("specifica", "")]))
     if name in ("continuita", "community_lab"):
         return CONTINUITA.get(value, value)
     if name == "azioni":
-        return "\n".join(f"{i}. {a['testo']}" + (f" ({a['periodo']})" if a.get("periodo") else "")
-                         for i, a in enumerate(value, start=1))
+        return "\n".join(
+            f"{i}. {a['testo']}" + (f" ({a['periodo']})" if a.get("periodo") else "")
+            for i, a in enumerate(value, start=1)
+        )
     if name == "collegate":
-        return "\n".join([", ".join(f"scheda {i}" for i in value.get("schede") or [])]
-                         + [value.get("testo") or ""]).strip()
+        return "\n".join(
+            [", ".join(f"scheda {i}" for i in value.get("schede") or [])] + [value.get("testo") or ""]
+        ).strip()
     if name == "preventivo":
-        lines = [f"{FONTI.get(s, s)} {y}: {euro(c)}"
-                 for s, by_year in (value.get("importi") or {}).items() for y, c in by_year.items()]
+        lines = [
+            f"{FONTI.get(s, s)} {y}: {euro(c)}"
+            for s, by_year in (value.get("importi") or {}).items()
+            for y, c in by_year.items()
+        ]
         return "\n".join(lines + ([value["note"]] if value.get("note") else []))
     if name == "indicatori":
-        return "\n".join(" · ".join([i.get("descrizione", ""), i.get("partenza", "")]
-                                    + [f"{y}: {t}" for y, t in (i.get("obiettivi") or {}).items()]
-                                    + [i.get("fonte", ""), i.get("periodicita", "")])
-                         for i in value)
+        return "\n".join(
+            " · ".join(
+                [i.get("descrizione", ""), i.get("partenza", "")]
+                + [f"{y}: {t}" for y, t in (i.get("obiettivi") or {}).items()]
+                + [i.get("fonte", ""), i.get("periodicita", "")]
+            )
+            for i in value
+        )
     if isinstance(value, list):
         return "\n".join(map(str, value))
     return str(value)

@@ -50,10 +50,10 @@ from stop_words import get_stop_words
 from workshop.domain.rules import TITLE_MAX
 
 # Cosine similarity thresholds (0 … 1).
-SIMILAR_MIN = 0.3     # shown to a participant as "already said"
-FIT_MIN = 0.2         # a loose note suggested into an existing group
-GROUP_MIN = 0.2       # average similarity within a suggested new group
-DUPLICATE_MIN = 0.6   # flagged as a possible duplicate to merge
+SIMILAR_MIN = 0.3  # shown to a participant as "already said"
+FIT_MIN = 0.2  # a loose note suggested into an existing group
+GROUP_MIN = 0.2  # average similarity within a suggested new group
+DUPLICATE_MIN = 0.6  # flagged as a possible duplicate to merge
 SIMILAR_LIMIT = 3
 TITLE_WORDS = 3
 
@@ -64,8 +64,25 @@ _TYPED_ACCENT = re.compile(r"([aeiou])'(?!\w)")
 _WORD = re.compile(r"[^\W_]+")
 STOP_WORDS = frozenset(w.rstrip("'") for w in get_stop_words("it")) | {
     # elided forms the list has only with their apostrophe or not at all
-    "dell", "nell", "sull", "dall", "all", "coll", "quest", "quell", "un", "tutt", "anch", "com",
-    "dov", "cos", "senz", "ciascun", "nessun", "qualcun", "buon",
+    "dell",
+    "nell",
+    "sull",
+    "dall",
+    "all",
+    "coll",
+    "quest",
+    "quell",
+    "un",
+    "tutt",
+    "anch",
+    "com",
+    "dov",
+    "cos",
+    "senz",
+    "ciascun",
+    "nessun",
+    "qualcun",
+    "buon",
 }
 
 
@@ -84,8 +101,11 @@ def words(text: str) -> list[str]:
     """The content words of a text, lower case, as written (accents kept)."""
     text = unicodedata.normalize("NFC", text).lower().translate(_APOSTROPHES)
     text = _TYPED_ACCENT.sub(lambda m: _ACCENTED[m.group(1)], text)
-    return [w for w in _WORD.findall(text)
-            if len(w) > 1 and not w.isdigit() and w not in STOP_WORDS and _fold(w) not in STOP_WORDS]
+    return [
+        w
+        for w in _WORD.findall(text)
+        if len(w) > 1 and not w.isdigit() and w not in STOP_WORDS and _fold(w) not in STOP_WORDS
+    ]
 
 
 @lru_cache(maxsize=4096)
@@ -129,8 +149,14 @@ class Index:
         norm = math.sqrt(sum(w * w for w in v.values()))
         return {t: w / norm for t, w in v.items()} if norm else {}
 
-    def similar(self, text: str, *, limit: int = SIMILAR_LIMIT, minimum: float = SIMILAR_MIN,
-                exclude: int | None = None) -> list[tuple[int, float]]:
+    def similar(
+        self,
+        text: str,
+        *,
+        limit: int = SIMILAR_LIMIT,
+        minimum: float = SIMILAR_MIN,
+        exclude: int | None = None,
+    ) -> list[tuple[int, float]]:
         """The indexed notes closest to `text`, best first (ties: the older note first)."""
         query = self.vector_of(terms(text))
         if not query:
@@ -148,13 +174,15 @@ class Index:
         return {t: w / norm for t, w in total.items()} if norm else {}
 
 
-def similar(text: str, notes: Mapping[int, str], *, limit: int = SIMILAR_LIMIT,
-            exclude: int | None = None) -> list[tuple[int, float]]:
+def similar(
+    text: str, notes: Mapping[int, str], *, limit: int = SIMILAR_LIMIT, exclude: int | None = None
+) -> list[tuple[int, float]]:
     """Up to `limit` notes (id → text) that say nearly what `text` says: (id, similarity)."""
     return Index(notes, extra=(text,)).similar(text, limit=limit, exclude=exclude)
 
 
 # -- suggestions for the facilitator ------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Group:
@@ -225,8 +253,11 @@ def _among(sims, rows: list[int]):
 def _agglomerate(ids: list[int], sims) -> list[list[int]]:
     if len(ids) < 2:
         return [[i] for i in ids]
-    labels = fcluster(linkage(squareform(1.0 - sims, checks=False), method="average"),
-                      t=1.0 - GROUP_MIN, criterion="distance")
+    labels = fcluster(
+        linkage(squareform(1.0 - sims, checks=False), method="average"),
+        t=1.0 - GROUP_MIN,
+        criterion="distance",
+    )
     groups: dict[int, list[int]] = {}
     for i, label in zip(ids, labels, strict=True):
         groups.setdefault(int(label), []).append(i)
@@ -254,13 +285,23 @@ def _duplicates(ids: list[int], sims) -> list[Duplicate]:
     for k, i in enumerate(ids):
         if i in best:
             sets.setdefault(root(k), []).append(i)
-    return [Duplicate(into_id=min(members), note_ids=tuple(sorted(members)[1:]),
-                      score=round(min(best[m] for m in members), 3))
-            for members in sorted(sets.values(), key=min)]
+    return [
+        Duplicate(
+            into_id=min(members),
+            note_ids=tuple(sorted(members)[1:]),
+            score=round(min(best[m] for m in members), 3),
+        )
+        for members in sorted(sets.values(), key=min)
+    ]
 
 
-def suggest(notes: Mapping[int, str], cluster_of: Mapping[int, int | None],
-            cluster_titles: Mapping[int, str], *, mergeable: Iterable[int] | None = None) -> Suggestion:
+def suggest(
+    notes: Mapping[int, str],
+    cluster_of: Mapping[int, int | None],
+    cluster_titles: Mapping[int, str],
+    *,
+    mergeable: Iterable[int] | None = None,
+) -> Suggestion:
     """Groups for the notes outside any group, and possible duplicates.
 
     notes: id → text of every note on the board the facilitator may group;
@@ -286,9 +327,15 @@ def suggest(notes: Mapping[int, str], cluster_of: Mapping[int, int | None],
             fits.setdefault(cluster, []).append((i, score))
         else:
             rest.append(i)
-    groups = [Group(note_ids=tuple(i for i, _ in found), title=cluster_titles[c], cluster_id=c,
-                    score=round(min(s for _, s in found), 3))
-              for c, found in sorted(fits.items())]
+    groups = [
+        Group(
+            note_ids=tuple(i for i, _ in found),
+            title=cluster_titles[c],
+            cluster_id=c,
+            score=round(min(s for _, s in found), 3),
+        )
+        for c, found in sorted(fits.items())
+    ]
     everyone = sorted(notes)
     at = {i: k for k, i in enumerate(everyone)}
     sims = _pairwise(index, everyone) if len(everyone) > 1 else None
@@ -297,8 +344,9 @@ def suggest(notes: Mapping[int, str], cluster_of: Mapping[int, int | None],
         for ids in sorted(_agglomerate(rest, _among(sims, picked)), key=min):
             if len(ids) > 1:
                 mean = (_among(sims, [at[i] for i in ids]).sum() - len(ids)) / (len(ids) * (len(ids) - 1))
-                groups.append(Group(note_ids=tuple(sorted(ids)), title=title(index, ids),
-                                    score=round(float(mean), 3)))
+                groups.append(
+                    Group(note_ids=tuple(sorted(ids)), title=title(index, ids), score=round(float(mean), 3))
+                )
     pool = sorted(notes if mergeable is None else set(mergeable) & set(notes))
     duplicates = _duplicates(pool, _among(sims, [at[i] for i in pool])) if len(pool) > 1 else []
     return Suggestion(groups=tuple(groups), duplicates=tuple(duplicates))

@@ -21,16 +21,23 @@ RESET_PASSWORD = "password"  # noqa: S105 - an action's name, not a password
 RESET_SECOND_FACTOR = "azzera-due-fattori"
 REQUIRE_SECOND_FACTOR = "richiedi-due-fattori"
 WAIVE_SECOND_FACTOR = "non-richiedere-due-fattori"
-ACCOUNT_ACTIONS = (DEACTIVATE, REACTIVATE, RESET_PASSWORD, RESET_SECOND_FACTOR,
-                   REQUIRE_SECOND_FACTOR, WAIVE_SECOND_FACTOR)
+ACCOUNT_ACTIONS = (
+    DEACTIVATE,
+    REACTIVATE,
+    RESET_PASSWORD,
+    RESET_SECOND_FACTOR,
+    REQUIRE_SECOND_FACTOR,
+    WAIVE_SECOND_FACTOR,
+)
 
 
 def second_factor_required(role: str, required_by_admin: bool) -> bool:
     return role in SECOND_FACTOR_ROLES or required_by_admin
 
 
-def check_account_action(actor_role: str, actor_id: int, action: str, target_id: int,
-                         target_role: str) -> None:
+def check_account_action(
+    actor_role: str, actor_id: int, action: str, target_id: int, target_role: str
+) -> None:
     """Whether an admin may do `action` to an account; raises `Rejected` if not.
 
     Never to one's own account: an admin must not lock themselves out by

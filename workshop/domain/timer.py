@@ -55,8 +55,11 @@ class Timer:
             left = self.remaining_at(now)
             new_left = min(MAX_SECONDS, max(0, left + seconds))
             restarted = now if self.running else None
-            return Timer(duration_s=max(1, self.duration_s + (new_left - left)),
-                         remaining_s=new_left, started_at=restarted)
+            return Timer(
+                duration_s=max(1, self.duration_s + (new_left - left)),
+                remaining_s=new_left,
+                started_at=restarted,
+            )
         if action == "reset":
             return Timer()
         raise Rejected("timer_invalid")

@@ -40,8 +40,10 @@ def _payload_size(data: object) -> int:
         # Compact JSON in UTF-8: what a client serializing without spaces sends.
         return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
     except (TypeError, ValueError):
-        raise Rejected("invalid_payload", details=[
-            {"field": "", "type": "json_expected", "problem": "payload must be JSON"}]) from None
+        raise Rejected(
+            "invalid_payload",
+            details=[{"field": "", "type": "json_expected", "problem": "payload must be JSON"}],
+        ) from None
 
 
 def acknowledged(handler: Callable[[object], dict]) -> Callable[..., dict]:
@@ -51,9 +53,16 @@ def acknowledged(handler: Callable[[object], dict]) -> Callable[..., dict]:
     def wrapper(*args):
         try:
             if len(args) > 1:
-                raise Rejected("invalid_payload", details=[
-                    {"field": "", "type": "too_many_arguments",
-                     "problem": "send exactly one payload object"}])
+                raise Rejected(
+                    "invalid_payload",
+                    details=[
+                        {
+                            "field": "",
+                            "type": "too_many_arguments",
+                            "problem": "send exactly one payload object",
+                        }
+                    ],
+                )
             data = args[0] if args else None
             if _payload_size(data) > MAX_PAYLOAD_BYTES:
                 raise Rejected("payload_too_large", limit=MAX_PAYLOAD_BYTES)
@@ -70,6 +79,7 @@ def acknowledged(handler: Callable[[object], dict]) -> Callable[..., dict]:
 # -- identity of this socket ----------------------------------------------
 # The per-socket session (Flask-SocketIO keeps it server-side, per connection)
 # maps each session the socket has joined to the actor it joined as.
+
 
 def _remember(actor: Actor) -> None:
     memberships = dict(session.get("live", {}))
@@ -89,6 +99,7 @@ def actor_in(session_id: int) -> Actor | None:
 
 
 # -- events ---------------------------------------------------------------
+
 
 def _sent_by_client() -> bool:
     """Whether `connect` or `disconnect` came as a client's event, not from the server.
@@ -137,8 +148,11 @@ def on_unreadable(problem=None, *_ignored):
     """An event whose payload could not be read, but which asked for an answer
     (live/wire.py). Any client may send this name too: it gets the same answer."""
     problem = problem if isinstance(problem, str) and problem in wire.PROBLEMS else "json_invalid"
-    return error_ack(Rejected("invalid_payload", details=[
-        {"field": "", "type": problem, "problem": wire.PROBLEMS[problem]}]))
+    return error_ack(
+        Rejected(
+            "invalid_payload", details=[{"field": "", "type": problem, "problem": wire.PROBLEMS[problem]}]
+        )
+    )
 
 
 @socketio.on("join")

@@ -117,8 +117,11 @@ class Packet(packet.Packet):
             # Nothing in the protocol is binary; accepting the packet would make
             # the server wait for attachments.
             attachments, problem = 0, "binary_unsupported"
-        elif kind == packet.EVENT and problem is None and not (
-                isinstance(self.data, list) and self.data and isinstance(self.data[0], str)):
+        elif (
+            kind == packet.EVENT
+            and problem is None
+            and not (isinstance(self.data, list) and self.data and isinstance(self.data[0], str))
+        ):
             problem = "event_invalid"
         elif kind not in _KNOWN_TYPES:
             raise Unreadable("packet_type")
@@ -135,8 +138,7 @@ class Packet(packet.Packet):
 class RareWarning:
     """One warning line per `interval` seconds at most, with how many were held back."""
 
-    def __init__(self, logger: logging.Logger, message: str, interval: float = 60.0,
-                 clock=time.monotonic):
+    def __init__(self, logger: logging.Logger, message: str, interval: float = 60.0, clock=time.monotonic):
         self._logger, self._message, self._interval, self._clock = logger, message, interval, clock
         self._lock = threading.Lock()
         self._next = float("-inf")

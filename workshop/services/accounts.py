@@ -48,8 +48,12 @@ def create_user(db: Database, username: str, display_name: str, role: str, passw
     with db.transaction() as s:
         if s.exec(select(StaffUser.id).where(StaffUser.username == username)).first():
             raise AccountError("Esiste già un account con questo nome utente.")
-        user = StaffUser(username=username, display_name=display_name.strip()[:120], role=role,
-                         password_hash=_hasher.hash(password))
+        user = StaffUser(
+            username=username,
+            display_name=display_name.strip()[:120],
+            role=role,
+            password_hash=_hasher.hash(password),
+        )
         s.add(user)
         s.flush()
         return user
@@ -147,8 +151,9 @@ def turn_off_second_factor(db: Database, user_id: int, password: str) -> None:
     log.info("second factor turned off", extra={"user_id": user_id})
 
 
-def admin_action(db: Database, admin_id: int, admin_role: str, target_id: int, action: str,
-                 password: str = "") -> StaffUser:
+def admin_action(
+    db: Database, admin_id: int, admin_role: str, target_id: int, action: str, password: str = ""
+) -> StaffUser:
     """One of the admin page's actions on someone else's account (domain/staff.py
     says which are allowed). Deactivating, resetting the password or the second
     factor, and requiring a second factor not yet set up end the account's
@@ -171,14 +176,17 @@ def admin_action(db: Database, admin_id: int, admin_role: str, target_id: int, a
         else:
             user.totp_required = action == staff.REQUIRE_SECOND_FACTOR
         ends = action in (staff.DEACTIVATE, staff.RESET_PASSWORD, staff.RESET_SECOND_FACTOR) or (
-            action == staff.REQUIRE_SECOND_FACTOR and not user.totp_secret)
+            action == staff.REQUIRE_SECOND_FACTOR and not user.totp_secret
+        )
         if ends:
             # Next sign-in: with the new password, or setting the second factor up.
             staff_sessions.end_all(s, user.id)
         s.flush()
         s.refresh(user)
-    log.info("account changed by admin", extra={"action": action, "user_id": target_id,
-                                                 "by": admin_id, "signed_out": ends})
+    log.info(
+        "account changed by admin",
+        extra={"action": action, "user_id": target_id, "by": admin_id, "signed_out": ends},
+    )
     return user
 
 

@@ -83,8 +83,11 @@ def xml_text(text: str) -> str:
 
 def toc_entries(blocks: list[Block], depth: int = 3) -> list[tuple[int, str, int]]:
     """The headings a table of contents lists: (level, text, index of the block)."""
-    return [(b.level, b.text, i) for i, b in enumerate(blocks)
-            if 1 <= b.level <= depth and b.options.get("toc", True) and b.text.strip()]
+    return [
+        (b.level, b.text, i)
+        for i, b in enumerate(blocks)
+        if 1 <= b.level <= depth and b.options.get("toc", True) and b.text.strip()
+    ]
 
 
 # -- user markdown as blocks ----------------------------------------------------------
@@ -102,8 +105,29 @@ class _Blocks(HTMLParser):
     inside a list become items of the outer one, marked with a dash for each
     level. So every word people typed ends up in some block."""
 
-    _BLOCK_TAGS = frozenset({"p", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-                             "ul", "ol", "li", "table", "thead", "tbody", "tr", "td", "th"})
+    _BLOCK_TAGS = frozenset(
+        {
+            "p",
+            "blockquote",
+            "pre",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "hr",
+            "ul",
+            "ol",
+            "li",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "td",
+            "th",
+        }
+    )
 
     def __init__(self):
         super().__init__()

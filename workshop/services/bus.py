@@ -60,9 +60,13 @@ def fingerprint(command: c.Command) -> str:
 
 
 def actor_for(participant: Participant) -> Actor:
-    return Actor(role=PARTICIPANT, session_id=participant.session_id,
-                 participant_id=participant.id, public_id=participant.public_id,
-                 category=participant.category_key)
+    return Actor(
+        role=PARTICIPANT,
+        session_id=participant.session_id,
+        participant_id=participant.id,
+        public_id=participant.public_id,
+        category=participant.category_key,
+    )
 
 
 def prepare(command: c.Command) -> None:
@@ -76,7 +80,8 @@ def prepare(command: c.Command) -> None:
 # Statements every command runs, built once (see storage/eventlog.py).
 _done = table_of(ProcessedCommand)
 _FIND_DONE = select(_done.c.fingerprint, _done.c.first_seq, _done.c.last_seq, _done.c.result).where(
-    _done.c.scope == bindparam("scope"), _done.c.cid == bindparam("cid"))
+    _done.c.scope == bindparam("scope"), _done.c.cid == bindparam("cid")
+)
 _REMEMBER = insert(_done)
 _PARTICIPANT = select(Participant).where(Participant.id == bindparam("participant_id"))
 
@@ -89,12 +94,22 @@ def _already_done(s: Session, scope: str, cid: str, digest: str) -> Row | None:
     return done
 
 
-def _remember(s: Session, live: LiveSession, scope: str, cid: str, digest: str,
-              events: list[dict], result: dict) -> None:
-    s.execute(_REMEMBER, {"scope": scope, "cid": cid, "session_id": live.id,
-                          "fingerprint": digest, "first_seq": events[0]["seq"] if events else 0,
-                          "last_seq": events[-1]["seq"] if events else 0, "result": result,
-                          "created_at": utcnow()})
+def _remember(
+    s: Session, live: LiveSession, scope: str, cid: str, digest: str, events: list[dict], result: dict
+) -> None:
+    s.execute(
+        _REMEMBER,
+        {
+            "scope": scope,
+            "cid": cid,
+            "session_id": live.id,
+            "fingerprint": digest,
+            "first_seq": events[0]["seq"] if events else 0,
+            "last_seq": events[-1]["seq"] if events else 0,
+            "result": result,
+            "created_at": utcnow(),
+        },
+    )
 
 
 @dataclass
@@ -107,8 +122,7 @@ class Joined:
 
 
 class CommandBus:
-    def __init__(self, db: Database, publisher: Publisher, tokens: ParticipantTokens,
-                 limiter: RateLimits):
+    def __init__(self, db: Database, publisher: Publisher, tokens: ParticipantTokens, limiter: RateLimits):
         self.db = db
         self.publisher = publisher
         self.tokens = tokens
@@ -138,8 +152,11 @@ class CommandBus:
             phases.check_command(live.phase, command, by_staff_for_themselves=doer.is_staff)
             # Held here so that the handler's lookups of the doer hit the session's
             # identity map (it keeps only objects someone references).
-            me = (s.exec(_PARTICIPANT, params={"participant_id": doer.participant_id}).first()
-                  if doer.participant_id else None)
+            me = (
+                s.exec(_PARTICIPANT, params={"participant_id": doer.participant_id}).first()
+                if doer.participant_id
+                else None
+            )
             if doer.participant_id and (me is None or me.erased_at is not None):
                 raise Rejected("invalid_token")  # they erased their data: nobody to act as
             outcome = handler(s, live, doer, command)
@@ -157,13 +174,20 @@ class CommandBus:
         if own is not None and doer.participant_id is not None:  # own: read for the doer
             states[doer.participant_id] = own
         self._publish_personal(states)
-        log.info("command applied", extra={
-            "command": type(command).__name__, "session_id": live.id,
-            "seq": events[-1]["seq"] if events else None, "role": actor.role,
-            "ms": _ms(started, time.perf_counter()),
-            # Time spent waiting for the session lock, then holding it: the lock
-            # serialises a session's commands across every process.
-            "lock_wait_ms": _ms(asked, locked), "lock_held_ms": _ms(locked, committed)})
+        log.info(
+            "command applied",
+            extra={
+                "command": type(command).__name__,
+                "session_id": live.id,
+                "seq": events[-1]["seq"] if events else None,
+                "role": actor.role,
+                "ms": _ms(started, time.perf_counter()),
+                # Time spent waiting for the session lock, then holding it: the lock
+                # serialises a session's commands across every process.
+                "lock_wait_ms": _ms(asked, locked),
+                "lock_held_ms": _ms(locked, committed),
+            },
+        )
         return self._ack(events, outcome.result, own, behalf)
 
     def _personal_states(self, session_id: int, participant_ids: set[int]) -> dict[int, dict]:
@@ -177,8 +201,9 @@ class CommandBus:
         try:
             with self.db.reader() as s:
                 live = s.get_one(LiveSession, session_id)
-                return {pid: views.personal_state(s, live, s.get_one(Participant, pid))
-                        for pid in participant_ids}
+                return {
+                    pid: views.personal_state(s, live, s.get_one(Participant, pid)) for pid in participant_ids
+                }
         except Exception:
             log.exception("reading the state of %d participant(s) failed", len(participant_ids))
             return {}
@@ -215,12 +240,14 @@ class CommandBus:
             raise Rejected("offline_participant_unknown")
         return replace(actor_for(participant), staff_id=staff.staff_id)
 
-    def _replay(self, s: Session, live: LiveSession, actor: Actor, done: Row,
-                behalf: str | None) -> dict:
+    def _replay(self, s: Session, live: LiveSession, actor: Actor, done: Row, behalf: str | None) -> dict:
         events = eventlog.since(s, live.id, done.first_seq - 1, done.last_seq) if done.last_seq else []
         doer = self._offline_actor(s, live, actor, behalf) if behalf else actor
-        state = (views.personal_state(s, live, s.get_one(Participant, doer.participant_id))
-                 if doer.participant_id else None)
+        state = (
+            views.personal_state(s, live, s.get_one(Participant, doer.participant_id))
+            if doer.participant_id
+            else None
+        )
         return {**self._ack(events, done.result, state, behalf), "duplicate": True}
 
     def find_session(self, typed_code: str, client: str) -> tuple[LiveSession, Lab]:
@@ -232,8 +259,10 @@ class CommandBus:
     def _find_session(self, typed_code: str, attempt: Attempt) -> tuple[LiveSession, Lab]:
         code = joincode.normalize(typed_code)
         with self.db.reader() as s:
-            row = code and s.exec(select(LiveSession, Lab).join(Lab)
-                                  .where(LiveSession.join_code == code)).first()
+            row = (
+                code
+                and s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.join_code == code)).first()
+            )
         if not row:
             attempt.failed()  # outside the reader: it may sleep
             raise Rejected("invalid_code")
@@ -258,8 +287,7 @@ class CommandBus:
         scope = f"join:{session_id}"
         # What identifies a join for retries: the same person in the same session,
         # however the code or the pseudonym's spacing was typed the second time.
-        digest = fingerprint(c.JoinSession(code=str(session_id), pseudonym=key,
-                                           category=category.key))
+        digest = fingerprint(c.JoinSession(code=str(session_id), pseudonym=key, category=category.key))
         try:
             # The budget is spent before the write transaction, never inside it: a
             # greenlet that yields while holding SQLite's write lock stalls every writer.
@@ -277,11 +305,20 @@ class CommandBus:
                     if live.closed_at is not None:
                         raise Rejected("session_closed")
                     participant = new_participant(s, live, name, category.key)
-                    events = eventlog.append(s, live, [ev.Event(ev.PARTICIPANT_JOINED, {
-                        "participant": views.author_view(participant, live.show_pseudonyms)})])
+                    events = eventlog.append(
+                        s,
+                        live,
+                        [
+                            ev.Event(
+                                ev.PARTICIPANT_JOINED,
+                                {"participant": views.author_view(participant, live.show_pseudonyms)},
+                            )
+                        ],
+                    )
                     if command.cid:
-                        _remember(s, live, scope, command.cid, digest, events,
-                                  {"participant_id": participant.id})
+                        _remember(
+                            s, live, scope, command.cid, digest, events, {"participant_id": participant.id}
+                        )
         except Rejected as rejected:
             if rejected.code in ("pseudonym_taken", "command_id_reused"):
                 # Both answer a guess about someone else's join: count them as
@@ -289,8 +326,7 @@ class CommandBus:
                 attempt.failed(Scope(JOIN_ADDRESS, client))
             raise
         self._publish(session_id, events)
-        return Joined(actor_for(participant), self.tokens.issue(participant.public_id),
-                      duplicate=bool(done))
+        return Joined(actor_for(participant), self.tokens.issue(participant.public_id), duplicate=bool(done))
 
     def resume(self, command: c.ResumeSession, client: str) -> Joined:
         """A returning participant: same identity, same dots, nothing changes.
@@ -300,9 +336,15 @@ class CommandBus:
         everyone else out."""
         public_id = self.tokens.read(command.token)
         with self.db.reader() as s:
-            participant = s.exec(select(Participant).where(
-                Participant.public_id == public_id,
-                col(Participant.erased_at).is_(None))).first() if public_id else None
+            participant = (
+                s.exec(
+                    select(Participant).where(
+                        Participant.public_id == public_id, col(Participant.erased_at).is_(None)
+                    )
+                ).first()
+                if public_id
+                else None
+            )
         if not participant:
             with self.limiter.attempt(Scope(JOIN_ADDRESS, client)) as attempt:
                 attempt.failed()
@@ -313,15 +355,19 @@ class CommandBus:
         """Erase a participant's data (services/privacy.py), with the session locked
         like any command, and tell the room. Returns how many notes went."""
         with self.db.reader() as s:
-            session_id = s.exec(select(Participant.session_id)
-                                .where(Participant.id == participant_id)).first()
+            session_id = s.exec(
+                select(Participant.session_id).where(Participant.id == participant_id)
+            ).first()
         if session_id is None:
             raise Rejected("participant_not_found")
         with without_yielding(), self.db.transaction() as s:
             live = eventlog.lock_session(s, session_id)
             # Read again under the lock: a second erasure waiting for it finds this one done.
-            participant = s.exec(select(Participant).where(Participant.id == participant_id)
-                                 .execution_options(populate_existing=True)).one()
+            participant = s.exec(
+                select(Participant)
+                .where(Participant.id == participant_id)
+                .execution_options(populate_existing=True)
+            ).one()
             erased = privacy.erase_in(s, live, participant, user_id, reference)
             events = eventlog.append(s, live, erased.events)
         self._publish(live.id, events)
@@ -331,8 +377,9 @@ class CommandBus:
             # their rooms are told in their own logs, each with its lock.
             with without_yielding(), self.db.transaction() as s:
                 there = eventlog.lock_session(s, other)
-                told = eventlog.append(s, there, [ev.Event(ev.NOTE_DELETED, {"note_id": n})
-                                                  for n in note_ids])
+                told = eventlog.append(
+                    s, there, [ev.Event(ev.NOTE_DELETED, {"note_id": n}) for n in note_ids]
+                )
             self._publish(other, told)
         try:
             with self.db.reader() as s:
@@ -340,8 +387,10 @@ class CommandBus:
             privacy.scrub_schede(self.db, erased.note_ids, erased.texts)
         except Exception:
             log.exception("after erasing in session %s: presence or schede not updated", live.id)
-        log.info("participant erased", extra={"session_id": live.id, "notes": erased.notes,
-                                              "by_staff": user_id is not None})
+        log.info(
+            "participant erased",
+            extra={"session_id": live.id, "notes": erased.notes, "by_staff": user_id is not None},
+        )
         return erased.notes
 
     # -- reads -------------------------------------------------------------
@@ -362,13 +411,20 @@ class CommandBus:
             participant = s.get(Participant, actor.participant_id) if actor.participant_id else None
             seen = views.visibility(live, staff=staff_view)
             if not staff_view and since is not None and 0 <= live.last_seq - since <= REPLAY_LIMIT:
-                ack = {"ok": True, "mode": "events", **views.header(s, live),
-                       "events": eventlog.since(s, live.id, since, live.last_seq)}
+                ack = {
+                    "ok": True,
+                    "mode": "events",
+                    **views.header(s, live),
+                    "events": eventlog.since(s, live.id, since, live.last_seq),
+                }
                 if participant is not None:
                     ack["self"] = views.personal_state(s, live, participant)
                 return ack
-            ack = {"ok": True, "mode": "snapshot",
-                   **views.snapshot(s, live, participant, seen, projector=view == "projector")}
+            ack = {
+                "ok": True,
+                "mode": "snapshot",
+                **views.snapshot(s, live, participant, seen, projector=view == "projector"),
+            }
             if staff_view:
                 ack["participants"] = views.participants(s, live)
             return ack
@@ -384,8 +440,9 @@ class CommandBus:
             live = s.get(LiveSession, session_id)
             if live is None:
                 raise Rejected("session_not_assigned")
-            assigned = set(s.exec(select(SessionFacilitator.user_id)
-                                  .where(SessionFacilitator.session_id == session_id)))
+            assigned = set(
+                s.exec(select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == session_id))
+            )
         may_run_session(role, user_id, live.owner_id, assigned)
         return Actor(role=role, session_id=session_id, staff_id=user_id)
 

@@ -20,8 +20,7 @@ def create_cluster(s: Session, live: LiveSession, actor: Actor, cmd: c.CreateClu
     for note in notes:
         note.cluster_id = cluster.id
         s.add(note)
-    return Outcome([cluster_event(s, live, ev.CLUSTER_CREATED, cluster,
-                                  note_ids=[n.id for n in notes])])
+    return Outcome([cluster_event(s, live, ev.CLUSTER_CREATED, cluster, note_ids=[n.id for n in notes])])
 
 
 def rename_cluster(s: Session, live: LiveSession, actor: Actor, cmd: c.RenameCluster) -> Outcome:
@@ -55,5 +54,9 @@ def move_note(s: Session, live: LiveSession, actor: Actor, cmd: c.MoveNote) -> O
 
 
 HANDLERS: dict[type[c.SessionCommand], Handler] = {
-    c.CreateCluster: create_cluster, c.RenameCluster: rename_cluster,
-    c.TagCluster: tag_cluster, c.DissolveCluster: dissolve_cluster, c.MoveNote: move_note}
+    c.CreateCluster: create_cluster,
+    c.RenameCluster: rename_cluster,
+    c.TagCluster: tag_cluster,
+    c.DissolveCluster: dissolve_cluster,
+    c.MoveNote: move_note,
+}

@@ -101,35 +101,55 @@ class Consolidation:
     areas_without_priority: list[str]
 
 
-def _facts(s: Session, process_id: int, programme_id: int | None
-           ) -> tuple[list[ClusterFacts], dict[int, tuple], dict]:
-    closed = s.exec(select(LiveSession, Lab).join(Lab).where(periods.counted(process_id, programme_id))
-                    .order_by(col(LiveSession.id))).all()
+def _facts(
+    s: Session, process_id: int, programme_id: int | None
+) -> tuple[list[ClusterFacts], dict[int, tuple], dict]:
+    closed = s.exec(
+        select(LiveSession, Lab)
+        .join(Lab)
+        .where(periods.counted(process_id, programme_id))
+        .order_by(col(LiveSession.id))
+    ).all()
     if not closed:
         return [], {}, {}
     tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
     sessions = {live.id: (live, lab) for live, lab in closed}
     tables = {sid: tally.published_split(s, t) for sid, t in tallies.items()}
     facts, clusters = [], {}
-    for cluster in s.exec(select(Cluster).where(col(Cluster.session_id).in_(list(sessions)),
-                                                col(Cluster.dissolved_at).is_(None))):
+    for cluster in s.exec(
+        select(Cluster).where(
+            col(Cluster.session_id).in_(list(sessions)), col(Cluster.dissolved_at).is_(None)
+        )
+    ):
         live, lab = sessions[cluster.session_id]
         counted = tallies[live.id]
         split = counted.split.get(tally.item_key("cluster", cluster.id), {})
         impatto, fattibilita, urgenza = cluster.impatto, cluster.fattibilita, cluster.urgenza
         # Scored all three at once (facilitation.record_score), or not at all.
-        scores = (Scores(impatto, fattibilita, urgenza)
-                  if impatto is not None and fattibilita is not None and urgenza is not None else None)
-        facts.append(ClusterFacts(
-            session_id=live.id, cluster_id=cluster.id, dots=sum(split.values()),
-            voters=counted.voters, budget=live.dots_per_participant, cap=live.cap_per_item,
-            by_category=split, categories_voting=len([n for n in counted.voters_by_category.values()
-                                                      if n]), scores=scores,
-            lineage=cluster.lineage_id))
+        scores = (
+            Scores(impatto, fattibilita, urgenza)
+            if impatto is not None and fattibilita is not None and urgenza is not None
+            else None
+        )
+        facts.append(
+            ClusterFacts(
+                session_id=live.id,
+                cluster_id=cluster.id,
+                dots=sum(split.values()),
+                voters=counted.voters,
+                budget=live.dots_per_participant,
+                cap=live.cap_per_item,
+                by_category=split,
+                categories_voting=len([n for n in counted.voters_by_category.values() if n]),
+                scores=scores,
+                lineage=cluster.lineage_id,
+            )
+        )
         clusters[cluster.id] = (cluster, live, lab)
-    published = {cluster_id: (tables[live.id][0].get(tally.item_key("cluster", cluster_id), {}),
-                              tables[live.id][1])
-                 for cluster_id, (_, live, _) in clusters.items()}
+    published = {
+        cluster_id: (tables[live.id][0].get(tally.item_key("cluster", cluster_id), {}), tables[live.id][1])
+        for cluster_id, (_, live, _) in clusters.items()
+    }
     return facts, clusters, published
 
 
@@ -141,21 +161,44 @@ def _row(position: int, p: Priority, clusters: dict[int, tuple]) -> PriorityRow:
         for key, n in m.by_category.items():
             by_category[key] = by_category.get(key, 0) + n
         _, at, _ = clusters[m.cluster_id]
-        meetings.append({"session_id": m.session_id, "session_title": at.title,
-                         "territory": at.territory_key,
-                         "cluster_id": m.cluster_id, "dots": m.dots, "voters": m.voters,
-                         "dots_available": m.available, "starts_at": at.starts_at,
-                         "closed_at": at.closed_at, "by_category": dict(sorted(m.by_category.items()))})
+        meetings.append(
+            {
+                "session_id": m.session_id,
+                "session_title": at.title,
+                "territory": at.territory_key,
+                "cluster_id": m.cluster_id,
+                "dots": m.dots,
+                "voters": m.voters,
+                "dots_available": m.available,
+                "starts_at": at.starts_at,
+                "closed_at": at.closed_at,
+                "by_category": dict(sorted(m.by_category.items())),
+            }
+        )
     s = p.scores
     return PriorityRow(
-        rank=position, lab_slug=lab.slug, lab_title=lab.title, session_id=live.id,
-        session_title=live.title, snapshot_hash=live.snapshot_hash, cluster_id=cluster.id,
-        title=cluster.title, areas=[a for a in cluster.areas.split(",") if a], dots=p.dots,
-        voters=p.voters, dots_available=p.available, support=p.support,
+        rank=position,
+        lab_slug=lab.slug,
+        lab_title=lab.title,
+        session_id=live.id,
+        session_title=live.title,
+        snapshot_hash=live.snapshot_hash,
+        cluster_id=cluster.id,
+        title=cluster.title,
+        areas=[a for a in cluster.areas.split(",") if a],
+        dots=p.dots,
+        voters=p.voters,
+        dots_available=p.available,
+        support=p.support,
         support_normalized=p.support_normalized,
         scores={"impatto": s.impatto, "fattibilita": s.fattibilita, "urgenza": s.urgenza} if s else None,
-        scores_component=p.scores_component, index=p.index, breadth=p.breadth,
-        by_category=dict(sorted(by_category.items())), scored=p.scored, meetings=meetings)
+        scores_component=p.scores_component,
+        index=p.index,
+        breadth=p.breadth,
+        by_category=dict(sorted(by_category.items())),
+        scored=p.scored,
+        meetings=meetings,
+    )
 
 
 def _combined_split(parts: list[tuple[dict, list[dict]]]) -> tuple[dict, list[dict]]:
@@ -176,9 +219,14 @@ def _combined_split(parts: list[tuple[dict, list[dict]]]) -> tuple[dict, list[di
     return cells, columns
 
 
-def consolidate(db: Database, process_slug: str, lab: str | None = None,
-                area: str | None = None, programme_id: int | None = None,
-                territory: str | None = None) -> Consolidation:
+def consolidate(
+    db: Database,
+    process_slug: str,
+    lab: str | None = None,
+    area: str | None = None,
+    programme_id: int | None = None,
+    territory: str | None = None,
+) -> Consolidation:
     """All priorities of a process, best first; optionally one lab's, or one
     area's, or those of the meetings held for one programma attuativo, or those
     voted in a meeting held in one territory (its key), with their global ranks.
@@ -194,33 +242,40 @@ def consolidate(db: Database, process_slug: str, lab: str | None = None,
             for m in row.meetings:
                 m["split"], m["split_columns"] = published[m["cluster_id"]]
             row.split, row.split_columns = _combined_split(
-                [published[cluster_id] for cluster_id in row.cluster_ids])
+                [published[cluster_id] for cluster_id in row.cluster_ids]
+            )
         links: defaultdict[int, list[dict]] = defaultdict(list)
         line_of = {cluster_id: row.cluster_id for row in rows for cluster_id in row.cluster_ids}
         if rows:
             for cluster_id, action in s.exec(
-                    select(PlanActionCluster.cluster_id, PlanAction)
-                    .join(PlanAction, col(PlanAction.id) == PlanActionCluster.action_id)
-                    .where(col(PlanActionCluster.cluster_id).in_(list(line_of)))
-                    .order_by(col(PlanAction.id))):
+                select(PlanActionCluster.cluster_id, PlanAction)
+                .join(PlanAction, col(PlanAction.id) == PlanActionCluster.action_id)
+                .where(col(PlanActionCluster.cluster_id).in_(list(line_of)))
+                .order_by(col(PlanAction.id))
+            ):
                 linked = links[line_of[cluster_id]]
                 if all(a["id"] != action.id for a in linked):
                     linked.append({"id": action.id, "title": action.title, "state": action.state})
         labs = [{"slug": x.slug, "title": x.title} for x in periods.labs_of(s, process.id)]
     for row in rows:
         row.actions = links.get(row.cluster_id, [])
-    in_scope = [r for r in rows if (lab is None or r.lab_slug == lab) and (
-        territory is None or any(m["territory"] == territory for m in r.meetings))]
+    in_scope = [
+        r
+        for r in rows
+        if (lab is None or r.lab_slug == lab)
+        and (territory is None or any(m["territory"] == territory for m in r.meetings))
+    ]
     covered = {a for r in in_scope for a in r.areas}
     if area is not None:
         in_scope = [r for r in in_scope if area in r.areas]
-    return Consolidation(process_slug, process.title, in_scope, labs,
-                         [a for a in AREA_CODES if a not in covered])
+    return Consolidation(
+        process_slug, process.title, in_scope, labs, [a for a in AREA_CODES if a not in covered]
+    )
 
 
-def published_splits(s: Session, cluster_ids: list[int],
-                     tables: dict[int, tuple[dict, list[dict]]] | None = None
-                     ) -> dict[int, tuple[dict, list[dict]]]:
+def published_splits(
+    s: Session, cluster_ids: list[int], tables: dict[int, tuple[dict, list[dict]]] | None = None
+) -> dict[int, tuple[dict, list[dict]]]:
     """For clusters of closed sessions: (cells as they may be published, columns).
 
     Read from each session's record, where closing froze the published split
@@ -232,14 +287,24 @@ def published_splits(s: Session, cluster_ids: list[int],
     if not cluster_ids:
         return {}
     tables = {} if tables is None else tables
-    rows = s.exec(select(Cluster.id, Cluster.session_id)
-                  .join(LiveSession, col(LiveSession.id) == Cluster.session_id)
-                  .where(col(Cluster.id).in_(cluster_ids), LiveSession.phase == phases.CHIUSA,
-                         LiveSession.practice == false())).all()
+    rows = s.exec(
+        select(Cluster.id, Cluster.session_id)
+        .join(LiveSession, col(LiveSession.id) == Cluster.session_id)
+        .where(
+            col(Cluster.id).in_(cluster_ids),
+            LiveSession.phase == phases.CHIUSA,
+            LiveSession.practice == false(),
+        )
+    ).all()
     missing = {session_id for _, session_id in rows} - set(tables)
     if missing:
-        records = dict(s.exec(select(SessionSnapshot.session_id, SessionSnapshot.record)
-                              .where(col(SessionSnapshot.session_id).in_(missing))).all())
+        records = dict(
+            s.exec(
+                select(SessionSnapshot.session_id, SessionSnapshot.record).where(
+                    col(SessionSnapshot.session_id).in_(missing)
+                )
+            ).all()
+        )
         for session_id in sorted(missing):
             frozen_split = (records.get(session_id) or {}).get("published")
             if frozen_split is not None:

@@ -37,8 +37,13 @@ def _source(s: Session, live: LiveSession, session_id: int) -> LiveSession:
     source = s.get(LiveSession, session_id)
     # A rehearsal's groups never reach a real meeting (they would reach the plan
     # through it); a rehearsal may start from anything of its lab.
-    if (source is None or source.id == live.id or source.lab_id != live.lab_id
-            or source.phase != phases.CHIUSA or (source.practice and not live.practice)):
+    if (
+        source is None
+        or source.id == live.id
+        or source.lab_id != live.lab_id
+        or source.phase != phases.CHIUSA
+        or (source.practice and not live.practice)
+    ):
         raise Rejected("carry_source_invalid")
     return source
 
@@ -46,14 +51,27 @@ def _source(s: Session, live: LiveSession, session_id: int) -> LiveSession:
 def carry_clusters(s: Session, live: LiveSession, actor: Actor, cmd: c.CarryClusters) -> Outcome:
     source = _source(s, live, cmd.from_session_id)
     wanted = list(dict.fromkeys(cmd.cluster_ids))
-    found = {x.id: x for x in s.exec(select(Cluster).where(
-        col(Cluster.id).in_(wanted), Cluster.session_id == source.id,
-        col(Cluster.dissolved_at).is_(None)))}
+    found = {
+        x.id: x
+        for x in s.exec(
+            select(Cluster).where(
+                col(Cluster.id).in_(wanted),
+                Cluster.session_id == source.id,
+                col(Cluster.dissolved_at).is_(None),
+            )
+        )
+    }
     if len(found) != len(wanted):
         raise Rejected("cluster_not_found")
-    here = set(s.exec(select(Cluster.lineage_id).where(
-        Cluster.session_id == live.id, col(Cluster.dissolved_at).is_(None),
-        col(Cluster.lineage_id).is_not(None))))
+    here = set(
+        s.exec(
+            select(Cluster.lineage_id).where(
+                Cluster.session_id == live.id,
+                col(Cluster.dissolved_at).is_(None),
+                col(Cluster.lineage_id).is_not(None),
+            )
+        )
+    )
     day = meetings.day_of(source.starts_at, source.closed_at, source.created_at)
     now = utcnow()
     events = []
@@ -62,27 +80,49 @@ def carry_clusters(s: Session, live: LiveSession, actor: Actor, cmd: c.CarryClus
         if line in here:
             raise Rejected("cluster_already_carried", title=old.title)
         here.add(line)
-        group = Cluster(session_id=live.id, title=old.title, areas=old.areas,
-                        carried_from_id=old.id, lineage_id=line)
+        group = Cluster(
+            session_id=live.id, title=old.title, areas=old.areas, carried_from_id=old.id, lineage_id=line
+        )
         s.add(group)
         s.flush()
         events.append(cluster_event(s, live, ev.CLUSTER_CREATED, group, note_ids=[]))
-        notes = s.exec(select(Note).where(Note.cluster_id == old.id, views.VISIBLE,
-                                          col(Note.erased_at).is_(None)).order_by(col(Note.id))).all()
+        notes = s.exec(
+            select(Note)
+            .where(Note.cluster_id == old.id, views.VISIBLE, col(Note.erased_at).is_(None))
+            .order_by(col(Note.id))
+        ).all()
         for note in notes:
-            copy = Note(session_id=live.id, author_id=note.author_id, kind=note.kind,
-                        text=note.text, html=note.html, created_at=now, updated_at=now,
-                        cluster_id=group.id, publication=note.publication,
-                        public_text=note.public_text, carried_from_id=note.id,
-                        written_on=note.written_on or day)
+            copy = Note(
+                session_id=live.id,
+                author_id=note.author_id,
+                kind=note.kind,
+                text=note.text,
+                html=note.html,
+                created_at=now,
+                updated_at=now,
+                cluster_id=group.id,
+                publication=note.publication,
+                public_text=note.public_text,
+                carried_from_id=note.id,
+                written_on=note.written_on or day,
+            )
             s.add(copy)
             s.flush()
-            revision = s.execute(_KEEP_REVISION, {
-                "note_id": copy.id, "kind": copy.kind, "text": copy.text, "html": copy.html,
-                "edited_by_participant_id": None, "edited_by_staff_id": actor.staff_id,
-                "created_at": now}).scalar_one()
-            events.append(ev.Event(ev.NOTE_CREATED, {"note": public_note(
-                s, live, copy, votes=0, revision=revision)}))
+            revision = s.execute(
+                _KEEP_REVISION,
+                {
+                    "note_id": copy.id,
+                    "kind": copy.kind,
+                    "text": copy.text,
+                    "html": copy.html,
+                    "edited_by_participant_id": None,
+                    "edited_by_staff_id": actor.staff_id,
+                    "created_at": now,
+                },
+            ).scalar_one()
+            events.append(
+                ev.Event(ev.NOTE_CREATED, {"note": public_note(s, live, copy, votes=0, revision=revision)})
+            )
     return Outcome(events)
 
 

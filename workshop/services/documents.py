@@ -44,8 +44,11 @@ EMPTY = "—"
 # The parts of the plan, in order, and the states each holds.
 PARTS = (
     ("approvate", "Schede approvate", (review.APPROVATA,)),
-    ("in_revisione", "Schede in corso di revisione",
-     (review.BOZZA, review.REVISIONE_UP, review.AT_RISTRETTA, review.AT_ALLARGATA)),
+    (
+        "in_revisione",
+        "Schede in corso di revisione",
+        (review.BOZZA, review.REVISIONE_UP, review.AT_RISTRETTA, review.AT_ALLARGATA),
+    ),
     ("rinviate", "Schede rinviate", (review.RINVIATA,)),
     ("non_accolte", "Schede non accolte", (review.NON_ACCOLTA,)),
 )
@@ -85,10 +88,15 @@ def area_labels(db: Database) -> dict[str, str]:
 
 # -- one scheda -------------------------------------------------------------------------
 
+
 def _references(view: dict, areas: dict[str, str]) -> list[list[str]]:
     c = view["content"]
-    regional = "; ".join(f"{r['numero']} — {r['titolo']}" if r.get("titolo") else r["numero"]
-                         for r in c["rif_regionale"]) or EMPTY
+    regional = (
+        "; ".join(
+            f"{r['numero']} — {r['titolo']}" if r.get("titolo") else r["numero"] for r in c["rif_regionale"]
+        )
+        or EMPTY
+    )
     ambito = c["ambito"]
     if ambito["tipo"] == fields.DISTRETTUALE:
         where = f"Distrettuale ({len(fields.COMUNI)} Comuni del {DISTRICT})"
@@ -97,12 +105,26 @@ def _references(view: dict, areas: dict[str, str]) -> list[list[str]]:
     else:
         where = EMPTY
     lead = c["capofila"]
-    capofila = " – ".join(filter(None, [fields.CAPOFILA.get(lead["tipo"], ""),
-                                       ("Specifica: " if lead["tipo"] else "") + lead["specifica"]
-                                       if lead["specifica"] else ""])) or EMPTY
+    capofila = (
+        " – ".join(
+            filter(
+                None,
+                [
+                    fields.CAPOFILA.get(lead["tipo"], ""),
+                    ("Specifica: " if lead["tipo"] else "") + lead["specifica"] if lead["specifica"] else "",
+                ],
+            )
+        )
+        or EMPTY
+    )
     main = c.get("area_prevalente")
-    area_text = "; ".join(([f"{main} {areas.get(main, '')} (prevalente)".replace("  ", " ")] if main else [])
-                          + [f"{a} {areas.get(a, '')}".strip() for a in c.get("altre_aree") or []]) or EMPTY
+    area_text = (
+        "; ".join(
+            ([f"{main} {areas.get(main, '')} (prevalente)".replace("  ", " ")] if main else [])
+            + [f"{a} {areas.get(a, '')}".strip() for a in c.get("altre_aree") or []]
+        )
+        or EMPTY
+    )
     return [
         [review.FIELD_LABELS["rif_regionale"], regional],
         [review.FIELD_LABELS["rif_distrettuale"], c["rif_distrettuale"] or EMPTY],
@@ -124,11 +146,21 @@ def budget_rows(preventivo: dict, years: tuple[int, ...]) -> list[list[str]] | N
     if not totals.rows:
         return None
     head = ["Fonte di finanziamento", *[str(y) for y in totals.years], "Totale"]
-    rows = [[fields.FONTI[source], *[fields.amount(by_year[y]) if y in by_year else "" for y in totals.years],
-             fields.amount(total)] for source, by_year, total in totals.rows]
-    rows.append(["Totale", *[fields.amount(totals.by_year[y]) if y in totals.used else ""
-                             for y in totals.years],
-                 fields.amount(totals.total)])
+    rows = [
+        [
+            fields.FONTI[source],
+            *[fields.amount(by_year[y]) if y in by_year else "" for y in totals.years],
+            fields.amount(total),
+        ]
+        for source, by_year, total in totals.rows
+    ]
+    rows.append(
+        [
+            "Totale",
+            *[fields.amount(totals.by_year[y]) if y in totals.used else "" for y in totals.years],
+            fields.amount(totals.total),
+        ]
+    )
     return [head, *rows]
 
 
@@ -136,10 +168,23 @@ def indicator_rows(indicators: list[dict], years: tuple[int, ...]) -> list[list[
     if not indicators:
         return None
     shown = tuple(sorted(set(years) | {int(y) for i in indicators for y in i.get("obiettivi", {})}))
-    head = ["Indicatore", "Situazione di partenza", *[f"Obiettivo {y}" for y in shown], "Fonte",
-            "Periodicità"]
-    return [head] + [[i["descrizione"], i["partenza"], *[i["obiettivi"].get(str(y), "") for y in shown],
-                      i["fonte"], i["periodicita"]] for i in indicators]
+    head = [
+        "Indicatore",
+        "Situazione di partenza",
+        *[f"Obiettivo {y}" for y in shown],
+        "Fonte",
+        "Periodicità",
+    ]
+    return [head] + [
+        [
+            i["descrizione"],
+            i["partenza"],
+            *[i["obiettivi"].get(str(y), "") for y in shown],
+            i["fonte"],
+            i["periodicita"],
+        ]
+        for i in indicators
+    ]
 
 
 def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
@@ -148,26 +193,36 @@ def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
     trace = c["tracciabilita"]
     clusters = trace.get("clusters", [])
     if not clusters:
-        return [f"Scheda non derivata dalle priorità dei laboratori: "
-                f"{fields.ORIGINI.get(trace.get('origine'), fields.ORIGINI['ufficio']).lower()}."]
+        return [
+            f"Scheda non derivata dalle priorità dei laboratori: "
+            f"{fields.ORIGINI.get(trace.get('origine'), fields.ORIGINI['ufficio']).lower()}."
+        ]
     labs = view.get("labs", {})
     closed = view.get("session_closed", {})
     out = []
     for source in clusters:
         lab = source.get("lab_title") or labs.get(source["lab"], source["lab"])
         ended = closed.get(source["session_id"])
-        out.append(f"Laboratorio «{lab}», sessione «{source['session_title']}» (n. {source['session_id']})"
-                   + (f", conclusa il {when(ended)}" if ended else "") + ".")
+        out.append(
+            f"Laboratorio «{lab}», sessione «{source['session_title']}» (n. {source['session_id']})"
+            + (f", conclusa il {when(ended)}" if ended else "")
+            + "."
+        )
         notes = source.get("note_ids") or []
         line = f"Gruppo «{source['title']}»"
         if source.get("areas"):
             line += f" (aree {joined(source['areas'])})"
-        line += (f": {'contributo' if len(notes) == 1 else 'contributi'} n. {joined(notes)}" if notes
-                 else ": nessun contributo pubblicabile")
+        line += (
+            f": {'contributo' if len(notes) == 1 else 'contributi'} n. {joined(notes)}"
+            if notes
+            else ": nessun contributo pubblicabile"
+        )
         withheld = len(source.get("notes_withheld") or [])
         if staff and withheld:
-            line += (f"; {withheld} non ancora rivist{'o' if withheld == 1 else 'i'} per la pubblicazione, "
-                     "non ripres" + ("o" if withheld == 1 else "i"))
+            line += (
+                f"; {withheld} non ancora rivist{'o' if withheld == 1 else 'i'} per la pubblicazione, "
+                "non ripres" + ("o" if withheld == 1 else "i")
+            )
         out.append(line + ".")
         dots = f"{source['dots']} punti su {source['dots_available']}"
         columns = source.get("split_columns") or []
@@ -175,12 +230,19 @@ def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
             split = source.get("split") or {}
             dots += "; per categorie di chi ha votato: " + ", ".join(
                 f"{col['label']} {'riservato' if split.get(col['key']) is None else split[col['key']]}"
-                for col in columns)
+                for col in columns
+            )
         out.append(dots + ".")
         scores = source.get("scores")
-        out.append("Valutazioni del tavolo: " + (
-            f"impatto {scores['impatto']}/5, fattibilità {scores['fattibilita']}/5, "
-            f"urgenza {scores['urgenza']}/5." if scores else "non registrate."))
+        out.append(
+            "Valutazioni del tavolo: "
+            + (
+                f"impatto {scores['impatto']}/5, fattibilità {scores['fattibilita']}/5, "
+                f"urgenza {scores['urgenza']}/5."
+                if scores
+                else "non registrate."
+            )
+        )
         if source.get("priority_index") is not None:
             out.append(f"Indice di priorità: {number(source['priority_index'])} su 100.")
         if source.get("snapshot_hash"):
@@ -188,16 +250,20 @@ def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
     if len(clusters) > 1:
         totals = view.get("trace_totals") or {}
         sessions = totals.get("sessions", 1)
-        out.append(f"In totale: {totals.get('dots', 0)} punti su {totals.get('dots_available', 0)} "
-                   f"disponibili in {sessions} {'sessione' if sessions == 1 else 'sessioni'}.")
+        out.append(
+            f"In totale: {totals.get('dots', 0)} punti su {totals.get('dots_available', 0)} "
+            f"disponibili in {sessions} {'sessione' if sessions == 1 else 'sessioni'}."
+        )
     return out
 
 
 def decision_lines(view: dict) -> list[str]:
     """Each step: when, which body, what it did, and its motivation."""
-    return [f"{when(t['at'])} — {review.BODIES.get(t.get('body'), '')} "
-            f"{t.get('done') or review.DONE.get((t['from'], t['to']), '')}. Motivazione: «{t['motivation']}»"
-            for t in view["transitions"]]
+    return [
+        f"{when(t['at'])} — {review.BODIES.get(t.get('body'), '')} "
+        f"{t.get('done') or review.DONE.get((t['from'], t['to']), '')}. Motivazione: «{t['motivation']}»"
+        for t in view["transitions"]
+    ]
 
 
 def observation_lines(view: dict) -> list[str]:
@@ -218,66 +284,96 @@ def scheda_blocks(view: dict, areas: dict[str, str], level: int = 1, *, staff: b
     label = review.FIELD_LABELS
     sub = f"h{level + 1}"
     title = view["title"] if level == 1 else f"Scheda {view['id']} — {view['title']}"
-    blocks = [Block(f"h{level}", title),
-              Block("p", f"Scheda intervento n. {view['id']} · {view['process']['title']} · stato: "
-                         f"{view['state_label'].lower()} · versione {view['version']} del "
-                         f"{when(view['updated_at'])}", {"role": "meta"}),
-              Block("table", _references(view, areas), {"header": "column"})]
+    blocks = [
+        Block(f"h{level}", title),
+        Block(
+            "p",
+            f"Scheda intervento n. {view['id']} · {view['process']['title']} · stato: "
+            f"{view['state_label'].lower()} · versione {view['version']} del "
+            f"{when(view['updated_at'])}",
+            {"role": "meta"},
+        ),
+        Block("table", _references(view, areas), {"header": "column"}),
+    ]
     for name in ("razionale", "descrizione", "destinatari"):
         blocks += [Block(sub, label[name], {"toc": False}), *_markdown_field(c[name])]
     blocks.append(Block(sub, label["azioni"], {"toc": False}))
-    blocks.append(Block("ol", [action_item(a) for a in c["azioni"]]) if c["azioni"]
-                  else Block("p", EMPTY, {"role": "empty"}))
+    blocks.append(
+        Block("ol", [action_item(a) for a in c["azioni"]])
+        if c["azioni"]
+        else Block("p", EMPTY, {"role": "empty"})
+    )
     blocks.append(Block(sub, label["collegate"], {"toc": False}))
-    linked = [f"Scheda {x['id']} — {x['title']} ({review.LABELS.get(x['state'], x['state']).lower()})"
-              for x in view.get("linked", [])]
+    linked = [
+        f"Scheda {x['id']} — {x['title']} ({review.LABELS.get(x['state'], x['state']).lower()})"
+        for x in view.get("linked", [])
+    ]
     if linked:
         blocks.append(Block("ul", linked))
     if c["collegate"]["testo"] or not linked:
         blocks += _markdown_field(c["collegate"]["testo"])
     blocks += [Block(sub, label["attori"], {"toc": False}), *_markdown_field(c["attori"])]
     if staff and "referenti" in c:
-        blocks += [Block(sub, label["referenti"], {"toc": False}),
-                   Block("p", c["referenti"] or EMPTY, {"role": "empty"} if not c["referenti"] else {}),
-                   Block("p", "Dato per uso interno: non è pubblicato né nei dati aperti.", {"role": "note"})]
+        blocks += [
+            Block(sub, label["referenti"], {"toc": False}),
+            Block("p", c["referenti"] or EMPTY, {"role": "empty"} if not c["referenti"] else {}),
+            Block("p", "Dato per uso interno: non è pubblicato né nei dati aperti.", {"role": "note"}),
+        ]
     blocks += [Block(sub, label["risorse"], {"toc": False}), *_markdown_field(c["risorse"])]
     blocks.append(Block(sub, label["preventivo"], {"toc": False}))
     budget = budget_rows(c["preventivo"], years)
     if budget:
-        blocks.append(Block("table", budget, {"header": "row", "numeric": list(range(1, len(budget[0]))),
-                                              "total": True}))
+        blocks.append(
+            Block(
+                "table", budget, {"header": "row", "numeric": list(range(1, len(budget[0]))), "total": True}
+            )
+        )
         blocks.append(Block("p", "Importi in euro.", {"role": "note"}))
     if c["preventivo"]["note"] or not budget:
         blocks += _markdown_field(c["preventivo"]["note"])
     blocks.append(Block(sub, label["indicatori"], {"toc": False}))
     indicators = indicator_rows(c["indicatori"], years)
-    blocks.append(Block("table", indicators, {"header": "row"}) if indicators
-                  else Block("p", EMPTY, {"role": "empty"}))
-    blocks += [Block(sub, "Tracciabilità partecipativa", {"toc": False}),
-               Block("ul", trace_lines(view, staff=staff))]
+    blocks.append(
+        Block("table", indicators, {"header": "row"}) if indicators else Block("p", EMPTY, {"role": "empty"})
+    )
+    blocks += [
+        Block(sub, "Tracciabilità partecipativa", {"toc": False}),
+        Block("ul", trace_lines(view, staff=staff)),
+    ]
     blocks.append(Block(sub, "Decisioni", {"toc": False}))
     decisions = decision_lines(view)
-    blocks.append(Block("ul", decisions) if decisions else Block("p", "Nessuna decisione finora.",
-                                                                  {"role": "empty"}))
+    blocks.append(
+        Block("ul", decisions) if decisions else Block("p", "Nessuna decisione finora.", {"role": "empty"})
+    )
     if view["observations"]:
-        blocks += [Block(sub, "Osservazioni della cabina di regia allargata", {"toc": False}),
-                   Block("ul", observation_lines(view))]
+        blocks += [
+            Block(sub, "Osservazioni della cabina di regia allargata", {"toc": False}),
+            Block("ul", observation_lines(view)),
+        ]
     return blocks
 
 
 # -- the plan ---------------------------------------------------------------------------
 
-def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None = None, *,
-                today: date | None = None, staff: bool = False,
-                programme_id: int | None = None) -> list[Block]:
+
+def plan_blocks(
+    db: Database,
+    process_slug: str,
+    states: tuple[str, ...] | None = None,
+    *,
+    today: date | None = None,
+    staff: bool = False,
+    programme_id: int | None = None,
+) -> list[Block]:
     """The plan as a document: cover, table of contents, the schede by state and area.
     For a programma attuativo: only its confirmed schede, each with that year's
     budget and targets."""
     states = tuple(states) if states else DEFAULT_STATES
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        query = select(PlanAction.id).where(PlanAction.process_id == process.id,
-                                            col(PlanAction.state).in_(states))
+        query = select(PlanAction.id).where(
+            PlanAction.process_id == process.id, col(PlanAction.state).in_(states)
+        )
         programme = s.get(AnnualProgramme, programme_id) if programme_id else None
         entries = periods.confirmed_actions(s, programme.id) if programme else {}
         if programme:
@@ -285,15 +381,22 @@ def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None 
         ids = s.exec(query.order_by(col(PlanAction.area_main), col(PlanAction.id))).all()
     areas = area_labels(db)
     splits: dict = {}  # each session's published split, read once for the whole plan
-    views = [schede.view(db, action_id, public=True, referenti=staff, split_tables=splits)
-             for action_id in ids]
+    views = [
+        schede.view(db, action_id, public=True, referenti=staff, split_tables=splits) for action_id in ids
+    ]
     years = schede.years(process)
     approved = bool(process.approval_act)
     if programme:
         years, approved = (programme.year,), programme.state == APPROVATO
-    blocks = cover_blocks(programme.title if programme else process.title, years, approved,
-                          programme.approval_act if programme else process.approval_act,
-                          today or date.today(), len(views), states)
+    blocks = cover_blocks(
+        programme.title if programme else process.title,
+        years,
+        approved,
+        programme.approval_act if programme else process.approval_act,
+        today or date.today(),
+        len(views),
+        states,
+    )
     blocks += [Block("toc", "Indice"), Block("break", "")]
     first_part = True
     for _, part_title, part_states in PARTS:
@@ -304,18 +407,35 @@ def plan_blocks(db: Database, process_slug: str, states: tuple[str, ...] | None 
             blocks.append(Block("break", ""))
         first_part = False
         blocks.append(Block("h1", part_title))
-        blocks.append(Block("p", f"{len(part)} {'scheda' if len(part) == 1 else 'schede'}"
-                                 + (": " + ", ".join(f"{review.LABELS[s].lower()} {n}" for s, n in (
-                                     (s, sum(1 for v in part if v["state"] == s)) for s in part_states) if n)
-                                    if len(part_states) > 1 else "") + ".", {"role": "meta"}))
+        blocks.append(
+            Block(
+                "p",
+                f"{len(part)} {'scheda' if len(part) == 1 else 'schede'}"
+                + (
+                    ": "
+                    + ", ".join(
+                        f"{review.LABELS[s].lower()} {n}"
+                        for s, n in ((s, sum(1 for v in part if v["state"] == s)) for s in part_states)
+                        if n
+                    )
+                    if len(part_states) > 1
+                    else ""
+                )
+                + ".",
+                {"role": "meta"},
+            )
+        )
         by_area: dict[str, list[dict]] = {}
         for v in part:
             by_area.setdefault(v["content"].get("area_prevalente") or "", []).append(v)
         for n, code in enumerate(sorted(by_area, key=lambda a: (a == "", a))):
             if n:
                 blocks.append(Block("break", ""))
-            blocks.append(Block("h2", f"Area {code} — {areas.get(code, '')}" if code
-                                else "Schede senza area prevalente"))
+            blocks.append(
+                Block(
+                    "h2", f"Area {code} — {areas.get(code, '')}" if code else "Schede senza area prevalente"
+                )
+            )
             for m, v in enumerate(by_area[code]):
                 if m:
                     blocks.append(Block("break", ""))
@@ -331,31 +451,47 @@ def programme_entry_blocks(year: int, entry, content: dict) -> list[Block]:
     """What the programma attuativo of `year` says of a scheda: new or in
     continuità, that year's budget by source and its targets."""
     label = periods.CONTINUITY_LABELS.get(entry.continuity, entry.continuity)
-    budget = [["Fonte di finanziamento", f"Preventivo {year}"],
-              *[[fields.FONTI.get(k, k), fields.amount(v)] for k, v in sorted(entry.budget.items())],
-              ["Totale", fields.amount(sum(entry.budget.values()))]]
-    blocks = [Block("h4", f"Nel programma attuativo {year}", {"toc": False}),
-              Block("p", f"Scheda {label}."),
-              Block("table", budget, {"header": "row", "numeric": [1], "total": True}),
-              Block("p", "Importi in euro.", {"role": "note"})]
+    budget = [
+        ["Fonte di finanziamento", f"Preventivo {year}"],
+        *[[fields.FONTI.get(k, k), fields.amount(v)] for k, v in sorted(entry.budget.items())],
+        ["Totale", fields.amount(sum(entry.budget.values()))],
+    ]
+    blocks = [
+        Block("h4", f"Nel programma attuativo {year}", {"toc": False}),
+        Block("p", f"Scheda {label}."),
+        Block("table", budget, {"header": "row", "numeric": [1], "total": True}),
+        Block("p", "Importi in euro.", {"role": "note"}),
+    ]
     indicators = content.get("indicatori") or []
-    targets = [[indicators[int(k)]["descrizione"] if int(k) < len(indicators) else k, text]
-               for k, text in sorted(entry.targets.items(), key=lambda kv: int(kv[0]))]
+    targets = [
+        [indicators[int(k)]["descrizione"] if int(k) < len(indicators) else k, text]
+        for k, text in sorted(entry.targets.items(), key=lambda kv: int(kv[0]))
+    ]
     if targets:
         blocks.append(Block("table", [["Indicatore", f"Obiettivo {year}"], *targets], {"header": "row"}))
     return blocks
 
 
-def cover_blocks(title: str, years: tuple[int, ...], approved: bool, act: str | None, today: date,
-                 count: int, states: tuple[str, ...]) -> list[Block]:
+def cover_blocks(
+    title: str,
+    years: tuple[int, ...],
+    approved: bool,
+    act: str | None,
+    today: date,
+    count: int,
+    states: tuple[str, ...],
+) -> list[Block]:
     period = f"{years[0]}–{years[-1]}" if years else EMPTY
     state = f"approvato — {act}" if approved else "bozza, non ancora approvata"
     included = ", ".join(review.LABELS[s].lower() for s in review.STATES if s in states)
     return [
         Block("p", f"{DISTRICT} · {OFFICE}", {"role": "cover-kicker"}),
         Block("h1", title, {"role": "cover-title", "toc": False}),
-        Block("p", "Piano approvato: schede intervento" if approved else "Bozza del piano: schede intervento",
-              {"role": "cover-title"}),
+        Block(
+            "p",
+            "Piano approvato: schede intervento" if approved else "Bozza del piano: schede intervento",
+            {"role": "cover-title"},
+        ),
         Block("p", f"Periodo di programmazione: {period}", {"role": "cover"}),
         Block("p", f"Stato del documento: {state}", {"role": "cover"}),
         Block("p", f"Documento del {when(today)}", {"role": "cover"}),
@@ -369,10 +505,14 @@ def plan_title(db: Database, process_slug: str, programme_id: int | None = None)
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         programme = s.get(AnnualProgramme, programme_id) if programme_id else None
     if programme:
-        return (programme.title if programme.state == APPROVATO
-                else f"Bozza del {programme.title[:1].lower()}{programme.title[1:]}")
-    return (f"Piano approvato — {process.title}" if process.approval_act
-            else f"Bozza del piano — {process.title}")
+        return (
+            programme.title
+            if programme.state == APPROVATO
+            else f"Bozza del {programme.title[:1].lower()}{programme.title[1:]}"
+        )
+    return (
+        f"Piano approvato — {process.title}" if process.approval_act else f"Bozza del piano — {process.title}"
+    )
 
 
 def running_header(process_title: str, right: str) -> tuple[str, str]:

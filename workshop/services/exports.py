@@ -96,8 +96,14 @@ def _csv(rows: list[dict], columns: list[str], *, excel: bool = False) -> bytes:
     csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerow(columns)  # our own names
     # Every text cell quoted (numbers not): a spreadsheet that splits on `;`,
     # as Italian Excel does, must not find a new cell, a formula, inside one.
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n",
-                            quoting=csv.QUOTE_NONNUMERIC, delimiter=delimiter)
+    writer = csv.DictWriter(
+        out,
+        fieldnames=columns,
+        extrasaction="ignore",
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_NONNUMERIC,
+        delimiter=delimiter,
+    )
     for row in rows:
         writer.writerow({k: _cell(_excel_number(v) if excel else v) for k, v in row.items()})
     return ("\ufeff" if excel else "").encode("utf-8") + out.getvalue().encode("utf-8")
@@ -135,18 +141,19 @@ def publisher_of(site) -> Publisher:
     if getattr(site, "demo", True):
         return Publisher(email=getattr(site, "email", "") or DEMO_EMAIL)
     # An operator's: their e-mail (or PEC); none given, no e-mail rather than the demo's.
-    return Publisher(name=getattr(site, "organisation", "") or Publisher.name,
-                     office=getattr(site, "office", "") or Publisher.office,
-                     email=getattr(site, "email", "") or getattr(site, "pec", "") or "",
-                     website=getattr(site, "website", "") or "")
+    return Publisher(
+        name=getattr(site, "organisation", "") or Publisher.name,
+        office=getattr(site, "office", "") or Publisher.office,
+        email=getattr(site, "email", "") or getattr(site, "pec", "") or "",
+        website=getattr(site, "website", "") or "",
+    )
 
 
 def _yes(flag: bool) -> str:
     return "sì" if flag else "no"
 
 
-def opendata_rows(db: Database, process_slug: str, programme_id: int | None = None
-                  ) -> dict[str, list[dict]]:
+def opendata_rows(db: Database, process_slug: str, programme_id: int | None = None) -> dict[str, list[dict]]:
     """Every table of the open data (domain/publication.OPEN_DATA), as rows.
 
     Only what may be published: notes a person reviewed as publishable (their
@@ -163,83 +170,157 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         labs = periods.labs_of(s, process.id)
-        closed = s.exec(select(LiveSession, Lab).join(Lab).where(
-            periods.counted(process.id, programme_id)).order_by(col(LiveSession.id))).all()
+        closed = s.exec(
+            select(LiveSession, Lab)
+            .join(Lab)
+            .where(periods.counted(process.id, programme_id))
+            .order_by(col(LiveSession.id))
+        ).all()
         ids = [live.id for live, _ in closed]
         lab_of = {live.id: lab.slug for live, lab in closed}
         tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
-        snapshots = {x.session_id: x for x in s.exec(select(SessionSnapshot)
-                                                      .where(col(SessionSnapshot.session_id).in_(ids)))}
+        snapshots = {
+            x.session_id: x
+            for x in s.exec(select(SessionSnapshot).where(col(SessionSnapshot.session_id).in_(ids)))
+        }
         groups = tally.groups(s)
         categories = s.exec(select(Category).order_by(col(Category.position))).all()
         # Plain rows, not ORM objects: tens of thousands of notes at district scale.
         # SQLAlchemy's select: SQLModel's is typed for up to four columns.
-        notes = s.execute(core_select(*map(col, (Note.id, Note.session_id, Note.kind, Note.text,
-                                                 Note.public_text, Note.publication, Note.cluster_id)),
-                                      col(Participant.category_key), col(Note.carried_from_id))
-                          .join(Participant, col(Participant.id) == Note.author_id)
-                          .where(col(Note.session_id).in_(ids), views.VISIBLE, col(Note.erased_at).is_(None),
-                                 col(Note.publication) == publication.PUBBLICABILE)
-                          .order_by(col(Note.id))).all()
-        clusters = s.exec(select(Cluster).where(col(Cluster.session_id).in_(ids),
-                                                col(Cluster.dissolved_at).is_(None))
-                          .order_by(col(Cluster.id))).all()
+        notes = s.execute(
+            core_select(
+                *map(
+                    col,
+                    (
+                        Note.id,
+                        Note.session_id,
+                        Note.kind,
+                        Note.text,
+                        Note.public_text,
+                        Note.publication,
+                        Note.cluster_id,
+                    ),
+                ),
+                col(Participant.category_key),
+                col(Note.carried_from_id),
+            )
+            .join(Participant, col(Participant.id) == Note.author_id)
+            .where(
+                col(Note.session_id).in_(ids),
+                views.VISIBLE,
+                col(Note.erased_at).is_(None),
+                col(Note.publication) == publication.PUBBLICABILE,
+            )
+            .order_by(col(Note.id))
+        ).all()
+        clusters = s.exec(
+            select(Cluster)
+            .where(col(Cluster.session_id).in_(ids), col(Cluster.dissolved_at).is_(None))
+            .order_by(col(Cluster.id))
+        ).all()
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     tables["laboratori"] = [{"slug": lab.slug, "titolo": lab.title} for lab in labs]
     for live, lab in closed:
         counted = tallies[live.id]
         snapshot = snapshots.get(live.id)
-        tables["sessioni"].append({
-            "id": live.id, "laboratorio": lab.slug, "titolo": live.title,
-            "domanda_guida": live.guiding_question, "punti_per_partecipante": live.dots_per_participant,
-            "massimo_per_elemento": live.cap_per_item, "partecipanti_votanti": counted.voters,
-            "punti_assegnati": counted.dots_placed,
-            "chiusa_il": iso(live.closed_at) if live.closed_at else "",
-            "hash_risultati": live.snapshot_hash or "",
-            "file_risultati": f"{RESULTS_DIR}/sessione-{live.id}.json"
-            if snapshot is not None and snapshot.document else ""})
+        tables["sessioni"].append(
+            {
+                "id": live.id,
+                "laboratorio": lab.slug,
+                "titolo": live.title,
+                "domanda_guida": live.guiding_question,
+                "punti_per_partecipante": live.dots_per_participant,
+                "massimo_per_elemento": live.cap_per_item,
+                "partecipanti_votanti": counted.voters,
+                "punti_assegnati": counted.dots_placed,
+                "chiusa_il": iso(live.closed_at) if live.closed_at else "",
+                "hash_risultati": live.snapshot_hash or "",
+                "file_risultati": f"{RESULTS_DIR}/sessione-{live.id}.json"
+                if snapshot is not None and snapshot.document
+                else "",
+            }
+        )
     for note_id, session_id, kind, text, public_text, state, cluster_id, category, copied in notes:
         # A note carried from an earlier meeting is by someone of that meeting, not of
         # this one: its author's category is said (or not) where it was written only.
-        shown = None if copied else disclosure.author_label(
-            category, tallies[session_id].participants_by_category, groups.group_of)
-        tables["contributi"].append({
-            "id": note_id, "sessione": session_id, "laboratorio": lab_of[session_id], "tipo": kind,
-            "testo": publication.published_text(state, text, public_text),
-            "modificato": _yes(bool(public_text)), "gruppo": cluster_id or "",
-            "ripreso_da": copied or "",
-            "categoria_autore": shown[1] if shown and shown[0] == "categoria" else "",
-            "raggruppamento_autore": (groups.group_of.get(category, "") if shown and shown[0] == "categoria"
-                                      else shown[1] if shown else "")})
+        shown = (
+            None
+            if copied
+            else disclosure.author_label(
+                category, tallies[session_id].participants_by_category, groups.group_of
+            )
+        )
+        tables["contributi"].append(
+            {
+                "id": note_id,
+                "sessione": session_id,
+                "laboratorio": lab_of[session_id],
+                "tipo": kind,
+                "testo": publication.published_text(state, text, public_text),
+                "modificato": _yes(bool(public_text)),
+                "gruppo": cluster_id or "",
+                "ripreso_da": copied or "",
+                "categoria_autore": shown[1] if shown and shown[0] == "categoria" else "",
+                "raggruppamento_autore": (
+                    groups.group_of.get(category, "")
+                    if shown and shown[0] == "categoria"
+                    else shown[1]
+                    if shown
+                    else ""
+                ),
+            }
+        )
     for cluster in clusters:
         r = ranked.get(cluster.id)
         mine = own.get(cluster.id, {})
-        tables["gruppi"].append({
-            "id": cluster.id, "sessione": cluster.session_id, "laboratorio": lab_of[cluster.session_id],
-            "titolo": cluster.title, "riprende": cluster.carried_from_id or "",
-            "priorita": cluster.lineage_id or cluster.id,
-            "aree": [a for a in cluster.areas.split(",") if a],
-            "punti": mine.get("dots", 0), "impatto": cluster.impatto or "",
-            "fattibilita": cluster.fattibilita or "", "urgenza": cluster.urgenza or "",
-            "indice_priorita": round(r.index, 2) if r else "", "sostegno": round(r.support, 4) if r else "",
-            "componente_valutazioni": round(r.scores_component, 4) if r else "",
-            "rango": r.rank if r else ""})
+        tables["gruppi"].append(
+            {
+                "id": cluster.id,
+                "sessione": cluster.session_id,
+                "laboratorio": lab_of[cluster.session_id],
+                "titolo": cluster.title,
+                "riprende": cluster.carried_from_id or "",
+                "priorita": cluster.lineage_id or cluster.id,
+                "aree": [a for a in cluster.areas.split(",") if a],
+                "punti": mine.get("dots", 0),
+                "impatto": cluster.impatto or "",
+                "fattibilita": cluster.fattibilita or "",
+                "urgenza": cluster.urgenza or "",
+                "indice_priorita": round(r.index, 2) if r else "",
+                "sostegno": round(r.support, 4) if r else "",
+                "componente_valutazioni": round(r.scores_component, 4) if r else "",
+                "rango": r.rank if r else "",
+            }
+        )
         for column in mine.get("split_columns", []):
             value = mine["split"].get(column["key"])
-            tables["voti_per_categoria"].append({
-                "gruppo": cluster.id, "sessione": cluster.session_id, "categorie": column["key"],
-                "categorie_etichetta": column["label"], "punti": "" if value is None else value,
-                "riservato": _yes(value is None)})
-    tables["categorie"] = [{"chiave": c.key, "codice": c.code, "etichetta": c.label,
-                            "raggruppamento": c.group_key or disclosure.OTHER,
-                            "raggruppamento_etichetta": groups.column_label(c.group_key or disclosure.OTHER)}
-                           for c in categories]
+            tables["voti_per_categoria"].append(
+                {
+                    "gruppo": cluster.id,
+                    "sessione": cluster.session_id,
+                    "categorie": column["key"],
+                    "categorie_etichetta": column["label"],
+                    "punti": "" if value is None else value,
+                    "riservato": _yes(value is None),
+                }
+            )
+    tables["categorie"] = [
+        {
+            "chiave": c.key,
+            "codice": c.code,
+            "etichetta": c.label,
+            "raggruppamento": c.group_key or disclosure.OTHER,
+            "raggruppamento_etichetta": groups.column_label(c.group_key or disclosure.OTHER),
+        }
+        for c in categories
+    ]
     _plan_tables(db, process, tables, programme_id)
     return tables
 
 
-def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]],
-                 programme_id: int | None = None) -> None:
+def _plan_tables(
+    db: Database, process: Process, tables: dict[str, list[dict]], programme_id: int | None = None
+) -> None:
     """The schede, their budgets and their indicators (never the referenti)."""
     listed = {a["id"]: a for a in schede.list_actions(db, process.slug)}
     years = schede.years(process)
@@ -252,50 +333,84 @@ def _plan_tables(db: Database, process: Process, tables: dict[str, list[dict]],
         actions = s.exec(query.order_by(col(PlanAction.id))).all()
         labels = {c.key: c.label for c in s.exec(select(Category))}
         # As the public page shows them: drafted notes only as reviewed, no referenti.
-        contents = {a.id: fields.public(public_content(s, fields.normalize(a.content, years), labels))
-                    for a in actions}
+        contents = {
+            a.id: fields.public(public_content(s, fields.normalize(a.content, years), labels))
+            for a in actions
+        }
     for action in actions:
         content = contents[action.id]
         listing = listed[action.id]
         totals = fields.budget_totals(content["preventivo"], years)
-        tables["schede"].append({
-            "id": action.id, "titolo": action.title, "stato": action.state,
-            "area_prevalente": action.area_main, "altre_aree": content["altre_aree"],
-            "gruppi": [str(c) for c in listing["cluster_ids"]], "versione": action.version,
-            "aggiornata_il": iso(action.updated_at), "origine": content["tracciabilita"]["origine"],
-            "rif_regionale": [r["numero"] for r in content["rif_regionale"]],
-            "rif_distrettuale": content["rif_distrettuale"], "ambito": content["ambito"]["tipo"],
-            "comuni": content["ambito"]["comuni"], "capofila": content["capofila"]["tipo"],
-            "capofila_specifica": content["capofila"]["specifica"], "continuita": content["continuita"],
-            "community_lab": content["community_lab"], "razionale": content["razionale"],
-            "descrizione": content["descrizione"], "destinatari": content["destinatari"],
-            "collegate": [str(i) for i in content["collegate"]["schede"]],
-            "collegate_testo": content["collegate"]["testo"], "attori": content["attori"],
-            "risorse_non_finanziarie": content["risorse"], "preventivo_note": content["preventivo"]["note"],
-            "preventivo_totale": Decimal(fields.decimal_text(totals.total)) if totals.rows else "",
-            "pagina": f"/schede/{action.id}"})
+        tables["schede"].append(
+            {
+                "id": action.id,
+                "titolo": action.title,
+                "stato": action.state,
+                "area_prevalente": action.area_main,
+                "altre_aree": content["altre_aree"],
+                "gruppi": [str(c) for c in listing["cluster_ids"]],
+                "versione": action.version,
+                "aggiornata_il": iso(action.updated_at),
+                "origine": content["tracciabilita"]["origine"],
+                "rif_regionale": [r["numero"] for r in content["rif_regionale"]],
+                "rif_distrettuale": content["rif_distrettuale"],
+                "ambito": content["ambito"]["tipo"],
+                "comuni": content["ambito"]["comuni"],
+                "capofila": content["capofila"]["tipo"],
+                "capofila_specifica": content["capofila"]["specifica"],
+                "continuita": content["continuita"],
+                "community_lab": content["community_lab"],
+                "razionale": content["razionale"],
+                "descrizione": content["descrizione"],
+                "destinatari": content["destinatari"],
+                "collegate": [str(i) for i in content["collegate"]["schede"]],
+                "collegate_testo": content["collegate"]["testo"],
+                "attori": content["attori"],
+                "risorse_non_finanziarie": content["risorse"],
+                "preventivo_note": content["preventivo"]["note"],
+                "preventivo_totale": Decimal(fields.decimal_text(totals.total)) if totals.rows else "",
+                "pagina": f"/schede/{action.id}",
+            }
+        )
         for n, item in enumerate(content["azioni"], start=1):
-            tables["azioni"].append({"scheda": action.id, "numero": n, "testo": item["testo"],
-                                     "periodo": item["periodo"]})
+            tables["azioni"].append(
+                {"scheda": action.id, "numero": n, "testo": item["testo"], "periodo": item["periodo"]}
+            )
         entry = entries[action.id] if entries is not None else None
         year_of_programme = programme.year if programme else 0
         # A programme's own budget and targets for its year replace the scheda's.
-        budget = ([(source, {year_of_programme: cents}) for source, cents in sorted(entry.budget.items())]
-                  if entry else [(source, by_year) for source, by_year, _ in totals.rows])
+        budget = (
+            [(source, {year_of_programme: cents}) for source, cents in sorted(entry.budget.items())]
+            if entry
+            else [(source, by_year) for source, by_year, _ in totals.rows]
+        )
         for source, by_year in budget:
             for year in sorted(by_year):
-                tables["preventivi"].append({
-                    "scheda": action.id, "fonte": source, "fonte_etichetta": fields.FONTI[source],
-                    "anno": year, "importo": Decimal(fields.decimal_text(by_year[year]))})
+                tables["preventivi"].append(
+                    {
+                        "scheda": action.id,
+                        "fonte": source,
+                        "fonte_etichetta": fields.FONTI[source],
+                        "anno": year,
+                        "importo": Decimal(fields.decimal_text(by_year[year])),
+                    }
+                )
         for n, indicator in enumerate(content["indicatori"], start=1):
-            base = {"scheda": action.id, "numero": n, "descrizione": indicator["descrizione"],
-                    "situazione_partenza": indicator["partenza"], "fonte": indicator["fonte"],
-                    "periodicita": indicator["periodicita"]}
-            targets = ({str(year_of_programme): entry.targets.get(str(n - 1), "")} if entry
-                       else indicator["obiettivi"] or {"": ""})
+            base = {
+                "scheda": action.id,
+                "numero": n,
+                "descrizione": indicator["descrizione"],
+                "situazione_partenza": indicator["partenza"],
+                "fonte": indicator["fonte"],
+                "periodicita": indicator["periodicita"],
+            }
+            targets = (
+                {str(year_of_programme): entry.targets.get(str(n - 1), "")}
+                if entry
+                else indicator["obiettivi"] or {"": ""}
+            )
             for year, target in sorted(targets.items()):
-                tables["indicatori"].append({**base, "anno": int(year) if year else "",
-                                             "obiettivo": target})
+                tables["indicatori"].append({**base, "anno": int(year) if year else "", "obiettivo": target})
 
 
 def results_files(db: Database, process_slug: str, programme_id: int | None = None) -> dict[str, bytes]:
@@ -305,36 +420,57 @@ def results_files(db: Database, process_slug: str, programme_id: int | None = No
     files = {}
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        rows = s.exec(select(SessionSnapshot, LiveSession).join(
-            LiveSession, col(LiveSession.id) == SessionSnapshot.session_id)
+        rows = s.exec(
+            select(SessionSnapshot, LiveSession)
+            .join(LiveSession, col(LiveSession.id) == SessionSnapshot.session_id)
             .where(periods.counted(process.id, programme_id), col(SessionSnapshot.document).is_not(None))
-            .order_by(col(SessionSnapshot.session_id))).all()
-        published = {n.id: n for n in s.exec(select(Note).where(
-            col(Note.session_id).in_([live.id for _, live in rows]), views.VISIBLE,
-            col(Note.erased_at).is_(None), Note.publication == publication.PUBBLICABILE,
-            col(Note.public_text).is_(None)))}
+            .order_by(col(SessionSnapshot.session_id))
+        ).all()
+        published = {
+            n.id: n
+            for n in s.exec(
+                select(Note).where(
+                    col(Note.session_id).in_([live.id for _, live in rows]),
+                    views.VISIBLE,
+                    col(Note.erased_at).is_(None),
+                    Note.publication == publication.PUBBLICABILE,
+                    col(Note.public_text).is_(None),
+                )
+            )
+        }
     for snapshot, live in rows:
         assert snapshot.document is not None  # selected so
         files[f"{RESULTS_DIR}/sessione-{live.id}.json"] = snapshot.document.encode()
         openings = {}
-        for note_id, opening in sorted((snapshot.record or {}).get("openings", {}).items(),
-                                       key=lambda kv: int(kv[0])):
+        for note_id, opening in sorted(
+            (snapshot.record or {}).get("openings", {}).items(), key=lambda kv: int(kv[0])
+        ):
             note = published.get(int(note_id))
             if note is not None and note.text == opening["text"]:
                 openings[note_id] = {"salt": opening["salt"], "text": opening["text"]}
         files[f"{RESULTS_DIR}/sessione-{live.id}.aperture.json"] = json.dumps(
-            {"session": live.id, "hash": snapshot.hash, "notes": openings},
-            ensure_ascii=False, indent=1).encode()
+            {"session": live.id, "hash": snapshot.hash, "notes": openings}, ensure_ascii=False, indent=1
+        ).encode()
     return files
 
 
-FRICTIONLESS = {"string": "string", "integer": "integer", "number": "number", "datetime": "datetime",
-                "date": "date", "boolean": "boolean", "list": "string"}
+FRICTIONLESS = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "datetime": "datetime",
+    "date": "date",
+    "boolean": "boolean",
+    "list": "string",
+}
 
 
 def _field(column: publication.Column) -> dict:
-    field: dict[str, object] = {"name": column.name, "type": FRICTIONLESS[column.kind],
-                                "description": column.description}
+    field: dict[str, object] = {
+        "name": column.name,
+        "type": FRICTIONLESS[column.kind],
+        "description": column.description,
+    }
     if column.kind == "boolean":
         field |= {"trueValues": ["sì"], "falseValues": ["no"]}
     if column.kind == "datetime":
@@ -354,24 +490,39 @@ def _datapackage(process: Process, tables: dict[str, list[dict]], publisher: Pub
         "name": "laboratori-piano-di-zona",
         "title": f"Laboratori partecipati — {process.title}",
         "description": DESCRIPTION,
-        "licenses": [{"name": LICENCE, "title": "Creative Commons Attribution 4.0",
-                      "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "licenses": [
+            {
+                "name": LICENCE,
+                "title": "Creative Commons Attribution 4.0",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+            }
+        ],
         "publisher": publisher.name,
         "language": "it",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "resources": [{"name": name, "path": f"{name}.csv", "format": "csv", "mediatype": "text/csv",
-                       "encoding": "utf-8", "dialect": {"delimiter": ",", "lineTerminator": "\r\n",
-                                                        "quoteChar": '"', "header": True},
-                       "description": described[name].description,
-                       "schema": {"fields": [_field(c) for c in described[name].columns]},
-                       "rows": len(rows)} for name, rows in tables.items()],
+        "resources": [
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "header": True},
+                "description": described[name].description,
+                "schema": {"fields": [_field(c) for c in described[name].columns]},
+                "rows": len(rows),
+            }
+            for name, rows in tables.items()
+        ],
     }
 
 
-DESCRIPTION = ("Esiti dei laboratori progettuali del Piano di Zona: contributi rivisti per la "
-               "pubblicazione, gruppi, punti per raggruppamento di categorie di portatori di interesse "
-               "(conteggi piccoli riservati), indici di priorità, schede intervento con preventivi di "
-               "spesa e indicatori.")
+DESCRIPTION = (
+    "Esiti dei laboratori progettuali del Piano di Zona: contributi rivisti per la "
+    "pubblicazione, gruppi, punti per raggruppamento di categorie di portatori di interesse "
+    "(conteggi piccoli riservati), indici di priorità, schede intervento con preventivi di "
+    "spesa e indicatori."
+)
 EU = "http://publications.europa.eu/resource/authority/"
 
 
@@ -382,25 +533,38 @@ def _dcat(process: Process, tables: dict[str, list[dict]], publisher: Publisher,
     updated = sorted([r["aggiornata_il"] for r in tables["schede"]] + closed)
     now = datetime.now(UTC).date().isoformat()
     zip_url = f"{base_url}/dati-aperti/{process.slug}.zip" if base_url else f"dati-aperti-{process.slug}.zip"
-    agent = {"@type": ["foaf:Agent", "dcatapit:Agent"], "foaf:name": publisher.name,
-             "dct:identifier": publisher.ipa}
-    licence = {"@id": "https://creativecommons.org/licenses/by/4.0/",
-               "@type": ["dct:LicenseDocument", "dcatapit:LicenseDocument"],
-               "dct:type": {"@id": "http://purl.org/adms/licencetype/Attribution"},
-               "foaf:name": "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)",
-               "owl:versionInfo": "4.0"}
-    contact: dict[str, object] = {"@type": ["vcard:Organization", "dcatapit:Organization"],
-                                  "vcard:fn": publisher.office}
+    agent = {
+        "@type": ["foaf:Agent", "dcatapit:Agent"],
+        "foaf:name": publisher.name,
+        "dct:identifier": publisher.ipa,
+    }
+    licence = {
+        "@id": "https://creativecommons.org/licenses/by/4.0/",
+        "@type": ["dct:LicenseDocument", "dcatapit:LicenseDocument"],
+        "dct:type": {"@id": "http://purl.org/adms/licencetype/Attribution"},
+        "foaf:name": "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)",
+        "owl:versionInfo": "4.0",
+    }
+    contact: dict[str, object] = {
+        "@type": ["vcard:Organization", "dcatapit:Organization"],
+        "vcard:fn": publisher.office,
+    }
     if publisher.email:
         contact["vcard:hasEmail"] = {"@id": f"mailto:{publisher.email}"}
     if publisher.website or base_url:
         contact["vcard:hasURL"] = {"@id": publisher.website or f"{base_url}/contatti"}
     described = {d.name: d for d in publication.OPEN_DATA}
     return {
-        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
-                     "dcatapit": "http://dati.gov.it/onto/dcatapit#", "foaf": "http://xmlns.com/foaf/0.1/",
-                     "vcard": "http://www.w3.org/2006/vcard/ns#", "owl": "http://www.w3.org/2002/07/owl#",
-                     "locn": "http://www.w3.org/ns/locn#", "xsd": "http://www.w3.org/2001/XMLSchema#"},
+        "@context": {
+            "dcat": "http://www.w3.org/ns/dcat#",
+            "dct": "http://purl.org/dc/terms/",
+            "dcatapit": "http://dati.gov.it/onto/dcatapit#",
+            "foaf": "http://xmlns.com/foaf/0.1/",
+            "vcard": "http://www.w3.org/2006/vcard/ns#",
+            "owl": "http://www.w3.org/2002/07/owl#",
+            "locn": "http://www.w3.org/ns/locn#",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+        },
         "@id": zip_url,
         "@type": ["dcat:Dataset", "dcatapit:Dataset"],
         "dct:identifier": f"{publisher.ipa}:laboratori-{process.slug}",
@@ -408,55 +572,116 @@ def _dcat(process: Process, tables: dict[str, list[dict]], publisher: Publisher,
         "dct:description": {"@language": "it", "@value": DESCRIPTION},
         "dct:publisher": agent,
         "dct:rightsHolder": agent,
-        "dcat:theme": [{"@id": f"{EU}data-theme/SOCI"}, {"@id": f"{EU}data-theme/GOVE"},
-                       {"@id": f"{EU}data-theme/HEAL"}],
-        "dcat:keyword": ["Piano di Zona", "partecipazione", "laboratori partecipati", "welfare",
-                         "servizi sociali", "schede intervento", "Reggio Emilia"],
+        "dcat:theme": [
+            {"@id": f"{EU}data-theme/SOCI"},
+            {"@id": f"{EU}data-theme/GOVE"},
+            {"@id": f"{EU}data-theme/HEAL"},
+        ],
+        "dcat:keyword": [
+            "Piano di Zona",
+            "partecipazione",
+            "laboratori partecipati",
+            "welfare",
+            "servizi sociali",
+            "schede intervento",
+            "Reggio Emilia",
+        ],
         "dct:language": {"@id": f"{EU}language/ITA"},
-        "dct:temporal": {"@type": "dct:PeriodOfTime",
-                         "dcat:startDate": {"@type": "xsd:date", "@value": f"{years[0]}-01-01"},
-                         "dcat:endDate": {"@type": "xsd:date", "@value": f"{years[-1]}-12-31"}}
-        if years else None,
-        "dct:spatial": {"@type": "dct:Location", "locn:geographicName": documents.DISTRICT + " ("
-                        + ", ".join(fields.COMUNI) + ")"},
+        "dct:temporal": {
+            "@type": "dct:PeriodOfTime",
+            "dcat:startDate": {"@type": "xsd:date", "@value": f"{years[0]}-01-01"},
+            "dcat:endDate": {"@type": "xsd:date", "@value": f"{years[-1]}-12-31"},
+        }
+        if years
+        else None,
+        "dct:spatial": {
+            "@type": "dct:Location",
+            "locn:geographicName": documents.DISTRICT + " (" + ", ".join(fields.COMUNI) + ")",
+        },
         "dct:issued": {"@type": "xsd:date", "@value": closed[0][:10] if closed else now},
         "dct:modified": {"@type": "xsd:date", "@value": updated[-1][:10] if updated else now},
         "dct:accrualPeriodicity": {"@id": f"{EU}frequency/IRREG"},
         "dcat:contactPoint": contact,
         "dct:conformsTo": {"@id": "https://www.dati.gov.it/onto/dcatapit"},
-        "dcat:distribution": [{
-            "@id": f"{zip_url}#{name}.csv", "@type": ["dcat:Distribution", "dcatapit:Distribution"],
-            "dct:title": {"@language": "it", "@value": f"{name}.csv"},
-            "dct:description": {"@language": "it", "@value": described[name].description},
-            "dct:format": {"@id": f"{EU}file-type/CSV"}, "dcat:mediaType": "text/csv",
-            "dcat:accessURL": {"@id": zip_url}, "dct:license": licence,
-            "dct:conformsTo": {"@id": f"{zip_url}#{DICTIONARY}"}} for name in tables] + [
-            _distribution(zip_url, f"{EXCEL_DIR}/{name}.csv", EXCEL_COPY % described[name].description,
-                          "CSV", "text/csv", licence, conforms=f"{zip_url}#{DICTIONARY}")
-            for name in tables] + [
+        "dcat:distribution": [
+            {
+                "@id": f"{zip_url}#{name}.csv",
+                "@type": ["dcat:Distribution", "dcatapit:Distribution"],
+                "dct:title": {"@language": "it", "@value": f"{name}.csv"},
+                "dct:description": {"@language": "it", "@value": described[name].description},
+                "dct:format": {"@id": f"{EU}file-type/CSV"},
+                "dcat:mediaType": "text/csv",
+                "dcat:accessURL": {"@id": zip_url},
+                "dct:license": licence,
+                "dct:conformsTo": {"@id": f"{zip_url}#{DICTIONARY}"},
+            }
+            for name in tables
+        ]
+        + [
+            _distribution(
+                zip_url,
+                f"{EXCEL_DIR}/{name}.csv",
+                EXCEL_COPY % described[name].description,
+                "CSV",
+                "text/csv",
+                licence,
+                conforms=f"{zip_url}#{DICTIONARY}",
+            )
+            for name in tables
+        ]
+        + [
             _distribution(zip_url, DICTIONARY, DICTIONARY_DESCRIPTION, "CSV", "text/csv", licence),
-            _distribution(zip_url, f"{EXCEL_DIR}/{DICTIONARY}", EXCEL_COPY % DICTIONARY_DESCRIPTION,
-                          "CSV", "text/csv", licence),
-            _distribution(zip_url, "dati.json", JSON_DESCRIPTION, "JSON", "application/json", licence,
-                          conforms=f"{zip_url}#{DICTIONARY}")],
+            _distribution(
+                zip_url,
+                f"{EXCEL_DIR}/{DICTIONARY}",
+                EXCEL_COPY % DICTIONARY_DESCRIPTION,
+                "CSV",
+                "text/csv",
+                licence,
+            ),
+            _distribution(
+                zip_url,
+                "dati.json",
+                JSON_DESCRIPTION,
+                "JSON",
+                "application/json",
+                licence,
+                conforms=f"{zip_url}#{DICTIONARY}",
+            ),
+        ],
     }
 
 
-EXCEL_COPY = ("%s Copia per Excel in italiano: UTF-8 con BOM, valori separati da punto e virgola, "
-              "virgola decimale.")
-DICTIONARY_DESCRIPTION = ("Dizionario dei dati: ogni colonna di ogni file, con significato, tipo, unità, "
-                          "valori ammessi e regola di riservatezza.")
+EXCEL_COPY = (
+    "%s Copia per Excel in italiano: UTF-8 con BOM, valori separati da punto e virgola, virgola decimale."
+)
+DICTIONARY_DESCRIPTION = (
+    "Dizionario dei dati: ogni colonna di ogni file, con significato, tipo, unità, "
+    "valori ammessi e regola di riservatezza."
+)
 JSON_DESCRIPTION = "Tutte le tabelle in un unico file JSON, con gli stessi dati dei CSV."
 
 
-def _distribution(zip_url: str, name: str, description: str, file_type: str, media_type: str,
-                  licence: dict, conforms: str = "") -> dict:
+def _distribution(
+    zip_url: str,
+    name: str,
+    description: str,
+    file_type: str,
+    media_type: str,
+    licence: dict,
+    conforms: str = "",
+) -> dict:
     """One file of the ZIP as a DCAT-AP_IT distribution."""
-    out = {"@id": f"{zip_url}#{name}", "@type": ["dcat:Distribution", "dcatapit:Distribution"],
-           "dct:title": {"@language": "it", "@value": name},
-           "dct:description": {"@language": "it", "@value": description},
-           "dct:format": {"@id": f"{EU}file-type/{file_type}"}, "dcat:mediaType": media_type,
-           "dcat:accessURL": {"@id": zip_url}, "dct:license": licence}
+    out = {
+        "@id": f"{zip_url}#{name}",
+        "@type": ["dcat:Distribution", "dcatapit:Distribution"],
+        "dct:title": {"@language": "it", "@value": name},
+        "dct:description": {"@language": "it", "@value": description},
+        "dct:format": {"@id": f"{EU}file-type/{file_type}"},
+        "dcat:mediaType": media_type,
+        "dcat:accessURL": {"@id": zip_url},
+        "dct:license": licence,
+    }
     if conforms:
         out["dct:conformsTo"] = {"@id": conforms}
     return out
@@ -465,10 +690,21 @@ def _distribution(zip_url: str, name: str, description: str, file_type: str, med
 def dictionary_rows() -> list[dict]:
     """The data dictionary: every column of every file, what it means, its
     type and unit, the values it may hold, and when a value is left out."""
-    return [{"file": d.filename, "colonna": c.name, "significato": c.description, "tipo": c.kind_label,
-             "unita": c.unit, "valori_ammessi": " | ".join(c.values) if c.values else
-             (f"valori di {c.values_from}" if c.values_from else ""), "riservatezza": c.suppression}
-            for d in publication.OPEN_DATA for c in d.columns]
+    return [
+        {
+            "file": d.filename,
+            "colonna": c.name,
+            "significato": c.description,
+            "tipo": c.kind_label,
+            "unita": c.unit,
+            "valori_ammessi": " | ".join(c.values)
+            if c.values
+            else (f"valori di {c.values_from}" if c.values_from else ""),
+            "riservatezza": c.suppression,
+        }
+        for d in publication.OPEN_DATA
+        for c in d.columns
+    ]
 
 
 DICTIONARY_COLUMNS = ["file", "colonna", "significato", "tipo", "unita", "valori_ammessi", "riservatezza"]
@@ -534,14 +770,24 @@ def _md_cell(text: str) -> str:
 def _readme(title: str, publisher: Publisher) -> str:
     parts = []
     for d in publication.OPEN_DATA:
-        rows = ["| colonna | significato | tipo | unità | valori ammessi | riservatezza |",
-                "|---|---|---|---|---|---|"]
-        rows += [f"| `{c.name}` | {_md_cell(c.description)} | {_md_cell(c.kind_label)} | {c.unit} | "
-                 f"{_md_cell(' · '.join(c.values) if c.values else (c.values_from or ''))} | "
-                 f"{_md_cell(c.suppression)} |" for c in d.columns]
+        rows = [
+            "| colonna | significato | tipo | unità | valori ammessi | riservatezza |",
+            "|---|---|---|---|---|---|",
+        ]
+        rows += [
+            f"| `{c.name}` | {_md_cell(c.description)} | {_md_cell(c.kind_label)} | {c.unit} | "
+            f"{_md_cell(' · '.join(c.values) if c.values else (c.values_from or ''))} | "
+            f"{_md_cell(c.suppression)} |"
+            for c in d.columns
+        ]
         parts.append(f"### `{d.filename}`\n\n{d.description}\n\n" + "\n".join(rows))
-    return README.format(title=title, publisher=publisher.name, office=publisher.office,
-                         ipa=publisher.ipa, files="\n\n".join(parts))
+    return README.format(
+        title=title,
+        publisher=publisher.name,
+        office=publisher.office,
+        ipa=publisher.ipa,
+        files="\n\n".join(parts),
+    )
 
 
 def _json_value(value):
@@ -549,8 +795,13 @@ def _json_value(value):
     return float(value) if isinstance(value, Decimal) else str(value)
 
 
-def opendata_zip(db: Database, process_slug: str, publisher: Publisher | None = None,
-                 base_url: str = "", programme_id: int | None = None) -> bytes:
+def opendata_zip(
+    db: Database,
+    process_slug: str,
+    publisher: Publisher | None = None,
+    base_url: str = "",
+    programme_id: int | None = None,
+) -> bytes:
     publisher = publisher or Publisher()
     tables = opendata_rows(db, process_slug, programme_id)
     with db.reader() as s:
@@ -564,15 +815,22 @@ def opendata_zip(db: Database, process_slug: str, publisher: Publisher | None = 
         z.writestr(f"{EXCEL_DIR}/{DICTIONARY}", _csv(dictionary_rows(), DICTIONARY_COLUMNS, excel=True))
         # Compact: an indented dump takes Python's slow encoder, not the C one.
         z.writestr("dati.json", json.dumps(tables, ensure_ascii=False, default=_json_value))
-        z.writestr("datapackage.json", json.dumps(_datapackage(process, tables, publisher),
-                                                  ensure_ascii=False, indent=1))
-        z.writestr(METADATA, json.dumps({k: v for k, v in _dcat(process, tables, publisher, base_url)
-                                         .items() if v is not None}, ensure_ascii=False, indent=1))
+        z.writestr(
+            "datapackage.json",
+            json.dumps(_datapackage(process, tables, publisher), ensure_ascii=False, indent=1),
+        )
+        z.writestr(
+            METADATA,
+            json.dumps(
+                {k: v for k, v in _dcat(process, tables, publisher, base_url).items() if v is not None},
+                ensure_ascii=False,
+                indent=1,
+            ),
+        )
         for name, data in results_files(db, process_slug, programme_id).items():
             z.writestr(name, data)
         z.writestr("README.md", _readme(process.title, publisher))
-        z.writestr("LICENSE.txt", resources.files("workshop").joinpath("data/CC-BY-4.0.txt")
-                   .read_text())
+        z.writestr("LICENSE.txt", resources.files("workshop").joinpath("data/CC-BY-4.0.txt").read_text())
     return buffer.getvalue()
 
 
@@ -593,9 +851,17 @@ _xml_text = xml_text
 # Characters that start markup anywhere in a line are escaped with a backslash
 # where CommonMark, GitHub's Markdown and Python-Markdown all honour it, and as
 # a character reference where one of them does not (and for HTML itself).
-_MD_ESCAPES = str.maketrans({**{ch: "\\" + ch for ch in "\\`*_[]{}#"},
-                             "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;",
-                             "$": "&#36;"})
+_MD_ESCAPES = str.maketrans(
+    {
+        **{ch: "\\" + ch for ch in "\\`*_[]{}#"},
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "|": "&#124;",
+        "~": "&#126;",
+        "$": "&#36;",
+    }
+)
 # What starts a block only at the start of a line: list markers, setext
 # underlines, definition lists, admonitions, an ordered list's number.
 _MD_LINE_START = re.compile(r"(?:([-+!])|([=:])|(\d+)([.)]))")
@@ -611,7 +877,7 @@ def _md_line(line: str) -> str:
         return "\\" + line
     if start[2]:
         return f"&#{ord(start[2])};" + line[1:]
-    return start[3] + "\\" + line[start.end() - 1:]
+    return start[3] + "\\" + line[start.end() - 1 :]
 
 
 # Markdown ends a line at a carriage return too: a title or a capofila may hold one.
@@ -632,21 +898,30 @@ def to_markdown(blocks: list[Block]) -> str:
         elif b.kind == "p" and _md(b.text):
             out.append(_md(b.text))
         elif b.kind in ("ul", "ol") and _items(b.list_items):
-            out.append("\n".join((f"{i}. " if b.kind == "ol" else "- ") + _md(item, one_line=True)
-                                 for i, item in enumerate(_items(b.list_items), start=1)))
+            out.append(
+                "\n".join(
+                    (f"{i}. " if b.kind == "ol" else "- ") + _md(item, one_line=True)
+                    for i, item in enumerate(_items(b.list_items), start=1)
+                )
+            )
         elif b.kind == "table" and _table_rows(b.cells):
             rows = [[_md(cell, one_line=True) for cell in row] for row in _table_rows(b.cells)]
             if b.options.get("header") == "column":  # a table of items and values
                 rows.insert(0, ["Voce", "Valore"] if len(rows[0]) == 2 else [""] * len(rows[0]))
             header, *rows = rows
-            out.append("\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-                                 + ["| " + " | ".join(r) + " |" for r in rows]))
+            out.append(
+                "\n".join(
+                    ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                    + ["| " + " | ".join(r) + " |" for r in rows]
+                )
+            )
         elif b.kind == "toc":
             entries = [(level, text) for level, text, i in toc_entries(blocks) if i > index]
             if entries:
                 out.append("## " + _md(b.text or "Indice", one_line=True))
-                out.append("\n".join("  " * (level - 1) + "- " + _md(text, one_line=True)
-                                     for level, text in entries))
+                out.append(
+                    "\n".join("  " * (level - 1) + "- " + _md(text, one_line=True) for level, text in entries)
+                )
     return "\n\n".join(out) + "\n"
 
 
@@ -658,20 +933,23 @@ def to_docx(blocks: list[Block], title: str = "", header: tuple[str, str] = ("",
     return office.to_docx(blocks, title, *header)
 
 
-def to_pdf(blocks: list[Block], title: str, header: tuple[str, str] = ("", ""),
-           cover: bool = False) -> bytes:
+def to_pdf(blocks: list[Block], title: str, header: tuple[str, str] = ("", ""), cover: bool = False) -> bytes:
     from workshop.services import pdf
 
     return pdf.write(blocks, title, pdf.Page(*header, cover=cover), author=PUBLISHER)
 
 
-FORMATS = {"md": "text/markdown; charset=utf-8", "odt": "application/vnd.oasis.opendocument.text",
-           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "pdf": "application/pdf"}
+FORMATS = {
+    "md": "text/markdown; charset=utf-8",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
 
 
-def render(blocks: list[Block], fmt: str, title: str,
-           header: tuple[str, str] = ("", "")) -> tuple[bytes, str]:
+def render(
+    blocks: list[Block], fmt: str, title: str, header: tuple[str, str] = ("", "")
+) -> tuple[bytes, str]:
     """The document in a format, with its MIME type. `header`: the running
     header's left and right text; a document that starts with a cover gets
     one without header and footer."""

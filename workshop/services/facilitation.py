@@ -32,9 +32,18 @@ def set_phase(s: Session, live: LiveSession, actor: Actor, cmd: c.SetPhase) -> O
     live.phase = target
     if target == phases.CHIUSA:
         closing = _close(s, live)
-    events.append(ev.Event(ev.PHASE_CHANGED, {
-        "phase": target, "previous": previous, "label": phases.LABELS[target],
-        "results_revealed": live.results_revealed, "totals": views.totals_map(s, live)}))
+    events.append(
+        ev.Event(
+            ev.PHASE_CHANGED,
+            {
+                "phase": target,
+                "previous": previous,
+                "label": phases.LABELS[target],
+                "results_revealed": live.results_revealed,
+                "totals": views.totals_map(s, live),
+            },
+        )
+    )
     if target == phases.CHIUSA:
         events.append(closing)
     s.add(live)
@@ -50,19 +59,34 @@ def _close(s: Session, live: LiveSession) -> ev.Event:
     snapshot = frozen.freeze(s, live)
     live.snapshot_hash = snapshot.hash
     s.flush()
-    return ev.Event(ev.SESSION_CLOSED, {"hash": snapshot.hash, "results": results_event_data(
-        s, tally.room_results(frozen.tally_of(s, snapshot)))})
+    return ev.Event(
+        ev.SESSION_CLOSED,
+        {
+            "hash": snapshot.hash,
+            "results": results_event_data(s, tally.room_results(frozen.tally_of(s, snapshot))),
+        },
+    )
 
 
 def _reveal_notes(s: Session, live: LiveSession) -> ev.Event:
-    secret = s.exec(select(Note, Participant).join(Participant, col(Participant.id) == Note.author_id)
-                    .where(Note.session_id == live.id, Note.private, views.VISIBLE)
-                    .order_by(col(Note.id))).all()
+    secret = s.exec(
+        select(Note, Participant)
+        .join(Participant, col(Participant.id) == Note.author_id)
+        .where(Note.session_id == live.id, Note.private, views.VISIBLE)
+        .order_by(col(Note.id))
+    ).all()
     live.notes_revealed = True
     s.add(live)
     seen = views.visibility(live)
-    return ev.Event(ev.NOTES_REVEALED, {"notes": [with_revision(s, views.note_view(
-        n, p, live, seen, views.vote_total(s, note_id=n.id)), n.id) for n, p in secret]})
+    return ev.Event(
+        ev.NOTES_REVEALED,
+        {
+            "notes": [
+                with_revision(s, views.note_view(n, p, live, seen, views.vote_total(s, note_id=n.id)), n.id)
+                for n, p in secret
+            ]
+        },
+    )
 
 
 def reveal_notes(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealNotes) -> Outcome:
@@ -72,9 +96,17 @@ def reveal_notes(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealNotes
 def reveal_results(s: Session, live: LiveSession, actor: Actor, cmd: c.RevealResults) -> Outcome:
     live.results_revealed = True
     s.add(live)
-    return Outcome([ev.Event(ev.RESULTS_REVEALED, {
-        "results": results_event_data(s, tally.room_results(tally.count(s, live))),
-        "totals": views.totals_map(s, live)})])
+    return Outcome(
+        [
+            ev.Event(
+                ev.RESULTS_REVEALED,
+                {
+                    "results": results_event_data(s, tally.room_results(tally.count(s, live))),
+                    "totals": views.totals_map(s, live),
+                },
+            )
+        ]
+    )
 
 
 def control_timer(s: Session, live: LiveSession, actor: Actor, cmd: c.ControlTimer) -> Outcome:
@@ -83,8 +115,7 @@ def control_timer(s: Session, live: LiveSession, actor: Actor, cmd: c.ControlTim
     live.timer_duration_s, live.timer_remaining_s = timer.duration_s, timer.remaining_s
     live.timer_started_at = timer.started_at
     s.add(live)
-    return Outcome([ev.Event(ev.TIMER_CHANGED, {"action": cmd.action,
-                                                "timer": views.timer_view(live, now)})])
+    return Outcome([ev.Event(ev.TIMER_CHANGED, {"action": cmd.action, "timer": views.timer_view(live, now)})])
 
 
 def record_score(s: Session, live: LiveSession, actor: Actor, cmd: c.RecordScore) -> Outcome:
@@ -94,32 +125,50 @@ def record_score(s: Session, live: LiveSession, actor: Actor, cmd: c.RecordScore
     return Outcome([cluster_event(s, live, ev.CLUSTER_UPDATED, cluster)])
 
 
-def add_offline_participant(s: Session, live: LiveSession, actor: Actor,
-                            cmd: c.AddOfflineParticipant) -> Outcome:
+def add_offline_participant(
+    s: Session, live: LiveSession, actor: Actor, cmd: c.AddOfflineParticipant
+) -> Outcome:
     if s.get(Category, cmd.category) is None:
         raise Rejected("unknown_category")
     participant = new_participant(s, live, cmd.pseudonym, cmd.category, offline=True)
-    return Outcome([ev.Event(ev.PARTICIPANT_JOINED,
-                             {"participant": views.author_view(participant, live.show_pseudonyms)})],
-                   result={"participant": views.author_view(participant)})
+    return Outcome(
+        [
+            ev.Event(
+                ev.PARTICIPANT_JOINED, {"participant": views.author_view(participant, live.show_pseudonyms)}
+            )
+        ],
+        result={"participant": views.author_view(participant)},
+    )
 
 
-def new_participant(s: Session, live: LiveSession, pseudonym: str, category: str,
-                    offline: bool = False) -> Participant:
+def new_participant(
+    s: Session, live: LiveSession, pseudonym: str, category: str, offline: bool = False
+) -> Participant:
     """A participant with a pseudonym unique in the session (the caller holds the lock)."""
     name = rules.pseudonym(pseudonym)
     key = rules.pseudonym_key(name)
-    if s.exec(select(Participant.id).where(Participant.session_id == live.id,
-                                           Participant.pseudonym_key == key)).first():
+    if s.exec(
+        select(Participant.id).where(Participant.session_id == live.id, Participant.pseudonym_key == key)
+    ).first():
         raise Rejected("pseudonym_taken", pseudonym=name)
-    participant = Participant(session_id=live.id, public_id=secrets.token_hex(6), pseudonym=name,
-                              pseudonym_key=key, category_key=category, offline=offline)
+    participant = Participant(
+        session_id=live.id,
+        public_id=secrets.token_hex(6),
+        pseudonym=name,
+        pseudonym_key=key,
+        category_key=category,
+        offline=offline,
+    )
     s.add(participant)
     s.flush()
     return participant
 
 
 HANDLERS: dict[type[c.SessionCommand], Handler] = {
-    c.SetPhase: set_phase, c.RevealNotes: reveal_notes, c.RevealResults: reveal_results,
-    c.ControlTimer: control_timer, c.RecordScore: record_score,
-    c.AddOfflineParticipant: add_offline_participant}
+    c.SetPhase: set_phase,
+    c.RevealNotes: reveal_notes,
+    c.RevealResults: reveal_results,
+    c.ControlTimer: control_timer,
+    c.RecordScore: record_score,
+    c.AddOfflineParticipant: add_offline_participant,
+}

@@ -33,24 +33,40 @@ def freeze(s: Session, live: LiveSession) -> SessionSnapshot:
     openings = {str(n.id): {"salt": results.new_salt(), "text": n.text} for n in notes}
     document = {
         "format": results.FORMAT,
-        "session": {"id": live.id, "lab": lab.slug, "title": live.title,
-                    "guiding_question": live.guiding_question,
-                    "dots_per_participant": live.dots_per_participant,
-                    "cap_per_item": live.cap_per_item, "closed_at": iso(live.closed_at or utcnow())},
+        "session": {
+            "id": live.id,
+            "lab": lab.slug,
+            "title": live.title,
+            "guiding_question": live.guiding_question,
+            "dots_per_participant": live.dots_per_participant,
+            "cap_per_item": live.cap_per_item,
+            "closed_at": iso(live.closed_at or utcnow()),
+        },
         "items": [_document_item(i) for i in counted.items],
-        "notes": [{"id": n.id, "kind": n.kind, "cluster_id": n.cluster_id,
-                   "commitment": results.commitment(openings[str(n.id)]["salt"], n.text)}
-                  for n in notes],
+        "notes": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "cluster_id": n.cluster_id,
+                "commitment": results.commitment(openings[str(n.id)]["salt"], n.text),
+            }
+            for n in notes
+        ],
         "dots_placed": counted.dots_placed,
         "voters": counted.voters,
     }
     data = results.canonical(document)
-    record = {"split": counted.split, "offline": counted.offline,
-              "voters_by_category": counted.voters_by_category,
-              "participants_by_category": counted.participants_by_category,
-              "openings": openings, "published": published(s, counted)}
-    snapshot = SessionSnapshot(session_id=live.id, hash=results.fingerprint(data), content={},
-                               document=data.decode(), record=record)
+    record = {
+        "split": counted.split,
+        "offline": counted.offline,
+        "voters_by_category": counted.voters_by_category,
+        "participants_by_category": counted.participants_by_category,
+        "openings": openings,
+        "published": published(s, counted),
+    }
+    snapshot = SessionSnapshot(
+        session_id=live.id, hash=results.fingerprint(data), content={}, document=data.decode(), record=record
+    )
     s.add(snapshot)
     return snapshot
 
@@ -88,16 +104,28 @@ def _items(s: Session, snapshot: SessionSnapshot) -> list[dict]:
     """The room's result items of a closed session, from its frozen results."""
     doc = document(snapshot)
     if doc is None:  # first format: the content's results, without what is not the room's
-        return [{k: v for k, v in i.items() if k not in ("by_category", "offline_votes")}
-                for i in snapshot.content.get("results", {}).get("items", [])]
-    texts = dict(s.exec(select(Note.id, Note.text).where(
-        col(Note.id).in_([i["id"] for i in doc["items"] if i["type"] == "note"]),
-        col(Note.erased_at).is_(None))).all())
+        return [
+            {k: v for k, v in i.items() if k not in ("by_category", "offline_votes")}
+            for i in snapshot.content.get("results", {}).get("items", [])
+        ]
+    texts = dict(
+        s.exec(
+            select(Note.id, Note.text).where(
+                col(Note.id).in_([i["id"] for i in doc["items"] if i["type"] == "note"]),
+                col(Note.erased_at).is_(None),
+            )
+        ).all()
+    )
     items = []
     for item in doc["items"]:
         if item["type"] == "note":
-            item = {"type": "note", "id": item["id"], "title": texts.get(item["id"], ""),
-                    "kind": item["kind"], "votes": item["votes"]}
+            item = {
+                "type": "note",
+                "id": item["id"],
+                "title": texts.get(item["id"], ""),
+                "kind": item["kind"],
+                "votes": item["votes"],
+            }
         items.append(item)
     return items
 
@@ -112,12 +140,16 @@ def tally_of(s: Session, snapshot: SessionSnapshot) -> t.Tally:
     record = snapshot.record or {}
     doc = document(snapshot)
     totals = doc or snapshot.content.get("results", {})
-    return t.Tally(items=_items(s, snapshot), split=record.get("split", {}),
-                   offline=record.get("offline", {}),
-                   voters_by_category=record.get("voters_by_category", {}),
-                   participants_by_category=record.get("participants_by_category", {}),
-                   dots_placed=totals.get("dots_placed", 0), voters=totals.get("voters", 0),
-                   published=record.get("published"))
+    return t.Tally(
+        items=_items(s, snapshot),
+        split=record.get("split", {}),
+        offline=record.get("offline", {}),
+        voters_by_category=record.get("voters_by_category", {}),
+        participants_by_category=record.get("participants_by_category", {}),
+        dots_placed=totals.get("dots_placed", 0),
+        voters=totals.get("voters", 0),
+        published=record.get("published"),
+    )
 
 
 def opening(snapshot: SessionSnapshot, note_id: int) -> dict | None:

@@ -79,18 +79,32 @@ def set_meeting(db: Database, session_id: int, place: Place) -> None:
 
 def _meeting(live: LiveSession, lab: Lab, now: datetime, territory: Territory | None) -> Meeting:
     closed = live.phase == phases.CHIUSA
-    return Meeting(live.id, lab.slug, lab.title, live.title, live.guiding_question,
-                   live.starts_at, live.ends_at, live.place_address, live.place_room, closed,
-                   meetings.standing(live.starts_at, live.ends_at, closed, now),
-                   territory.name if territory else "")
+    return Meeting(
+        live.id,
+        lab.slug,
+        lab.title,
+        live.title,
+        live.guiding_question,
+        live.starts_at,
+        live.ends_at,
+        live.place_address,
+        live.place_room,
+        closed,
+        meetings.standing(live.starts_at, live.ends_at, closed, now),
+        territory.name if territory else "",
+    )
 
 
-_WITH_LAB = (select(LiveSession, Lab, Territory).join(Lab)
-             .outerjoin(Territory, col(Territory.key) == LiveSession.territory_key))
+_WITH_LAB = (
+    select(LiveSession, Lab, Territory)
+    .join(Lab)
+    .outerjoin(Territory, col(Territory.key) == LiveSession.territory_key)
+)
 
 
-def of_lab(db: Database, lab_slug: str, now: datetime | None = None,
-           process_id: int | None = None) -> dict[str, list[Meeting]]:
+def of_lab(
+    db: Database, lab_slug: str, now: datetime | None = None, process_id: int | None = None
+) -> dict[str, list[Meeting]]:
     """The lab's announced meetings (of one process, if given): to come (soonest
     first) and past (latest first). Sessions without a date that are still open
     are not announced, and practice sessions never are."""
@@ -102,8 +116,11 @@ def of_lab(db: Database, lab_slug: str, now: datetime | None = None,
         rows = s.exec(query).all()
     found = [_meeting(live, lab, now, where) for live, lab, where in rows]
     upcoming = sorted((m for m in found if m.standing == meetings.UPCOMING), key=_start)
-    past = sorted((m for m in found if m.standing == meetings.PAST and m.starts_at is not None),
-                  key=_start, reverse=True)
+    past = sorted(
+        (m for m in found if m.standing == meetings.PAST and m.starts_at is not None),
+        key=_start,
+        reverse=True,
+    )
     return {meetings.UPCOMING: upcoming, meetings.PAST: past}
 
 
@@ -116,8 +133,7 @@ def _start(m: Meeting) -> datetime:
 
 def one(db: Database, session_id: int) -> Meeting | None:
     with db.reader() as s:
-        row = s.exec(_WITH_LAB.where(LiveSession.id == session_id,
-                                     LiveSession.practice == false())).first()
+        row = s.exec(_WITH_LAB.where(LiveSession.id == session_id, LiveSession.practice == false())).first()
     return _meeting(row[0], row[1], utcnow(), row[2]) if row else None
 
 
@@ -152,6 +168,7 @@ def calendar(found: list[Meeting], name: str, host: str, url_of=lambda m: None) 
     if dated:
         # Europe/Rome's rules over the years the meetings span, not 1970-2038.
         days = [meetings.local(_start(m)).date() for m in dated]
-        cal.add_missing_timezones(first_date=date(min(days).year, 1, 1),
-                                  last_date=date(max(days).year + 1, 1, 1))
+        cal.add_missing_timezones(
+            first_date=date(min(days).year, 1, 1), last_date=date(max(days).year + 1, 1, 1)
+        )
     return cal.to_ical()

@@ -24,8 +24,7 @@ def hide_note(s: Session, live: LiveSession, actor: Actor, cmd: c.HideNote) -> O
     s.exec(delete(Vote).where(col(Vote.note_id) == note.id))
     s.add(note)
     # The room learns only that it is gone; the author sees why (in their own state).
-    return Outcome([ev.Event(ev.NOTE_HIDDEN, {"note_id": note.id})],
-                   affected=refunded | {note.author_id})
+    return Outcome([ev.Event(ev.NOTE_HIDDEN, {"note_id": note.id})], affected=refunded | {note.author_id})
 
 
 def restore_note(s: Session, live: LiveSession, actor: Actor, cmd: c.RestoreNote) -> Outcome:
@@ -58,17 +57,28 @@ def merge_notes(s: Session, live: LiveSession, actor: Actor, cmd: c.MergeNotes) 
     s.exec(delete(Vote).where(col(Vote.note_id).in_(group)))
     for participant_id, n in kept.items():
         for _ in range(n):
-            s.add(Vote(session_id=live.id, note_id=into.id, participant_id=participant_id,
-                       category_key=category[participant_id]))
+            s.add(
+                Vote(
+                    session_id=live.id,
+                    note_id=into.id,
+                    participant_id=participant_id,
+                    category_key=category[participant_id],
+                )
+            )
     for note in notes:
         note.merged_into_id = into.id
         s.add(note)
     into.updated_at = utcnow()
     s.add(into)
     s.flush()
-    return Outcome([note_event(s, live, ev.NOTE_MERGED, into, merged=sources)],
-                   affected=set(refunded) | {n.author_id for n in notes})
+    return Outcome(
+        [note_event(s, live, ev.NOTE_MERGED, into, merged=sources)],
+        affected=set(refunded) | {n.author_id for n in notes},
+    )
 
 
 HANDLERS: dict[type[c.SessionCommand], Handler] = {
-    c.HideNote: hide_note, c.RestoreNote: restore_note, c.MergeNotes: merge_notes}
+    c.HideNote: hide_note,
+    c.RestoreNote: restore_note,
+    c.MergeNotes: merge_notes,
+}

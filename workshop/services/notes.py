@@ -26,11 +26,18 @@ _KEEP_REVISION = insert(table_of(NoteRevision)).returning(table_of(NoteRevision)
 
 def _keep_revision(s: Session, note: NoteLike, actor: Actor) -> int:
     """Keep the note's text as a new revision; its id is what events store."""
-    return s.execute(_KEEP_REVISION, {
-        "note_id": note.id, "kind": note.kind, "text": note.text, "html": note.html,
-        "edited_by_participant_id": None if actor.is_staff else actor.participant_id,
-        "edited_by_staff_id": actor.staff_id if actor.is_staff else None,
-        "created_at": utcnow()}).scalar_one()
+    return s.execute(
+        _KEEP_REVISION,
+        {
+            "note_id": note.id,
+            "kind": note.kind,
+            "text": note.text,
+            "html": note.html,
+            "edited_by_participant_id": None if actor.is_staff else actor.participant_id,
+            "edited_by_staff_id": actor.staff_id if actor.is_staff else None,
+            "created_at": utcnow(),
+        },
+    ).scalar_one()
 
 
 def create_note(s: Session, live: LiveSession, actor: Actor, cmd: c.CreateNote) -> Outcome:
@@ -39,13 +46,23 @@ def create_note(s: Session, live: LiveSession, actor: Actor, cmd: c.CreateNote) 
     now = utcnow()
     # The stored row as it came back (a plain row: nothing in it changes later in
     # this transaction, so the ORM's bookkeeping would be pure cost).
-    note = s.execute(_ADD_NOTE, {
-        "session_id": live.id, "author_id": actor.participant_id, "kind": kind, "text": text,
-        "html": markup.render(text), "private": live.private_writing and not live.notes_revealed,
-        "created_at": now, "updated_at": now}).one()
+    note = s.execute(
+        _ADD_NOTE,
+        {
+            "session_id": live.id,
+            "author_id": actor.participant_id,
+            "kind": kind,
+            "text": text,
+            "html": markup.render(text),
+            "private": live.private_writing and not live.notes_revealed,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).one()
     revision = _keep_revision(s, note, actor)
-    return Outcome([ev.Event(ev.NOTE_CREATED, {"note": public_note(s, live, note, votes=0,
-                                                                    revision=revision)})])
+    return Outcome(
+        [ev.Event(ev.NOTE_CREATED, {"note": public_note(s, live, note, votes=0, revision=revision)})]
+    )
 
 
 def edit_note(s: Session, live: LiveSession, actor: Actor, cmd: c.EditNote) -> Outcome:
@@ -71,8 +88,10 @@ def edit_note(s: Session, live: LiveSession, actor: Actor, cmd: c.EditNote) -> O
     revision = _keep_revision(s, note, actor)
     if note.hidden_at is not None:  # a correction of a hidden note: the room never sees it
         return Outcome([], affected={note.author_id})
-    return Outcome([ev.Event(ev.NOTE_EDITED, {"note": public_note(s, live, note, revision=revision)})],
-                   affected={note.author_id})
+    return Outcome(
+        [ev.Event(ev.NOTE_EDITED, {"note": public_note(s, live, note, revision=revision)})],
+        affected={note.author_id},
+    )
 
 
 def delete_note(s: Session, live: LiveSession, actor: Actor, cmd: c.DeleteNote) -> Outcome:
@@ -87,4 +106,7 @@ def delete_note(s: Session, live: LiveSession, actor: Actor, cmd: c.DeleteNote) 
 
 
 HANDLERS: dict[type[c.SessionCommand], Handler] = {
-    c.CreateNote: create_note, c.EditNote: edit_note, c.DeleteNote: delete_note}
+    c.CreateNote: create_note,
+    c.EditNote: edit_note,
+    c.DeleteNote: delete_note,
+}

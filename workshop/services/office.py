@@ -158,15 +158,23 @@ def _odt_styles(document, header_left: str, header_right: str, title: str, lang:
     # The running header and «Pagina N di M» in the page style.
     master = styles.get_element("//style:master-page[@style:name='Standard']")
     if master is not None and (header_left or header_right):
-        master.append(Element.from_tag(
-            '<style:header xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><text:p text:style-name="Header">'
-            f'{escape(xml_text(header_left))}<text:tab/>{escape(xml_text(header_right))}</text:p></style:header>'))
-        master.append(Element.from_tag(
-            '<style:footer xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><text:p text:style-name="Footer">'
-            'Pagina <text:page-number text:select-page="current">1</text:page-number> di '
-            '<text:page-count>1</text:page-count></text:p></style:footer>'))
+        master.append(
+            Element.from_tag(
+                '<style:header xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+                '<text:p text:style-name="Header">'
+                f"{escape(xml_text(header_left))}<text:tab/>{escape(xml_text(header_right))}</text:p></style:header>"
+            )
+        )
+        master.append(
+            Element.from_tag(
+                '<style:footer xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+                '<text:p text:style-name="Footer">'
+                'Pagina <text:page-number text:select-page="current">1</text:page-number> di '
+                "<text:page-count>1</text:page-count></text:p></style:footer>"
+            )
+        )
     automatic = document.get_part("content.xml").get_element("//office:automatic-styles")
     for style in list(Element.from_tag(_ODT_AUTOMATIC).children):
         automatic.append(style)
@@ -175,8 +183,9 @@ def _odt_styles(document, header_left: str, header_right: str, title: str, lang:
     meta.set_language(lang)
 
 
-def to_odt(blocks: list[Block], title: str = "", header_left: str = "", header_right: str = "",
-           lang: str = "it-IT") -> bytes:
+def to_odt(
+    blocks: list[Block], title: str = "", header_left: str = "", header_right: str = "", lang: str = "it-IT"
+) -> bytes:
     """ODT with odfdo, in the word processor's own styles (see the module's docstring)."""
     from odfdo import TOC, Document, Element, Header, List, Paragraph
 
@@ -203,12 +212,22 @@ def to_odt(blocks: list[Block], title: str = "", header_left: str = "", header_r
                 heading.set_attribute("text:style-name", f"Heading_20_{min(b.level, 4)}")
                 add(heading)
         elif b.kind == "p":
-            style = {"cover-kicker": "Kicker", "cover-title": "Subtitle", "cover": "Cover", "meta": "Meta",
-                     "note": "Meta", "empty": "Text_20_body"}.get(b.role, "Text_20_body")
+            style = {
+                "cover-kicker": "Kicker",
+                "cover-title": "Subtitle",
+                "cover": "Cover",
+                "meta": "Meta",
+                "note": "Meta",
+                "empty": "Text_20_body",
+            }.get(b.role, "Text_20_body")
             add(Paragraph(xml_text(b.text), style=style))
         elif b.kind in ("ul", "ol") and items(b.list_items):
-            add(List([xml_text(i) for i in items(b.list_items)],
-                     style="Elenco_20_numerato" if b.kind == "ol" else "Elenco_20_puntato"))
+            add(
+                List(
+                    [xml_text(i) for i in items(b.list_items)],
+                    style="Elenco_20_numerato" if b.kind == "ol" else "Elenco_20_puntato",
+                )
+            )
         elif b.kind == "table" and table_rows(b.cells):
             tables += 1
             add(_odt_table(b, f"Tabella{tables}", Element, Paragraph))
@@ -229,11 +248,15 @@ def _odt_table(b: Block, name: str, Element, Paragraph):  # noqa: N803 (odfdo's 
     header = b.options.get("header", "row")
     numeric = set(b.options.get("numeric", ()))
     total = b.options.get("total", False)
-    ns = ('xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"')
-    table = Element.from_tag(f'<table:table {ns} table:name={quoteattr(name)} table:style-name="Tabella">'
-                             f'<table:table-column table:number-columns-repeated="{len(rows[0])}"/>'
-                             '</table:table>')
+    ns = (
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    )
+    table = Element.from_tag(
+        f'<table:table {ns} table:name={quoteattr(name)} table:style-name="Tabella">'
+        f'<table:table-column table:number-columns-repeated="{len(rows[0])}"/>'
+        "</table:table>"
+    )
     head_rows = Element.from_tag(f"<table:table-header-rows {ns}/>") if header == "row" else None
     if head_rows is not None:
         table.append(head_rows)
@@ -243,8 +266,9 @@ def _odt_table(b: Block, name: str, Element, Paragraph):  # noqa: N803 (odfdo's 
         for c, value in enumerate(row):
             head = (header == "row" and r == 0) or (header == "column" and c == 0)
             cell_style = "CellaIntestazione" if head else "CellaTotale" if last else "Cella"
-            cell = Element.from_tag(f'<table:table-cell {ns} office:value-type="string" '
-                                    f'table:style-name="{cell_style}"/>')
+            cell = Element.from_tag(
+                f'<table:table-cell {ns} office:value-type="string" table:style-name="{cell_style}"/>'
+            )
             style = "Table_20_Heading" if head or last else "Table_20_Contents"
             if c in numeric:
                 style += "_20_Right"
@@ -255,6 +279,7 @@ def _odt_table(b: Block, name: str, Element, Paragraph):  # noqa: N803 (odfdo's 
 
 
 # -- DOCX ---------------------------------------------------------------------------------
+
 
 def _docx_field(paragraph, code: str, placeholder: str = "") -> None:
     """One of the writer's own fields (PAGE, NUMPAGES), never built from user text."""
@@ -297,8 +322,9 @@ def _docx_restart_numbering(document) -> int:
     return num.numId
 
 
-def to_docx(blocks: list[Block], title: str = "", header_left: str = "", header_right: str = "",
-            lang: str = "it-IT") -> bytes:
+def to_docx(
+    blocks: list[Block], title: str = "", header_left: str = "", header_right: str = "", lang: str = "it-IT"
+) -> bytes:
     """DOCX with python-docx, in Word's own styles (see the module's docstring)."""
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT

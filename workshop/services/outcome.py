@@ -51,8 +51,9 @@ def live_cluster(s: Session, live: LiveSession, cluster_id: int) -> Cluster:
 _LATEST_REVISION = select(func.max(NoteRevision.id)).where(col(NoteRevision.note_id) == bindparam("note_id"))
 
 
-def public_note(s: Session, live: LiveSession, note: views.NoteLike, votes: int | None = None,
-                revision: int | None = None) -> dict:
+def public_note(
+    s: Session, live: LiveSession, note: views.NoteLike, votes: int | None = None, revision: int | None = None
+) -> dict:
     """The note as the whole room may see it now, for an event; its dots are
     counted unless the caller knows them (a new note has none). It carries the
     revision that holds its text, which the event log stores instead of the
@@ -66,8 +67,9 @@ def public_note(s: Session, live: LiveSession, note: views.NoteLike, votes: int 
 
 def with_revision(s: Session, view: dict, note_id: int, revision: int | None = None) -> dict:
     if "text" in view:
-        view[eventlog.REVISION_KEY] = revision or s.execute(
-            _LATEST_REVISION, {"note_id": note_id}).scalar_one()
+        view[eventlog.REVISION_KEY] = (
+            revision or s.execute(_LATEST_REVISION, {"note_id": note_id}).scalar_one()
+        )
     return view
 
 
@@ -86,5 +88,7 @@ def note_event(s: Session, live: LiveSession, type_: str, note: Note, **extra) -
 
 def cluster_event(s: Session, live: LiveSession, type_: str, cluster: Cluster, **extra) -> ev.Event:
     seen = views.visibility(live)
-    return ev.Event(type_, {"cluster": views.cluster_view(
-        cluster, seen, views.vote_total(s, cluster_id=cluster.id)), **extra})
+    return ev.Event(
+        type_,
+        {"cluster": views.cluster_view(cluster, seen, views.vote_total(s, cluster_id=cluster.id)), **extra},
+    )

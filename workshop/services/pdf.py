@@ -55,8 +55,7 @@ from workshop.config import ROOT
 from workshop.services.blocks import Block, items, table_rows, toc_entries, xml_text
 
 TITILLIUM = ROOT / "static" / "vendor" / "bootstrap-italia" / "fonts" / "Titillium_Web"
-SYSTEM_FONTS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts"),
-                Path("/usr/local/share/fonts"))
+SYSTEM_FONTS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 # After Titillium, in this order: name, regular file, bold file (relative to a font directory).
 FALLBACKS = (
     ("NotoSansArabic", "noto/NotoSansArabic-Regular.ttf", "noto/NotoSansArabic-Bold.ttf"),
@@ -69,6 +68,7 @@ GREY = "#5C6F82"
 
 
 # -- fonts ------------------------------------------------------------------------------
+
 
 def _font_dirs() -> list[Path]:
     extra = [Path(p) for p in os.environ.get("WORKSHOP_PDF_FONT_DIRS", "").split(os.pathsep) if p]
@@ -108,8 +108,9 @@ class Fonts:
             found_bold = _find(bld) if bld else None
             if found_reg:
                 self.faces[False].append(_Face(name, found_reg))
-                self.faces[True].append(_Face(f"{name}-Bold", found_bold) if found_bold
-                                        else _Face(name, found_reg))
+                self.faces[True].append(
+                    _Face(f"{name}-Bold", found_bold) if found_bold else _Face(name, found_reg)
+                )
         self._for: dict[tuple[str, bool], str | None] = {}
 
     def _load(self, face: _Face) -> frozenset:
@@ -163,6 +164,8 @@ def missing(text: str) -> str:
 
 _INVISIBLE = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
 def _strong_rtl(ch: str) -> bool:
     return unicodedata.bidirectional(ch) in ("R", "AL")
 
@@ -238,6 +241,7 @@ def _run(chars: list[str], name: str, main: str) -> str:
 
 
 # -- structure --------------------------------------------------------------------------
+
 
 class Elem:
     """A structure element; its kids are elements, (page, mcid) marks of
@@ -318,6 +322,7 @@ class TParagraph(Paragraph):
 
 # -- the writer -------------------------------------------------------------------------
 
+
 @dataclass
 class Page:
     """What the running header and footer say."""
@@ -327,8 +332,9 @@ class Page:
     cover: bool = False  # the first page is a cover, without header and footer
 
 
-def write(blocks: list[Block], title: str, page: Page | None = None, lang: str = "it-IT",
-          author: str = "") -> bytes:
+def write(
+    blocks: list[Block], title: str, page: Page | None = None, lang: str = "it-IT", author: str = ""
+) -> bytes:
     page = page or Page()
     f = fonts()
     regular, bold = f.main(False), f.main(True)
@@ -337,43 +343,126 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
     margin = 20 * mm
     frame_width = width - 2 * margin
 
-    body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14, spaceAfter=4,
-                          textColor=colors.HexColor("#1A1A1A"))
+    body = ParagraphStyle(
+        "body", fontName=regular, fontSize=10, leading=14, spaceAfter=4, textColor=colors.HexColor("#1A1A1A")
+    )
     styles = {
         "body": body,
         "line": ParagraphStyle("line", parent=body, spaceAfter=0),
-        "meta": ParagraphStyle("meta", parent=body, fontSize=9, leading=12, textColor=colors.HexColor(GREY),
-                               spaceAfter=6),
-        "note": ParagraphStyle("note", parent=body, fontSize=9, leading=12.5,
-                               textColor=colors.HexColor(GREY)),
+        "meta": ParagraphStyle(
+            "meta", parent=body, fontSize=9, leading=12, textColor=colors.HexColor(GREY), spaceAfter=6
+        ),
+        "note": ParagraphStyle(
+            "note", parent=body, fontSize=9, leading=12.5, textColor=colors.HexColor(GREY)
+        ),
         "empty": ParagraphStyle("empty", parent=body, textColor=colors.HexColor(GREY)),
-        "item": ParagraphStyle("item", parent=body, leftIndent=18, bulletIndent=4, bulletFontName=regular,
-                               spaceAfter=3),
+        "item": ParagraphStyle(
+            "item", parent=body, leftIndent=18, bulletIndent=4, bulletFontName=regular, spaceAfter=3
+        ),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.8, leading=11.5, spaceAfter=0),
-        "cell-head": ParagraphStyle("cell-head", parent=body, fontName=bold, fontSize=8.8, leading=11.5,
-                                    spaceAfter=0, textColor=colors.HexColor(DARK)),
-        "cover-kicker": ParagraphStyle("cover-kicker", parent=body, fontName=bold, fontSize=12, leading=16,
-                                       textColor=colors.HexColor(BLUE), spaceAfter=28),
-        "cover-title": ParagraphStyle("cover-title", parent=body, fontName=bold, fontSize=28, leading=34,
-                                      textColor=colors.HexColor(DARK), spaceAfter=14),
-        "cover-subtitle": ParagraphStyle("cover-subtitle", parent=body, fontSize=17, leading=22,
-                                         textColor=colors.HexColor(BLUE), spaceAfter=30),
+        "cell-head": ParagraphStyle(
+            "cell-head",
+            parent=body,
+            fontName=bold,
+            fontSize=8.8,
+            leading=11.5,
+            spaceAfter=0,
+            textColor=colors.HexColor(DARK),
+        ),
+        "cover-kicker": ParagraphStyle(
+            "cover-kicker",
+            parent=body,
+            fontName=bold,
+            fontSize=12,
+            leading=16,
+            textColor=colors.HexColor(BLUE),
+            spaceAfter=28,
+        ),
+        "cover-title": ParagraphStyle(
+            "cover-title",
+            parent=body,
+            fontName=bold,
+            fontSize=28,
+            leading=34,
+            textColor=colors.HexColor(DARK),
+            spaceAfter=14,
+        ),
+        "cover-subtitle": ParagraphStyle(
+            "cover-subtitle",
+            parent=body,
+            fontSize=17,
+            leading=22,
+            textColor=colors.HexColor(BLUE),
+            spaceAfter=30,
+        ),
         "cover": ParagraphStyle("cover", parent=body, fontSize=11.5, leading=16, spaceAfter=6),
-        "toc1": ParagraphStyle("toc1", parent=body, fontName=bold, fontSize=10.5, leading=14, spaceBefore=8,
-                               rightIndent=36, textColor=colors.HexColor(DARK)),
-        "toc2": ParagraphStyle("toc2", parent=body, fontName=bold, fontSize=9.5, leading=13, leftIndent=12,
-                               spaceBefore=3, rightIndent=36, textColor=colors.HexColor(BLUE)),
-        "toc3": ParagraphStyle("toc3", parent=body, fontSize=9.5, leading=12.5, leftIndent=24,
-                               rightIndent=36),
+        "toc1": ParagraphStyle(
+            "toc1",
+            parent=body,
+            fontName=bold,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=8,
+            rightIndent=36,
+            textColor=colors.HexColor(DARK),
+        ),
+        "toc2": ParagraphStyle(
+            "toc2",
+            parent=body,
+            fontName=bold,
+            fontSize=9.5,
+            leading=13,
+            leftIndent=12,
+            spaceBefore=3,
+            rightIndent=36,
+            textColor=colors.HexColor(BLUE),
+        ),
+        "toc3": ParagraphStyle(
+            "toc3", parent=body, fontSize=9.5, leading=12.5, leftIndent=24, rightIndent=36
+        ),
     }
-    heads = {1: ParagraphStyle("h1", parent=body, fontName=bold, fontSize=20, leading=25, spaceBefore=4,
-                               spaceAfter=10, textColor=colors.HexColor(DARK)),
-             2: ParagraphStyle("h2", parent=body, fontName=bold, fontSize=15, leading=19, spaceBefore=6,
-                               spaceAfter=8, textColor=colors.HexColor(BLUE)),
-             3: ParagraphStyle("h3", parent=body, fontName=bold, fontSize=13.5, leading=17, spaceBefore=6,
-                               spaceAfter=6, textColor=colors.HexColor(DARK)),
-             4: ParagraphStyle("h4", parent=body, fontName=bold, fontSize=10.5, leading=14, spaceBefore=9,
-                               spaceAfter=3, textColor=colors.HexColor(BLUE))}
+    heads = {
+        1: ParagraphStyle(
+            "h1",
+            parent=body,
+            fontName=bold,
+            fontSize=20,
+            leading=25,
+            spaceBefore=4,
+            spaceAfter=10,
+            textColor=colors.HexColor(DARK),
+        ),
+        2: ParagraphStyle(
+            "h2",
+            parent=body,
+            fontName=bold,
+            fontSize=15,
+            leading=19,
+            spaceBefore=6,
+            spaceAfter=8,
+            textColor=colors.HexColor(BLUE),
+        ),
+        3: ParagraphStyle(
+            "h3",
+            parent=body,
+            fontName=bold,
+            fontSize=13.5,
+            leading=17,
+            spaceBefore=6,
+            spaceAfter=6,
+            textColor=colors.HexColor(DARK),
+        ),
+        4: ParagraphStyle(
+            "h4",
+            parent=body,
+            fontName=bold,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=9,
+            spaceAfter=3,
+            textColor=colors.HexColor(BLUE),
+        ),
+    }
     cjk: dict[str, ParagraphStyle] = {}
 
     def style_for(name_or_style, text: str) -> ParagraphStyle:
@@ -386,8 +475,9 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
 
     def para(text: str, style, elem: Elem, bullet: str | None = None, heading=None):
         is_bold = style.fontName == bold
-        p = TParagraph(markup(text, is_bold).replace("\n", "<br/>"), style_for(style, text),
-                       bulletText=bullet)
+        p = TParagraph(
+            markup(text, is_bold).replace("\n", "<br/>"), style_for(style, text), bulletText=bullet
+        )
         p.elem, p.heading = elem, heading
         return p
 
@@ -398,13 +488,17 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
         cannot break at all, so list items are paragraphs with a bullet."""
         rows = text.split("\n")
         out = []
-        tail = styles["line"] if style_name == "body" else ParagraphStyle(
-            style_name + "-line", parent=styles[style_name], spaceAfter=0)
+        tail = (
+            styles["line"]
+            if style_name == "body"
+            else ParagraphStyle(style_name + "-line", parent=styles[style_name], spaceAfter=0)
+        )
         for n, row in enumerate(rows):
             last = n == len(rows) - 1 or not rows[n + 1].strip()
             if row.strip() or n == 0:
-                out.append(para(row, styles[style_name] if last else tail, elem,
-                                bullet=bullet if n == 0 else None))
+                out.append(
+                    para(row, styles[style_name] if last else tail, elem, bullet=bullet if n == 0 else None)
+                )
         return out
 
     class TocEntry(Flowable):
@@ -558,8 +652,12 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
         canv.line(margin, top - 4, width - margin, top - 4)
         label = f"Pagina {canv.getPageNumber()} di "
         canv.drawString(width / 2 - (canv.stringWidth(label, regular, 8.5) + 10) / 2, 10 * mm, label)
-        canv.translate(width / 2 - (canv.stringWidth(label, regular, 8.5) + 10) / 2
-                       + canv.stringWidth(label, regular, 8.5), 10 * mm)
+        canv.translate(
+            width / 2
+            - (canv.stringWidth(label, regular, 8.5) + 10) / 2
+            + canv.stringWidth(label, regular, 8.5),
+            10 * mm,
+        )
         canv.doForm("total-pages")
         canv.restoreState()
         tagger.end(canv)
@@ -583,7 +681,8 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
         def save(self):
             # The numbers only known now: each table-of-contents entry's page, the page count.
             for key, number in [("total-pages", tagger.pages)] + [
-                    (f"page-{k}", tagger.heading_pages.get(k, "")) for k in keys.values()]:
+                (f"page-{k}", tagger.heading_pages.get(k, "")) for k in keys.values()
+            ]:
                 self.beginForm(key, -80, -10, 80, 30)  # room on both sides: numbers align right
                 if key == "total-pages":
                     self.setFont(regular, 8.5)
@@ -596,12 +695,40 @@ def write(blocks: list[Block], title: str, page: Page | None = None, lang: str =
             super().save()
 
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(buffer, pagesize=A4, title=title, author=author, lang=lang, initialFontName=regular,
-                          leftMargin=margin, rightMargin=margin, topMargin=22 * mm, bottomMargin=20 * mm)
-    frame = Frame(margin, 18 * mm, frame_width, height - 40 * mm, id="body", leftPadding=0,
-                  rightPadding=0, topPadding=0, bottomPadding=0)
-    cover_frame = Frame(margin + 14 * mm, 30 * mm, frame_width - 14 * mm, height - 90 * mm, id="cover",
-                        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=title,
+        author=author,
+        lang=lang,
+        initialFontName=regular,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=22 * mm,
+        bottomMargin=20 * mm,
+    )
+    frame = Frame(
+        margin,
+        18 * mm,
+        frame_width,
+        height - 40 * mm,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    cover_frame = Frame(
+        margin + 14 * mm,
+        30 * mm,
+        frame_width - 14 * mm,
+        height - 90 * mm,
+        id="cover",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     templates = [PageTemplate("body", [frame], onPage=decorate)]
     if page.cover:
         templates.insert(0, PageTemplate("cover", [cover_frame], onPage=decorate_cover))
@@ -624,7 +751,7 @@ def _last_line_width(p, available: float) -> float:
 
 def _clip(text: str, n: int) -> str:
     text = " ".join(xml_text(text).split())
-    return text if len(text) <= n else text[:n - 1] + "…"
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _table(b: Block, parent: Elem, para, styles, render_cb, frame_width) -> Table:
@@ -634,15 +761,20 @@ def _table(b: Block, parent: Elem, para, styles, render_cb, frame_width) -> Tabl
     total = b.options.get("total", False)
     width = len(rows[0])
     table_elem = Elem("Table", parent)
-    right = {name: ParagraphStyle(name + "-right", parent=styles[name], alignment=TA_RIGHT)
-             for name in ("cell", "cell-head")}
+    right = {
+        name: ParagraphStyle(name + "-right", parent=styles[name], alignment=TA_RIGHT)
+        for name in ("cell", "cell-head")
+    }
     data = []
     for r, row in enumerate(rows):
         tr = Elem("TR", table_elem)
         cells = []
         for c, value in enumerate(row):
-            is_head = (header == "row" and r == 0) or (header == "column" and c == 0) or (
-                total and r == len(rows) - 1 and c == 0)
+            is_head = (
+                (header == "row" and r == 0)
+                or (header == "column" and c == 0)
+                or (total and r == len(rows) - 1 and c == 0)
+            )
             role = "TH" if is_head else "TD"
             scope = ("Column" if header == "row" and r == 0 else "Row") if is_head else None
             cell = Elem(role, tr, **({"O": "Table", "Scope": scope} if scope else {}))
@@ -662,24 +794,31 @@ def _table(b: Block, parent: Elem, para, styles, render_cb, frame_width) -> Tabl
     # The first row repeats on each page only when it is a short header (a row
     # taller than a page cannot be repeated, nor split).
     repeat = int(header == "row" and len(rows) > 1 and sum(len(cell) for cell in rows[0]) <= 200)
-    table = Table(data, colWidths=col_widths, repeatRows=repeat, splitInRow=1, renderCB=render_cb,
-                  hAlign="LEFT")
-    commands = [("FONTNAME", (0, 0), (-1, -1), fonts().main()),  # (else Helvetica, not embedded)
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8497A8")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+    table = Table(
+        data, colWidths=col_widths, repeatRows=repeat, splitInRow=1, renderCB=render_cb, hAlign="LEFT"
+    )
+    commands = [
+        ("FONTNAME", (0, 0), (-1, -1), fonts().main()),  # (else Helvetica, not embedded)
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8497A8")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
     if header == "row":
         commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6F0FA")))
     elif header == "column":
         commands.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F2F6FA")))
     if total:
-        commands += [("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F2F6FA")),
-                     ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.HexColor("#17324D"))]
+        commands += [
+            ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F2F6FA")),
+            ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.HexColor("#17324D")),
+        ]
     table.setStyle(TableStyle(commands))
     return table
 
 
 # -- the structure tree, after the layout ---------------------------------------------------
+
 
 def _tag(data: bytes, tagger: Tagger, title: str, lang: str) -> bytes:
     import pikepdf
@@ -723,10 +862,17 @@ def _tag(data: bytes, tagger: Tagger, title: str, lang: str) -> bytes:
 
     # Links of the table of contents: annotations inside their Link element.
     for page_no, rect, key, elem in tagger.links:
-        annot = pdf.make_indirect(Dictionary(
-            Type=Name.Annot, Subtype=Name.Link, Rect=Array([round(v, 2) for v in rect]),
-            Border=Array([0, 0, 0]), Dest=String(key), StructParent=next_key,
-            Contents=String("Vai alla sezione")))
+        annot = pdf.make_indirect(
+            Dictionary(
+                Type=Name.Annot,
+                Subtype=Name.Link,
+                Rect=Array([round(v, 2) for v in rect]),
+                Border=Array([0, 0, 0]),
+                Dest=String(key),
+                StructParent=next_key,
+                Contents=String("Vai alla sezione"),
+            )
+        )
         elem.kids.append(("annot", Dictionary(Type=Name.OBJR, Obj=annot, Pg=pages[page_no - 1].obj)))
         annots_for.setdefault(page_no, []).append(annot)
         parent_tree[next_key] = elem  # resolved to its node below

@@ -45,8 +45,11 @@ log = logging.getLogger(__name__)
 
 def counted(process_id: int, programme_id: int | None = None):
     """The sessions whose results count for a process (or one of its programmes)."""
-    condition = ((LiveSession.process_id == process_id) & (LiveSession.phase == phases.CHIUSA)
-                 & (LiveSession.practice == false()))
+    condition = (
+        (LiveSession.process_id == process_id)
+        & (LiveSession.phase == phases.CHIUSA)
+        & (LiveSession.practice == false())
+    )
     if programme_id is not None:
         condition = condition & (LiveSession.programme_id == programme_id)
     return condition
@@ -74,15 +77,21 @@ def resolve(db: Database, process_slug: str | None = None, year: str | int | Non
     """The process named (the current one when none is), and its programme of
     `year` when one is asked for; `process_not_found` / `programme_not_found`."""
     with db.reader() as s:
-        process = (s.exec(select(Process).where(Process.slug == process_slug)).first()
-                   if process_slug else current(s))
+        process = (
+            s.exec(select(Process).where(Process.slug == process_slug)).first()
+            if process_slug
+            else current(s)
+        )
         if process is None:
             raise Rejected("process_not_found")
         programme = None
         if year not in (None, ""):
-            programme = s.exec(select(AnnualProgramme).where(
-                AnnualProgramme.process_id == process.id,
-                AnnualProgramme.year == (int(year) if str(year).isdigit() else -1))).first()
+            programme = s.exec(
+                select(AnnualProgramme).where(
+                    AnnualProgramme.process_id == process.id,
+                    AnnualProgramme.year == (int(year) if str(year).isdigit() else -1),
+                )
+            ).first()
             if programme is None:
                 raise Rejected("programme_not_found")
         return Period(process, programme)
@@ -91,33 +100,63 @@ def resolve(db: Database, process_slug: str | None = None, year: str | int | Non
 def processes(db: Database) -> list[dict]:
     """Every process, newest first, with its years, labs and programmes."""
     with db.reader() as s:
-        rows = s.exec(select(Process).order_by(col(Process.year_start).desc().nulls_last(),
-                                               col(Process.id).desc())).all()
+        rows = s.exec(
+            select(Process).order_by(col(Process.year_start).desc().nulls_last(), col(Process.id).desc())
+        ).all()
         labs: dict[int, list[str]] = {}
-        for process_id, slug in s.exec(select(LabProcess.process_id, Lab.slug)
-                                       .join(Lab, col(Lab.id) == LabProcess.lab_id).order_by(col(Lab.id))):
+        for process_id, slug in s.exec(
+            select(LabProcess.process_id, Lab.slug)
+            .join(Lab, col(Lab.id) == LabProcess.lab_id)
+            .order_by(col(Lab.id))
+        ):
             labs.setdefault(process_id, []).append(slug)
         programmes: dict[int, list[AnnualProgramme]] = {}
         for p in s.exec(select(AnnualProgramme).order_by(col(AnnualProgramme.year))):
             programmes.setdefault(p.process_id, []).append(p)
-        sessions = dict(s.exec(select(LiveSession.process_id, func.count(col(LiveSession.id)))
-                               .group_by(col(LiveSession.process_id))).all())
-    return [{"id": p.id, "slug": p.slug, "title": p.title, "current": p.current,
-             "years": period(p.year_start, p.year_end, p.title), "year_start": p.year_start,
-             "year_end": p.year_end, "labs": labs.get(p.id, []),
-             "programmes": programmes.get(p.id, []), "sessions": sessions.get(p.id, 0)}
-            for p in rows]
+        sessions = dict(
+            s.exec(
+                select(LiveSession.process_id, func.count(col(LiveSession.id))).group_by(
+                    col(LiveSession.process_id)
+                )
+            ).all()
+        )
+    return [
+        {
+            "id": p.id,
+            "slug": p.slug,
+            "title": p.title,
+            "current": p.current,
+            "years": period(p.year_start, p.year_end, p.title),
+            "year_start": p.year_start,
+            "year_end": p.year_end,
+            "labs": labs.get(p.id, []),
+            "programmes": programmes.get(p.id, []),
+            "sessions": sessions.get(p.id, 0),
+        }
+        for p in rows
+    ]
 
 
 def labs_of(s: Session, process_id: int) -> list[Lab]:
-    return list(s.exec(select(Lab).join(LabProcess, col(LabProcess.lab_id) == Lab.id)
-                  .where(LabProcess.process_id == process_id).order_by(col(Lab.id))).all())
+    return list(
+        s.exec(
+            select(Lab)
+            .join(LabProcess, col(LabProcess.lab_id) == Lab.id)
+            .where(LabProcess.process_id == process_id)
+            .order_by(col(Lab.id))
+        ).all()
+    )
 
 
 def processes_of_lab(s: Session, lab_id: int) -> list[Process]:
-    return list(s.exec(select(Process).join(LabProcess, col(LabProcess.process_id) == Process.id)
-                  .where(LabProcess.lab_id == lab_id)
-                  .order_by(col(Process.year_start).desc().nulls_last(), col(Process.id).desc())).all())
+    return list(
+        s.exec(
+            select(Process)
+            .join(LabProcess, col(LabProcess.process_id) == Process.id)
+            .where(LabProcess.lab_id == lab_id)
+            .order_by(col(Process.year_start).desc().nulls_last(), col(Process.id).desc())
+        ).all()
+    )
 
 
 def _admin(editor: PlanActor) -> None:
@@ -143,8 +182,17 @@ def _make_current(s: Session, process: Process) -> None:
     process.current = True
 
 
-def save_process(db: Database, editor: PlanActor, slug: str, title: str, year_start, year_end,
-                 lab_slugs=(), make_current: bool = False, process_id: int | None = None) -> int:
+def save_process(
+    db: Database,
+    editor: PlanActor,
+    slug: str,
+    title: str,
+    year_start,
+    year_end,
+    lab_slugs=(),
+    make_current: bool = False,
+    process_id: int | None = None,
+) -> int:
     """Create a process (`process_id` None) or change one: title, years, the
     labs taking part, whether it is the current one. The slug is kept once made
     (it is in the open data's addresses)."""
@@ -164,21 +212,29 @@ def save_process(db: Database, editor: PlanActor, slug: str, title: str, year_st
                 raise Rejected("process_not_found")
             process = found
         years = tuple(range(checked.year_start, checked.year_end + 1))
-        outside = s.exec(select(AnnualProgramme.year).where(
-            AnnualProgramme.process_id == process.id, col(AnnualProgramme.year).not_in(years))).first() \
-            if process.id else None
+        outside = (
+            s.exec(
+                select(AnnualProgramme.year).where(
+                    AnnualProgramme.process_id == process.id, col(AnnualProgramme.year).not_in(years)
+                )
+            ).first()
+            if process.id
+            else None
+        )
         if outside is not None:
             raise Rejected("programme_year_invalid", first=years[0], last=years[-1])
-        process.title, process.year_start, process.year_end = (checked.title, checked.year_start,
-                                                               checked.year_end)
+        process.title, process.year_start, process.year_end = (
+            checked.title,
+            checked.year_start,
+            checked.year_end,
+        )
         if make_current or s.exec(select(Process.id).where(col(Process.current))).first() is None:
             _make_current(s, process)
         s.add(process)
         s.flush()
         _set_labs(s, process.id, lab_slugs)
         saved = process.id
-    log.info("process saved", extra={"process_id": saved, "current": make_current,
-                                     "user_id": editor.user_id})
+    log.info("process saved", extra={"process_id": saved, "current": make_current, "user_id": editor.user_id})
     return saved
 
 
@@ -188,13 +244,16 @@ def add_programme(db: Database, editor: PlanActor, process_id: int, year) -> int
         process = s.get(Process, process_id)
         if process is None:
             raise Rejected("process_not_found")
-        year = rules.check_programme_year(year, period(process.year_start, process.year_end,
-                                                       process.title))
-        if s.exec(select(AnnualProgramme).where(AnnualProgramme.process_id == process_id,
-                                                AnnualProgramme.year == year)).first():
+        year = rules.check_programme_year(year, period(process.year_start, process.year_end, process.title))
+        if s.exec(
+            select(AnnualProgramme).where(
+                AnnualProgramme.process_id == process_id, AnnualProgramme.year == year
+            )
+        ).first():
             raise Rejected("programme_exists", year=year)
-        programme = AnnualProgramme(process_id=process_id, year=year,
-                                    title=rules.programme_title(process.title, year))
+        programme = AnnualProgramme(
+            process_id=process_id, year=year, title=rules.programme_title(process.title, year)
+        )
         s.add(programme)
         s.flush()
         made = programme.id
@@ -207,8 +266,9 @@ def approve_programme(db: Database, editor: PlanActor, programme_id: int, act: s
     _admin(editor)
     act = " ".join((act or "").split())
     if not 1 <= len(act) <= APPROVAL_ACT_MAX:
-        raise Rejected("field_invalid", field="Atto di approvazione",
-                       problem=f"da 1 a {APPROVAL_ACT_MAX} caratteri")
+        raise Rejected(
+            "field_invalid", field="Atto di approvazione", problem=f"da 1 a {APPROVAL_ACT_MAX} caratteri"
+        )
     with db.transaction() as s:
         programme = _open_programme(s, programme_id)
         programme.state, programme.approval_act = rules.APPROVATO, act
@@ -227,19 +287,22 @@ def _open_programme(s: Session, programme_id: int) -> AnnualProgramme:
 
 
 def _previous(s: Session, programme: AnnualProgramme) -> AnnualProgramme | None:
-    return s.exec(select(AnnualProgramme).where(
-        AnnualProgramme.process_id == programme.process_id, AnnualProgramme.year < programme.year)
-        .order_by(col(AnnualProgramme.year).desc())).first()
+    return s.exec(
+        select(AnnualProgramme)
+        .where(AnnualProgramme.process_id == programme.process_id, AnnualProgramme.year < programme.year)
+        .order_by(col(AnnualProgramme.year).desc())
+    ).first()
 
 
 def _candidates(s: Session, programme: AnnualProgramme) -> list[rules.Candidate]:
     previous = _previous(s, programme)
     found = []
     if previous is not None:
-        for entry, action in s.exec(select(ProgrammeEntry, PlanAction)
-                                    .join(PlanAction, col(PlanAction.id) == ProgrammeEntry.action_id)
-                                    .where(ProgrammeEntry.programme_id == previous.id,
-                                           col(ProgrammeEntry.confirmed_at).is_not(None))):
+        for entry, action in s.exec(
+            select(ProgrammeEntry, PlanAction)
+            .join(PlanAction, col(PlanAction.id) == ProgrammeEntry.action_id)
+            .where(ProgrammeEntry.programme_id == previous.id, col(ProgrammeEntry.confirmed_at).is_not(None))
+        ):
             found.append(rules.Candidate(action.id, action.state, entry.id))
     for action in s.exec(select(PlanAction).where(PlanAction.process_id == programme.process_id)):
         found.append(rules.Candidate(action.id, action.state))
@@ -254,22 +317,38 @@ def programme_view(db: Database, programme_id: int) -> dict:
         if programme is None:
             raise Rejected("programme_not_found")
         process = s.get(Process, programme.process_id)
-        entries = s.exec(select(ProgrammeEntry, PlanAction)
-                         .join(PlanAction, col(PlanAction.id) == ProgrammeEntry.action_id)
-                         .where(ProgrammeEntry.programme_id == programme.id)
-                         .order_by(col(PlanAction.id))).all()
+        entries = s.exec(
+            select(ProgrammeEntry, PlanAction)
+            .join(PlanAction, col(PlanAction.id) == ProgrammeEntry.action_id)
+            .where(ProgrammeEntry.programme_id == programme.id)
+            .order_by(col(PlanAction.id))
+        ).all()
         proposed = rules.proposals(_candidates(s, programme), [e.action_id for e, _ in entries])
-        actions = {a.id: a for a in s.exec(select(PlanAction).where(
-            col(PlanAction.id).in_([p.action_id for p in proposed])))}
-        previous = {e.id: e for e in s.exec(select(ProgrammeEntry).where(
-            col(ProgrammeEntry.id).in_([p.previous_entry for p in proposed if p.previous_entry])))}
+        actions = {
+            a.id: a
+            for a in s.exec(select(PlanAction).where(col(PlanAction.id).in_([p.action_id for p in proposed])))
+        }
+        previous = {
+            e.id: e
+            for e in s.exec(
+                select(ProgrammeEntry).where(
+                    col(ProgrammeEntry.id).in_([p.previous_entry for p in proposed if p.previous_entry])
+                )
+            )
+        }
     return {
-        "programme": programme, "process": process,
+        "programme": programme,
+        "process": process,
         "entries": [{"entry": e, "action": a, "indicators": _indicators(a)} for e, a in entries],
-        "proposals": [{"action": actions[p.action_id], "indicators": _indicators(actions[p.action_id]),
-                       "continuity": rules.CONTINUITA if p.previous_entry else rules.NUOVA,
-                       "previous": previous.get(p.previous_entry) if p.previous_entry else None}
-                      for p in proposed],
+        "proposals": [
+            {
+                "action": actions[p.action_id],
+                "indicators": _indicators(actions[p.action_id]),
+                "continuity": rules.CONTINUITA if p.previous_entry else rules.NUOVA,
+                "previous": previous.get(p.previous_entry) if p.previous_entry else None,
+            }
+            for p in proposed
+        ],
     }
 
 
@@ -277,30 +356,48 @@ def _indicators(action: PlanAction) -> list[str]:
     return [i["descrizione"] for i in normalize(action.content or {}, ())["indicatori"]]
 
 
-def confirm(db: Database, editor: PlanActor, programme_id: int, action_id: int, budget: dict,
-            targets: dict) -> int:
+def confirm(
+    db: Database, editor: PlanActor, programme_id: int, action_id: int, budget: dict, targets: dict
+) -> int:
     """One proposed scheda into the programme, with the year's budget and targets."""
     if editor.role not in (UFFICIO_PIANO, ADMIN):
         raise Rejected("forbidden")
     with db.transaction() as s:
         programme = _open_programme(s, programme_id)
-        existing = [e.action_id for e in s.exec(select(ProgrammeEntry).where(
-            ProgrammeEntry.programme_id == programme.id))]
-        proposal = next((p for p in rules.proposals(_candidates(s, programme), existing)
-                         if p.action_id == action_id), None)
+        existing = [
+            e.action_id
+            for e in s.exec(select(ProgrammeEntry).where(ProgrammeEntry.programme_id == programme.id))
+        ]
+        proposal = next(
+            (p for p in rules.proposals(_candidates(s, programme), existing) if p.action_id == action_id),
+            None,
+        )
         if proposal is None:
             raise Rejected("entry_not_found")
         action = s.get_one(PlanAction, action_id)  # proposed: it exists
         cents, kept = rules.check_confirmation(budget, targets, len(_indicators(action)))
-        entry = ProgrammeEntry(programme_id=programme.id, action_id=action_id,
-                               continuity=rules.CONTINUITA if proposal.previous_entry else rules.NUOVA,
-                               previous_id=proposal.previous_entry, budget=cents, targets=kept,
-                               confirmed_at=utcnow(), confirmed_by=editor.user_id)
+        entry = ProgrammeEntry(
+            programme_id=programme.id,
+            action_id=action_id,
+            continuity=rules.CONTINUITA if proposal.previous_entry else rules.NUOVA,
+            previous_id=proposal.previous_entry,
+            budget=cents,
+            targets=kept,
+            confirmed_at=utcnow(),
+            confirmed_by=editor.user_id,
+        )
         s.add(entry)
         s.flush()
         entry_id, continuity = entry.id, entry.continuity
-    log.info("programme entry confirmed", extra={"programme_id": programme_id, "action_id": action_id,
-                                                 "continuity": continuity, "user_id": editor.user_id})
+    log.info(
+        "programme entry confirmed",
+        extra={
+            "programme_id": programme_id,
+            "action_id": action_id,
+            "continuity": continuity,
+            "user_id": editor.user_id,
+        },
+    )
     return entry_id
 
 
@@ -312,8 +409,11 @@ def withdraw(db: Database, actor: PlanActor, programme_id: int, action_id: int) 
         raise Rejected("forbidden")
     with db.transaction() as s:
         programme = _open_programme(s, programme_id)
-        entry = s.exec(select(ProgrammeEntry).where(ProgrammeEntry.programme_id == programme.id,
-                                                    ProgrammeEntry.action_id == action_id)).first()
+        entry = s.exec(
+            select(ProgrammeEntry).where(
+                ProgrammeEntry.programme_id == programme.id, ProgrammeEntry.action_id == action_id
+            )
+        ).first()
         if entry is None:
             raise Rejected("entry_not_found")
         for later in s.exec(select(ProgrammeEntry).where(ProgrammeEntry.previous_id == entry.id)):
@@ -321,19 +421,22 @@ def withdraw(db: Database, actor: PlanActor, programme_id: int, action_id: int) 
             s.add(later)
         s.flush()
         s.delete(entry)
-    log.info("programme entry withdrawn", extra={"programme_id": programme_id, "action_id": action_id,
-                                                 "user_id": actor.user_id})
+    log.info(
+        "programme entry withdrawn",
+        extra={"programme_id": programme_id, "action_id": action_id, "user_id": actor.user_id},
+    )
 
 
 def programmes_of_action(db: Database, action_id: int) -> list[dict]:
     """The programmi attuativi a scheda is confirmed in, by year: what its
     pages say of it (public: the year, new or continuing, the programme's state)."""
     with db.reader() as s:
-        rows = s.exec(select(AnnualProgramme, ProgrammeEntry)
-                      .join(ProgrammeEntry, col(ProgrammeEntry.programme_id) == AnnualProgramme.id)
-                      .where(ProgrammeEntry.action_id == action_id,
-                             col(ProgrammeEntry.confirmed_at).is_not(None))
-                      .order_by(col(AnnualProgramme.year))).all()
+        rows = s.exec(
+            select(AnnualProgramme, ProgrammeEntry)
+            .join(ProgrammeEntry, col(ProgrammeEntry.programme_id) == AnnualProgramme.id)
+            .where(ProgrammeEntry.action_id == action_id, col(ProgrammeEntry.confirmed_at).is_not(None))
+            .order_by(col(AnnualProgramme.year))
+        ).all()
     return [{"id": p.id, "year": p.year, "state": p.state, "continuity": e.continuity} for p, e in rows]
 
 
@@ -342,10 +445,21 @@ CONTINUITY_LABELS = rules.CONTINUITY_LABELS
 
 def confirmed_actions(s: Session, programme_id: int) -> dict[int, ProgrammeEntry]:
     """The schede of a programme (confirmed), by scheda id."""
-    return {e.action_id: e for e in s.exec(select(ProgrammeEntry).where(
-        ProgrammeEntry.programme_id == programme_id, col(ProgrammeEntry.confirmed_at).is_not(None)))}
+    return {
+        e.action_id: e
+        for e in s.exec(
+            select(ProgrammeEntry).where(
+                ProgrammeEntry.programme_id == programme_id, col(ProgrammeEntry.confirmed_at).is_not(None)
+            )
+        )
+    }
 
 
 def programmes_of(s: Session, process_id: int) -> list[AnnualProgramme]:
-    return list(s.exec(select(AnnualProgramme).where(AnnualProgramme.process_id == process_id)
-                  .order_by(col(AnnualProgramme.year))).all())
+    return list(
+        s.exec(
+            select(AnnualProgramme)
+            .where(AnnualProgramme.process_id == process_id)
+            .order_by(col(AnnualProgramme.year))
+        ).all()
+    )

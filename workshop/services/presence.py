@@ -31,8 +31,14 @@ Defer = Callable[[float, Callable[[], None]], None]
 
 
 class PresenceTracker:
-    def __init__(self, db: Database, publisher: Publisher, server_id: str,
-                 interval: float = 0.0, defer: Defer | None = None):
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        server_id: str,
+        interval: float = 0.0,
+        defer: Defer | None = None,
+    ):
         self.db = db
         self.publisher = publisher
         self.server_id = server_id
@@ -47,8 +53,12 @@ class PresenceTracker:
         with self.db.transaction() as s:
             # A socket is one participant per session: a new join replaces the binding.
             row = s.get(Presence, (sid, actor.session_id)) or Presence(
-                sid=sid, session_id=actor.session_id, server_id=self.server_id,
-                participant_id=actor.participant_id, category_key=actor.category)
+                sid=sid,
+                session_id=actor.session_id,
+                server_id=self.server_id,
+                participant_id=actor.participant_id,
+                category_key=actor.category,
+            )
             row.participant_id, row.category_key = actor.participant_id, actor.category
             s.add(row)
         self._announce(actor.session_id)

@@ -67,8 +67,10 @@ def _(message: str) -> str:
     return message
 
 
-FROZEN_NOTE = _("I tuoi punti restano, senza alcun legame con te, nei totali di ogni gruppo: "
-                "toglierli farebbe vedere alla sala, totale per totale, che cosa avevi votato.")
+FROZEN_NOTE = _(
+    "I tuoi punti restano, senza alcun legame con te, nei totali di ogni gruppo: "
+    "toglierli farebbe vedere alla sala, totale per totale, che cosa avevi votato."
+)
 
 
 def reference(text: str | None, required: bool) -> str:
@@ -88,21 +90,29 @@ def find_participant(db: Database, session_id: int, pseudonym: str) -> int:
     except Rejected:
         raise Rejected("participant_not_found") from None
     with db.reader() as s:
-        found = s.exec(select(Participant.id).where(Participant.session_id == session_id,
-                                                    Participant.pseudonym_key == key,
-                                                    col(Participant.erased_at).is_(None))).first()
+        found = s.exec(
+            select(Participant.id).where(
+                Participant.session_id == session_id,
+                Participant.pseudonym_key == key,
+                col(Participant.erased_at).is_(None),
+            )
+        ).first()
     if found is None:
         raise Rejected("participant_not_found")
     return found
 
 
-def participant_in(db: Database, public_id: str,
-                   join_code: str | None = None) -> tuple[Participant, LiveSession] | None:
+def participant_in(
+    db: Database, public_id: str, join_code: str | None = None
+) -> tuple[Participant, LiveSession] | None:
     """The participant behind a token's public id (unless erased) and their session;
     with `join_code`, only if that is their session."""
     with db.reader() as s:
-        query = (select(Participant, LiveSession).join(LiveSession)
-                 .where(Participant.public_id == public_id, col(Participant.erased_at).is_(None)))
+        query = (
+            select(Participant, LiveSession)
+            .join(LiveSession)
+            .where(Participant.public_id == public_id, col(Participant.erased_at).is_(None))
+        )
         if join_code is not None:
             query = query.where(LiveSession.join_code == join_code)
         found = s.exec(query).first()
@@ -125,16 +135,28 @@ def request_log(db: Database, limit: int = 50) -> list[dict]:
     with db.reader() as s:
         rows = s.exec(select(PrivacyRequest).order_by(col(PrivacyRequest.id).desc()).limit(limit)).all()
         names = {u.id: u.display_name for u in s.exec(select(StaffUser))}
-    return [{"kind": r.kind, "session_id": r.session_id, "at": r.created_at, "reference": r.reference,
-             "by": names.get(r.user_id) if r.user_id else None} for r in rows]
+    return [
+        {
+            "kind": r.kind,
+            "session_id": r.session_id,
+            "at": r.created_at,
+            "reference": r.reference,
+            "by": names.get(r.user_id) if r.user_id else None,
+        }
+        for r in rows
+    ]
 
 
-def log_request(db: Database, kind: str, participant_id: int, user_id: int | None = None,
-                ref: str = "") -> None:
+def log_request(
+    db: Database, kind: str, participant_id: int, user_id: int | None = None, ref: str = ""
+) -> None:
     with db.transaction() as s:
         p = s.get_one(Participant, participant_id)  # found by personal_data first
-        s.add(PrivacyRequest(kind=kind, session_id=p.session_id, participant_id=p.id,
-                             user_id=user_id, reference=ref))
+        s.add(
+            PrivacyRequest(
+                kind=kind, session_id=p.session_id, participant_id=p.id, user_id=user_id, reference=ref
+            )
+        )
 
 
 def personal_data(db: Database, participant_id: int) -> dict:
@@ -148,45 +170,86 @@ def personal_data(db: Database, participant_id: int) -> dict:
         category = s.get(Category, p.category_key)
         notes = s.exec(select(Note).where(Note.author_id == p.id).order_by(col(Note.id))).all()
         revisions: dict[int, list] = {}
-        for r in s.exec(select(NoteRevision).where(col(NoteRevision.note_id).in_([n.id for n in notes]))
-                        .order_by(col(NoteRevision.id))):
+        for r in s.exec(
+            select(NoteRevision)
+            .where(col(NoteRevision.note_id).in_([n.id for n in notes]))
+            .order_by(col(NoteRevision.id))
+        ):
             revisions.setdefault(r.note_id, []).append(r)
         # Keys int | None: a note's or a dot's cluster_id or note_id may be None.
         clusters: dict[int | None, str] = {
-            c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
+            c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))
+        }
         votes = s.exec(select(Vote).where(Vote.participant_id == p.id).order_by(col(Vote.id))).all()
-        texts: dict[int | None, str] = {n.id: n.text for n in s.exec(select(Note).where(
-            col(Note.id).in_([v.note_id for v in votes if v.note_id])))}
+        texts: dict[int | None, str] = {
+            n.id: n.text
+            for n in s.exec(select(Note).where(col(Note.id).in_([v.note_id for v in votes if v.note_id])))
+        }
         connected = len(s.exec(select(Presence.sid).where(Presence.participant_id == p.id)).all())
     return {
         "generated_at": iso(utcnow()),
-        "session": {"id": live.id, "title": live.title, "lab": lab.title,
-                    "closed": live.closed_at is not None},
-        "participant": {"id": p.public_id, "pseudonym": p.pseudonym, "category": p.category_key,
-                        "category_label": category.label if category else p.category_key,
-                        "joined_at": iso(p.created_at), "typed_in_by_facilitator": p.offline},
-        "notes": [{
-            "id": n.id, "kind": n.kind, "text": n.text, "created_at": iso(n.created_at),
-            "updated_at": iso(n.updated_at),
-            "state": ("deleted" if n.deleted_at else "merged" if n.merged_into_id
-                      else "hidden" if n.hidden_at else "on the board"),
-            "hidden_reason": n.hidden_reason, "cluster": clusters.get(n.cluster_id),
-            "publication": n.publication, "published_text": pub.published_text(
-                n.publication, n.text, n.public_text),
-            "revisions": [{"text": r.text, "at": iso(r.created_at),
-                           "by": "staff" if r.edited_by_staff_id else "you"}
-                          for r in revisions.get(n.id, [])],
-        } for n in notes],
-        "dots": [{"on": "cluster" if v.cluster_id else "note",
-                  "id": v.cluster_id or v.note_id,
-                  "title": clusters.get(v.cluster_id) if v.cluster_id else texts.get(v.note_id),
-                  "category": v.category_key, "at": iso(v.created_at)} for v in votes],
+        "session": {
+            "id": live.id,
+            "title": live.title,
+            "lab": lab.title,
+            "closed": live.closed_at is not None,
+        },
+        "participant": {
+            "id": p.public_id,
+            "pseudonym": p.pseudonym,
+            "category": p.category_key,
+            "category_label": category.label if category else p.category_key,
+            "joined_at": iso(p.created_at),
+            "typed_in_by_facilitator": p.offline,
+        },
+        "notes": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "text": n.text,
+                "created_at": iso(n.created_at),
+                "updated_at": iso(n.updated_at),
+                "state": (
+                    "deleted"
+                    if n.deleted_at
+                    else "merged"
+                    if n.merged_into_id
+                    else "hidden"
+                    if n.hidden_at
+                    else "on the board"
+                ),
+                "hidden_reason": n.hidden_reason,
+                "cluster": clusters.get(n.cluster_id),
+                "publication": n.publication,
+                "published_text": pub.published_text(n.publication, n.text, n.public_text),
+                "revisions": [
+                    {
+                        "text": r.text,
+                        "at": iso(r.created_at),
+                        "by": "staff" if r.edited_by_staff_id else "you",
+                    }
+                    for r in revisions.get(n.id, [])
+                ],
+            }
+            for n in notes
+        ],
+        "dots": [
+            {
+                "on": "cluster" if v.cluster_id else "note",
+                "id": v.cluster_id or v.note_id,
+                "title": clusters.get(v.cluster_id) if v.cluster_id else texts.get(v.note_id),
+                "category": v.category_key,
+                "at": iso(v.created_at),
+            }
+            for v in votes
+        ],
         "connections_now": connected,
         "in_frozen_results": live.closed_at is not None,
     }
 
 
 # -- erasure ----------------------------------------------------------------------
+
 
 @dataclass
 class Erased:
@@ -209,15 +272,16 @@ def _scrub_snapshot(s: Session, session_id: int, note_ids: set[int]) -> None:
         return
     if snapshot.record:
         record = dict(snapshot.record)
-        record["openings"] = {k: v for k, v in record.get("openings", {}).items()
-                              if int(k) not in note_ids}
+        record["openings"] = {k: v for k, v in record.get("openings", {}).items() if int(k) not in note_ids}
         snapshot.record = record
     if snapshot.content.get("notes"):  # first format: texts were in the hashed content
         content = dict(snapshot.content)
         content["notes"] = [{**n, "text": ""} if n.get("id") in note_ids else n for n in content["notes"]]
         results = dict(content.get("results", {}))
-        results["items"] = [{**i, "title": ""} if i.get("type") == "note" and i.get("id") in note_ids
-                            else i for i in results.get("items", [])]
+        results["items"] = [
+            {**i, "title": ""} if i.get("type") == "note" and i.get("id") in note_ids else i
+            for i in results.get("items", [])
+        ]
         content["results"] = results
         snapshot.content = content
     s.add(snapshot)
@@ -227,13 +291,16 @@ def _forget_commands(s: Session, session_id: int, participant: Participant) -> N
     s.execute(delete(ProcessedCommand).where(col(ProcessedCommand.scope) == f"p:{participant.id}"))
     for row in s.exec(select(ProcessedCommand).where(ProcessedCommand.session_id == session_id)):
         result = row.result or {}
-        if (result.get("participant_id") == participant.id
-                or (result.get("participant") or {}).get("id") == participant.public_id):
+        if (
+            result.get("participant_id") == participant.id
+            or (result.get("participant") or {}).get("id") == participant.public_id
+        ):
             s.delete(row)
 
 
-def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: int | None,
-             ref: str) -> Erased:
+def erase_in(
+    s: Session, live: LiveSession, participant: Participant, user_id: int | None, ref: str
+) -> Erased:
     """Erase a participant's data, inside the caller's transaction with the session locked.
 
     Their own dots stay, as anonymous counts: in a closed session the results
@@ -247,15 +314,26 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
     ids = {n.id for n in notes}
     out.texts = [t for n in notes for t in (n.text, n.public_text) if t]
     if ids:
-        out.texts += [t for t in s.exec(select(NoteReview.public_text).where(
-            col(NoteReview.note_id).in_(ids), col(NoteReview.public_text).is_not(None))) if t]
+        out.texts += [
+            t
+            for t in s.exec(
+                select(NoteReview.public_text).where(
+                    col(NoteReview.note_id).in_(ids), col(NoteReview.public_text).is_not(None)
+                )
+            )
+            if t
+        ]
         # Dots others gave their notes go back to them, as when a note is deleted.
         if live.closed_at is None:
             out.refunded |= set(s.exec(select(Vote.participant_id).where(col(Vote.note_id).in_(ids))).all())
         # (Dots on a copy in another open meeting go back too; those voters see it
         # with their next command.)
-        s.execute(delete(Vote).where(col(Vote.note_id).in_(ids), col(Vote.session_id).in_(
-            select(LiveSession.id).where(col(LiveSession.closed_at).is_(None)))))
+        s.execute(
+            delete(Vote).where(
+                col(Vote.note_id).in_(ids),
+                col(Vote.session_id).in_(select(LiveSession.id).where(col(LiveSession.closed_at).is_(None))),
+            )
+        )
         for note in notes:
             if views.on_board(note, hidden_ok=True):
                 if note.session_id == live.id:
@@ -277,8 +355,11 @@ def erase_in(s: Session, live: LiveSession, participant: Participant, user_id: i
     participant.pseudonym_key = f"~cancellato~{participant.id}"
     participant.erased_at = now
     s.add(participant)
-    s.add(PrivacyRequest(kind=ERASURE, session_id=live.id, participant_id=participant.id,
-                         user_id=user_id, reference=ref))
+    s.add(
+        PrivacyRequest(
+            kind=ERASURE, session_id=live.id, participant_id=participant.id, user_id=user_id, reference=ref
+        )
+    )
     out.notes = len(ids)
     out.note_ids = ids
     out.refunded.discard(participant.id)
@@ -299,8 +380,10 @@ def scrub_schede(db: Database, note_ids: set[int], texts: list[str]) -> int:
     for action_id in candidates:
         with db.transaction() as s:
             action = _locked(s, action_id)
-            for row in (action, *s.exec(select(PlanActionVersion)
-                                        .where(PlanActionVersion.action_id == action_id))):
+            for row in (
+                action,
+                *s.exec(select(PlanActionVersion).where(PlanActionVersion.action_id == action_id)),
+            ):
                 new = replaced(row.content, dict.fromkeys(texts, REMOVED))
                 if new is not None:
                     row.content = new
@@ -309,6 +392,7 @@ def scrub_schede(db: Database, note_ids: set[int], texts: list[str]) -> int:
 
 
 # -- retention ----------------------------------------------------------------------
+
 
 @dataclass
 class Purged:
@@ -321,10 +405,17 @@ class Purged:
 def due_for_purge(db: Database, days: int, now: datetime | None = None) -> list[int]:
     cutoff = (now or utcnow()) - timedelta(days=days)
     with db.reader() as s:
-        return list(s.exec(select(LiveSession.id).where(col(LiveSession.closed_at).is_not(None),
-                                                        col(LiveSession.closed_at) < cutoff,
-                                                        col(LiveSession.purged_at).is_(None))
-                           .order_by(col(LiveSession.id))))
+        return list(
+            s.exec(
+                select(LiveSession.id)
+                .where(
+                    col(LiveSession.closed_at).is_not(None),
+                    col(LiveSession.closed_at) < cutoff,
+                    col(LiveSession.purged_at).is_(None),
+                )
+                .order_by(col(LiveSession.id))
+            )
+        )
 
 
 def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = False) -> Purged:
@@ -337,8 +428,11 @@ def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = 
             live = eventlog.lock_session(s, session_id)
             if live.purged_at is not None:
                 continue
-            people = s.exec(select(Participant).where(Participant.session_id == live.id,
-                                                      col(Participant.erased_at).is_(None))).all()
+            people = s.exec(
+                select(Participant).where(
+                    Participant.session_id == live.id, col(Participant.erased_at).is_(None)
+                )
+            ).all()
             dots = Counter(s.exec(select(Vote.session_id).where(Vote.session_id == live.id)).all())
             notes = s.exec(select(Note).where(Note.session_id == live.id)).all()
             withheld = [n for n in notes if not pub.published_text(n.publication, n.text, n.public_text)]
@@ -369,10 +463,16 @@ def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = 
                     n.text, n.html = n.public_text, markup.render(n.public_text)
                     s.add(n)
                     edited.append(n)
-            s.execute(update(NoteRevision).where(col(NoteRevision.note_id).in_([n.id for n in notes]))
-                      .values(text="", html=""))
-            s.execute(update(NoteReview).where(col(NoteReview.note_id).in_([n.id for n in notes]))
-                      .values(public_text=None))
+            s.execute(
+                update(NoteRevision)
+                .where(col(NoteRevision.note_id).in_([n.id for n in notes]))
+                .values(text="", html="")
+            )
+            s.execute(
+                update(NoteReview)
+                .where(col(NoteReview.note_id).in_([n.id for n in notes]))
+                .values(public_text=None)
+            )
             _scrub_snapshot(s, live.id, {n.id for n in [*withheld, *edited]})
             live.purged_at = now_
             s.add(live)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from workshop.services.schede import PlanActor
 
+
 @dataclass(frozen=True)
 class Marked:
     """A piece of a note's text, flagged or not, for showing it highlighted."""
@@ -51,8 +52,8 @@ def marked(text: str, flags: list[personal_data.Flag]) -> list[Marked]:
         if f.end <= f.start:
             continue
         if f.start > at:
-            out.append(Marked(text[at:f.start]))
-        out.append(Marked(text[f.start:f.end], f.kind))
+            out.append(Marked(text[at : f.start]))
+        out.append(Marked(text[f.start : f.end], f.kind))
         at = f.end
     if at < len(text):
         out.append(Marked(text[at:]))
@@ -66,16 +67,17 @@ def reviewable_sessions(db: Database, editor: PlanActor) -> list[tuple[LiveSessi
         query = select(LiveSession, Lab).join(Lab)
         if editor.role == FACILITATOR:
             assigned = select(SessionFacilitator.session_id).where(
-                SessionFacilitator.user_id == editor.user_id)
-            query = query.where(or_(LiveSession.owner_id == editor.user_id,
-                                    col(LiveSession.id).in_(assigned)))
+                SessionFacilitator.user_id == editor.user_id
+            )
+            query = query.where(
+                or_(LiveSession.owner_id == editor.user_id, col(LiveSession.id).in_(assigned))
+            )
         rows = list(s.exec(query))
     return sorted(rows, key=lambda r: (r[0].closed_at is None, -r[0].id))
 
 
 def _check(s: Session, editor: PlanActor, live: LiveSession) -> None:
-    assigned = set(s.exec(select(SessionFacilitator.user_id)
-                          .where(SessionFacilitator.session_id == live.id)))
+    assigned = set(s.exec(select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == live.id)))
     may_review_notes(editor.role, editor.user_id, live.owner_id, assigned)
 
 
@@ -87,34 +89,68 @@ def queue(db: Database, editor: PlanActor, session_id: int) -> dict:
             raise Rejected("not_joined")
         _check(s, editor, live)
         lab = s.get(Lab, live.lab_id)
-        notes = [n for n in s.exec(select(Note).where(Note.session_id == live.id, VISIBLE,
-                                                      col(Note.erased_at).is_(None))
-                                   .order_by(col(Note.id)))
-                 if not is_secret(n, live)]  # written privately: nobody but its author reads it yet
+        notes = [
+            n
+            for n in s.exec(
+                select(Note)
+                .where(Note.session_id == live.id, VISIBLE, col(Note.erased_at).is_(None))
+                .order_by(col(Note.id))
+            )
+            if not is_secret(n, live)
+        ]  # written privately: nobody but its author reads it yet
         # Keys int | None: a loose note's cluster_id (None) finds nothing.
         clusters: dict[int | None, str] = {
-            c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))}
+            c.id: c.title for c in s.exec(select(Cluster).where(Cluster.session_id == live.id))
+        }
         history: dict[int, list[dict]] = {}
         names: dict[int | None, str] = {u.id: u.display_name for u in s.exec(select(StaffUser))}
-        for r in s.exec(select(NoteReview).where(col(NoteReview.note_id).in_([n.id for n in notes]))
-                        .order_by(col(NoteReview.id))):
-            history.setdefault(r.note_id, []).append({
-                "publication": r.publication, "public_text": r.public_text, "at": r.created_at,
-                "by": names.get(r.user_id)})
+        for r in s.exec(
+            select(NoteReview)
+            .where(col(NoteReview.note_id).in_([n.id for n in notes]))
+            .order_by(col(NoteReview.id))
+        ):
+            history.setdefault(r.note_id, []).append(
+                {
+                    "publication": r.publication,
+                    "public_text": r.public_text,
+                    "at": r.created_at,
+                    "by": names.get(r.user_id),
+                }
+            )
     items = []
     for n in notes:
         flags = personal_data.find(n.text, n.kind)
-        items.append({"id": n.id, "kind": n.kind, "text": n.text, "cluster": clusters.get(n.cluster_id),
-                      "publication": n.publication, "public_text": n.public_text,
-                      "flags": [f.kind for f in flags], "marked": marked(n.text, flags),
-                      "history": history.get(n.id, [])})
+        items.append(
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "text": n.text,
+                "cluster": clusters.get(n.cluster_id),
+                "publication": n.publication,
+                "public_text": n.public_text,
+                "flags": [f.kind for f in flags],
+                "marked": marked(n.text, flags),
+                "history": history.get(n.id, []),
+            }
+        )
     counts = {state: sum(1 for i in items if i["publication"] == state) for state in pub.STATES}
-    return {"session": live, "lab": lab, "notes": items, "counts": counts,
-            "flagged": sum(1 for i in items if i["flags"])}
+    return {
+        "session": live,
+        "lab": lab,
+        "notes": items,
+        "counts": counts,
+        "flagged": sum(1 for i in items if i["flags"]),
+    }
 
 
-def decide(db: Database, editor: PlanActor, session_id: int, note_ids: list[int], publication: str,
-           public_text: str | None = None) -> int:
+def decide(
+    db: Database,
+    editor: PlanActor,
+    session_id: int,
+    note_ids: list[int],
+    publication: str,
+    public_text: str | None = None,
+) -> int:
     """One decision for one or several notes of a session; returns how many changed.
 
     An edited text applies to one note only."""
@@ -129,9 +165,18 @@ def decide(db: Database, editor: PlanActor, session_id: int, note_ids: list[int]
         except Rejected:
             raise Rejected("not_joined") from None
         _check(s, editor, live)
-        notes = [n for n in s.exec(select(Note).where(
-            col(Note.id).in_(note_ids), Note.session_id == live.id, VISIBLE,
-            col(Note.erased_at).is_(None))) if not is_secret(n, live)]
+        notes = [
+            n
+            for n in s.exec(
+                select(Note).where(
+                    col(Note.id).in_(note_ids),
+                    Note.session_id == live.id,
+                    VISIBLE,
+                    col(Note.erased_at).is_(None),
+                )
+            )
+            if not is_secret(n, live)
+        ]
         if len(notes) != len(set(note_ids)):
             raise Rejected("note_not_found")
         changed = 0
@@ -142,8 +187,15 @@ def decide(db: Database, editor: PlanActor, session_id: int, note_ids: list[int]
                 continue
             note.publication, note.public_text = publication, text
             s.add(note)
-            s.add(NoteReview(note_id=note.id, publication=publication, public_text=text,
-                             user_id=editor.user_id, created_at=utcnow()))
+            s.add(
+                NoteReview(
+                    note_id=note.id,
+                    publication=publication,
+                    public_text=text,
+                    user_id=editor.user_id,
+                    created_at=utcnow(),
+                )
+            )
             changed += 1
         return changed
 
@@ -155,10 +207,18 @@ def pending_by_session(db: Database, session_ids: list[int]) -> dict[int, int]:
     if not session_ids:
         return {}
     with db.reader() as s:
-        return dict(s.exec(select(Note.session_id, func.count()).where(
-            col(Note.session_id).in_(session_ids), VISIBLE,
-            col(Note.erased_at).is_(None), Note.publication == pub.DA_RIVEDERE)
-            .group_by(col(Note.session_id))).all())
+        return dict(
+            s.exec(
+                select(Note.session_id, func.count())
+                .where(
+                    col(Note.session_id).in_(session_ids),
+                    VISIBLE,
+                    col(Note.erased_at).is_(None),
+                    Note.publication == pub.DA_RIVEDERE,
+                )
+                .group_by(col(Note.session_id))
+            ).all()
+        )
 
 
 # -- what a scheda may show of the notes it was drafted from -------------------------

@@ -129,12 +129,19 @@ class Attempt:
 
 
 class RateLimits:
-    def __init__(self, storage_uri: str, failures_per_minute: int = 10,
-                 joins_per_minute: int = 60, commands_per_minute: int = 120,
-                 reads_per_minute: int = 120,
-                 code_failures_per_minute: int = 100, login_failures_per_minute: int = 10,
-                 *, sleep: Callable[[float], object] = time.sleep,
-                 concurrent_delayed: int = CONCURRENT_DELAYED):
+    def __init__(
+        self,
+        storage_uri: str,
+        failures_per_minute: int = 10,
+        joins_per_minute: int = 60,
+        commands_per_minute: int = 120,
+        reads_per_minute: int = 120,
+        code_failures_per_minute: int = 100,
+        login_failures_per_minute: int = 10,
+        *,
+        sleep: Callable[[float], object] = time.sleep,
+        concurrent_delayed: int = CONCURRENT_DELAYED,
+    ):
         self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
         self._limits = {
             "failures": parse(f"{failures_per_minute}/minute"),
@@ -144,10 +151,13 @@ class RateLimits:
             # pause in typing, so this is far above what a person sends.
             "reads": parse(f"{reads_per_minute}/minute"),
         }
-        self._guessing = {JOIN_ADDRESS: failures_per_minute, JOIN_CODES: code_failures_per_minute,
-                          LOGIN_ADDRESS: login_failures_per_minute,
-                          LOGIN_ACCOUNT: login_failures_per_minute,
-                          LOGIN_DEVICE: login_failures_per_minute}
+        self._guessing = {
+            JOIN_ADDRESS: failures_per_minute,
+            JOIN_CODES: code_failures_per_minute,
+            LOGIN_ADDRESS: login_failures_per_minute,
+            LOGIN_ACCOUNT: login_failures_per_minute,
+            LOGIN_DEVICE: login_failures_per_minute,
+        }
         self._per_minute = {kind: parse(f"{limit}/minute") for kind, limit in self._guessing.items()}
         # How many failures were over the limit lately: how long the next one waits.
         self._over = parse(f"{_OVER_REMEMBERED}/hour")
@@ -199,8 +209,10 @@ class RateLimits:
     def _retry_after(self, full: list[Scope]) -> int:
         """Seconds until a place frees up (an attempt not yet delayed counts as the first delay)."""
         now = time.monotonic()
-        soonest = max(min(a.until if a.until is not None else now + FIRST_DELAY_S
-                          for a in self._places[s]) for s in full)
+        soonest = max(
+            min(a.until if a.until is not None else now + FIRST_DELAY_S for a in self._places[s])
+            for s in full
+        )
         return max(1, math.ceil(soonest - now))
 
     def _fail(self, attempt: Attempt, scopes: tuple[Scope, ...]) -> None:

@@ -61,43 +61,60 @@ class PlanActor:
 
 
 def _locked(s: Session, action_id: int) -> PlanAction:
-    result = s.exec(update(PlanAction).where(col(PlanAction.id) == action_id)
-                    .values(version=PlanAction.version))
+    result = s.exec(
+        update(PlanAction).where(col(PlanAction.id) == action_id).values(version=PlanAction.version)
+    )
     if result.rowcount == 0:
         raise Rejected("scheda_not_found")
     return s.exec(select(PlanAction).where(PlanAction.id == action_id)).one()
 
 
-def _sources(s: Session, cluster_ids: list[int], rows: dict[int, PriorityRow],
-             by_session: dict[int, list[int]]) -> list[drafting.SourceCluster]:
+def _sources(
+    s: Session, cluster_ids: list[int], rows: dict[int, PriorityRow], by_session: dict[int, list[int]]
+) -> list[drafting.SourceCluster]:
     """The drafting inputs of each cluster: its notes, and its figures from consolidation."""
     out = []
     for cluster_id in cluster_ids:
         row = rows[cluster_id]
-        notes = s.exec(select(Note, Participant.category_key)
-                       .join(Participant, col(Participant.id) == Note.author_id)
-                       .where(Note.cluster_id == cluster_id, VISIBLE, col(Note.erased_at).is_(None))
-                       .order_by(col(Note.id))).all()
+        notes = s.exec(
+            select(Note, Participant.category_key)
+            .join(Participant, col(Participant.id) == Note.author_id)
+            .where(Note.cluster_id == cluster_id, VISIBLE, col(Note.erased_at).is_(None))
+            .order_by(col(Note.id))
+        ).all()
         # Only what a person reviewed as publishable goes into a scheda, which is public.
-        published = [(n, publication.published_text(n.publication, n.text, n.public_text), cat)
-                     for n, cat in notes]
+        published = [
+            (n, publication.published_text(n.publication, n.text, n.public_text), cat) for n, cat in notes
+        ]
         peers = by_session[row.session_id]
-        out.append(drafting.SourceCluster(
-            lab_slug=row.lab_slug, lab_title=row.lab_title, session_id=row.session_id,
-            session_title=row.session_title, cluster_id=cluster_id, title=row.title,
-            areas=tuple(row.areas),
-            notes=tuple(drafting.SourceNote(n.id, n.kind, text, cat) for n, text, cat in published
-                        if text),
-            withheld=tuple(n.id for n, text, _ in published if not text),
-            dots=row.dots, dots_available=row.dots_available,
-            rank_in_session=peers.index(cluster_id) + 1, clusters_in_session=len(peers),
-            by_category=row.by_category, scores=row.scores, priority_index=round(row.index, 2),
-            snapshot_hash=row.snapshot_hash, meetings=max(1, len(row.meetings))))
+        out.append(
+            drafting.SourceCluster(
+                lab_slug=row.lab_slug,
+                lab_title=row.lab_title,
+                session_id=row.session_id,
+                session_title=row.session_title,
+                cluster_id=cluster_id,
+                title=row.title,
+                areas=tuple(row.areas),
+                notes=tuple(
+                    drafting.SourceNote(n.id, n.kind, text, cat) for n, text, cat in published if text
+                ),
+                withheld=tuple(n.id for n, text, _ in published if not text),
+                dots=row.dots,
+                dots_available=row.dots_available,
+                rank_in_session=peers.index(cluster_id) + 1,
+                clusters_in_session=len(peers),
+                by_category=row.by_category,
+                scores=row.scores,
+                priority_index=round(row.index, 2),
+                snapshot_hash=row.snapshot_hash,
+                meetings=max(1, len(row.meetings)),
+            )
+        )
     return out
 
 
-def create_from_clusters(db: Database, editor: PlanActor, process_slug: str,
-                         cluster_ids: list[int]) -> int:
+def create_from_clusters(db: Database, editor: PlanActor, process_slug: str, cluster_ids: list[int]) -> int:
     """A new draft from one prioritised cluster, or several merged by the Ufficio di Piano."""
     review.check_edit(editor.role, review.BOZZA, set(review.TEXT_FIELDS))
     cluster_ids = list(dict.fromkeys(cluster_ids))
@@ -118,15 +135,18 @@ def create_from_clusters(db: Database, editor: PlanActor, process_slug: str,
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         labels = {c.key: c.label for c in s.exec(select(Category))}
         content = drafting.draft(_sources(s, cluster_ids, rows, by_session), labels)
-        action = PlanAction(process_id=process.id, title=content["titolo"][:fields.TITLE_MAX],
-                            area_main=content["area_prevalente"], content=content,
-                            created_by=editor.user_id)
+        action = PlanAction(
+            process_id=process.id,
+            title=content["titolo"][: fields.TITLE_MAX],
+            area_main=content["area_prevalente"],
+            content=content,
+            created_by=editor.user_id,
+        )
         s.add(action)
         s.flush()
         for cluster_id in cluster_ids:
             s.add(PlanActionCluster(action_id=action.id, cluster_id=cluster_id))
-        s.add(PlanActionVersion(action_id=action.id, version=1, content=content,
-                                user_id=editor.user_id))
+        s.add(PlanActionVersion(action_id=action.id, version=1, content=content, user_id=editor.user_id))
         return action.id
 
 
@@ -134,8 +154,9 @@ def years(process: Process) -> tuple[int, ...]:
     return fields.period(process.year_start, process.year_end, process.title)
 
 
-def create_blank(db: Database, editor: PlanActor, process_slug: str, title: str, origin: str,
-                 area: str = "") -> int:
+def create_blank(
+    db: Database, editor: PlanActor, process_slug: str, title: str, origin: str, area: str = ""
+) -> int:
     """A draft that no lab priority led to: regional and continuing interventions,
     or the Ufficio di Piano's own; its traceability says where it comes from."""
     review.check_edit(editor.role, review.BOZZA, set(review.TEXT_FIELDS))
@@ -151,13 +172,16 @@ def create_blank(db: Database, editor: PlanActor, process_slug: str, title: str,
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
             raise Rejected("process_not_found")
-        action = PlanAction(process_id=process.id, title=content["titolo"],
-                            area_main=content["area_prevalente"], content=content,
-                            created_by=editor.user_id)
+        action = PlanAction(
+            process_id=process.id,
+            title=content["titolo"],
+            area_main=content["area_prevalente"],
+            content=content,
+            created_by=editor.user_id,
+        )
         s.add(action)
         s.flush()
-        s.add(PlanActionVersion(action_id=action.id, version=1, content=content,
-                                user_id=editor.user_id))
+        s.add(PlanActionVersion(action_id=action.id, version=1, content=content, user_id=editor.user_id))
         return action.id
 
 
@@ -165,19 +189,24 @@ def _context(s: Session, action: PlanAction) -> fields.Context:
     process = s.get_one(Process, action.process_id)
     return fields.Context(
         years=years(process),
-        regional={r.number: r.title for r in s.exec(select(RegionalScheda)
-                                                     .where(RegionalScheda.active))},
+        regional={r.number: r.title for r in s.exec(select(RegionalScheda).where(RegionalScheda.active))},
         schede=frozenset(s.exec(select(PlanAction.id).where(PlanAction.process_id == process.id))),
-        self_id=action.id)
+        self_id=action.id,
+    )
 
 
-def update_fields(db: Database, editor: PlanActor, action_id: int, changes: dict,
-                  expected_version: int) -> int:
+def update_fields(
+    db: Database, editor: PlanActor, action_id: int, changes: dict, expected_version: int
+) -> int:
     """Save edits as a new version; refuses if someone saved in between."""
     unknown = set(changes) - set(FIELD_LABELS)
     if unknown:
-        raise Rejected("invalid_payload", details=[{"field": f, "type": "extra_forbidden",
-                                                    "problem": "unknown field"} for f in sorted(unknown)])
+        raise Rejected(
+            "invalid_payload",
+            details=[
+                {"field": f, "type": "extra_forbidden", "problem": "unknown field"} for f in sorted(unknown)
+            ],
+        )
     with db.transaction() as s:
         action = _locked(s, action_id)
         if action.version != expected_version:
@@ -192,13 +221,16 @@ def update_fields(db: Database, editor: PlanActor, action_id: int, changes: dict
         for f in changed:
             content[f] = cleaned[f]
         action.content = content
-        action.title = content["titolo"][:fields.TITLE_MAX]
+        action.title = content["titolo"][: fields.TITLE_MAX]
         action.area_main = content.get("area_prevalente", "")
         action.version += 1
         action.updated_at = utcnow()
         s.add(action)
-        s.add(PlanActionVersion(action_id=action.id, version=action.version, content=content,
-                                user_id=editor.user_id))
+        s.add(
+            PlanActionVersion(
+                action_id=action.id, version=action.version, content=content, user_id=editor.user_id
+            )
+        )
         return action.version
 
 
@@ -206,8 +238,15 @@ def transition(db: Database, editor: PlanActor, action_id: int, target: str, mot
     with db.transaction() as s:
         action = _locked(s, action_id)
         text = review.check_transition(editor.role, action.state, target, motivation)
-        s.add(PlanActionTransition(action_id=action.id, from_state=action.state, to_state=target,
-                                   motivation=text, user_id=editor.user_id))
+        s.add(
+            PlanActionTransition(
+                action_id=action.id,
+                from_state=action.state,
+                to_state=target,
+                motivation=text,
+                user_id=editor.user_id,
+            )
+        )
         action.state = target
         action.updated_at = utcnow()
         s.add(action)
@@ -216,8 +255,13 @@ def transition(db: Database, editor: PlanActor, action_id: int, target: str, mot
 def observe(db: Database, editor: PlanActor, action_id: int, text: str) -> None:
     with db.transaction() as s:
         action = _locked(s, action_id)
-        s.add(PlanActionObservation(action_id=action.id, user_id=editor.user_id,
-                                    text=review.check_observation(editor.role, action.state, text)))
+        s.add(
+            PlanActionObservation(
+                action_id=action.id,
+                user_id=editor.user_id,
+                text=review.check_observation(editor.role, action.state, text),
+            )
+        )
 
 
 def rendered(content: dict) -> dict:
@@ -236,8 +280,14 @@ def trace_totals(clusters: list[dict]) -> tuple[int, int, int]:
     return sum(c.get("dots", 0) for c in clusters), sum(available.values()), len(available)
 
 
-def view(db: Database, action_id: int, *, public: bool = False, referenti: bool = False,
-         split_tables: dict | None = None) -> dict:
+def view(
+    db: Database,
+    action_id: int,
+    *,
+    public: bool = False,
+    referenti: bool = False,
+    split_tables: dict | None = None,
+) -> dict:
     """A scheda with its sources, review history, observations and versions.
 
     `public`: no staff names (roles only), no referenti (names and contacts of
@@ -258,55 +308,99 @@ def view(db: Database, action_id: int, *, public: bool = False, referenti: bool 
                 return None
             return {"role": user.role} if public else {"role": user.role, "name": user.display_name}
 
-        transitions = [{"from": t.from_state, "to": t.to_state, "motivation": t.motivation,
-                        "at": t.created_at, "by": who(t.user_id),
-                        "body": review.decided_by(t.from_state, t.to_state),
-                        "done": review.DONE.get((t.from_state, t.to_state), "")}
-                       for t in s.exec(select(PlanActionTransition)
-                                       .where(PlanActionTransition.action_id == action_id)
-                                       .order_by(col(PlanActionTransition.id)))]
-        observations = [{"text": o.text, "at": o.created_at, "by": who(o.user_id)}
-                        for o in s.exec(select(PlanActionObservation)
-                                        .where(PlanActionObservation.action_id == action_id)
-                                        .order_by(col(PlanActionObservation.id)))]
-        versions = [{"version": v.version, "at": v.created_at, "by": who(v.user_id)}
-                    for v in s.exec(select(PlanActionVersion)
-                                    .where(PlanActionVersion.action_id == action_id)
-                                    .order_by(col(PlanActionVersion.version)))]
+        transitions = [
+            {
+                "from": t.from_state,
+                "to": t.to_state,
+                "motivation": t.motivation,
+                "at": t.created_at,
+                "by": who(t.user_id),
+                "body": review.decided_by(t.from_state, t.to_state),
+                "done": review.DONE.get((t.from_state, t.to_state), ""),
+            }
+            for t in s.exec(
+                select(PlanActionTransition)
+                .where(PlanActionTransition.action_id == action_id)
+                .order_by(col(PlanActionTransition.id))
+            )
+        ]
+        observations = [
+            {"text": o.text, "at": o.created_at, "by": who(o.user_id)}
+            for o in s.exec(
+                select(PlanActionObservation)
+                .where(PlanActionObservation.action_id == action_id)
+                .order_by(col(PlanActionObservation.id))
+            )
+        ]
+        versions = [
+            {"version": v.version, "at": v.created_at, "by": who(v.user_id)}
+            for v in s.exec(
+                select(PlanActionVersion)
+                .where(PlanActionVersion.action_id == action_id)
+                .order_by(col(PlanActionVersion.version))
+            )
+        ]
         process = s.get_one(Process, action.process_id)
         period = years(process)
         content = fields.normalize(action.content, period)
         trace = dict(content["tracciabilita"])
         clusters = trace.get("clusters", [])
         linked_ids = content["collegate"]["schede"]
-        linked = {a.id: {"id": a.id, "title": a.title, "state": a.state}
-                  for a in s.exec(select(PlanAction).where(col(PlanAction.id).in_(linked_ids or [0])))}
+        linked = {
+            a.id: {"id": a.id, "title": a.title, "state": a.state}
+            for a in s.exec(select(PlanAction).where(col(PlanAction.id).in_(linked_ids or [0])))
+        }
         labs = {lab.slug: lab.title for lab in s.exec(select(Lab))}
-        closed = {live.id: live.closed_at for live in s.exec(select(LiveSession).where(
-            col(LiveSession.id).in_([c["session_id"] for c in clusters] or [0])))}
+        closed = {
+            live.id: live.closed_at
+            for live in s.exec(
+                select(LiveSession).where(col(LiveSession.id).in_([c["session_id"] for c in clusters] or [0]))
+            )
+        }
         categories = {c.key: c.label for c in s.exec(select(Category))}
         if public:
             # The split as it may be published (the same cells as the lab's page), never the raw one.
             split = published_splits(s, [c["cluster_id"] for c in clusters], split_tables)
-            trace["clusters"] = [{**{k: v for k, v in c.items() if k != "by_category"},
-                                  "split": split.get(c["cluster_id"], ({}, []))[0],
-                                  "split_columns": split.get(c["cluster_id"], ({}, []))[1]}
-                                 for c in clusters]
+            trace["clusters"] = [
+                {
+                    **{k: v for k, v in c.items() if k != "by_category"},
+                    "split": split.get(c["cluster_id"], ({}, []))[0],
+                    "split_columns": split.get(c["cluster_id"], ({}, []))[1],
+                }
+                for c in clusters
+            ]
             # Drafted notes only as reviewed (a draft older than the review keeps the text as written).
             content = public_content(s, content, categories)
     content["tracciabilita"] = trace
     if public and not referenti:
         content = fields.public(content)
     dots, available, sessions = trace_totals(trace.get("clusters", []))
-    return {"id": action.id, "process": {"slug": process.slug, "title": process.title,
-                                         "years": period, "approval_act": process.approval_act},
-            "title": action.title, "state": action.state, "state_label": review.LABELS[action.state],
-            "version": action.version, "content": content, "html": rendered(content),
-            "transitions": transitions, "observations": observations, "versions": versions,
-            "created_at": action.created_at, "updated_at": action.updated_at, "public": public,
-            "linked": [linked[i] for i in linked_ids if i in linked],
-            "labs": labs, "categories": categories, "session_closed": closed,
-            "trace_totals": {"dots": dots, "dots_available": available, "sessions": sessions}}
+    return {
+        "id": action.id,
+        "process": {
+            "slug": process.slug,
+            "title": process.title,
+            "years": period,
+            "approval_act": process.approval_act,
+        },
+        "title": action.title,
+        "state": action.state,
+        "state_label": review.LABELS[action.state],
+        "version": action.version,
+        "content": content,
+        "html": rendered(content),
+        "transitions": transitions,
+        "observations": observations,
+        "versions": versions,
+        "created_at": action.created_at,
+        "updated_at": action.updated_at,
+        "public": public,
+        "linked": [linked[i] for i in linked_ids if i in linked],
+        "labs": labs,
+        "categories": categories,
+        "session_closed": closed,
+        "trace_totals": {"dots": dots, "dots_available": available, "sessions": sessions},
+    }
 
 
 def diff(db: Database, action_id: int, older: int, newer: int) -> list[dict]:
@@ -316,9 +410,15 @@ def diff(db: Database, action_id: int, older: int, newer: int) -> list[dict]:
         if action is None:
             raise Rejected("scheda_not_found")
         period = years(s.get_one(Process, action.process_id))
-        found = {v.version: fields.normalize(v.content, period) for v in s.exec(
-            select(PlanActionVersion).where(PlanActionVersion.action_id == action_id,
-                                            col(PlanActionVersion.version).in_([older, newer])))}
+        found = {
+            v.version: fields.normalize(v.content, period)
+            for v in s.exec(
+                select(PlanActionVersion).where(
+                    PlanActionVersion.action_id == action_id,
+                    col(PlanActionVersion.version).in_([older, newer]),
+                )
+            )
+        }
     if older not in found or newer not in found:
         raise Rejected("scheda_not_found")
     changes = []
@@ -333,22 +433,33 @@ def diff(db: Database, action_id: int, older: int, newer: int) -> list[dict]:
 def list_actions(db: Database, process_slug: str) -> list[dict]:
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        actions = s.exec(select(PlanAction).where(PlanAction.process_id == process.id)
-                         .order_by(col(PlanAction.id))).all()
+        actions = s.exec(
+            select(PlanAction).where(PlanAction.process_id == process.id).order_by(col(PlanAction.id))
+        ).all()
         sources: dict[int, list[int]] = {}
-        for action_id, cluster_id in s.exec(select(PlanActionCluster.action_id,
-                                                   PlanActionCluster.cluster_id)):
+        for action_id, cluster_id in s.exec(
+            select(PlanActionCluster.action_id, PlanActionCluster.cluster_id)
+        ):
             sources.setdefault(action_id, []).append(cluster_id)
     out = []
     for a in actions:
         content = a.content
         trace = content.get("tracciabilita") or {}
-        out.append({"id": a.id, "title": a.title, "state": a.state,
-                    "state_label": review.LABELS[a.state], "area_main": a.area_main,
-                    "other_areas": content.get("altre_aree", []), "version": a.version,
-                    "updated_at": a.updated_at, "cluster_ids": sources.get(a.id, []),
-                    "origin": trace.get("origine") or fields.LABORATORI,
-                    "code": content.get("rif_distrettuale", "")})
+        out.append(
+            {
+                "id": a.id,
+                "title": a.title,
+                "state": a.state,
+                "state_label": review.LABELS[a.state],
+                "area_main": a.area_main,
+                "other_areas": content.get("altre_aree", []),
+                "version": a.version,
+                "updated_at": a.updated_at,
+                "cluster_ids": sources.get(a.id, []),
+                "origin": trace.get("origine") or fields.LABORATORI,
+                "code": content.get("rif_distrettuale", ""),
+            }
+        )
     return out
 
 
@@ -358,30 +469,33 @@ def regional_list(db: Database, *, active_only: bool = True) -> list[dict]:
         query = select(RegionalScheda).order_by(col(RegionalScheda.position), col(RegionalScheda.number))
         if active_only:
             query = query.where(RegionalScheda.active)
-        return [{"number": r.number, "title": r.title, "active": r.active, "position": r.position}
-                for r in s.exec(query)]
+        return [
+            {"number": r.number, "title": r.title, "active": r.active, "position": r.position}
+            for r in s.exec(query)
+        ]
 
 
 REGIONAL_NUMBER_MAX, REGIONAL_TITLE_MAX = fields.REGIONAL_NUMBER_MAX, fields.REGIONAL_TITLE_MAX
 
 
-def save_regional(db: Database, editor: PlanActor, number: str, title: str, active: bool = True,
-                  *, new: bool = False) -> None:
+def save_regional(
+    db: Database, editor: PlanActor, number: str, title: str, active: bool = True, *, new: bool = False
+) -> None:
     """Add a regional scheda to the list, or change the title or availability of one.
     Schede keep the number and title they referenced when saved."""
     if editor.role != "admin":
         raise Rejected("forbidden")
     number, title = one_line(number or ""), one_line(title or "")
     if not (1 <= len(number) <= REGIONAL_NUMBER_MAX and 1 <= len(title) <= REGIONAL_TITLE_MAX):
-        raise Rejected("regional_invalid", number_max=REGIONAL_NUMBER_MAX,
-                       title_max=REGIONAL_TITLE_MAX)
+        raise Rejected("regional_invalid", number_max=REGIONAL_NUMBER_MAX, title_max=REGIONAL_TITLE_MAX)
     with db.transaction() as s:
         row = s.get(RegionalScheda, number)
         if new and row is not None:
             raise Rejected("regional_exists", number=number)
         if row is None:
-            last = s.exec(select(RegionalScheda.position)
-                          .order_by(col(RegionalScheda.position).desc())).first()
+            last = s.exec(
+                select(RegionalScheda.position).order_by(col(RegionalScheda.position).desc())
+            ).first()
             row = RegionalScheda(number=number, title=title, position=(last or 0) + 1)
         row.title, row.active = title, active
         s.add(row)
@@ -390,30 +504,47 @@ def save_regional(db: Database, editor: PlanActor, number: str, title: str, acti
 APPROVAL_ACT_MAX = fields.APPROVAL_ACT_MAX
 
 
-def save_plan_settings(db: Database, editor: PlanActor, process_slug: str, year_start: int | None,
-                       year_end: int | None, approval_act: str) -> None:
+def save_plan_settings(
+    db: Database,
+    editor: PlanActor,
+    process_slug: str,
+    year_start: int | None,
+    year_end: int | None,
+    approval_act: str,
+) -> None:
     """The programming period and the act that adopted the plan (admin)."""
     if editor.role != "admin":
         raise Rejected("forbidden")
     act = one_line(approval_act or "")
     if len(act) > APPROVAL_ACT_MAX:
-        raise Rejected("field_invalid", field="Atto di approvazione",
-                       problem=f"fino a {APPROVAL_ACT_MAX} caratteri")
+        raise Rejected(
+            "field_invalid", field="Atto di approvazione", problem=f"fino a {APPROVAL_ACT_MAX} caratteri"
+        )
     if (year_start is None) != (year_end is None) or (
-            year_start is not None and not fields.period(year_start, year_end)):
-        raise Rejected("field_invalid", field="Periodo di programmazione",
-                       problem="da un anno a un anno successivo, al massimo 10 anni")
+        year_start is not None and not fields.period(year_start, year_end)
+    ):
+        raise Rejected(
+            "field_invalid",
+            field="Periodo di programmazione",
+            problem="da un anno a un anno successivo, al massimo 10 anni",
+        )
     with db.transaction() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
             raise Rejected("process_not_found")
         # A programma attuativo is for a year of the period: the period keeps it.
-        outside = s.exec(select(AnnualProgramme.year).where(
-            AnnualProgramme.process_id == process.id,
-            col(AnnualProgramme.year).not_in(fields.period(year_start, year_end)))).first()
+        outside = s.exec(
+            select(AnnualProgramme.year).where(
+                AnnualProgramme.process_id == process.id,
+                col(AnnualProgramme.year).not_in(fields.period(year_start, year_end)),
+            )
+        ).first()
         if outside is not None:
-            raise Rejected("field_invalid", field="Periodo di programmazione",
-                           problem=f"c'è il programma attuativo del {outside}")
+            raise Rejected(
+                "field_invalid",
+                field="Periodo di programmazione",
+                problem=f"c'è il programma attuativo del {outside}",
+            )
         process.year_start, process.year_end = year_start, year_end
         process.approval_act = act or None
         s.add(process)

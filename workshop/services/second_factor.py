@@ -74,13 +74,14 @@ def provisioning_uri(secret: str, username: str) -> str:
 def qr_svg(uri: str, title: str) -> str:
     """The provisioning URI as an inline SVG QR code (no request of its own that
     a cache or a log could keep: the secret is in it)."""
-    return segno.make(uri, error="m").svg_inline(scale=5, border=2, omitsize=True, title=title,
-                                                 svgclass="totp-qr")
+    return segno.make(uri, error="m").svg_inline(
+        scale=5, border=2, omitsize=True, title=title, svgclass="totp-qr"
+    )
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, for people who type it into their app."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def _step_of(secret: str, code: str, now: datetime) -> int | None:
@@ -97,16 +98,19 @@ def _step_of(secret: str, code: str, now: datetime) -> int | None:
 
 
 def _new_recovery_codes() -> list[str]:
-    return [_ALPHABET[i] + "".join(secrets.choice(_ALPHABET) for _ in range(_RECOVERY_LENGTH - 1))
-            for i in range(RECOVERY_CODES)]
+    return [
+        _ALPHABET[i] + "".join(secrets.choice(_ALPHABET) for _ in range(_RECOVERY_LENGTH - 1))
+        for i in range(RECOVERY_CODES)
+    ]
 
 
 def display_code(code: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
-def confirm_enrolment(db: Database, limiter: RateLimits, user_id: int, code: str,
-                      now: datetime | None = None) -> list[str]:
+def confirm_enrolment(
+    db: Database, limiter: RateLimits, user_id: int, code: str, now: datetime | None = None
+) -> list[str]:
     """A code from the new app confirms the waiting secret: it becomes the
     account's second factor, with new recovery codes (the old ones stop
     working). Returns the recovery codes, in clear, this once."""
@@ -129,8 +133,7 @@ def confirm_enrolment(db: Database, limiter: RateLimits, user_id: int, code: str
     return codes
 
 
-def verify(db: Database, limiter: RateLimits, user_id: int, code: str,
-           now: datetime | None = None) -> str:
+def verify(db: Database, limiter: RateLimits, user_id: int, code: str, now: datetime | None = None) -> str:
     """The second step of a sign-in: TOTP if six digits, else a recovery code.
     Returns which was used; raises `Rejected("code_wrong")` (or `rate_limited`)."""
     now = now or utcnow()
@@ -144,10 +147,15 @@ def verify(db: Database, limiter: RateLimits, user_id: int, code: str,
     if step is not None:
         with db.transaction() as s:
             # Accepted only for a step later than the last one used: no replay.
-            taken = s.exec(update(StaffUser).where(
-                col(StaffUser.id) == user_id, col(StaffUser.totp_secret) == user.totp_secret,
-                col(StaffUser.totp_last_step).is_(None) | (col(StaffUser.totp_last_step) < step),
-            ).values(totp_last_step=step)).rowcount
+            taken = s.exec(
+                update(StaffUser)
+                .where(
+                    col(StaffUser.id) == user_id,
+                    col(StaffUser.totp_secret) == user.totp_secret,
+                    col(StaffUser.totp_last_step).is_(None) | (col(StaffUser.totp_last_step) < step),
+                )
+                .values(totp_last_step=step)
+            ).rowcount
         if taken == 1:
             return TOTP
     elif _use_recovery_code(db, user_id, code, now):
@@ -164,26 +172,45 @@ def _use_recovery_code(db: Database, user_id: int, typed: str, now: datetime) ->
         return False
     with db.reader() as s:
         # The set in the order it was made (one transaction, ids ascending).
-        rows = s.exec(select(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user_id)
-                      .order_by(col(StaffRecoveryCode.id))).all()
+        rows = s.exec(
+            select(StaffRecoveryCode)
+            .where(StaffRecoveryCode.user_id == user_id)
+            .order_by(col(StaffRecoveryCode.id))
+        ).all()
     row = rows[index] if index < len(rows) else None
     if row is None or row.used_at is not None or not accounts.verify_secret(row.code_hash, typed):
         return False
     with db.transaction() as s:
-        return s.exec(update(StaffRecoveryCode).where(
-            col(StaffRecoveryCode.id) == row.id, col(StaffRecoveryCode.used_at).is_(None),
-        ).values(used_at=now)).rowcount == 1
+        return (
+            s.exec(
+                update(StaffRecoveryCode)
+                .where(
+                    col(StaffRecoveryCode.id) == row.id,
+                    col(StaffRecoveryCode.used_at).is_(None),
+                )
+                .values(used_at=now)
+            ).rowcount
+            == 1
+        )
 
 
 def recovery_codes_left(db: Database, user_id: int) -> int:
     with db.reader() as s:
-        return len(s.exec(select(StaffRecoveryCode.id).where(
-            StaffRecoveryCode.user_id == user_id, col(StaffRecoveryCode.used_at).is_(None))).all())
+        return len(
+            s.exec(
+                select(StaffRecoveryCode.id).where(
+                    StaffRecoveryCode.user_id == user_id, col(StaffRecoveryCode.used_at).is_(None)
+                )
+            ).all()
+        )
 
 
 def remove(s, user_id: int) -> None:
     """No second factor any more (in the caller's transaction): secret, waiting
     secret, last step and recovery codes go."""
-    s.exec(update(StaffUser).where(col(StaffUser.id) == user_id).values(
-        totp_secret=None, totp_pending_secret=None, totp_last_step=None))
+    s.exec(
+        update(StaffUser)
+        .where(col(StaffUser.id) == user_id)
+        .values(totp_secret=None, totp_pending_secret=None, totp_last_step=None)
+    )
     s.exec(delete(StaffRecoveryCode).where(col(StaffRecoveryCode.user_id) == user_id))

@@ -43,17 +43,21 @@ class SessionSettings:
         try:
             VotingRules(budget=self.dots, cap=self.cap)
         except ValueError:
-            raise Rejected("invalid_payload", details=[
-                {"field": "dots", "type": "value_error",
-                 "problem": "dots 1-50, cap between 1 and dots"}]) from None
+            raise Rejected(
+                "invalid_payload",
+                details=[
+                    {"field": "dots", "type": "value_error", "problem": "dots 1-50, cap between 1 and dots"}
+                ],
+            ) from None
         if not self.note_kinds or set(self.note_kinds) - set(NOTE_KINDS):
             raise Rejected("note_kind_invalid")
         if not 1 <= len(rules.one_line(self.title)) <= rules.TITLE_MAX:
             raise Rejected("title_invalid", max=rules.TITLE_MAX)
 
 
-def create_session(db: Database, lab_slug: str, settings: SessionSettings,
-                   owner_id: int | None = None) -> CreatedSession:
+def create_session(
+    db: Database, lab_slug: str, settings: SessionSettings, owner_id: int | None = None
+) -> CreatedSession:
     settings.check()
     with db.transaction() as s:
         lab = s.exec(select(Lab).where(Lab.slug == lab_slug)).first()
@@ -72,13 +76,20 @@ def create_session(db: Database, lab_slug: str, settings: SessionSettings,
         while code in taken:
             code = joincode.generate()
         live = LiveSession(
-            lab_id=lab.id, process_id=process.id, programme_id=settings.programme_id,
-            practice=bool(settings.practice), title=rules.one_line(settings.title),
+            lab_id=lab.id,
+            process_id=process.id,
+            programme_id=settings.programme_id,
+            practice=bool(settings.practice),
+            title=rules.one_line(settings.title),
             guiding_question=rules.plain_text(settings.guiding_question),
-            join_code=code, dots_per_participant=settings.dots, cap_per_item=settings.cap,
+            join_code=code,
+            dots_per_participant=settings.dots,
+            cap_per_item=settings.cap,
             note_kinds=",".join(k for k in NOTE_KINDS if k in settings.note_kinds),
-            show_pseudonyms=settings.show_pseudonyms, private_writing=settings.private_writing,
-            owner_id=owner_id)
+            show_pseudonyms=settings.show_pseudonyms,
+            private_writing=settings.private_writing,
+            owner_id=owner_id,
+        )
         s.add(live)
         s.flush()
         return CreatedSession(live.id, code, lab.title, live.title, live.practice)

@@ -31,9 +31,11 @@ from workshop.storage.models import LiveSession, Note, Participant, table_of
 
 _notes = table_of(Note)
 # Every check reads the whole board's texts: one prebuilt statement, plain rows.
-_BOARD = (core_select(_notes.c.id, _notes.c.text, _notes.c.private, _notes.c.cluster_id)
-          .where(_notes.c.session_id == bindparam("session_id"), views.VISIBLE)
-          .order_by(_notes.c.id))
+_BOARD = (
+    core_select(_notes.c.id, _notes.c.text, _notes.c.private, _notes.c.cluster_id)
+    .where(_notes.c.session_id == bindparam("session_id"), views.VISIBLE)
+    .order_by(_notes.c.id)
+)
 
 
 def comparable(s: Session, live: LiveSession) -> list:
@@ -68,8 +70,9 @@ def board_index(s: Session, live: LiveSession) -> similarity.Index:
     return index
 
 
-def similar_notes(db: Database, actor: Actor | None, command: c.FindSimilar,
-                  limiter: RateLimits | None = None) -> dict:
+def similar_notes(
+    db: Database, actor: Actor | None, command: c.FindSimilar, limiter: RateLimits | None = None
+) -> dict:
     """Up to three notes close to a draft, as the room sees them, best first.
     A participant's checks count against their "reads" budget (`limiter`)."""
     actor = authorize(actor, command)
@@ -82,8 +85,15 @@ def similar_notes(db: Database, actor: Actor | None, command: c.FindSimilar,
         live = s.get_one(LiveSession, actor.session_id)  # the actor joined it; sessions stay
         found = board_index(s, live).similar(draft, exclude=command.note_id) if draft else []
         seen = views.visibility(live)
-        rows = s.exec(select(Note, Participant).join(Participant, col(Participant.id) == Note.author_id)
-                      .where(col(Note.id).in_([i for i, _ in found]))).all() if found else []
+        rows = (
+            s.exec(
+                select(Note, Participant)
+                .join(Participant, col(Participant.id) == Note.author_id)
+                .where(col(Note.id).in_([i for i, _ in found]))
+            ).all()
+            if found
+            else []
+        )
         shown = {n.id: (n, p) for n, p in rows}
         out = []
         for note_id, score in found:
@@ -105,8 +115,17 @@ def suggest_groups(db: Database, actor: Actor | None, command: c.SuggestGroups) 
     suggestion = similarity.suggest({r.id: r.text for r in rows}, {r.id: r.cluster_id for r in rows}, titles)
     return {
         "ok": True,
-        "groups": [{"cluster_id": g.cluster_id, "title": g.title, "note_ids": list(g.note_ids),
-                    "similarity": g.score} for g in suggestion.groups],
-        "duplicates": [{"into_note_id": d.into_id, "note_ids": list(d.note_ids), "similarity": d.score}
-                       for d in suggestion.duplicates],
+        "groups": [
+            {
+                "cluster_id": g.cluster_id,
+                "title": g.title,
+                "note_ids": list(g.note_ids),
+                "similarity": g.score,
+            }
+            for g in suggestion.groups
+        ],
+        "duplicates": [
+            {"into_note_id": d.into_id, "note_ids": list(d.note_ids), "similarity": d.score}
+            for d in suggestion.duplicates
+        ],
     }

@@ -49,8 +49,15 @@ class StaffSessions:
         with self.db.transaction() as s:
             # Housekeeping: expired rows are never used again.
             s.exec(delete(StaffSession).where(col(StaffSession.expires_at) <= now))
-            s.add(StaffSession(id=_key(token), user_id=user_id, created_at=now, last_seen_at=now,
-                               expires_at=now + self.idle))
+            s.add(
+                StaffSession(
+                    id=_key(token),
+                    user_id=user_id,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + self.idle,
+                )
+            )
         return token
 
     def resume(self, token: str) -> StaffUser | None:
@@ -63,16 +70,21 @@ class StaffSessions:
             return None
         key, now = _key(token), self.clock()
         with self.db.reader() as s:
-            row = s.exec(select(StaffUser, StaffSession.last_seen_at).join(
-                StaffSession, col(StaffSession.user_id) == StaffUser.id).where(
-                StaffSession.id == key, StaffSession.expires_at > now, StaffUser.active)).first()
+            row = s.exec(
+                select(StaffUser, StaffSession.last_seen_at)
+                .join(StaffSession, col(StaffSession.user_id) == StaffUser.id)
+                .where(StaffSession.id == key, StaffSession.expires_at > now, StaffUser.active)
+            ).first()
         if row is None:
             return None
         user, last_seen = row
         if now - last_seen >= RENEW_AFTER:
             with self.db.transaction() as s:
-                s.exec(update(StaffSession).where(col(StaffSession.id) == key).values(
-                    last_seen_at=now, expires_at=now + self.idle))
+                s.exec(
+                    update(StaffSession)
+                    .where(col(StaffSession.id) == key)
+                    .values(last_seen_at=now, expires_at=now + self.idle)
+                )
         return user
 
     def end(self, token: str) -> None:

@@ -42,8 +42,8 @@ def item_key(type_: str, id_: int) -> str:
 
 @dataclass
 class Tally:
-    items: list[dict]                     # the room's view of each item, most dots first
-    split: dict[str, dict[str, int]]      # item key → dots by the voters' category
+    items: list[dict]  # the room's view of each item, most dots first
+    split: dict[str, dict[str, int]]  # item key → dots by the voters' category
     offline: dict[str, int] = field(default_factory=dict)
     voters_by_category: dict[str, int] = field(default_factory=dict)
     participants_by_category: dict[str, int] = field(default_factory=dict)
@@ -59,10 +59,17 @@ def _order(items: list[dict]) -> list[dict]:
 def count(s: Session, live: LiveSession) -> Tally:
     """The tally from the votes as they are now (an open session)."""
     # SQLAlchemy's select: SQLModel's is typed for up to four columns.
-    votes = s.execute(core_select(col(Vote.participant_id), col(Vote.note_id), col(Vote.cluster_id),
-                                  col(Vote.category_key), col(Participant.offline))
-                      .join(Participant, col(Participant.id) == Vote.participant_id)
-                      .where(col(Vote.session_id) == live.id)).all()
+    votes = s.execute(
+        core_select(
+            col(Vote.participant_id),
+            col(Vote.note_id),
+            col(Vote.cluster_id),
+            col(Vote.category_key),
+            col(Participant.offline),
+        )
+        .join(Participant, col(Participant.id) == Vote.participant_id)
+        .where(col(Vote.session_id) == live.id)
+    ).all()
     split: dict[str, Counter] = defaultdict(Counter)
     offline: Counter = Counter()
     voter_category: dict[int, str] = {}
@@ -74,23 +81,33 @@ def count(s: Session, live: LiveSession) -> Tally:
     items = []
     for cluster in views.live_clusters(s, live.id):
         view = views.cluster_view(cluster, views.Visibility(totals=False, authors=False, staff=False))
-        items.append({"type": "cluster", "id": cluster.id, "title": cluster.title,
-                      "areas": view["areas"], "scores": view["scores"]})
-    loose = s.exec(select(Note).where(Note.session_id == live.id, col(Note.cluster_id).is_(None),
-                                      views.VISIBLE)).all()
+        items.append(
+            {
+                "type": "cluster",
+                "id": cluster.id,
+                "title": cluster.title,
+                "areas": view["areas"],
+                "scores": view["scores"],
+            }
+        )
+    loose = s.exec(
+        select(Note).where(Note.session_id == live.id, col(Note.cluster_id).is_(None), views.VISIBLE)
+    ).all()
     for note in loose:
         if not views.is_secret(note, live):
             items.append({"type": "note", "id": note.id, "title": note.text, "kind": note.kind})
     for item in items:
         item["votes"] = sum(split.get(item_key(item["type"], item["id"]), {}).values())
-    joined = Counter(s.exec(select(Participant.category_key)
-                            .where(Participant.session_id == live.id)).all())
-    return Tally(items=_order(items),
-                 split={k: dict(sorted(v.items())) for k, v in split.items()},
-                 offline={k: n for k, n in offline.items() if n},
-                 voters_by_category=dict(sorted(Counter(voter_category.values()).items())),
-                 participants_by_category=dict(sorted(joined.items())),
-                 dots_placed=len(votes), voters=len(voter_category))
+    joined = Counter(s.exec(select(Participant.category_key).where(Participant.session_id == live.id)).all())
+    return Tally(
+        items=_order(items),
+        split={k: dict(sorted(v.items())) for k, v in split.items()},
+        offline={k: n for k, n in offline.items() if n},
+        voters_by_category=dict(sorted(Counter(voter_category.values()).items())),
+        participants_by_category=dict(sorted(joined.items())),
+        dots_placed=len(votes),
+        voters=len(voter_category),
+    )
 
 
 def of_session(s: Session, live: LiveSession) -> Tally:
@@ -105,6 +122,7 @@ def of_session(s: Session, live: LiveSession) -> Tally:
 
 
 # -- what each audience sees -------------------------------------------------------
+
 
 def room_results(t: Tally) -> dict:
     """Results for everyone in the room: totals only (docs/protocol.md §7, Results)."""
@@ -132,15 +150,19 @@ MERGED_LABEL = "%(group)s (con altre categorie)"
 def groups(s: Session) -> Groups:
     rows = s.exec(select(CategoryGroup).order_by(col(CategoryGroup.position))).all()
     group_of = {c.key: c.group_key for c in s.exec(select(Category)) if c.group_key}
-    return Groups(group_of, [g.key for g in rows],
-                  {**{g.key: g.label for g in rows}, disclosure.OTHER: OTHER_LABEL})
+    return Groups(
+        group_of, [g.key for g in rows], {**{g.key: g.label for g in rows}, disclosure.OTHER: OTHER_LABEL}
+    )
 
 
 def protected(t: Tally, g: Groups) -> disclosure.Protected:
     """The split of this tally as it may be published."""
-    return disclosure.protect({i: t.split.get(i, {}) for i in (item_key(x["type"], x["id"])
-                                                                for x in t.items)},
-                              t.voters_by_category, g.group_of, g.order)
+    return disclosure.protect(
+        {i: t.split.get(i, {}) for i in (item_key(x["type"], x["id"]) for x in t.items)},
+        t.voters_by_category,
+        g.group_of,
+        g.order,
+    )
 
 
 def split_columns(table: disclosure.Protected, g: Groups) -> list[dict]:

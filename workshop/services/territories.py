@@ -12,8 +12,7 @@ from workshop.storage.models import Territory
 
 def listed(db: Database, active_only: bool = True) -> list[Territory]:
     with db.reader() as s:
-        query = select(Territory).order_by(col(Territory.kind), col(Territory.position),
-                                           col(Territory.name))
+        query = select(Territory).order_by(col(Territory.kind), col(Territory.position), col(Territory.name))
         if active_only:
             query = query.where(col(Territory.active))
         return list(s.exec(query))

@@ -50,8 +50,7 @@ VISIBLE = and_(ON_BOARD, _notes.c.hidden_at.is_(None))
 
 
 def on_board(note: Note, *, hidden_ok: bool = False) -> bool:
-    return (note.deleted_at is None and note.merged_into_id is None
-            and (hidden_ok or note.hidden_at is None))
+    return note.deleted_at is None and note.merged_into_id is None and (hidden_ok or note.hidden_at is None)
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,11 @@ class Visibility:
 
 
 def visibility(live: LiveSession, staff: bool = False) -> Visibility:
-    return Visibility(totals=staff or results.totals_public(live.phase, live.results_revealed),
-                      authors=staff or live.show_pseudonyms, staff=staff)
+    return Visibility(
+        totals=staff or results.totals_public(live.phase, live.results_revealed),
+        authors=staff or live.show_pseudonyms,
+        staff=staff,
+    )
 
 
 def voting_rules(live: LiveSession) -> VotingRules:
@@ -81,8 +83,7 @@ def timer_of(live: LiveSession) -> Timer:
 def author_view(p: Participant, show: bool = True) -> dict:
     if not show or p.erased_at is not None:
         return {"id": None, "pseudonym": None, "category": p.category_key, "offline": p.offline}
-    return {"id": p.public_id, "pseudonym": p.pseudonym, "category": p.category_key,
-            "offline": p.offline}
+    return {"id": p.public_id, "pseudonym": p.pseudonym, "category": p.category_key, "offline": p.offline}
 
 
 CARRIED_AUTHOR = {"id": None, "pseudonym": None, "category": None, "offline": False}
@@ -93,8 +94,15 @@ def is_secret(note: NoteLike, live: LiveSession) -> bool:
     return note.private and not live.notes_revealed
 
 
-def note_view(note: NoteLike, author: Participant, live: LiveSession, seen: Visibility,
-              votes: int | None = 0, *, own: bool = False) -> dict:
+def note_view(
+    note: NoteLike,
+    author: Participant,
+    live: LiveSession,
+    seen: Visibility,
+    votes: int | None = 0,
+    *,
+    own: bool = False,
+) -> dict:
     """A note as `seen` allows; `own` = for its author (everything, reason included)."""
     if is_secret(note, live) and not own:
         return {"id": note.id, "kind": note.kind, "private": True, "cluster_id": note.cluster_id}
@@ -129,9 +137,13 @@ def timer_view(live: LiveSession, now: datetime | None = None) -> dict:
     now = now or utcnow()
     timer = timer_of(live)
     ends_at = timer.ends_at()
-    return {"duration_s": timer.duration_s, "remaining_s": timer.remaining_at(now),
-            "running": timer.running, "ends_at": iso(ends_at) if ends_at else None,
-            "server_now": iso(now)}
+    return {
+        "duration_s": timer.duration_s,
+        "remaining_s": timer.remaining_at(now),
+        "running": timer.running,
+        "ends_at": iso(ends_at) if ends_at else None,
+        "server_now": iso(now),
+    }
 
 
 def session_view(live: LiveSession, lab: Lab) -> dict:
@@ -166,8 +178,10 @@ def session_view(live: LiveSession, lab: Lab) -> dict:
 # -- counting dots -------------------------------------------------------------
 
 # Every vote command reports a total: the statements are built once.
-_TOTAL = {field: select(func.count()).select_from(Vote).where(getattr(Vote, field) == bindparam("target"))
-          for field in ("note_id", "cluster_id")}
+_TOTAL = {
+    field: select(func.count()).select_from(Vote).where(getattr(Vote, field) == bindparam("target"))
+    for field in ("note_id", "cluster_id")
+}
 _DOTS_PLACED = select(func.count()).select_from(Vote).where(Vote.session_id == bindparam("session_id"))
 
 
@@ -191,9 +205,11 @@ def _totals(s: Session, live: LiveSession) -> tuple[Counter, Counter]:
         for item in tally.of_session(s, live).items:
             (by_cluster if item["type"] == "cluster" else by_note)[item["id"]] = item["votes"]
         return by_note, by_cluster
-    rows = s.exec(select(Vote.note_id, Vote.cluster_id, func.count())
-                  .where(Vote.session_id == live.id)
-                  .group_by(col(Vote.note_id), col(Vote.cluster_id))).all()
+    rows = s.exec(
+        select(Vote.note_id, Vote.cluster_id, func.count())
+        .where(Vote.session_id == live.id)
+        .group_by(col(Vote.note_id), col(Vote.cluster_id))
+    ).all()
     for note_id, cluster_id, n in rows:
         if note_id is not None:
             by_note[note_id] = n
@@ -211,14 +227,20 @@ def totals_map(s: Session, live: LiveSession) -> dict | None:
         return None
     by_note, by_cluster = _totals(s, live)
     notes = s.exec(select(Note.id).where(Note.session_id == live.id, ON_BOARD)).all()
-    return {"notes": {str(n): by_note.get(n, 0) for n in notes},
-            "clusters": {str(c.id): by_cluster.get(c.id, 0) for c in live_clusters(s, live.id)}}
+    return {
+        "notes": {str(n): by_note.get(n, 0) for n in notes},
+        "clusters": {str(c.id): by_cluster.get(c.id, 0) for c in live_clusters(s, live.id)},
+    }
 
 
 def live_clusters(s: Session, session_id: int) -> list[Cluster]:
-    return list(s.exec(select(Cluster).where(Cluster.session_id == session_id,
-                                             col(Cluster.dissolved_at).is_(None))
-                       .order_by(col(Cluster.id))))
+    return list(
+        s.exec(
+            select(Cluster)
+            .where(Cluster.session_id == session_id, col(Cluster.dissolved_at).is_(None))
+            .order_by(col(Cluster.id))
+        )
+    )
 
 
 def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
@@ -228,8 +250,9 @@ def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
         "title": cluster.title,
         "areas": [a for a in cluster.areas.split(",") if a],
         "votes": votes if seen.totals else None,
-        "scores": {"impatto": cluster.impatto, "fattibilita": cluster.fattibilita,
-                   "urgenza": cluster.urgenza} if scored else None,
+        "scores": {"impatto": cluster.impatto, "fattibilita": cluster.fattibilita, "urgenza": cluster.urgenza}
+        if scored
+        else None,
     }
     if cluster.carried_from_id is not None:
         view["carried_from"] = cluster.carried_from_id
@@ -239,9 +262,12 @@ def cluster_view(cluster: Cluster, seen: Visibility, votes: int = 0) -> dict:
 def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
     """Notes and clusters as `seen` allows."""
     by_note, by_cluster = _totals(s, live)
-    query = (select(Note, Participant).join(Participant, col(Participant.id) == Note.author_id)
-             .where(Note.session_id == live.id, ON_BOARD if seen.staff else VISIBLE)
-             .order_by(col(Note.id)))
+    query = (
+        select(Note, Participant)
+        .join(Participant, col(Participant.id) == Note.author_id)
+        .where(Note.session_id == live.id, ON_BOARD if seen.staff else VISIBLE)
+        .order_by(col(Note.id))
+    )
     notes = [note_view(n, p, live, seen, by_note.get(n.id, 0)) for n, p in s.exec(query)]
     clusters = [cluster_view(c, seen, by_cluster.get(c.id, 0)) for c in live_clusters(s, live.id)]
     return {"notes": notes, "clusters": clusters}
@@ -249,22 +275,29 @@ def board(s: Session, live: LiveSession, seen: Visibility) -> dict:
 
 # A participant's own state is read after every command of theirs: its
 # statements are built once (see storage/eventlog.py).
-_MY_VOTES = (select(Vote.note_id, Vote.cluster_id, func.count())
-             .where(Vote.session_id == bindparam("session_id"),
-                    Vote.participant_id == bindparam("participant_id"))
-             .group_by(col(Vote.note_id), col(Vote.cluster_id)))
+_MY_VOTES = (
+    select(Vote.note_id, Vote.cluster_id, func.count())
+    .where(Vote.session_id == bindparam("session_id"), Vote.participant_id == bindparam("participant_id"))
+    .group_by(col(Vote.note_id), col(Vote.cluster_id))
+)
 # Their notes as plain rows (note_view only reads attributes; ORM objects for all
 # of them each time were a tenth of the server's CPU with 20 people writing,
 # docs/performance.md), with their dots counted in the same statement once the
 # room may see totals (note_view shows none before).
 # (In their session: a note carried to a later meeting is its author's, but not
 # part of their state in the meeting they are in.)
-_MY_NOTES = (core_select(_notes).where(_notes.c.author_id == bindparam("participant_id"),
-                                       _notes.c.session_id == bindparam("session_id"), ON_BOARD)
-             .order_by(_notes.c.id))
+_MY_NOTES = (
+    core_select(_notes)
+    .where(
+        _notes.c.author_id == bindparam("participant_id"),
+        _notes.c.session_id == bindparam("session_id"),
+        ON_BOARD,
+    )
+    .order_by(_notes.c.id)
+)
 _MY_NOTES_WITH_DOTS = _MY_NOTES.add_columns(
-    select(func.count()).select_from(Vote).where(Vote.note_id == _notes.c.id)
-    .scalar_subquery().label("dots"))
+    select(func.count()).select_from(Vote).where(Vote.note_id == _notes.c.id).scalar_subquery().label("dots")
+)
 
 
 def my_votes(s: Session, session_id: int, participant_id: int) -> tuple[dict[int, int], dict[int, int]]:
@@ -283,8 +316,10 @@ def personal_state(s: Session, live: LiveSession, participant: Participant) -> d
     on_notes, on_clusters = my_votes(s, live.id, participant.id)
     used = sum(on_notes.values()) + sum(on_clusters.values())
     seen = visibility(live)
-    own = s.execute(_MY_NOTES_WITH_DOTS if seen.totals else _MY_NOTES,
-                    {"participant_id": participant.id, "session_id": live.id}).all()
+    own = s.execute(
+        _MY_NOTES_WITH_DOTS if seen.totals else _MY_NOTES,
+        {"participant_id": participant.id, "session_id": live.id},
+    ).all()
     return {
         "session_id": live.id,
         "seq": live.last_seq,
@@ -294,8 +329,7 @@ def personal_state(s: Session, live: LiveSession, participant: Participant) -> d
         # JSON object keys are strings: ids as strings, counts as ints.
         "votes": {str(k): v for k, v in sorted(on_notes.items())},
         "cluster_votes": {str(k): v for k, v in sorted(on_clusters.items())},
-        "notes": [note_view(n, participant, live, seen, n.dots if seen.totals else 0, own=True)
-                  for n in own],
+        "notes": [note_view(n, participant, live, seen, n.dots if seen.totals else 0, own=True) for n in own],
     }
 
 
@@ -307,8 +341,7 @@ def presence_counts(s: Session, session_id: int) -> dict:
         .group_by(Presence.category_key)
     ).all()
     by_category = {k: n for k, n in rows}
-    return {"session_id": session_id, "connected": sum(by_category.values()),
-            "by_category": by_category}
+    return {"session_id": session_id, "connected": sum(by_category.values()), "by_category": by_category}
 
 
 def header(s: Session, live: LiveSession) -> dict:
@@ -321,8 +354,14 @@ def header(s: Session, live: LiveSession) -> dict:
     }
 
 
-def snapshot(s: Session, live: LiveSession, participant: Participant | None,
-             seen: Visibility, *, projector: bool = False) -> dict:
+def snapshot(
+    s: Session,
+    live: LiveSession,
+    participant: Participant | None,
+    seen: Visibility,
+    *,
+    projector: bool = False,
+) -> dict:
     """A whole state. Results as `seen` allows: the room's totals; the control
     room's (staff) with dots typed in and the publishable split; the
     projector's, the room's with that split (it is on the wall: nothing else)."""
@@ -333,23 +372,29 @@ def snapshot(s: Session, live: LiveSession, participant: Participant | None,
         state["self"] = personal_state(s, live, participant)
     if seen.totals and live.phase in (phases.VOTAZIONE, phases.VALUTAZIONE, phases.CHIUSA):
         counted = tally.of_session(s, live)
-        state["results"] = (tally.staff_results(s, live, counted, offline=seen.staff)
-                            if seen.staff or projector else tally.room_results(counted))
+        state["results"] = (
+            tally.staff_results(s, live, counted, offline=seen.staff)
+            if seen.staff or projector
+            else tally.room_results(counted)
+        )
     return state
 
 
 def participants(s: Session, live: LiveSession) -> list[dict]:
     """Everyone who joined (staff only): pseudonyms, categories, and for the offline
     ones the dots they have left, since the facilitator places dots for them."""
-    rows = s.exec(select(Participant).where(Participant.session_id == live.id,
-                                            col(Participant.erased_at).is_(None))
-                  .order_by(col(Participant.id))).all()
+    rows = s.exec(
+        select(Participant)
+        .where(Participant.session_id == live.id, col(Participant.erased_at).is_(None))
+        .order_by(col(Participant.id))
+    ).all()
     out = []
     for p in rows:
         view = author_view(p)
         if p.offline:
             state = personal_state(s, live, p)
-            view.update(dots_left=state["dots_left"], votes=state["votes"],
-                        cluster_votes=state["cluster_votes"])
+            view.update(
+                dots_left=state["dots_left"], votes=state["votes"], cluster_votes=state["cluster_votes"]
+            )
         out.append(view)
     return out

@@ -24,9 +24,15 @@ from workshop.storage.models import LiveSession, Vote, table_of, utcnow
 _votes = table_of(Vote)
 _PLACE = insert(_votes)
 # Withdrawing takes back this participant's latest dot on the target.
-_WITHDRAW = {field: delete(_votes).where(_votes.c.id == select(func.max(_votes.c.id)).where(
-    _votes.c[field] == bindparam("target"), _votes.c.participant_id == bindparam("participant_id"))
-    .scalar_subquery()) for field in ("note_id", "cluster_id")}
+_WITHDRAW = {
+    field: delete(_votes).where(
+        _votes.c.id
+        == select(func.max(_votes.c.id))
+        .where(_votes.c[field] == bindparam("target"), _votes.c.participant_id == bindparam("participant_id"))
+        .scalar_subquery()
+    )
+    for field in ("note_id", "cluster_id")
+}
 
 
 def _target(s: Session, live: LiveSession, cmd) -> tuple[str, int]:
@@ -60,9 +66,18 @@ def place_vote(s: Session, live: LiveSession, actor: Actor, cmd: c.PlaceVote) ->
     field, target = _target(s, live, cmd)
     used_total, here = _mine(s, live, actor, field, target)
     views.voting_rules(live).check_place(used_total, here)
-    s.execute(_PLACE, {"session_id": live.id, "participant_id": actor.participant_id,
-                       "category_key": actor.category, "note_id": None, "cluster_id": None,
-                       field: target, "created_at": utcnow()})
+    s.execute(
+        _PLACE,
+        {
+            "session_id": live.id,
+            "participant_id": actor.participant_id,
+            "category_key": actor.category,
+            "note_id": None,
+            "cluster_id": None,
+            field: target,
+            "created_at": utcnow(),
+        },
+    )
     return Outcome([_event(s, live, ev.VOTE_PLACED, field, target)])
 
 

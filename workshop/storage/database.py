@@ -104,10 +104,17 @@ def make_engine(url: str) -> Engine:
         return engine
     # No request should wait long for a row lock, nor keep one from an idle
     # transaction: a bounded wait ends in an error rather than a hang.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                         connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS} "
-                                       f"-c idle_in_transaction_session_timeout="
-                                       f"{IDLE_IN_TRANSACTION_MS}"})
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={
+            "options": f"-c lock_timeout={LOCK_TIMEOUT_MS} "
+            f"-c idle_in_transaction_session_timeout="
+            f"{IDLE_IN_TRANSACTION_MS}"
+        },
+    )
 
 
 class Database:

@@ -43,12 +43,16 @@ _live = table_of(LiveSession).c
 _READ_SESSION = select(LiveSession).where(col(LiveSession.id) == bindparam("session_id"))
 # NO KEY UPDATE, like an UPDATE's lock, leaves foreign-key checks of inserts in
 # the session free; populate_existing, because the row must be the locked one.
-_LOCK_SESSION = (_READ_SESSION.with_for_update(key_share=True, skip_locked=True)
-                 .execution_options(populate_existing=True))
+_LOCK_SESSION = _READ_SESSION.with_for_update(key_share=True, skip_locked=True).execution_options(
+    populate_existing=True
+)
 _SESSION_EXISTS = select(LiveSession.id).where(col(LiveSession.id) == bindparam("session_id"))
 _APPEND = insert(table_of(Event))
-_SET_HEAD = (update(table_of(LiveSession)).where(_live.id == bindparam("session_id"))
-             .values(last_seq=bindparam("head")))
+_SET_HEAD = (
+    update(table_of(LiveSession))
+    .where(_live.id == bindparam("session_id"))
+    .values(last_seq=bindparam("head"))
+)
 
 
 def lock_session(s: Session, session_id: int) -> LiveSession:
@@ -162,8 +166,9 @@ def append(s: Session, live: LiveSession, events: list[DomainEvent]) -> list[dic
     for offset, ev in enumerate(events, start=1):
         wire, stored = _storable(ev.data)
         seq = live.last_seq + offset
-        rows.append({"session_id": session_id, "seq": seq, "type": ev.type, "created_at": now,
-                     "data": stored})
+        rows.append(
+            {"session_id": session_id, "seq": seq, "type": ev.type, "created_at": now, "data": stored}
+        )
         sent.append(to_wire(session_id, seq, ev.type, now, wire))
     s.execute(_APPEND, rows)
     head = live.last_seq + len(rows)
@@ -185,18 +190,37 @@ def _hydrate(s: Session, rows: Sequence[Row]) -> list[dict]:
         revisions |= {i["text_rev"] for i in _result_notes(row.data) if i.get("text_rev")}
         if isinstance(row.data.get("participant"), dict) and row.data["participant"].get("id"):
             authors.add(row.data["participant"]["id"])
-    texts = {r.id: (r.text, r.html) for r in s.execute(
-        select(NoteRevision.id, NoteRevision.text, NoteRevision.html)
-        .where(col(NoteRevision.id).in_(revisions)))} if revisions else {}
-    names: dict[str, str] = dict(s.execute(
-        select(Participant.public_id, Participant.pseudonym)
-        .where(col(Participant.public_id).in_(authors),
-               col(Participant.erased_at).is_(None))).all()) if authors else {}
+    texts = (
+        {
+            r.id: (r.text, r.html)
+            for r in s.execute(
+                select(NoteRevision.id, NoteRevision.text, NoteRevision.html).where(
+                    col(NoteRevision.id).in_(revisions)
+                )
+            )
+        }
+        if revisions
+        else {}
+    )
+    names: dict[str, str] = (
+        dict(
+            s.execute(
+                select(Participant.public_id, Participant.pseudonym).where(
+                    col(Participant.public_id).in_(authors), col(Participant.erased_at).is_(None)
+                )
+            ).all()
+        )
+        if authors
+        else {}
+    )
 
     def author(view: dict) -> dict:
         # Key order as the room received it: id, pseudonym, category, offline.
-        return {"id": view.get("id"), "pseudonym": names.get(view.get("id") or ""),
-                **{k: v for k, v in view.items() if k != "id"}}
+        return {
+            "id": view.get("id"),
+            "pseudonym": names.get(view.get("id") or ""),
+            **{k: v for k, v in view.items() if k != "id"},
+        }
 
     def note(stored: dict) -> dict:
         out = {}
@@ -218,8 +242,12 @@ def _hydrate(s: Session, rows: Sequence[Row]) -> list[dict]:
             return stored
         # Key order as sent: type, id, title, kind, votes.
         text = (texts.get(stored["text_rev"]) or ("", ""))[0]
-        return {"type": "note", "id": stored["id"], "title": text,
-                **{k: v for k, v in stored.items() if k not in ("type", "id", "text_rev")}}
+        return {
+            "type": "note",
+            "id": stored["id"],
+            "title": text,
+            **{k: v for k, v in stored.items() if k not in ("type", "id", "text_rev")},
+        }
 
     events = []
     for row in rows:
@@ -240,8 +268,9 @@ def _hydrate(s: Session, rows: Sequence[Row]) -> list[dict]:
 
 def since(s: Session, session_id: int, after_seq: int, upto_seq: int | None = None) -> list[dict]:
     log = table_of(Event).c
-    query = (core_select(log.session_id, log.seq, log.type, log.created_at, log.data)
-             .where(log.session_id == session_id, log.seq > after_seq))
+    query = core_select(log.session_id, log.seq, log.type, log.created_at, log.data).where(
+        log.session_id == session_id, log.seq > after_seq
+    )
     if upto_seq is not None:
         query = query.where(log.seq <= upto_seq)
     return _hydrate(s, s.execute(query.order_by(log.seq)).all())

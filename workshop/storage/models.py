@@ -182,8 +182,9 @@ class Lab(SQLModel, table=True):
     title: str = Field(max_length=200)
     # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
     # `named`); the Italian one is the column beside it.
-    translations: dict = Field(default_factory=dict,
-                               sa_column=Column(JSON, nullable=False, server_default="{}"))
+    translations: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class Area(SQLModel, table=True):
@@ -193,8 +194,9 @@ class Area(SQLModel, table=True):
     label: str = Field(max_length=200)
     # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
     # `named`); the Italian one is the column beside it.
-    translations: dict = Field(default_factory=dict,
-                               sa_column=Column(JSON, nullable=False, server_default="{}"))
+    translations: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class CategoryGroup(SQLModel, table=True):
@@ -208,8 +210,9 @@ class CategoryGroup(SQLModel, table=True):
     position: int = 0
     # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
     # `named`); the Italian one is the column beside it.
-    translations: dict = Field(default_factory=dict,
-                               sa_column=Column(JSON, nullable=False, server_default="{}"))
+    translations: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class Category(SQLModel, table=True):
@@ -222,8 +225,9 @@ class Category(SQLModel, table=True):
     group_key: str | None = Field(default=None, foreign_key="category_group.key", max_length=40)
     # The name in the participants' other languages ({"en": …, "ar": …}; workshop/i18n.py
     # `named`); the Italian one is the column beside it.
-    translations: dict = Field(default_factory=dict,
-                               sa_column=Column(JSON, nullable=False, server_default="{}"))
+    translations: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class Territory(SQLModel, table=True):
@@ -261,8 +265,9 @@ class LiveSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
     # Facilitation (see domain/phases.py)
-    phase: str = Field(default="accoglienza", max_length=20,
-                       sa_column_kwargs={"server_default": "accoglienza"})
+    phase: str = Field(
+        default="accoglienza", max_length=20, sa_column_kwargs={"server_default": "accoglienza"}
+    )
     owner_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
     show_pseudonyms: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     private_writing: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
@@ -325,8 +330,9 @@ class Note(SQLModel, table=True):
     private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # Whether it may be published (services/publication.py): da_rivedere,
     # pubblicabile, interno; `public_text` when it is published edited.
-    publication: str = Field(default="da_rivedere", max_length=20,
-                             sa_column_kwargs={"server_default": "da_rivedere"})
+    publication: str = Field(
+        default="da_rivedere", max_length=20, sa_column_kwargs={"server_default": "da_rivedere"}
+    )
     public_text: str | None = Field(default=None, max_length=2000)
     # Its text erased everywhere it was stored, at its author's request.
     erased_at: datetime | None = None
@@ -541,6 +547,7 @@ class ServerHeartbeat(SQLModel, table=True):
 
 
 # -- programming periods (services/periods.py) ------------------------------------
+
 
 class LabProcess(SQLModel, table=True):
     """A lab taking part in a process."""

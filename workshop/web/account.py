@@ -60,13 +60,17 @@ def _checked(check) -> None:
 def _page(password_form=None, off_form=None, error=None, status=200):
     user = _me()
     return render_template(
-        "auth/account.html", user=user, password_form=password_form or PasswordChangeForm(),
-        off_form=off_form or CurrentPasswordForm(), error=error,
+        "auth/account.html",
+        user=user,
+        password_form=password_form or PasswordChangeForm(),
+        off_form=off_form or CurrentPasswordForm(),
+        error=error,
         required=second_factor_required(user.role, user.totp_required),
         may_turn_off=may_turn_off_second_factor(user.role, user.totp_required),
         codes_left=second_factor.recovery_codes_left(services().db, user.id),
         role_label=auth.ROLE_LABELS.get(user.role, user.role),
-        password_min=accounts.PASSWORD_MIN), status
+        password_min=accounts.PASSWORD_MIN,
+    ), status
 
 
 @bp.get("/account")
@@ -81,14 +85,16 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            _checked(lambda: accounts.change_password(services().db, current_user.id, form.current.data,
-                                                      form.new.data, form.repeated.data))
+            _checked(
+                lambda: accounts.change_password(
+                    services().db, current_user.id, form.current.data, form.new.data, form.repeated.data
+                )
+            )
         except Rejected as rejected:
             return _page(password_form=form, error=rejected.message(gettext), status=422)
         # Every sign-in of the account has ended, this browser's too: it gets a new one.
         auth.sign_in(_me())
-        flash(_l("Password cambiata. Gli altri accessi con questo account sono stati chiusi."),
-              "success")
+        flash(_l("Password cambiata. Gli altri accessi con questo account sono stati chiusi."), "success")
         return redirect(url_for("account.overview"))
     return _page(password_form=form, status=422)
 
@@ -101,9 +107,12 @@ def enrol():
     form = EnrolForm()
     user = _me()
     return auth.enrolment_page(
-        user, form, on_confirmed=lambda: None, next_url=url_for("account.overview"),
-        check=lambda: _checked(lambda: accounts.check_password(services().db, user.id,
-                                                               form.password.data)))
+        user,
+        form,
+        on_confirmed=lambda: None,
+        next_url=url_for("account.overview"),
+        check=lambda: _checked(lambda: accounts.check_password(services().db, user.id, form.password.data)),
+    )
 
 
 @bp.post("/account/verifica-in-due-passaggi/disattiva")
@@ -112,8 +121,9 @@ def turn_off():
     form = CurrentPasswordForm()
     if form.validate_on_submit():
         try:
-            _checked(lambda: accounts.turn_off_second_factor(services().db, current_user.id,
-                                                             form.password.data))
+            _checked(
+                lambda: accounts.turn_off_second_factor(services().db, current_user.id, form.password.data)
+            )
         except Rejected as rejected:
             status = 403 if rejected.code == "second_factor_always_required" else 422
             return _page(off_form=form, error=rejected.message(gettext), status=status)

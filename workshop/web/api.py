@@ -22,9 +22,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.get("/categories")
 def categories():
     rows = catalog.categories(services().db)
-    return jsonify(categories=[{"key": r.key, "code": r.code, "label": i18n.named(r)} for r in rows],
-                   limits={"pseudonym_min": PSEUDONYM_MIN, "pseudonym_max": PSEUDONYM_MAX,
-                           "note_max_chars": NOTE_MAX_CHARS})
+    return jsonify(
+        categories=[{"key": r.key, "code": r.code, "label": i18n.named(r)} for r in rows],
+        limits={
+            "pseudonym_min": PSEUDONYM_MIN,
+            "pseudonym_max": PSEUDONYM_MAX,
+            "note_max_chars": NOTE_MAX_CHARS,
+        },
+    )
 
 
 @bp.get("/sessions/<code>")
@@ -39,5 +44,6 @@ def session_preview(code: str):
 
 @bp.errorhandler(404)
 def api_not_found(_error):
-    return jsonify(ok=False, error={"code": "not_found", "message": gettext("Risorsa non trovata."),
-                                    "details": []}), 404
+    return jsonify(
+        ok=False, error={"code": "not_found", "message": gettext("Risorsa non trovata."), "details": []}
+    ), 404

@@ -59,9 +59,13 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Accedi per continuare.")
 
-ROLE_LABELS = {FACILITATOR: _l("Facilitatore/facilitatrice"), UFFICIO_PIANO: _l("Ufficio di Piano"),
-               RISTRETTA: _l("Cabina di regia ristretta"), ALLARGATA: _l("Cabina di regia allargata"),
-               ADMIN: _l("Amministratore/amministratrice")}
+ROLE_LABELS = {
+    FACILITATOR: _l("Facilitatore/facilitatrice"),
+    UFFICIO_PIANO: _l("Ufficio di Piano"),
+    RISTRETTA: _l("Cabina di regia ristretta"),
+    ALLARGATA: _l("Cabina di regia allargata"),
+    ADMIN: _l("Amministratore/amministratrice"),
+}
 
 
 class StaffMember(UserMixin):
@@ -103,8 +107,10 @@ def role_required(*roles: str):
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         wrapper.staff_only = True  # read by private_response(): never cached
         return wrapper
+
     return decorator
 
 
@@ -137,8 +143,9 @@ class NewUserForm(FlaskForm):
     username = StringField(_l("Nome utente"), validators=[DataRequired(), Length(min=3, max=40)])
     display_name = StringField(_l("Nome e cognome"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Ruolo"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
-    password = PasswordField(_l("Password iniziale"),
-                             validators=[DataRequired(), Length(min=accounts.PASSWORD_MIN, max=200)])
+    password = PasswordField(
+        _l("Password iniziale"), validators=[DataRequired(), Length(min=accounts.PASSWORD_MIN, max=200)]
+    )
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -179,8 +186,7 @@ def login():
 
 
 def _home(role: str) -> str:
-    return url_for("plan.dashboard" if role in PLAN_ROLES and role != ADMIN
-                   else "facilitation.dashboard")
+    return url_for("plan.dashboard" if role in PLAN_ROLES and role != ADMIN else "facilitation.dashboard")
 
 
 def _after_password(user: StaffUser, target: str | None):
@@ -227,17 +233,22 @@ def second_step():
     error = None
     if form.validate_on_submit():
         try:
-            used = second_factor.verify(services().db, services().bus.limiter, user.id,
-                                        form.code.data)
+            used = second_factor.verify(services().db, services().bus.limiter, user.id, form.code.data)
         except Rejected as rejected:
             error = rejected.message(gettext)
         else:
             sign_in(user)
             if used == second_factor.RECOVERY:
                 left = second_factor.recovery_codes_left(services().db, user.id)
-                flash(gettext("Hai usato un codice di recupero: ne restano %(left)s. Se hai "
-                              "cambiato telefono, configura di nuovo la verifica in due passaggi "
-                              "da «Il mio account».", left=left), "info")
+                flash(
+                    gettext(
+                        "Hai usato un codice di recupero: ne restano %(left)s. Se hai "
+                        "cambiato telefono, configura di nuovo la verifica in due passaggi "
+                        "da «Il mio account».",
+                        left=left,
+                    ),
+                    "info",
+                )
             return redirect(target or _home(user.role))
     return render_template("auth/second_step.html", form=form, error=error), 401 if error else 200
 
@@ -250,12 +261,10 @@ def enrol():
         return _expired()
     user, target = pending
     form = CodeForm()
-    return enrolment_page(user, form, on_confirmed=lambda: sign_in(user),
-                          next_url=target or _home(user.role))
+    return enrolment_page(user, form, on_confirmed=lambda: sign_in(user), next_url=target or _home(user.role))
 
 
-def enrolment_page(user: StaffUser, form: FlaskForm, on_confirmed, next_url: str,
-                   check=lambda: None):
+def enrolment_page(user: StaffUser, form: FlaskForm, on_confirmed, next_url: str, check=lambda: None):
     """Shared by the sign-in and «Il mio account»: the QR code and the secret,
     a code to confirm, then the recovery codes, shown this once."""
     db = services().db
@@ -263,20 +272,28 @@ def enrolment_page(user: StaffUser, form: FlaskForm, on_confirmed, next_url: str
     if form.validate_on_submit():
         try:
             check()
-            codes = second_factor.confirm_enrolment(db, services().bus.limiter, user.id,
-                                                    form.code.data)
+            codes = second_factor.confirm_enrolment(db, services().bus.limiter, user.id, form.code.data)
         except Rejected as rejected:
             error = rejected.message(gettext)
         else:
             on_confirmed()
-            return render_template("auth/recovery_codes.html", next_url=next_url,
-                                   codes=[second_factor.display_code(c) for c in codes])
+            return render_template(
+                "auth/recovery_codes.html",
+                next_url=next_url,
+                codes=[second_factor.display_code(c) for c in codes],
+            )
     secret = second_factor.start_enrolment(db, user.id)
     uri = second_factor.provisioning_uri(secret, user.username)
-    page = make_response(render_template(
-        "auth/enrol.html", form=form, error=error, secret=second_factor.grouped(secret),
-        qr=second_factor.qr_svg(uri, gettext("Codice QR per l'app di autenticazione")),
-        replacing=bool(user.totp_secret)))
+    page = make_response(
+        render_template(
+            "auth/enrol.html",
+            form=form,
+            error=error,
+            secret=second_factor.grouped(secret),
+            qr=second_factor.qr_svg(uri, gettext("Codice QR per l'app di autenticazione")),
+            replacing=bool(user.totp_secret),
+        )
+    )
     return page, 422 if error else 200
 
 
@@ -297,8 +314,9 @@ def users():
     error = None
     if form.validate_on_submit():
         try:
-            accounts.create_user(services().db, form.username.data, form.display_name.data,
-                                 form.role.data, form.password.data)
+            accounts.create_user(
+                services().db, form.username.data, form.display_name.data, form.role.data, form.password.data
+            )
         except accounts.AccountError as exc:
             error = str(exc)
         else:
@@ -309,10 +327,15 @@ def users():
 
 def _users_page(form: NewUserForm, error: str | None = None, action_error: str | None = None):
     rows = accounts.all_users(services().db)
-    return render_template("auth/users.html", form=form, users=rows, error=error,
-                           action_error=action_error, role_labels=ROLE_LABELS,
-                           required={u.id: second_factor_required(u.role, u.totp_required)
-                                     for u in rows})
+    return render_template(
+        "auth/users.html",
+        form=form,
+        users=rows,
+        error=error,
+        action_error=action_error,
+        role_labels=ROLE_LABELS,
+        required={u.id: second_factor_required(u.role, u.totp_required) for u in rows},
+    )
 
 
 class AccountActionForm(FlaskForm):
@@ -323,12 +346,15 @@ class AccountActionForm(FlaskForm):
 ACTION_DONE = {
     staff.DEACTIVATE: _l("Account disattivato: le sue sessioni di accesso sono chiuse."),
     staff.REACTIVATE: _l("Account riattivato."),
-    staff.RESET_PASSWORD: _l("Password impostata: le sessioni di accesso dell'account sono chiuse. "
-                             "Comunicala di persona."),
-    staff.RESET_SECOND_FACTOR: _l("Verifica in due passaggi azzerata: al prossimo accesso andrà "
-                                  "configurata di nuovo."),
-    staff.REQUIRE_SECOND_FACTOR: _l("Da ora l'account deve usare la verifica in due passaggi: "
-                                    "la configurerà al prossimo accesso."),
+    staff.RESET_PASSWORD: _l(
+        "Password impostata: le sessioni di accesso dell'account sono chiuse. Comunicala di persona."
+    ),
+    staff.RESET_SECOND_FACTOR: _l(
+        "Verifica in due passaggi azzerata: al prossimo accesso andrà configurata di nuovo."
+    ),
+    staff.REQUIRE_SECOND_FACTOR: _l(
+        "Da ora l'account deve usare la verifica in due passaggi: la configurerà al prossimo accesso."
+    ),
     staff.WAIVE_SECOND_FACTOR: _l("La verifica in due passaggi ora è facoltativa per l'account."),
 }
 
@@ -341,11 +367,20 @@ def account_action(user_id: int):
     if not form.validate_on_submit() or form.action.data not in ACCOUNT_ACTIONS:
         abort(400)
     try:
-        accounts.admin_action(services().db, current_user.id, current_user.role, user_id,
-                              form.action.data, form.password.data or "")
+        accounts.admin_action(
+            services().db,
+            current_user.id,
+            current_user.role,
+            user_id,
+            form.action.data,
+            form.password.data or "",
+        )
     except Rejected as rejected:
-        status = 404 if rejected.code == "account_not_found" else (
-            403 if rejected.code in ("forbidden", "own_account") else 422)
+        status = (
+            404
+            if rejected.code == "account_not_found"
+            else (403 if rejected.code in ("forbidden", "own_account") else 422)
+        )
         return _users_page(NewUserForm(formdata=None), action_error=rejected.message(gettext)), status
     flash(ACTION_DONE[form.action.data], "success")
     return redirect(url_for("auth.users"))

@@ -39,8 +39,11 @@ def _entries() -> dict[str, str]:
         return {}
     if not isinstance(entries, list):
         return {}
-    return {e[0]: e[1] for e in entries
-            if isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)}
+    return {
+        e[0]: e[1]
+        for e in entries
+        if isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)
+    }
 
 
 def _key(username: str) -> str:
@@ -58,6 +61,11 @@ def remember(response: Response, username: str) -> None:
     entries.pop(_key(username), None)
     entries[_key(username)] = secrets.token_urlsafe(16)
     kept = list(entries.items())[-MAX_ACCOUNTS:]
-    response.set_cookie(COOKIE, _signer().dumps([list(e) for e in kept]),
-                        max_age=MAX_AGE_DAYS * 86400, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        COOKIE,
+        _signer().dumps([list(e) for e in kept]),
+        max_age=MAX_AGE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )

@@ -37,24 +37,39 @@ from workshop.web.reference import plan_areas
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitatore")
 
 
-
 class NewSessionForm(MeetingFields):
     lab = SelectField(_l("Laboratorio"), validators=[DataRequired()])
     title = StringField(_l("Titolo della sessione"), validators=[DataRequired(), Length(max=200)])
     guiding_question = TextAreaField(_l("Domanda guida"), validators=[Length(max=1000)])
-    dots = IntegerField(_l("Punti per partecipante"), default=rules.DEFAULT_DOTS_PER_PARTICIPANT,
-                        validators=[NumberRange(min=1, max=50)])
-    cap = IntegerField(_l("Massimo di punti su un elemento"), default=rules.DEFAULT_CAP_PER_ITEM,
-                       validators=[NumberRange(min=1, max=50)])
-    note_kinds = SelectMultipleField(_l("Tipi di contributo"), default=list(NOTE_KINDS),
-                                     choices=[SelectChoice(k, _l(v)) for k, v in KIND_LABELS.items()],
-                                     option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    dots = IntegerField(
+        _l("Punti per partecipante"),
+        default=rules.DEFAULT_DOTS_PER_PARTICIPANT,
+        validators=[NumberRange(min=1, max=50)],
+    )
+    cap = IntegerField(
+        _l("Massimo di punti su un elemento"),
+        default=rules.DEFAULT_CAP_PER_ITEM,
+        validators=[NumberRange(min=1, max=50)],
+    )
+    note_kinds = SelectMultipleField(
+        _l("Tipi di contributo"),
+        default=list(NOTE_KINDS),
+        choices=[SelectChoice(k, _l(v)) for k, v in KIND_LABELS.items()],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )
     show_pseudonyms = BooleanField(_l("Mostra gli pseudonimi degli autori"), default=True)
-    private_writing = BooleanField(_l("Scrittura privata: i contributi restano visibili solo a chi "
-                                      "li scrive finché non li riveli"), default=False)
-    practice = BooleanField(_l("Sessione di prova / formazione: per esercitarsi; i risultati non entrano "
-                               "nel piano, nella restituzione né nei dati aperti (non si cambia dopo)"),
-                            default=False)
+    private_writing = BooleanField(
+        _l("Scrittura privata: i contributi restano visibili solo a chi li scrive finché non li riveli"),
+        default=False,
+    )
+    practice = BooleanField(
+        _l(
+            "Sessione di prova / formazione: per esercitarsi; i risultati non entrano "
+            "nel piano, nella restituzione né nei dati aperti (non si cambia dopo)"
+        ),
+        default=False,
+    )
     programme = SelectField(_l("Programma attuativo"), default="")
 
 
@@ -63,9 +78,9 @@ def _my_sessions():
         query = select(LiveSession, Lab).join(Lab).order_by(LiveSession.id.desc())
         if current_user.role != ADMIN:
             assigned = select(SessionFacilitator.session_id).where(
-                SessionFacilitator.user_id == current_user.id)
-            query = query.where(or_(LiveSession.owner_id == current_user.id,
-                                    LiveSession.id.in_(assigned)))
+                SessionFacilitator.user_id == current_user.id
+            )
+            query = query.where(or_(LiveSession.owner_id == current_user.id, LiveSession.id.in_(assigned)))
         return s.exec(query).all()
 
 
@@ -81,15 +96,21 @@ def dashboard():
         programmes = periods.programmes_of(s, process.id) if process else []
     form.lab.choices = [SelectChoice(lab.slug, lab.title) for lab in labs]
     form.programme.choices = [SelectChoice("", gettext("Nessuno in particolare"))] + [
-        SelectChoice(str(p.id), str(p.year)) for p in programmes]
+        SelectChoice(str(p.id), str(p.year)) for p in programmes
+    ]
     error = None
     if form.validate_on_submit():
         settings = SessionSettings(
-            title=form.title.data, guiding_question=form.guiding_question.data or "",
-            dots=form.dots.data, cap=form.cap.data, note_kinds=tuple(form.note_kinds.data or ()),
-            show_pseudonyms=form.show_pseudonyms.data, private_writing=form.private_writing.data,
+            title=form.title.data,
+            guiding_question=form.guiding_question.data or "",
+            dots=form.dots.data,
+            cap=form.cap.data,
+            note_kinds=tuple(form.note_kinds.data or ()),
+            show_pseudonyms=form.show_pseudonyms.data,
+            private_writing=form.private_writing.data,
             practice=form.practice.data,
-            programme_id=int(form.programme.data) if form.programme.data else None)
+            programme_id=int(form.programme.data) if form.programme.data else None,
+        )
         try:
             form.place().checked()  # the meeting's date and place, before anything is written
             made = create_session(services().db, form.lab.data, settings, owner_id=current_user.id)
@@ -97,21 +118,25 @@ def dashboard():
         except Rejected as rejected:
             error = rejected.message(gettext)
         else:
-            flash(gettext("Sessione creata: codice %(code)s.", code=joincode.display(made.code)),
-                  "success")
+            flash(gettext("Sessione creata: codice %(code)s.", code=joincode.display(made.code)), "success")
             return redirect(url_for("facilitation.control", session_id=made.id))
-    return render_template("facilitation/dashboard.html", form=form, sessions=_my_sessions(),
-                           error=error, process=process,
-                           programmes=programmes,
-                           process_titles={p["id"]: p["title"] for p in periods.processes(services().db)}
-                           ), 422 if error else 200
+    return render_template(
+        "facilitation/dashboard.html",
+        form=form,
+        sessions=_my_sessions(),
+        error=error,
+        process=process,
+        programmes=programmes,
+        process_titles={p["id"]: p["title"] for p in periods.processes(services().db)},
+    ), 422 if error else 200
 
 
 def _runnable(session_id: int) -> tuple[LiveSession, Lab]:
     with services().db.reader() as s:
         row = s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.id == session_id)).first()
-        assigned = set(s.exec(select(SessionFacilitator.user_id)
-                              .where(SessionFacilitator.session_id == session_id)))
+        assigned = set(
+            s.exec(select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == session_id))
+        )
     if row is None:
         abort(404)
     try:
@@ -137,8 +162,11 @@ def _page_config(live: LiveSession, lab: Lab) -> dict:
         "backward": phases.BACKWARD,
         "kinds": i18n.domain_labels(KIND_LABELS),
         # The limits the control room's forms check before sending (the server checks them again).
-        "limits": {"title_max": rules.TITLE_MAX, "reason_max": rules.REASON_MAX,
-                   "timer_minutes_max": timer.MAX_SECONDS // 60},
+        "limits": {
+            "title_max": rules.TITLE_MAX,
+            "reason_max": rules.REASON_MAX,
+            "timer_minutes_max": timer.MAX_SECONDS // 60,
+        },
     }
 
 
@@ -147,19 +175,24 @@ def _page_config(live: LiveSession, lab: Lab) -> dict:
 def control(session_id: int):
     live, lab = _runnable(session_id)
     with services().db.reader() as s:
-        facilitators = s.exec(select(StaffUser).where(StaffUser.role == FACILITATOR,
-                                                      StaffUser.active)).all()
-    return render_template("facilitation/control.html", live=live, lab=lab,
-                           page_config=_page_config(live, lab), facilitators=facilitators,
-                           **control_context(live, lab))
+        facilitators = s.exec(select(StaffUser).where(StaffUser.role == FACILITATOR, StaffUser.active)).all()
+    return render_template(
+        "facilitation/control.html",
+        live=live,
+        lab=lab,
+        page_config=_page_config(live, lab),
+        facilitators=facilitators,
+        **control_context(live, lab),
+    )
 
 
 @bp.get("/sessioni/<id:session_id>/proiezione")
 @role_required(FACILITATOR, ADMIN)
 def projector(session_id: int):
     live, lab = _runnable(session_id)
-    return render_template("facilitation/projector.html", live=live, lab=lab,
-                           page_config=_page_config(live, lab))
+    return render_template(
+        "facilitation/projector.html", live=live, lab=lab, page_config=_page_config(live, lab)
+    )
 
 
 @bp.post("/sessioni/<id:session_id>/facilitatori")
@@ -178,8 +211,7 @@ def assign(session_id: int):
 def join_url(code: str) -> str:
     base = services().settings.public_url
     path = url_for("pages.session_page", code=code)
-    return base.rstrip("/") + path if base else url_for("pages.session_page", code=code,
-                                                         _external=True)
+    return base.rstrip("/") + path if base else url_for("pages.session_page", code=code, _external=True)
 
 
 @bp.get("/qr/<code>.svg")
@@ -189,7 +221,9 @@ def qr(code: str):
     if normalized is None:
         abort(404)
     buffer = io.BytesIO()
-    segno.make(join_url(normalized), error="m").save(buffer, kind="svg", scale=10, border=2,
-                                                    title=gettext("Codice QR per entrare"))
-    return Response(buffer.getvalue(), mimetype="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=3600"})
+    segno.make(join_url(normalized), error="m").save(
+        buffer, kind="svg", scale=10, border=2, title=gettext("Codice QR per entrare")
+    )
+    return Response(
+        buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"}
+    )

@@ -51,15 +51,22 @@ class MeetingFields(FlaskForm):
 
     def offer_territories(self, current: str | None = None) -> None:
         """The admin's list (and the meeting's own territory, if since taken out of it)."""
-        rows = [t for t in territories.listed(services().db, active_only=False)
-                if t.active or t.key == current]
+        rows = [
+            t for t in territories.listed(services().db, active_only=False) if t.active or t.key == current
+        ]
         self.territory.choices = [SelectChoice("", gettext("Non indicato"))] + [
-            SelectChoice(t.key, f"{t.name} ({territory_kinds.KINDS[t.kind]})") for t in rows]
+            SelectChoice(t.key, f"{t.name} ({territory_kinds.KINDS[t.kind]})") for t in rows
+        ]
 
     def place(self) -> meetings.Place:
-        return meetings.Place(self.day.data, self.start.data, self.end.data,
-                              self.address.data or "", self.room.data or "",
-                              self.territory.data or None)
+        return meetings.Place(
+            self.day.data,
+            self.start.data,
+            self.end.data,
+            self.address.data or "",
+            self.room.data or "",
+            self.territory.data or None,
+        )
 
     def fill(self, live: LiveSession) -> None:
         self.territory.data = live.territory_key or ""
@@ -73,6 +80,7 @@ class MeetingFields(FlaskForm):
 
 
 # -- the control room: the meeting and what can be carried into it ----------------
+
 
 def _may_run(session_id: int) -> tuple[LiveSession, Lab]:
     from workshop.web.facilitation import _runnable  # one check of who may run a session
@@ -88,25 +96,43 @@ def control_context(live: LiveSession, lab: Lab) -> dict:
     sources = []
     if live.phase in phases.STAFF_PHASES[c.CarryClusters]:
         with services().db.reader() as s:
-            here = set(s.exec(select(Cluster.lineage_id).where(
-                Cluster.session_id == live.id, Cluster.dissolved_at.is_(None))))
-            query = select(LiveSession).where(
-                LiveSession.lab_id == lab.id, LiveSession.id != live.id,
-                LiveSession.phase == phases.CHIUSA).order_by(LiveSession.id.desc())
+            here = set(
+                s.exec(
+                    select(Cluster.lineage_id).where(
+                        Cluster.session_id == live.id, Cluster.dissolved_at.is_(None)
+                    )
+                )
+            )
+            query = (
+                select(LiveSession)
+                .where(
+                    LiveSession.lab_id == lab.id,
+                    LiveSession.id != live.id,
+                    LiveSession.phase == phases.CHIUSA,
+                )
+                .order_by(LiveSession.id.desc())
+            )
             if not live.practice:  # a rehearsal's groups never reach a real meeting
                 query = query.where(LiveSession.practice == false())
             earlier = s.exec(query).all()
             for source in earlier:
-                groups = s.exec(select(Cluster).where(Cluster.session_id == source.id,
-                                                      Cluster.dissolved_at.is_(None))
-                                .order_by(Cluster.id)).all()
+                groups = s.exec(
+                    select(Cluster)
+                    .where(Cluster.session_id == source.id, Cluster.dissolved_at.is_(None))
+                    .order_by(Cluster.id)
+                ).all()
                 if groups:
-                    sources.append({"session": source, "day": rules.day_of(
-                        source.starts_at, source.closed_at, source.created_at), "groups": [
-                        {"id": g.id, "title": g.title, "here": (g.lineage_id or g.id) in here}
-                        for g in groups]})
-    return {"meeting_form": form, "carry_sources": sources,
-            "carry_cid": secrets.token_urlsafe(16)}
+                    sources.append(
+                        {
+                            "session": source,
+                            "day": rules.day_of(source.starts_at, source.closed_at, source.created_at),
+                            "groups": [
+                                {"id": g.id, "title": g.title, "here": (g.lineage_id or g.id) in here}
+                                for g in groups
+                            ],
+                        }
+                    )
+    return {"meeting_form": form, "carry_sources": sources, "carry_cid": secrets.token_urlsafe(16)}
 
 
 @bp.post("/facilitatore/sessioni/<id:session_id>/incontro")
@@ -116,8 +142,11 @@ def edit(session_id: int):
     form = MeetingFields(prefix="incontro")
     form.offer_territories()
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors)
-              or gettext("Controlla i dati dell’incontro."), "danger")
+        flash(
+            " ".join(str(e) for errors in form.errors.values() for e in errors)
+            or gettext("Controlla i dati dell’incontro."),
+            "danger",
+        )
         return redirect(url_for("facilitation.control", session_id=session_id))
     try:
         meetings.set_meeting(services().db, session_id, form.place())
@@ -139,8 +168,9 @@ def carry(session_id: int):
         return redirect(url_for("facilitation.control", session_id=session_id))
     with services().db.reader() as s:
         by_source: dict[int, list[int]] = {}
-        for cluster_id, source in s.exec(select(Cluster.id, Cluster.session_id)
-                                         .where(Cluster.id.in_(chosen))):
+        for cluster_id, source in s.exec(
+            select(Cluster.id, Cluster.session_id).where(Cluster.id.in_(chosen))
+        ):
             by_source.setdefault(source, []).append(cluster_id)
     # The staff actor a socket's `staff.join` would bind (the same check of who may run it).
     actor = services().bus.staff_bind(current_user.id, current_user.role, session_id)
@@ -151,9 +181,15 @@ def carry(session_id: int):
         for source, ids in sorted(by_source.items()):
             # One command per earlier meeting, its id derived from the form's: a
             # form sent twice gives the same ids, and the bus applies each once.
-            ack = services().bus.execute(actor, c.CarryClusters(
-                cid=f"{base}:{source}", session_id=session_id, from_session_id=source,
-                cluster_ids=sorted(ids, key=chosen.index)))
+            ack = services().bus.execute(
+                actor,
+                c.CarryClusters(
+                    cid=f"{base}:{source}",
+                    session_id=session_id,
+                    from_session_id=source,
+                    cluster_ids=sorted(ids, key=chosen.index),
+                ),
+            )
             carried += sum(1 for e in ack["events"] if e["type"] == "cluster.created")
     except Rejected as rejected:
         flash(rejected.message(gettext), "danger")
@@ -168,9 +204,14 @@ ICS = "text/calendar; charset=utf-8"
 
 
 def _ics(data: bytes, filename: str) -> Response:
-    return Response(data, headers={"Content-Type": ICS,
-                                   "Content-Disposition": f'attachment; filename="{filename}"',
-                                   "Cache-Control": "public, max-age=300"})
+    return Response(
+        data,
+        headers={
+            "Content-Type": ICS,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "public, max-age=300",
+        },
+    )
 
 
 def _host() -> str:
@@ -207,8 +248,6 @@ def public_meetings(slug: str, process_id: int | None = None) -> dict:
     """For the lab's public page (in one process)."""
     found = meetings.of_lab(services().db, slug, process_id=process_id)
     return {"upcoming_meetings": found[rules.UPCOMING], "past_meetings": found[rules.PAST]}
-
-
 
 
 @bp.app_template_filter("meeting_day")

@@ -64,8 +64,10 @@ def enter():
     try:
         live, _ = _find_session(typed)
     except Rejected as rejected:
-        return (render_template("home.html", error=rejected.message(gettext), code=typed),
-                *lookup_failure_status(rejected))
+        return (
+            render_template("home.html", error=rejected.message(gettext), code=typed),
+            *lookup_failure_status(rejected),
+        )
     return redirect(url_for("pages.session_page", code=live.join_code))
 
 
@@ -75,8 +77,9 @@ def session_page(code: str):
     try:
         live, lab = _find_session(code)
     except Rejected as rejected:
-        return render_template("error.html", title=gettext("Sessione non trovata"),
-                               message=rejected.message(gettext)), *lookup_failure_status(rejected)
+        return render_template(
+            "error.html", title=gettext("Sessione non trovata"), message=rejected.message(gettext)
+        ), *lookup_failure_status(rejected)
     if live.join_code != code:
         return redirect(url_for("pages.session_page", code=live.join_code))
     remembered = _remembered_participant(live)
@@ -86,26 +89,49 @@ def session_page(code: str):
         problems = _join_form_problems(form.get("pseudonym", ""), form.get("category", ""))
         if problems:
             return render_template(
-                "join.html", live=live, lab=lab, categories=_categories(), problems=problems,
-                pseudonym=form.get("pseudonym", ""), category=form.get("category", ""),
-                pseudonym_max=PSEUDONYM_MAX, form_cid=form.get("cid")), 422
+                "join.html",
+                live=live,
+                lab=lab,
+                categories=_categories(),
+                problems=problems,
+                pseudonym=form.get("pseudonym", ""),
+                category=form.get("category", ""),
+                pseudonym_max=PSEUDONYM_MAX,
+                form_cid=form.get("cid"),
+            ), 422
         try:
-            fields = {"code": code, "pseudonym": form.get("pseudonym", ""),
-                      "category": form.get("category", "")}
+            fields = {
+                "code": code,
+                "pseudonym": form.get("pseudonym", ""),
+                "category": form.get("category", ""),
+            }
             if form.get("cid"):  # the form's own id: a resubmitted form is the same join
                 fields["cid"] = form["cid"]
             joined = services().bus.join(c.parse(c.JoinSession, fields), client_address())
         except Rejected as rejected:
             return render_template(
-                "join.html", live=live, lab=lab, categories=_categories(),
-                error=rejected.message(gettext), error_code=rejected.code,
-                pseudonym=form.get("pseudonym", ""), category=form.get("category", ""),
-                pseudonym_max=PSEUDONYM_MAX, form_cid=form.get("cid")), 422
+                "join.html",
+                live=live,
+                lab=lab,
+                categories=_categories(),
+                error=rejected.message(gettext),
+                error_code=rejected.code,
+                pseudonym=form.get("pseudonym", ""),
+                category=form.get("category", ""),
+                pseudonym_max=PSEUDONYM_MAX,
+                form_cid=form.get("cid"),
+            ), 422
         _remember(live.id, joined.token)
         return redirect(url_for("pages.session_page", code=code), code=303)
     if remembered is None:
-        return render_template("join.html", live=live, lab=lab, categories=_categories(),
-                               pseudonym_max=PSEUDONYM_MAX, form_cid=secrets.token_urlsafe(24))
+        return render_template(
+            "join.html",
+            live=live,
+            lab=lab,
+            categories=_categories(),
+            pseudonym_max=PSEUDONYM_MAX,
+            form_cid=secrets.token_urlsafe(24),
+        )
     participant, token = remembered
     categories = _categories()
     room_config = {
@@ -116,8 +142,11 @@ def session_page(code: str):
         "category_list": [{"key": c.key, "code": c.code, "label": i18n.named(c)} for c in categories],
         "areas": plan_areas(),
     }
-    page = make_response(render_template("room.html", live=live, lab=lab, me=participant,
-                                         room_config=room_config, categories=categories))
+    page = make_response(
+        render_template(
+            "room.html", live=live, lab=lab, me=participant, room_config=room_config, categories=categories
+        )
+    )
     # The page embeds the participant's token: no cache may keep it.
     page.headers["Cache-Control"] = "no-store"
     return page
@@ -147,9 +176,12 @@ def health():
 def privacy():
     from workshop.domain import disclosure, publication
 
-    return render_template("privacy.html", datasets=publication.OPEN_DATA,
-                           retention_days=services().settings.retention_days,
-                           threshold=disclosure.THRESHOLD)
+    return render_template(
+        "privacy.html",
+        datasets=publication.OPEN_DATA,
+        retention_days=services().settings.retention_days,
+        threshold=disclosure.THRESHOLD,
+    )
 
 
 @bp.get("/accessibilita")
@@ -172,24 +204,38 @@ def legal():
 
 @bp.app_errorhandler(404)
 def not_found(_error):
-    return render_template("error.html", title=gettext("Pagina non trovata"),
-                           message=gettext("L'indirizzo non corrisponde a nessuna pagina.")), 404
+    return render_template(
+        "error.html",
+        title=gettext("Pagina non trovata"),
+        message=gettext("L'indirizzo non corrisponde a nessuna pagina."),
+    ), 404
 
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(_error):
-    return render_template("error.html", title=gettext("Modulo scaduto"),
-                           message=gettext("Il modulo è scaduto o non è valido: ricarica la pagina "
-                                           "e riprova.")), 400
+    return render_template(
+        "error.html",
+        title=gettext("Modulo scaduto"),
+        message=gettext("Il modulo è scaduto o non è valido: ricarica la pagina e riprova."),
+    ), 400
 
 
 # Every script and style is a file of ours; inline <style> is allowed only
 # because Bootstrap Italia injects its @font-face rules that way.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'", "object-src 'none'",
-    "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 # A year; not includeSubDomains: other services of the district's domain are not ours to pin.

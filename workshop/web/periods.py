@@ -44,17 +44,21 @@ def _scheda_programmes(action_id: int) -> list[dict]:
     return periods.programmes_of_action(services().db, action_id)
 
 
-def _page(programme_id: int, *, error: str | None = None, failed: int | None = None,
-          status: int = 200):
+def _page(programme_id: int, *, error: str | None = None, failed: int | None = None, status: int = 200):
     try:
         view = periods.programme_view(services().db, programme_id)
     except Rejected:
         abort(404)
     return render_template(
-        "plan/programme.html", view=view, error=error, failed=failed, form=request.form,
-        fonti={k: gettext(v) for k, v in fields.FONTI.items()}, amount=fields.amount,
-        may_confirm=current_user.role in (UFFICIO_PIANO, ADMIN) and
-        view["programme"].state == rules.IN_PREPARAZIONE,
+        "plan/programme.html",
+        view=view,
+        error=error,
+        failed=failed,
+        form=request.form,
+        fonti={k: gettext(v) for k, v in fields.FONTI.items()},
+        amount=fields.amount,
+        may_confirm=current_user.role in (UFFICIO_PIANO, ADMIN)
+        and view["programme"].state == rules.IN_PREPARAZIONE,
         may_approve=current_user.role == ADMIN and view["programme"].state == rules.IN_PREPARAZIONE,
     ), status
 
@@ -76,8 +80,14 @@ def confirm(programme_id: int):
     try:
         if action_id is None:
             raise Rejected("entry_not_found")
-        periods.confirm(services().db, schede.PlanActor(current_user.id, current_user.role), programme_id,
-                        action_id, budget, targets)
+        periods.confirm(
+            services().db,
+            schede.PlanActor(current_user.id, current_user.role),
+            programme_id,
+            action_id,
+            budget,
+            targets,
+        )
     except Rejected as rejected:
         if rejected.code == "programme_not_found":
             abort(404)
@@ -94,8 +104,9 @@ def withdraw(programme_id: int):
     try:
         if action_id is None:
             raise Rejected("entry_not_found")
-        periods.withdraw(services().db, schede.PlanActor(current_user.id, current_user.role),
-                         programme_id, action_id)
+        periods.withdraw(
+            services().db, schede.PlanActor(current_user.id, current_user.role), programme_id, action_id
+        )
     except Rejected as rejected:
         if rejected.code == "programme_not_found":
             abort(404)
@@ -108,8 +119,12 @@ def withdraw(programme_id: int):
 @role_required(ADMIN)
 def approve(programme_id: int):
     try:
-        periods.approve_programme(services().db, schede.PlanActor(current_user.id, current_user.role),
-                                  programme_id, request.form.get("atto", ""))
+        periods.approve_programme(
+            services().db,
+            schede.PlanActor(current_user.id, current_user.role),
+            programme_id,
+            request.form.get("atto", ""),
+        )
     except Rejected as rejected:
         if rejected.code == "programme_not_found":
             abort(404)

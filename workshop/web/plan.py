@@ -46,6 +46,7 @@ def _limits() -> dict:
     """The scheda's limits, as the domain sets them, for the forms' maxlength."""
     return {"limits": fields}
 
+
 ROME = ZoneInfo("Europe/Rome")
 INDICATOR_KEYS = fields.INDICATOR_KEYS
 INDICATOR_ROWS_MAX = fields.INDICATORS_MAX
@@ -56,24 +57,32 @@ TEXT_INPUTS = ("titolo", "rif_distrettuale")  # one-line fields
 MARKDOWN_INPUTS = fields.MARKDOWN_FIELDS
 FIELD_HINTS = {
     "titolo": _l("Breve e riconoscibile, fino a %(max)s caratteri.", max=fields.TITLE_MAX),
-    "rif_regionale": _l("Le schede del piano regionale che l’intervento attua (l’elenco lo tiene "
-                        "l’amministrazione)."),
+    "rif_regionale": _l(
+        "Le schede del piano regionale che l’intervento attua (l’elenco lo tiene l’amministrazione)."
+    ),
     "rif_distrettuale": _l("Il codice della scheda nel piano del distretto, per esempio RE-PDZ-A-07."),
     "ambito": _l("Distrettuale (tutti i Comuni del distretto) o sub-distrettuale, con i Comuni interessati."),
     "razionale": _l("Perché serve: i problemi e i casi portati dai laboratori."),
     "descrizione": _l("Che cosa si fa, in poche righe."),
     "destinatari": _l("A chi si rivolge l’intervento."),
-    "azioni": _l("Un’azione per riga, nell’ordine in cui si svolgono, con il periodo (per esempio "
-                 "«mesi 1–4» o «dal 2019»). Le righe vuote non sono salvate."),
-    "collegate": _l("Le altre schede del piano collegate a questa e, se serve, altri interventi o "
-                    "politiche integrate."),
+    "azioni": _l(
+        "Un’azione per riga, nell’ordine in cui si svolgono, con il periodo (per esempio "
+        "«mesi 1–4» o «dal 2019»). Le righe vuote non sono salvate."
+    ),
+    "collegate": _l(
+        "Le altre schede del piano collegate a questa e, se serve, altri interventi o politiche integrate."
+    ),
     "attori": _l("Enti, servizi, associazioni e altri soggetti che realizzano l’intervento."),
-    "referenti": _l("Chi risponde dell’intervento, con i contatti: resta all’interno degli uffici, "
-                    "non compare nella pagina pubblica, nei documenti pubblici né nei dati aperti."),
+    "referenti": _l(
+        "Chi risponde dell’intervento, con i contatti: resta all’interno degli uffici, "
+        "non compare nella pagina pubblica, nei documenti pubblici né nei dati aperti."
+    ),
     "risorse": _l("Volontariato, locali, reti: ciò che non è denaro."),
     "capofila": _l("L’ente responsabile dell’intervento, e chi precisamente."),
-    "preventivo": _l("Importi in euro per fonte di finanziamento e anno, come 95.000 o 95.000,50: "
-                     "i totali li calcola la piattaforma."),
+    "preventivo": _l(
+        "Importi in euro per fonte di finanziamento e anno, come 95.000 o 95.000,50: "
+        "i totali li calcola la piattaforma."
+    ),
 }
 # What the button of each review step says (by current and target state).
 STEP_VERBS = {
@@ -92,6 +101,7 @@ REVIEW_PATH = (review.BOZZA, review.REVISIONE_UP, review.AT_RISTRETTA, review.AT
 
 
 # -- helpers ---------------------------------------------------------------------
+
 
 def _db():
     return services().db
@@ -120,8 +130,7 @@ def _short_label(label: str) -> str:
 
 def _categories() -> list[dict]:
     rows = catalog.categories(_db())
-    return [{"key": c.key, "code": c.code, "label": c.label, "short": _short_label(c.label)}
-            for c in rows]
+    return [{"key": c.key, "code": c.code, "label": c.label, "short": _short_label(c.label)} for c in rows]
 
 
 def _process(slug: str) -> Process:
@@ -136,8 +145,9 @@ def _period() -> periods.Period:
     """The process a page is about (`?percorso=`, else the current one) and its
     programma attuativo when one is asked for (`?programma=<anno>`)."""
     try:
-        return periods.resolve(_db(), request.values.get("percorso") or None,
-                               request.values.get("programma") or None)
+        return periods.resolve(
+            _db(), request.values.get("percorso") or None, request.values.get("programma") or None
+        )
     except Rejected:
         abort(404)
 
@@ -213,6 +223,7 @@ def _is_plan_role(role: str | None) -> bool:
 
 # -- the dashboard ---------------------------------------------------------------
 
+
 def _chart_data(rows, categories: list[dict]) -> tuple[dict, list[dict]]:
     """What the two charts draw, and the categories that have dots (in their order)."""
     present = [c for c in categories if any(r.by_category.get(c["key"]) for r in rows)]
@@ -221,11 +232,18 @@ def _chart_data(rows, categories: list[dict]) -> tuple[dict, list[dict]]:
         present.append({"key": key, "code": key, "label": key, "short": key})
     return {
         "categories": [{"key": c["key"], "label": c["short"]} for c in present],
-        "rows": [{"label": f"{r.rank}. {r.title}", "by_category": r.by_category, "dots": r.dots,
-                  # Not rounded here: the table and the chart round the same value alike.
-                  "support": 100 * SUPPORT_WEIGHT * r.support_normalized,
-                  "scores": 100 * SCORES_WEIGHT * r.scores_component,
-                  "index": r.index} for r in rows],
+        "rows": [
+            {
+                "label": f"{r.rank}. {r.title}",
+                "by_category": r.by_category,
+                "dots": r.dots,
+                # Not rounded here: the table and the chart round the same value alike.
+                "support": 100 * SUPPORT_WEIGHT * r.support_normalized,
+                "scores": 100 * SCORES_WEIGHT * r.scores_component,
+                "index": r.index,
+            }
+            for r in rows
+        ],
     }, present
 
 
@@ -237,8 +255,7 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
     with db.reader() as s:
         lab_slugs = {x.slug for x in periods.labs_of(s, period.process.id)}
         programmes = periods.programmes_of(s, period.process.id)
-        in_programme = (set(periods.confirmed_actions(s, period.programme_id))
-                        if period.programme else None)
+        in_programme = set(periods.confirmed_actions(s, period.programme_id)) if period.programme else None
     lab = request.args.get("laboratorio") or None
     area = request.args.get("area") or None
     places = territories.names(db)
@@ -251,20 +268,33 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
     ignored += ignored_territory
     lab = lab if lab in lab_slugs else None
     area = area if area in areas else None
-    result = consolidate(db, slug, lab=lab, area=area, programme_id=period.programme_id,
-                         territory=territory)
+    result = consolidate(db, slug, lab=lab, area=area, programme_id=period.programme_id, territory=territory)
     categories = _categories()
     chart, present = _chart_data(result.rows, categories)
     actions = [a for a in schede.list_actions(db, slug) if in_programme is None or a["id"] in in_programme]
     return render_template(
-        "plan/dashboard.html", result=result, areas=areas, lab=lab, area=area, ignored=ignored,
-        lab_titles={x["slug"]: x["title"] for x in result.labs}, chart=chart, present=present,
-        actions=actions, error=error, selected={int(c) for c in selected},
-        territory=territory, territories=places,
+        "plan/dashboard.html",
+        result=result,
+        areas=areas,
+        lab=lab,
+        area=area,
+        ignored=ignored,
+        lab_titles={x["slug"]: x["title"] for x in result.labs},
+        chart=chart,
+        present=present,
+        actions=actions,
+        error=error,
+        selected={int(c) for c in selected},
+        territory=territory,
+        territories=places,
         can_create=current_user.role in (UFFICIO_PIANO, ADMIN),
         origins={k: gettext(v) for k, v in fields.ORIGINI.items() if k != fields.LABORATORI},
-        support_weight=SUPPORT_WEIGHT, scores_weight=SCORES_WEIGHT, period=period,
-        all_processes=periods.processes(db), programmes=programmes), status
+        support_weight=SUPPORT_WEIGHT,
+        scores_weight=SCORES_WEIGHT,
+        period=period,
+        all_processes=periods.processes(db),
+        programmes=programmes,
+    ), status
 
 
 @bp.get("/piano")
@@ -282,13 +312,13 @@ def create():
     try:
         action_id = schede.create_from_clusters(_db(), _editor(), _period().process.slug, cluster_ids)
     except Rejected as rejected:
-        return _dashboard(error=rejected.message(gettext), selected=cluster_ids,
-                          status=_status(rejected))
+        return _dashboard(error=rejected.message(gettext), selected=cluster_ids, status=_status(rejected))
     flash(gettext("Scheda creata dalla selezione: ora puoi completarla."), "success")
     return redirect(url_for("plan.editor", action_id=action_id), code=303)
 
 
 # -- the editor and the review ---------------------------------------------------
+
 
 def _numbered_rows(form, prefix: str, keys) -> list[dict]:
     """Rows of a repeated group of the form (`prefix-N-key`), in their order."""
@@ -317,8 +347,9 @@ def _changes(form, years: tuple[int, ...]) -> dict:
     the role may not edit is refused there, not silently dropped here. Fields
     made of several inputs come with a hidden marker («…_inviato»), as only
     enabled inputs are sent."""
-    changes = {f: form[f] for f in (*TEXT_INPUTS, *MARKDOWN_INPUTS, "area_prevalente", "referenti")
-               if f in form}
+    changes = {
+        f: form[f] for f in (*TEXT_INPUTS, *MARKDOWN_INPUTS, "area_prevalente", "referenti") if f in form
+    }
     if "altre_aree_inviate" in form:
         main = form.get("area_prevalente")
         changes["altre_aree"] = [a for a in form.getlist("altre_aree") if a != main]
@@ -327,18 +358,24 @@ def _changes(form, years: tuple[int, ...]) -> dict:
     if "ambito_inviato" in form:
         changes["ambito"] = {"tipo": form.get("ambito_tipo", ""), "comuni": form.getlist("ambito_comuni")}
     if "capofila_inviato" in form:
-        changes["capofila"] = {"tipo": form.get("capofila_tipo", ""),
-                               "specifica": form.get("capofila_specifica", "")}
+        changes["capofila"] = {
+            "tipo": form.get("capofila_tipo", ""),
+            "specifica": form.get("capofila_specifica", ""),
+        }
     for name in ("continuita", "community_lab"):
         if f"{name}_inviato" in form:
             changes[name] = form.get(name, "")
     if "azioni_inviate" in form:
-        changes["azioni"] = [{"testo": r.get("testo", ""), "periodo": r.get("periodo", "")}
-                             for r in _numbered_rows(form, "azioni", {"testo", "periodo"})
-                             if r.get("testo", "").strip() or r.get("periodo", "").strip()]
+        changes["azioni"] = [
+            {"testo": r.get("testo", ""), "periodo": r.get("periodo", "")}
+            for r in _numbered_rows(form, "azioni", {"testo", "periodo"})
+            if r.get("testo", "").strip() or r.get("periodo", "").strip()
+        ]
     if "collegate_inviate" in form:
-        changes["collegate"] = {"schede": form.getlist("collegate_schede"),
-                                "testo": form.get("collegate_testo", "")}
+        changes["collegate"] = {
+            "schede": form.getlist("collegate_schede"),
+            "testo": form.get("collegate_testo", ""),
+        }
     if "preventivo_inviato" in form:
         amounts: dict[str, dict[str, str]] = {}
         for source in fields.FONTI:
@@ -358,9 +395,10 @@ def _trace(content: dict, categories: list[dict]) -> dict:
     def position(key: str) -> int:
         return order.index(key) if key in order else len(order)
 
-    clusters = [{**c, "by_category": dict(sorted(c.get("by_category", {}).items(),
-                                                 key=lambda kv: position(kv[0])))}
-                for c in content.get("tracciabilita", {}).get("clusters", [])]
+    clusters = [
+        {**c, "by_category": dict(sorted(c.get("by_category", {}).items(), key=lambda kv: position(kv[0])))}
+        for c in content.get("tracciabilita", {}).get("clusters", [])
+    ]
     with _db().reader() as s:
         labs = {x.slug: x.title for x in s.exec(select(Lab))}
     by_category: dict[str, int] = {}  # staff only: public views carry no raw split
@@ -369,17 +407,30 @@ def _trace(content: dict, categories: list[dict]) -> dict:
             by_category[k] = by_category.get(k, 0) + n
     # Dots available once per session: two priorities of one 60-dot session are of 60.
     dots, available, sessions = schede.trace_totals(clusters)
-    return {"clusters": clusters, "labs": labs, "dots": dots, "dots_available": available,
-            "sessions": sessions, "origin": content.get("tracciabilita", {}).get("origine"),
-            "by_category": sorted(by_category.items(), key=lambda kv: position(kv[0]))}
+    return {
+        "clusters": clusters,
+        "labs": labs,
+        "dots": dots,
+        "dots_available": available,
+        "sessions": sessions,
+        "origin": content.get("tracciabilita", {}).get("origine"),
+        "by_category": sorted(by_category.items(), key=lambda kv: position(kv[0])),
+    }
 
 
 def _choices() -> dict:
     """The district form's choices, translated for the page."""
-    return {name: {k: gettext(v) for k, v in choices.items()} for name, choices in (
-        ("capofila", fields.CAPOFILA), ("ambito", fields.AMBITO), ("continuita", fields.CONTINUITA),
-        ("community_lab", fields.COMMUNITY_LAB), ("fonti", fields.FONTI), ("origini", fields.ORIGINI))} | {
-        "comuni": fields.COMUNI, "periodicita": [gettext(p) for p in fields.PERIODICITA]}
+    return {
+        name: {k: gettext(v) for k, v in choices.items()}
+        for name, choices in (
+            ("capofila", fields.CAPOFILA),
+            ("ambito", fields.AMBITO),
+            ("continuita", fields.CONTINUITA),
+            ("community_lab", fields.COMMUNITY_LAB),
+            ("fonti", fields.FONTI),
+            ("origini", fields.ORIGINI),
+        )
+    } | {"comuni": fields.COMUNI, "periodicita": [gettext(p) for p in fields.PERIODICITA]}
 
 
 def _budget_cells(preventivo, years) -> dict[tuple[str, int], str]:
@@ -396,8 +447,11 @@ def _budget_totals(preventivo, years):
     """The totals of a saved budget (none while what was typed is not saved)."""
     if not isinstance(preventivo, dict):
         return None
-    if any(not isinstance(v, int) for by_year in (preventivo.get("importi") or {}).values()
-           for v in by_year.values()):
+    if any(
+        not isinstance(v, int)
+        for by_year in (preventivo.get("importi") or {}).values()
+        for v in by_year.values()
+    ):
         return None
     return fields.budget_totals(preventivo, years)
 
@@ -412,11 +466,20 @@ def _amount(cents: int | None) -> str:
     return fields.amount(cents) if cents is not None else ""
 
 
-def _editor_page(action_id: int, *, error: str | None = None, status: int = 200,
-                 values: dict | None = None, preview: bool = False,
-                 step: tuple[str, str] | None = None, step_error: bool = False,
-                 observation: str = "", observation_error: bool = False,
-                 conflict_from: int | None = None, base_version: int | None = None):
+def _editor_page(
+    action_id: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    values: dict | None = None,
+    preview: bool = False,
+    step: tuple[str, str] | None = None,
+    step_error: bool = False,
+    observation: str = "",
+    observation_error: bool = False,
+    conflict_from: int | None = None,
+    base_version: int | None = None,
+):
     """The editor. `values`: what the user typed, shown again after a refusal or
     for a preview; `base_version`: the version those edits started from (after a
     conflict the current one, so that saving again is a deliberate overwrite)."""
@@ -433,42 +496,75 @@ def _editor_page(action_id: int, *, error: str | None = None, status: int = 200,
     years = tuple(view["process"]["years"])
     indicators = [dict(i) for i in content.get("indicatori") or [] if isinstance(i, dict)]
     blank = {**{k: "" for k in INDICATOR_KEYS}, "obiettivi": {}}
-    indicators += [dict(blank) for _ in range(
-        max(0, min(EMPTY_INDICATOR_ROWS + (1 if not indicators else 0),
-                   INDICATOR_ROWS_MAX - len(indicators))))]
+    indicators += [
+        dict(blank)
+        for _ in range(
+            max(
+                0,
+                min(
+                    EMPTY_INDICATOR_ROWS + (1 if not indicators else 0), INDICATOR_ROWS_MAX - len(indicators)
+                ),
+            )
+        )
+    ]
     actions = [dict(a) for a in content.get("azioni") or [] if isinstance(a, dict)]
-    actions += [{"testo": "", "periodo": ""} for _ in range(
-        max(0, min(EMPTY_ACTION_ROWS, ACTION_ROWS_MAX - len(actions))))]
+    actions += [
+        {"testo": "", "periodo": ""}
+        for _ in range(max(0, min(EMPTY_ACTION_ROWS, ACTION_ROWS_MAX - len(actions))))
+    ]
     regional = schede.regional_list(db)
     listed = {r["number"] for r in regional}
-    chosen = [r if isinstance(r, dict) else {"numero": str(r), "titolo": ""}
-              for r in content.get("rif_regionale") or []]
-    regional += [{"number": r["numero"], "title": r.get("titolo", ""), "active": False}
-                 for r in chosen if r["numero"] not in listed]
+    chosen = [
+        r if isinstance(r, dict) else {"numero": str(r), "titolo": ""}
+        for r in content.get("rif_regionale") or []
+    ]
+    regional += [
+        {"number": r["numero"], "title": r.get("titolo", ""), "active": False}
+        for r in chosen
+        if r["numero"] not in listed
+    ]
     others = [a for a in schede.list_actions(db, view["process"]["slug"]) if a["id"] != action_id]
     categories = _categories()
     versions = view["versions"]
     return render_template(
-        "plan/editor.html", view=view, content=content, indicators=indicators, actions=actions,
-        years=years, regional=regional, regional_chosen={r["numero"] for r in chosen},
-        other_schede=others, budget=_budget_cells(content.get("preventivo"), years),
-        totals=_budget_totals(content.get("preventivo"), years), choices=_choices(),
+        "plan/editor.html",
+        view=view,
+        content=content,
+        indicators=indicators,
+        actions=actions,
+        years=years,
+        regional=regional,
+        regional_chosen={r["numero"] for r in chosen},
+        other_schede=others,
+        budget=_budget_cells(content.get("preventivo"), years),
+        totals=_budget_totals(content.get("preventivo"), years),
+        choices=_choices(),
         editable=review.editable_fields(role, state),
         steps=[(t, STEP_VERBS.get((state, t), t)) for t in review.next_steps(role, state)],
         may_observe=state == review.AT_ALLARGATA and role in (ALLARGATA, ADMIN),
-        areas=plan_areas(), labels=schede.FIELD_LABELS, hints=FIELD_HINTS,
-        markdown_fields=MARKDOWN_INPUTS, html=schede.rendered(content) if preview else view["html"],
+        areas=plan_areas(),
+        labels=schede.FIELD_LABELS,
+        hints=FIELD_HINTS,
+        markdown_fields=MARKDOWN_INPUTS,
+        html=schede.rendered(content) if preview else view["html"],
         is_preview=preview,
-        error=error, step=step, step_error=step_error, observation=observation,
-        observation_error=observation_error, conflict_from=conflict_from,
+        error=error,
+        step=step,
+        step_error=step_error,
+        observation=observation,
+        observation_error=observation_error,
+        conflict_from=conflict_from,
         trace=_trace(view["content"], categories),
         category_labels={c["key"]: c["short"] for c in categories},
-        review_path=REVIEW_PATH, final=state in review.FINAL or state == review.RINVIATA,
+        review_path=REVIEW_PATH,
+        final=state in review.FINAL or state == review.RINVIATA,
         version_numbers=[v["version"] for v in versions],
-        base_version=base_version if base_version is not None and not conflict_from
-        else view["version"],
-        motivation_min=review.MOTIVATION_MIN, motivation_max=review.MOTIVATION_MAX,
-        observation_max=review.OBSERVATION_MAX, text_max=schede.TEXT_MAX), status
+        base_version=base_version if base_version is not None and not conflict_from else view["version"],
+        motivation_min=review.MOTIVATION_MIN,
+        motivation_max=review.MOTIVATION_MAX,
+        observation_max=review.OBSERVATION_MAX,
+        text_max=schede.TEXT_MAX,
+    ), status
 
 
 @bp.get("/piano/schede/<id:action_id>")
@@ -489,8 +585,7 @@ def save(action_id: int):
     # What the form shows again if the save is refused (or for a preview).
     values = dict(changes)
     if form.get("azione") == "anteprima":  # shown, not saved
-        return _editor_page(action_id, values=values, preview=True,
-                            base_version=form_id(form, "version"))
+        return _editor_page(action_id, values=values, preview=True, base_version=form_id(form, "version"))
     expected = form_id(form, "version")
     try:
         if expected is None:
@@ -499,9 +594,14 @@ def save(action_id: int):
     except Rejected as rejected:
         if rejected.code == "scheda_not_found":
             abort(404)
-        return _editor_page(action_id, error=rejected.message(gettext), status=_status(rejected),
-                            values=values, base_version=expected, conflict_from=expected
-                            if rejected.code == "version_conflict" else None)
+        return _editor_page(
+            action_id,
+            error=rejected.message(gettext),
+            status=_status(rejected),
+            values=values,
+            base_version=expected,
+            conflict_from=expected if rejected.code == "version_conflict" else None,
+        )
     if version == expected:
         flash(gettext("Nessuna modifica da salvare."), "info")
     else:
@@ -519,10 +619,14 @@ def move(action_id: int):
     except Rejected as rejected:
         if rejected.code == "scheda_not_found":
             abort(404)
-        return _editor_page(action_id, error=rejected.message(gettext), status=_status(rejected),
-                            step=(target, motivation), step_error=True)
-    flash(gettext("La scheda è passata allo stato «%(state)s».", state=_state_label(target)),
-          "success")
+        return _editor_page(
+            action_id,
+            error=rejected.message(gettext),
+            status=_status(rejected),
+            step=(target, motivation),
+            step_error=True,
+        )
+    flash(gettext("La scheda è passata allo stato «%(state)s».", state=_state_label(target)), "success")
     return redirect(url_for("plan.editor", action_id=action_id), code=303)
 
 
@@ -535,8 +639,13 @@ def observe(action_id: int):
     except Rejected as rejected:
         if rejected.code == "scheda_not_found":
             abort(404)
-        return _editor_page(action_id, error=rejected.message(gettext), status=_status(rejected),
-                            observation=text, observation_error=True)
+        return _editor_page(
+            action_id,
+            error=rejected.message(gettext),
+            status=_status(rejected),
+            observation=text,
+            observation_error=True,
+        )
     flash(gettext("Osservazione registrata."), "success")
     return redirect(url_for("plan.editor", action_id=action_id, _anchor="osservazioni"), code=303)
 
@@ -559,8 +668,9 @@ def compare(action_id: int):
         rows = [_diff_row(line) for line in change["lines"]]
         # A separator only between two runs of lines, not before the first.
         change["rows"] = rows[1:] if rows and rows[0]["kind"] == "hunk" else rows
-    return render_template("plan/diff.html", view=view, older=older, newer=newer,
-                           changes=changes, versions=view["versions"])
+    return render_template(
+        "plan/diff.html", view=view, older=older, newer=newer, changes=changes, versions=view["versions"]
+    )
 
 
 def _diff_row(line: str) -> dict:
@@ -572,6 +682,7 @@ def _diff_row(line: str) -> dict:
 
 # -- public pages ----------------------------------------------------------------
 
+
 @bp.get("/laboratori")
 def labs():
     db = _db()
@@ -579,13 +690,18 @@ def labs():
     process = period.process
     with db.reader() as s:
         taking_part = [lab.id for lab in periods.labs_of(s, process.id)]
-        rows = s.exec(select(Lab, func.count(LiveSession.id))
-                      .outerjoin(LiveSession, (LiveSession.lab_id == Lab.id)
-                                 & periods.counted(process.id, period.programme_id))
-                      .where(Lab.id.in_(taking_part)).group_by(Lab.id)
-                      .order_by(Lab.id)).all()
-    return render_template("public/labs.html", process=process, labs=rows, period=period,
-                           all_processes=periods.processes(db))
+        rows = s.exec(
+            select(Lab, func.count(LiveSession.id))
+            .outerjoin(
+                LiveSession, (LiveSession.lab_id == Lab.id) & periods.counted(process.id, period.programme_id)
+            )
+            .where(Lab.id.in_(taking_part))
+            .group_by(Lab.id)
+            .order_by(Lab.id)
+        ).all()
+    return render_template(
+        "public/labs.html", process=process, labs=rows, period=period, all_processes=periods.processes(db)
+    )
 
 
 def _groups():
@@ -608,8 +724,9 @@ def lab_page(slug: str):
         if asked:
             process = next((p for p in its_processes if p.slug == asked), None)
         else:
-            process = next((p for p in its_processes if p.current), its_processes[0] if its_processes
-                           else None)
+            process = next(
+                (p for p in its_processes if p.current), its_processes[0] if its_processes else None
+            )
         if process is None:
             abort(404)
     try:
@@ -617,20 +734,25 @@ def lab_page(slug: str):
     except Rejected:
         abort(404)
     with db.reader() as s:
-        sessions = s.exec(select(LiveSession).where(LiveSession.lab_id == lab.id,
-                                                    periods.counted(process.id, period.programme_id))
-                          .order_by(LiveSession.closed_at, LiveSession.id)).all()
+        sessions = s.exec(
+            select(LiveSession)
+            .where(LiveSession.lab_id == lab.id, periods.counted(process.id, period.programme_id))
+            .order_by(LiveSession.closed_at, LiveSession.id)
+        ).all()
     # Read for one territory: the meetings held there and their priorities.
-    places = {key: name for key, name in territories.names(db).items()
-              if any(live.territory_key == key for live in sessions)}
+    places = {
+        key: name
+        for key, name in territories.names(db).items()
+        if any(live.territory_key == key for live in sessions)
+    }
     territory = request.args.get("territorio") or None
     territory = territory if territory in places else None
-    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id,
-                       territory=territory).rows
+    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id, territory=territory).rows
     # (A priority voted there is shown under its latest meeting, wherever that was.)
     shown = {r.session_id for r in rows}
-    sessions = [live for live in sessions
-                if territory is None or live.territory_key == territory or live.id in shown]
+    sessions = [
+        live for live in sessions if territory is None or live.territory_key == territory or live.id in shown
+    ]
     by_session: dict[int, list[dict]] = {}
     decided: dict[int, dict] = {}
     for row in rows:
@@ -638,11 +760,22 @@ def lab_page(slug: str):
         for action in row.actions:
             if action["id"] not in decided:
                 decided[action["id"]] = _public_view(action["id"])
-    return render_template("public/lab.html", lab=lab, process=process, sessions=sessions,
-                           lab_processes=its_processes, period=period,
-                           by_session=by_session, decided=decided, areas=plan_areas(),
-                           categories={c["key"]: c["short"] for c in _categories()}, groups=_groups(),
-                           places=places, territory=territory, **public_meetings(slug, process.id))
+    return render_template(
+        "public/lab.html",
+        lab=lab,
+        process=process,
+        sessions=sessions,
+        lab_processes=its_processes,
+        period=period,
+        by_session=by_session,
+        decided=decided,
+        areas=plan_areas(),
+        categories={c["key"]: c["short"] for c in _categories()},
+        groups=_groups(),
+        places=places,
+        territory=territory,
+        **public_meetings(slug, process.id),
+    )
 
 
 @bp.get("/schede/<id:action_id>")
@@ -650,12 +783,20 @@ def public_scheda(action_id: int):
     view = _public_view(action_id)
     categories = _categories()
     years = tuple(view["process"]["years"])
-    return render_template("public/scheda.html", view=view, content=view["content"],
-                           html=view["html"], areas=plan_areas(), labels=schede.FIELD_LABELS,
-                           trace=_trace(view["content"], categories), choices=_choices(), years=years,
-                           totals=fields.budget_totals(view["content"]["preventivo"], years),
-                           indicator_years=_indicator_years(view["content"]["indicatori"], years),
-                           category_labels={c["key"]: c["short"] for c in categories})
+    return render_template(
+        "public/scheda.html",
+        view=view,
+        content=view["content"],
+        html=view["html"],
+        areas=plan_areas(),
+        labels=schede.FIELD_LABELS,
+        trace=_trace(view["content"], categories),
+        choices=_choices(),
+        years=years,
+        totals=fields.budget_totals(view["content"]["preventivo"], years),
+        indicator_years=_indicator_years(view["content"]["indicatori"], years),
+        category_labels={c["key"]: c["short"] for c in categories},
+    )
 
 
 def _indicator_years(indicators: list[dict], years: tuple[int, ...]) -> tuple[int, ...]:
@@ -668,9 +809,14 @@ FORMATS = "md, odt, docx, pdf"
 
 
 def _download(data: bytes, mime: str, filename: str) -> Response:
-    return Response(data, headers={"Content-Type": mime,
-                                   "Content-Disposition": f'attachment; filename="{filename}"',
-                                   "Cache-Control": "no-cache"})
+    return Response(
+        data,
+        headers={
+            "Content-Type": mime,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-cache",
+        },
+    )
 
 
 def _publisher() -> exports.Publisher:
@@ -688,10 +834,17 @@ def opendata(process_slug: str):
     except Rejected:
         abort(404)
     suffix = f"-{period.programme.year}" if period.programme else ""
-    return _download(exports.opendata_zip(_db(), period.process.slug, _publisher(),
-                                          base_url=request.url_root.rstrip("/"),
-                                          programme_id=period.programme_id),
-                     "application/zip", f"dati-aperti-{period.process.slug}{suffix}.zip")
+    return _download(
+        exports.opendata_zip(
+            _db(),
+            period.process.slug,
+            _publisher(),
+            base_url=request.url_root.rstrip("/"),
+            programme_id=period.programme_id,
+        ),
+        "application/zip",
+        f"dati-aperti-{period.process.slug}{suffix}.zip",
+    )
 
 
 def _scheda_document(action_id: int, fmt: str, *, staff: bool) -> Response:
@@ -701,9 +854,11 @@ def _scheda_document(action_id: int, fmt: str, *, staff: bool) -> Response:
     except Rejected:
         abort(404)
     blocks = exports.scheda_blocks(view, exports.area_labels(db), staff=staff)
-    header = documents.running_header(view["process"]["title"],
-                                      gettext("Scheda intervento n. %(id)s", id=action_id)
-                                      + (" · " + gettext("copia per gli uffici") if staff else ""))
+    header = documents.running_header(
+        view["process"]["title"],
+        gettext("Scheda intervento n. %(id)s", id=action_id)
+        + (" · " + gettext("copia per gli uffici") if staff else ""),
+    )
     data, mime = exports.render(blocks, fmt, view["title"], header)
     return _download(data, mime, f"scheda-{action_id}{'-uffici' if staff else ''}.{fmt}")
 
@@ -737,8 +892,9 @@ def _plan_document(fmt: str, *, staff: bool) -> Response:
     period = _period()
     process = period.process
     db = _db()
-    blocks = exports.plan_blocks(db, process.slug, _chosen_states(), staff=staff,
-                                 programme_id=period.programme_id)
+    blocks = exports.plan_blocks(
+        db, process.slug, _chosen_states(), staff=staff, programme_id=period.programme_id
+    )
     title = documents.plan_title(db, process.slug, period.programme_id)
     header = documents.plan_header(process.title, title, datetime.now(UTC))
     data, mime = exports.render(blocks, fmt, title, header)
@@ -760,13 +916,20 @@ def plan_export_staff(fmt: str):
 
 # -- schede without a lab priority, and the plan's reference data ------------------
 
+
 @bp.post("/piano/schede/nuova")
 @role_required(UFFICIO_PIANO, ADMIN)
 def create_blank():
     form = request.form
     try:
-        action_id = schede.create_blank(_db(), _editor(), _period().process.slug, form.get("titolo", ""),
-                                        form.get("origine", ""), form.get("area", ""))
+        action_id = schede.create_blank(
+            _db(),
+            _editor(),
+            _period().process.slug,
+            form.get("titolo", ""),
+            form.get("origine", ""),
+            form.get("area", ""),
+        )
     except Rejected as rejected:
         return _dashboard(error=rejected.message(gettext), status=_status(rejected))
     flash(gettext("Scheda creata: ora puoi completarla."), "success")
@@ -795,23 +958,35 @@ def plan_settings():
                 new = action == "nuovo_percorso"
                 slug = form.get("slug", "") if new else process.slug
                 periods.save_process(
-                    db, _editor(), slug, form.get("titolo_percorso", ""),
+                    db,
+                    _editor(),
+                    slug,
+                    form.get("titolo_percorso", ""),
                     form.get("anno_inizio", "") if new else process.year_start,
                     form.get("anno_fine", "") if new else process.year_end,
-                    form.getlist("laboratori"), form.get("corrente") == "1",
-                    process_id=None if new else process.id)
+                    form.getlist("laboratori"),
+                    form.get("corrente") == "1",
+                    process_id=None if new else process.id,
+                )
                 target = slug.strip().lower()
                 flash(gettext("Percorso creato.") if new else gettext("Percorso salvato."), "success")
             elif action == "programma":
                 periods.add_programme(db, _editor(), process.id, form.get("anno", ""))
-                flash(gettext("Programma attuativo aggiunto: ora si possono confermare le sue schede."),
-                      "success")
+                flash(
+                    gettext("Programma attuativo aggiunto: ora si possono confermare le sue schede."),
+                    "success",
+                )
             elif action == "nuova":
                 schede.save_regional(db, _editor(), form.get("numero", ""), form.get("titolo", ""), new=True)
                 flash(gettext("Scheda regionale aggiunta all'elenco."), "success")
             elif action == "modifica":
-                schede.save_regional(db, _editor(), form.get("numero", ""), form.get("titolo", ""),
-                                     active=form.get("attiva") == "1")
+                schede.save_regional(
+                    db,
+                    _editor(),
+                    form.get("numero", ""),
+                    form.get("titolo", ""),
+                    active=form.get("attiva") == "1",
+                )
                 flash(gettext("Scheda regionale aggiornata."), "success")
             else:
                 raise Rejected("invalid_payload")
@@ -822,7 +997,14 @@ def plan_settings():
     listed = periods.processes(db)
     with db.reader() as s:
         all_labs = s.exec(select(Lab).order_by(Lab.id)).all()
-    return render_template("plan/settings.html", process=process, processes=listed,
-                           shown=next(p for p in listed if p["id"] == process.id), all_labs=all_labs,
-                           years=schede.years(process), regional=schede.regional_list(db, active_only=False),
-                           form=request.form if error else {}, error=error), status
+    return render_template(
+        "plan/settings.html",
+        process=process,
+        processes=listed,
+        shown=next(p for p in listed if p["id"] == process.id),
+        all_labs=all_labs,
+        years=schede.years(process),
+        regional=schede.regional_list(db, active_only=False),
+        form=request.form if error else {},
+        error=error,
+    ), status

@@ -57,10 +57,14 @@ def _mine(code: str):
 
 
 def _download(data: dict, filename: str) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False, indent=2),
-                    headers={"Content-Type": "application/json; charset=utf-8",
-                             "Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _no_store(page) -> Response:
@@ -71,12 +75,16 @@ def _no_store(page) -> Response:
 
 # -- the participant, from the room --------------------------------------------------
 
+
 @bp.get("/s/<code>/i-miei-dati")
 def mine(code: str):
     participant, live = _mine(code)
     data = privacy.personal_data(services().db, participant.id)
-    return _no_store(render_template("privacy/mine.html", data=data, live=live, code=code,
-                                     frozen_note=gettext(privacy.FROZEN_NOTE)))
+    return _no_store(
+        render_template(
+            "privacy/mine.html", data=data, live=live, code=code, frozen_note=gettext(privacy.FROZEN_NOTE)
+        )
+    )
 
 
 @bp.get("/s/<code>/i-miei-dati.json")
@@ -96,9 +104,16 @@ def erase_mine(code: str):
         services().bus.erase(participant.id)
     except Rejected as rejected:  # unconfirmed, or the session too busy a moment (retry)
         data = privacy.personal_data(services().db, participant.id)
-        return _no_store(render_template(
-            "privacy/mine.html", data=data, live=live, code=code, frozen_note=gettext(privacy.FROZEN_NOTE),
-            error=rejected.message(gettext))), 422
+        return _no_store(
+            render_template(
+                "privacy/mine.html",
+                data=data,
+                live=live,
+                code=code,
+                frozen_note=gettext(privacy.FROZEN_NOTE),
+                error=rejected.message(gettext),
+            )
+        ), 422
     tokens = dict(session.get("participants", {}))
     tokens.pop(str(live.id), None)
     session["participants"] = tokens
@@ -107,6 +122,7 @@ def erase_mine(code: str):
 
 
 # -- the same for other clients, with the token as bearer -----------------------------
+
 
 def _bearer():
     header = request.headers.get("Authorization", "")
@@ -147,14 +163,21 @@ def api_erase():
 # -- staff, on a request received by other channels ----------------------------------
 
 
-
-def _requests_page(*, error: str | None = None, status: int = 200, found: dict | None = None,
-                   form: dict | None = None):
-    return _no_store(render_template("privacy/requests.html", sessions=privacy.sessions(services().db),
-                                     log=privacy.request_log(services().db),
-                                     error=error, found=found, form=form or {},
-                                     reference_max=privacy.REFERENCE_MAX,
-                                     frozen_note=gettext(privacy.FROZEN_NOTE))), status
+def _requests_page(
+    *, error: str | None = None, status: int = 200, found: dict | None = None, form: dict | None = None
+):
+    return _no_store(
+        render_template(
+            "privacy/requests.html",
+            sessions=privacy.sessions(services().db),
+            log=privacy.request_log(services().db),
+            error=error,
+            found=found,
+            form=form or {},
+            reference_max=privacy.REFERENCE_MAX,
+            frozen_note=gettext(privacy.FROZEN_NOTE),
+        )
+    ), status
 
 
 @bp.get("/privacy/richieste")
@@ -167,8 +190,11 @@ def requests():
 @role_required(*STAFF)
 def handle_request():
     form = request.form
-    values = {"sessione": form.get("sessione", ""), "pseudonimo": form.get("pseudonimo", ""),
-              "riferimento": form.get("riferimento", "")}
+    values = {
+        "sessione": form.get("sessione", ""),
+        "pseudonimo": form.get("pseudonimo", ""),
+        "riferimento": form.get("riferimento", ""),
+    }
     db = services().db
     try:
         session_id = form_id(form, "sessione")
@@ -181,8 +207,9 @@ def handle_request():
             if form.get("conferma") != "1":
                 raise Rejected("erasure_unconfirmed")
             notes = services().bus.erase(participant_id, user_id=current_user.id, reference=ref)
-            flash(gettext("Dati cancellati (contributi: %(n)s). La richiesta è registrata.", n=notes),
-                  "success")
+            flash(
+                gettext("Dati cancellati (contributi: %(n)s). La richiesta è registrata.", n=notes), "success"
+            )
             return redirect(url_for("privacy.requests"), code=303)
         data = privacy.personal_data(db, participant_id)
         privacy.log_request(db, privacy.ACCESS, participant_id, current_user.id, ref)

@@ -51,9 +51,17 @@ def _page(session_id: int, *, error: str | None = None, status: int = 200, edite
         notes = [n for n in notes if n["publication"] == shown]
     else:
         shown = "tutti"
-    return render_template("review/session.html", queue=queue, notes=notes, shown=shown, error=error,
-                           edited=edited or {}, labels=pub.LABELS, flag_labels=personal_data.LABELS,
-                           text_max=pub.TEXT_MAX), status
+    return render_template(
+        "review/session.html",
+        queue=queue,
+        notes=notes,
+        shown=shown,
+        error=error,
+        edited=edited or {},
+        labels=pub.LABELS,
+        flag_labels=personal_data.LABELS,
+        text_max=pub.TEXT_MAX,
+    ), status
 
 
 @bp.get("/sessioni/<id:session_id>")
@@ -76,9 +84,22 @@ def decide(session_id: int):
     except Rejected as rejected:
         if rejected.code in ("not_joined", "review_not_allowed"):
             abort(404 if rejected.code == "not_joined" else 403)
-        return _page(session_id, error=rejected.message(gettext), status=422,
-                     edited={note_ids[0]: text} if text is not None and note_ids else None)
-    flash(ngettext("%(num)s contributo ora è «%(state)s».", "%(num)s contributi ora sono «%(state)s».",
-                   changed, state=gettext(pub.LABELS[state])), "success")
-    return redirect(url_for("review.session", session_id=session_id,
-                            mostra=request.args.get("mostra", "da_rivedere")), code=303)
+        return _page(
+            session_id,
+            error=rejected.message(gettext),
+            status=422,
+            edited={note_ids[0]: text} if text is not None and note_ids else None,
+        )
+    flash(
+        ngettext(
+            "%(num)s contributo ora è «%(state)s».",
+            "%(num)s contributi ora sono «%(state)s».",
+            changed,
+            state=gettext(pub.LABELS[state]),
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("review.session", session_id=session_id, mostra=request.args.get("mostra", "da_rivedere")),
+        code=303,
+    )

@@ -28,13 +28,19 @@ def manage():
                 territories.add(db, form.get("tipo", ""), form.get("nome", ""))
                 flash(gettext("Territorio aggiunto all’elenco."), "success")
             elif form.get("azione") == "modifica":
-                territories.update(db, form.get("chiave", ""), form.get("nome", ""),
-                                   active=form.get("attivo") == "1")
+                territories.update(
+                    db, form.get("chiave", ""), form.get("nome", ""), active=form.get("attivo") == "1"
+                )
                 flash(gettext("Territorio aggiornato."), "success")
             else:
                 raise Rejected("territory_invalid", max=territory.NAME_MAX)
             return redirect(url_for("territories.manage"), code=303)
         except Rejected as rejected:
             error, status = rejected.message(gettext), 422
-    return render_template("plan/territories.html", rows=territories.listed(db, active_only=False),
-                           kinds=territory.KINDS, name_max=territory.NAME_MAX, error=error), status
+    return render_template(
+        "plan/territories.html",
+        rows=territories.listed(db, active_only=False),
+        kinds=territory.KINDS,
+        name_max=territory.NAME_MAX,
+        error=error,
+    ), status
