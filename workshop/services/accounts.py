@@ -12,7 +12,7 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from workshop.domain import staff
 from workshop.domain.errors import Rejected
@@ -63,6 +63,12 @@ def all_users(db: Database) -> list[StaffUser]:
     """Every staff account, by username: the admin's list."""
     with db.reader() as s:
         return list(s.exec(select(StaffUser).order_by(StaffUser.username)))
+
+
+def active_with_role(db: Database, role: str) -> list[StaffUser]:
+    """The active accounts of a role (e.g. the facilitators a session can be assigned to)."""
+    with db.reader() as s:
+        return list(s.exec(select(StaffUser).where(StaffUser.role == role, col(StaffUser.active))))
 
 
 def authenticate(db: Database, username: str, password: str) -> StaffUser | None:

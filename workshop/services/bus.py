@@ -24,8 +24,8 @@ from workshop.domain import commands as c
 from workshop.domain import events as ev
 from workshop.domain import joincode, phases, rules
 from workshop.domain.errors import Rejected
-from workshop.domain.permissions import PARTICIPANT, Actor, authorize, may_run_session
-from workshop.services import privacy, views
+from workshop.domain.permissions import PARTICIPANT, Actor, authorize
+from workshop.services import privacy, sessions, views
 from workshop.services.facilitation import new_participant
 from workshop.services.handlers import HANDLERS
 from workshop.services.publisher import Publisher
@@ -39,7 +39,6 @@ from workshop.storage.models import (
     LiveSession,
     Participant,
     ProcessedCommand,
-    SessionFacilitator,
     table_of,
     utcnow,
 )
@@ -436,14 +435,8 @@ class CommandBus:
 
     def staff_bind(self, user_id: int, role: str, session_id: int) -> Actor:
         """The actor a logged-in staff member becomes in a session they may run."""
-        with self.db.reader() as s:
-            live = s.get(LiveSession, session_id)
-            if live is None:
-                raise Rejected("session_not_assigned")
-            assigned = set(
-                s.exec(select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == session_id))
-            )
-        may_run_session(role, user_id, live.owner_id, assigned)
+        if sessions.runnable(self.db, user_id, role, session_id) is None:
+            raise Rejected("session_not_assigned")
         return Actor(role=role, session_id=session_id, staff_id=user_id)
 
     def staff_state(self, actor: Actor | None, command: c.StaffState) -> dict:

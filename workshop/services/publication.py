@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import personal_data
 from workshop.domain import publication as pub
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import FACILITATOR, may_review_notes
+from workshop.services.sessions import sessions_of
 from workshop.services.views import VISIBLE, is_secret
 from workshop.storage import eventlog
 from workshop.storage.database import Database, without_yielding
@@ -63,16 +64,7 @@ def marked(text: str, flags: list[personal_data.Flag]) -> list[Marked]:
 def reviewable_sessions(db: Database, editor: PlanActor) -> list[tuple[LiveSession, Lab]]:
     """Sessions this reviewer may review: every one for the Ufficio di Piano and
     admins, their own (or assigned) for a facilitator. Closed ones first."""
-    with db.reader() as s:
-        query = select(LiveSession, Lab).join(Lab)
-        if editor.role == FACILITATOR:
-            assigned = select(SessionFacilitator.session_id).where(
-                SessionFacilitator.user_id == editor.user_id
-            )
-            query = query.where(
-                or_(LiveSession.owner_id == editor.user_id, col(LiveSession.id).in_(assigned))
-            )
-        rows = list(s.exec(query))
+    rows = sessions_of(db, editor.user_id if editor.role == FACILITATOR else None)
     return sorted(rows, key=lambda r: (r[0].closed_at is None, -r[0].id))
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, or_, select
 
 from workshop.domain import joincode, rules
 from workshop.domain.commands import NOTE_KINDS
 from workshop.domain.errors import Rejected
+from workshop.domain.permissions import may_run_session
 from workshop.domain.rules import DEFAULT_CAP_PER_ITEM, DEFAULT_DOTS_PER_PARTICIPANT, VotingRules
 from workshop.services import periods
 from workshop.storage.database import Database
-from workshop.storage.models import AnnualProgramme, Lab, LabProcess, LiveSession
+from workshop.storage.models import AnnualProgramme, Lab, LabProcess, LiveSession, SessionFacilitator
 
 
 @dataclass
@@ -93,3 +94,28 @@ def create_session(
         s.add(live)
         s.flush()
         return CreatedSession(live.id, code, lab.title, live.title, live.practice)
+
+
+def sessions_of(db: Database, user_id: int | None = None) -> list[tuple[LiveSession, Lab]]:
+    """Sessions with their labs, newest first: those a facilitator owns or is
+    assigned to; every session when `user_id` is None (admins, the Ufficio di Piano)."""
+    with db.reader() as s:
+        query = select(LiveSession, Lab).join(Lab).order_by(col(LiveSession.id).desc())
+        if user_id is not None:
+            assigned = select(SessionFacilitator.session_id).where(SessionFacilitator.user_id == user_id)
+            query = query.where(or_(LiveSession.owner_id == user_id, col(LiveSession.id).in_(assigned)))
+        return [(live, lab) for live, lab in s.exec(query)]
+
+
+def runnable(db: Database, user_id: int, role: str, session_id: int) -> tuple[LiveSession, Lab] | None:
+    """The session and its lab, if this staff member may run it (else Rejected
+    `session_not_assigned`); None when there is no such session."""
+    with db.reader() as s:
+        row = s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.id == session_id)).first()
+        if row is None:
+            return None
+        assigned = set(
+            s.exec(select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == session_id))
+        )
+    may_run_session(role, user_id, row[0].owner_id, assigned)
+    return row[0], row[1]

@@ -14,7 +14,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlmodel import or_, select
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -25,10 +24,10 @@ from workshop.context import services
 from workshop.domain import joincode, phases, rules, timer
 from workshop.domain.commands import KIND_LABELS, NOTE_KINDS
 from workshop.domain.errors import Rejected
-from workshop.domain.permissions import ADMIN, FACILITATOR, may_run_session
+from workshop.domain.permissions import ADMIN, FACILITATOR
 from workshop.services import accounts, catalog, meetings, periods, views
-from workshop.services.sessions import SessionSettings, create_session
-from workshop.storage.models import Lab, LiveSession, SessionFacilitator, StaffUser
+from workshop.services.sessions import SessionSettings, create_session, runnable, sessions_of
+from workshop.storage.models import Lab, LiveSession
 from workshop.web.auth import role_required
 from workshop.web.ids import form_id
 from workshop.web.meetings import MeetingFields, control_context
@@ -74,14 +73,7 @@ class NewSessionForm(MeetingFields):
 
 
 def _my_sessions():
-    with services().db.reader() as s:
-        query = select(LiveSession, Lab).join(Lab).order_by(LiveSession.id.desc())
-        if current_user.role != ADMIN:
-            assigned = select(SessionFacilitator.session_id).where(
-                SessionFacilitator.user_id == current_user.id
-            )
-            query = query.where(or_(LiveSession.owner_id == current_user.id, LiveSession.id.in_(assigned)))
-        return s.exec(query).all()
+    return sessions_of(services().db, None if current_user.role == ADMIN else current_user.id)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -131,19 +123,15 @@ def dashboard():
     ), 422 if error else 200
 
 
-def _runnable(session_id: int) -> tuple[LiveSession, Lab]:
-    with services().db.reader() as s:
-        row = s.exec(select(LiveSession, Lab).join(Lab).where(LiveSession.id == session_id)).first()
-        assigned = set(
-            s.exec(select(SessionFacilitator.user_id).where(SessionFacilitator.session_id == session_id))
-        )
-    if row is None:
-        abort(404)
+def _runnable(session_id: int):
+    """The session and its lab, if the signed-in staff member may run it (404, 403)."""
     try:
-        may_run_session(current_user.role, current_user.id, row[0].owner_id, assigned)
+        found = runnable(services().db, current_user.id, current_user.role, session_id)
     except Rejected:
         abort(403)
-    return row[0], row[1]
+    if found is None:
+        abort(404)
+    return found
 
 
 def _page_config(live: LiveSession, lab: Lab) -> dict:
@@ -174,8 +162,7 @@ def _page_config(live: LiveSession, lab: Lab) -> dict:
 @role_required(FACILITATOR, ADMIN)
 def control(session_id: int):
     live, lab = _runnable(session_id)
-    with services().db.reader() as s:
-        facilitators = s.exec(select(StaffUser).where(StaffUser.role == FACILITATOR, StaffUser.active)).all()
+    facilitators = accounts.active_with_role(services().db, FACILITATOR)
     return render_template(
         "facilitation/control.html",
         live=live,
