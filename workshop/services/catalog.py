@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from workshop.storage.database import Database
-from workshop.storage.models import Area, Category, CategoryGroup
+from workshop.storage.models import Area, Category, CategoryGroup, Lab
 
 
 def categories(db: Database) -> list[Category]:
@@ -24,3 +24,8 @@ def areas(db: Database) -> list[Area]:
     """The plan areas, A to E."""
     with db.reader() as s:
         return list(s.exec(select(Area).order_by(col(Area.code))))
+
+
+def lab(db: Database, slug: str) -> Lab | None:
+    with db.reader() as s:
+        return s.exec(select(Lab).where(Lab.slug == slug)).first()

@@ -28,6 +28,7 @@ from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
 from workshop.services import views
 from workshop.services.outcome import Handler, Outcome, cluster_event, public_note
+from workshop.storage.database import Database
 from workshop.storage.models import Cluster, LiveSession, Note, NoteRevision, table_of, utcnow
 
 _KEEP_REVISION = insert(table_of(NoteRevision)).returning(table_of(NoteRevision).c.id)
@@ -127,3 +128,57 @@ def carry_clusters(s: Session, live: LiveSession, actor: Actor, cmd: c.CarryClus
 
 
 HANDLERS: dict[type[c.SessionCommand], Handler] = {c.CarryClusters: carry_clusters}
+
+
+def carry_sources(db: Database, live: LiveSession) -> list[dict]:
+    """The lab's closed meetings whose groups may be carried into `live`, newest
+    first, each with its day and its groups (and whether each is here already)."""
+    with db.reader() as s:
+        here = set(
+            s.exec(
+                select(Cluster.lineage_id).where(
+                    Cluster.session_id == live.id, col(Cluster.dissolved_at).is_(None)
+                )
+            )
+        )
+        query = (
+            select(LiveSession)
+            .where(
+                LiveSession.lab_id == live.lab_id,
+                LiveSession.id != live.id,
+                LiveSession.phase == phases.CHIUSA,
+            )
+            .order_by(col(LiveSession.id).desc())
+        )
+        if not live.practice:  # a rehearsal's groups never reach a real meeting
+            query = query.where(col(LiveSession.practice).is_(False))
+        sources = []
+        for source in s.exec(query).all():
+            groups = s.exec(
+                select(Cluster)
+                .where(Cluster.session_id == source.id, col(Cluster.dissolved_at).is_(None))
+                .order_by(col(Cluster.id))
+            ).all()
+            if groups:
+                sources.append(
+                    {
+                        "session": source,
+                        "day": meetings.day_of(source.starts_at, source.closed_at, source.created_at),
+                        "groups": [
+                            {"id": g.id, "title": g.title, "here": (g.lineage_id or g.id) in here}
+                            for g in groups
+                        ],
+                    }
+                )
+    return sources
+
+
+def clusters_by_session(db: Database, cluster_ids: list[int]) -> dict[int, list[int]]:
+    """The given groups, by the session they belong to (unknown ids left out)."""
+    by_session: dict[int, list[int]] = {}
+    with db.reader() as s:
+        for cluster_id, session_id in s.exec(
+            select(Cluster.id, Cluster.session_id).where(col(Cluster.id).in_(cluster_ids))
+        ):
+            by_session.setdefault(session_id, []).append(cluster_id)
+    return by_session

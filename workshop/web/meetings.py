@@ -17,8 +17,6 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import false
-from sqlmodel import select
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
@@ -30,8 +28,8 @@ from workshop.domain import phases
 from workshop.domain import territory as territory_kinds
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR
-from workshop.services import meetings, territories
-from workshop.storage.models import Cluster, Lab, LiveSession
+from workshop.services import catalog, continuity, meetings, territories
+from workshop.storage.models import Lab, LiveSession
 from workshop.web.auth import role_required
 from workshop.web.ids import form_ids
 
@@ -95,43 +93,7 @@ def control_context(live: LiveSession, lab: Lab) -> dict:
     form.fill(live)
     sources = []
     if live.phase in phases.STAFF_PHASES[c.CarryClusters]:
-        with services().db.reader() as s:
-            here = set(
-                s.exec(
-                    select(Cluster.lineage_id).where(
-                        Cluster.session_id == live.id, Cluster.dissolved_at.is_(None)
-                    )
-                )
-            )
-            query = (
-                select(LiveSession)
-                .where(
-                    LiveSession.lab_id == lab.id,
-                    LiveSession.id != live.id,
-                    LiveSession.phase == phases.CHIUSA,
-                )
-                .order_by(LiveSession.id.desc())
-            )
-            if not live.practice:  # a rehearsal's groups never reach a real meeting
-                query = query.where(LiveSession.practice == false())
-            earlier = s.exec(query).all()
-            for source in earlier:
-                groups = s.exec(
-                    select(Cluster)
-                    .where(Cluster.session_id == source.id, Cluster.dissolved_at.is_(None))
-                    .order_by(Cluster.id)
-                ).all()
-                if groups:
-                    sources.append(
-                        {
-                            "session": source,
-                            "day": rules.day_of(source.starts_at, source.closed_at, source.created_at),
-                            "groups": [
-                                {"id": g.id, "title": g.title, "here": (g.lineage_id or g.id) in here}
-                                for g in groups
-                            ],
-                        }
-                    )
+        sources = continuity.carry_sources(services().db, live)
     return {"meeting_form": form, "carry_sources": sources, "carry_cid": secrets.token_urlsafe(16)}
 
 
@@ -166,12 +128,7 @@ def carry(session_id: int):
     if not chosen or not 16 <= len(base) <= 40:
         flash(gettext("Scegli almeno un gruppo da riprendere."), "danger")
         return redirect(url_for("facilitation.control", session_id=session_id))
-    with services().db.reader() as s:
-        by_source: dict[int, list[int]] = {}
-        for cluster_id, source in s.exec(
-            select(Cluster.id, Cluster.session_id).where(Cluster.id.in_(chosen))
-        ):
-            by_source.setdefault(source, []).append(cluster_id)
+    by_source = continuity.clusters_by_session(services().db, chosen)
     # The staff actor a socket's `staff.join` would bind (the same check of who may run it).
     actor = services().bus.staff_bind(current_user.id, current_user.role, session_id)
     carried = 0
@@ -225,8 +182,7 @@ def _lab_url(m: meetings.Meeting) -> str:
 
 @bp.get("/laboratori/<slug>/calendario.ics")
 def lab_calendar(slug: str):
-    with services().db.reader() as s:
-        lab = s.exec(select(Lab).where(Lab.slug == slug)).first()
+    lab = catalog.lab(services().db, slug)
     if lab is None:
         abort(404)
     found = meetings.of_lab(services().db, slug)
