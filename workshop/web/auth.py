@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from functools import wraps
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import (
@@ -51,8 +52,10 @@ from workshop.domain.permissions import (
 from workshop.domain.staff import ACCOUNT_ACTIONS, second_factor_required
 from workshop.services import accounts, second_factor
 from workshop.services.ratelimit import login_scopes
-from workshop.storage.models import StaffUser
 from workshop.web import devices
+
+if TYPE_CHECKING:  # only in annotations: pages get what they show from services
+    from workshop.storage.models import StaffUser
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

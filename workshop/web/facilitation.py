@@ -8,6 +8,7 @@ views only check who may open them and hand over the configuration.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -27,11 +28,13 @@ from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR
 from workshop.services import accounts, catalog, meetings, periods, views
 from workshop.services.sessions import SessionSettings, create_session, runnable, sessions_of
-from workshop.storage.models import Lab, LiveSession
 from workshop.web.auth import role_required
 from workshop.web.ids import form_id
 from workshop.web.meetings import MeetingFields, control_context
 from workshop.web.reference import plan_areas
+
+if TYPE_CHECKING:  # only in annotations: pages get what they show from services
+    from workshop.storage.models import Lab, LiveSession
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitatore")
 

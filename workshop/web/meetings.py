@@ -9,6 +9,7 @@ id fixed when the form was drawn, so sending the form twice applies it once.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from babel.dates import format_date, format_datetime
@@ -29,9 +30,11 @@ from workshop.domain import territory as territory_kinds
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR
 from workshop.services import catalog, continuity, meetings, territories
-from workshop.storage.models import Lab, LiveSession
 from workshop.web.auth import role_required
 from workshop.web.ids import form_ids
+
+if TYPE_CHECKING:  # only in annotations: pages get what they show from services
+    from workshop.storage.models import Lab, LiveSession
 
 bp = Blueprint("meetings", __name__)
 

@@ -8,6 +8,7 @@ in the session cookie), so coming back restores the same participant.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -22,9 +23,11 @@ from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
 from workshop.services import catalog, views
 from workshop.services import privacy as rights
-from workshop.storage.models import Lab, LiveSession, Participant
 from workshop.web.auth import private_response
 from workshop.web.reference import plan_areas
+
+if TYPE_CHECKING:  # only in annotations: pages get what they show from services
+    from workshop.storage.models import Lab, LiveSession, Participant
 
 bp = Blueprint("pages", __name__)
 
