@@ -10,18 +10,18 @@ import gettext
 import html
 import json
 import re
+import shutil
 
 import pytest
 from flask_babel import get_translations
 from sqlmodel import select
 
-from tests.conftest import make_settings, to_phase
-from tests.helpers import cid, close_sample_labs
+from tests.conftest import facilitator_in, make_settings, to_phase
+from tests.helpers import cid
 from tests.live.test_privacy_pages import join_page
 from workshop import i18n
 from workshop.extensions import socketio
 from workshop.seed import create_session, seed_reference
-from workshop.services import accounts
 from workshop.storage.models import Lab
 
 WRONG_CODE = {"code": "000000", "pseudonym": "Zaira", "category": "cittadino"}
@@ -45,17 +45,18 @@ class Missing(gettext.NullTranslations):
 
 
 @pytest.fixture
-def app(sqlite_url):
+def app(tmp_path, closed_labs_template):
     """One SQLite app (the languages do not depend on the database) with a session
-    collecting notes and the two sample labs closed."""
+    collecting notes and the two sample labs closed (a copy of them, closed once)."""
     from workshop.app import create_app
 
-    application = create_app(make_settings(sqlite_url))
+    path = tmp_path / "languages.db"
+    shutil.copy(closed_labs_template[0], path)
+    application = create_app(make_settings(f"sqlite:///{path}"))
     application.config["TESTING"] = True
     db = application.extensions["workshop"].db
     seed_reference(db)
-    owner = accounts.create_user(db, "fabia", "Fabia", "facilitator", "una password lunga")
-    close_sample_labs(db, owner.id)
+    owner = facilitator_in(db)
     made = create_session(db, "dopo-di-noi", "Sessione di prova", "Domanda guida", owner_id=owner.id)
     to_phase(application, made, "raccolta")
     application.config["made"] = made
