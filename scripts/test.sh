@@ -19,4 +19,4 @@ fi
 .venv/bin/mypy
 npx --no-install eslint
 node --test tests/js
-exec .venv/bin/python -m pytest --full "$@"
+exec .venv/bin/python -m pytest --full -n 0 "$@"
