@@ -1,53 +1,40 @@
-"""Pages of the plan: the cabina di regia's dashboard, the scheda editor with its
-review, the public *restituzione* to the labs, and the exports.
-
-Thin, like every adapter: each view reads through `services.consolidation` and
-`services.schede`, or sends one command to them, and turns a `Rejected` into
-an alert (422; 409 when someone saved in between; 404 for a missing scheda).
-What the rules allow (editable fields, next steps) is asked of `domain.review`,
-never decided here; a field the form leaves enabled is still checked by the
-service. Public pages use only public views: counts by category under 5
-suppressed (`PriorityRow.public()`), staff shown by role, never by name.
-"""
+"""The plan's staff pages: the cabina di regia's dashboard, the scheda editor
+with its review, and the admin's settings of processes and regional schede."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func
 from sqlmodel import select
 
-from workshop import i18n
-from workshop.context import services
 from workshop.domain import review
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
-from workshop.services import catalog, documents, exports, periods, schede, territories
+from workshop.services import periods, schede, territories
 from workshop.services.consolidation import consolidate
-from workshop.storage.models import Lab, LiveSession, Process
-from workshop.web.auth import ROLE_LABELS, role_required
+from workshop.storage.models import Lab
+from workshop.web.auth import role_required
 from workshop.web.ids import form_id, form_ids
-from workshop.web.meetings import public_meetings
+from workshop.web.plan import (
+    _categories,
+    _choices,
+    _db,
+    _editor,
+    _period,
+    _process,
+    _state_label,
+    _status,
+    _trace,
+    bp,
+)
 from workshop.web.reference import plan_areas
 
-bp = Blueprint("plan", __name__)
-
-
-@bp.context_processor
-def _limits() -> dict:
-    """The scheda's limits, as the domain sets them, for the forms' maxlength."""
-    return {"limits": fields}
-
-
-ROME = ZoneInfo("Europe/Rome")
 INDICATOR_KEYS = fields.INDICATOR_KEYS
 INDICATOR_ROWS_MAX = fields.INDICATORS_MAX
 EMPTY_INDICATOR_ROWS = 2  # blank rows after the filled ones, so that adding works without JS
@@ -98,127 +85,6 @@ STEP_VERBS = {
 }
 # The main path of the review, shown as steps on the editor.
 REVIEW_PATH = (review.BOZZA, review.REVISIONE_UP, review.AT_RISTRETTA, review.AT_ALLARGATA)
-
-
-# -- helpers ---------------------------------------------------------------------
-
-
-def _db():
-    return services().db
-
-
-def _editor() -> schede.PlanActor:
-    return schede.PlanActor(current_user.id, current_user.role)
-
-
-def _status(rejected: Rejected) -> int:
-    return 409 if rejected.code == "version_conflict" else 422
-
-
-def _state_label(state: str) -> str:
-    return gettext(review.LABELS.get(state, state))
-
-
-def _short_label(label: str) -> str:
-    """«Azienda USL di Reggio Emilia (Distretto, …)» → «Azienda USL di Reggio Emilia»."""
-    for sep in (" (", " / ", " - ", " – "):
-        head, found, _ = label.partition(sep)
-        if found and head:
-            label = head
-    return label
-
-
-def _categories() -> list[dict]:
-    rows = catalog.categories(_db())
-    return [{"key": c.key, "code": c.code, "label": c.label, "short": _short_label(c.label)} for c in rows]
-
-
-def _process(slug: str) -> Process:
-    with _db().reader() as s:
-        process = s.exec(select(Process).where(Process.slug == slug)).first()
-    if process is None:
-        abort(404)
-    return process
-
-
-def _period() -> periods.Period:
-    """The process a page is about (`?percorso=`, else the current one) and its
-    programma attuativo when one is asked for (`?programma=<anno>`)."""
-    try:
-        return periods.resolve(
-            _db(), request.values.get("percorso") or None, request.values.get("programma") or None
-        )
-    except Rejected:
-        abort(404)
-
-
-@bp.app_template_global("period_args")
-def _period_args(period: periods.Period | None = None, **more) -> dict:
-    """The query arguments that keep a page on its process and programme (none
-    for the current process as a whole: its addresses stay as they were)."""
-    args = {}
-    if period is not None and not period.process.current:
-        args["percorso"] = period.process.slug
-    if period is not None and period.programme is not None:
-        args["percorso"] = period.process.slug
-        args["programma"] = period.programme.year
-    return args | {k: v for k, v in more.items() if v is not None}
-
-
-def _public_view(action_id: int) -> dict:
-    try:
-        return schede.view(_db(), action_id, public=True)
-    except Rejected:
-        abort(404)
-
-
-@bp.app_template_filter("plan_when")
-def _when(moment: datetime | None) -> str:
-    """A stored moment (UTC; naive on SQLite) as a date and time in Italy, written as the
-    reader's language writes it."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return i18n.when(moment.astimezone(ROME))
-
-
-@bp.app_template_filter("iso_when")
-def _iso_when(moment: str | None) -> str:
-    """An ISO 8601 moment as it comes in a JSON view (…Z), as a date and time in Italy."""
-    return _when(datetime.fromisoformat(moment.replace("Z", "+00:00"))) if moment else ""
-
-
-@bp.app_template_filter("plan_num")
-def _num(value: float | None, decimals: int = 1) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0")
-
-
-@bp.app_template_global("plan_state_label")
-def _state_label_global(state: str) -> str:
-    return _state_label(state)
-
-
-@bp.app_template_global("plan_role_label")
-def _role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
-
-
-@bp.app_template_global("plan_body_label")
-def _body_label(role: str | None) -> str:
-    return gettext(review.BODIES.get(role, "")) if role else ""
-
-
-@bp.app_template_global("plan_origin_label")
-def _origin_label(origin: str | None) -> str:
-    return gettext(fields.ORIGINI.get(origin or fields.LABORATORI, "")).lower()
-
-
-@bp.app_template_global("is_plan_role")
-def _is_plan_role(role: str | None) -> bool:
-    return role in PLAN_ROLES
 
 
 # -- the dashboard ---------------------------------------------------------------
@@ -389,50 +255,6 @@ def _changes(form, years: tuple[int, ...]) -> dict:
     return changes
 
 
-def _trace(content: dict, categories: list[dict]) -> dict:
-    order = [c["key"] for c in categories]
-
-    def position(key: str) -> int:
-        return order.index(key) if key in order else len(order)
-
-    clusters = [
-        {**c, "by_category": dict(sorted(c.get("by_category", {}).items(), key=lambda kv: position(kv[0])))}
-        for c in content.get("tracciabilita", {}).get("clusters", [])
-    ]
-    with _db().reader() as s:
-        labs = {x.slug: x.title for x in s.exec(select(Lab))}
-    by_category: dict[str, int] = {}  # staff only: public views carry no raw split
-    for c in clusters:
-        for k, n in c["by_category"].items():
-            by_category[k] = by_category.get(k, 0) + n
-    # Dots available once per session: two priorities of one 60-dot session are of 60.
-    dots, available, sessions = schede.trace_totals(clusters)
-    return {
-        "clusters": clusters,
-        "labs": labs,
-        "dots": dots,
-        "dots_available": available,
-        "sessions": sessions,
-        "origin": content.get("tracciabilita", {}).get("origine"),
-        "by_category": sorted(by_category.items(), key=lambda kv: position(kv[0])),
-    }
-
-
-def _choices() -> dict:
-    """The district form's choices, translated for the page."""
-    return {
-        name: {k: gettext(v) for k, v in choices.items()}
-        for name, choices in (
-            ("capofila", fields.CAPOFILA),
-            ("ambito", fields.AMBITO),
-            ("continuita", fields.CONTINUITA),
-            ("community_lab", fields.COMMUNITY_LAB),
-            ("fonti", fields.FONTI),
-            ("origini", fields.ORIGINI),
-        )
-    } | {"comuni": fields.COMUNI, "periodicita": [gettext(p) for p in fields.PERIODICITA]}
-
-
 def _budget_cells(preventivo, years) -> dict[tuple[str, int], str]:
     """Each amount as the form shows it: as saved (Italian format), or as typed."""
     amounts = (preventivo or {}).get("importi") or {} if isinstance(preventivo, dict) else {}
@@ -454,16 +276,6 @@ def _budget_totals(preventivo, years):
     ):
         return None
     return fields.budget_totals(preventivo, years)
-
-
-@bp.app_template_global("euro")
-def _euro(cents: int | None) -> str:
-    return fields.euro(cents) if cents is not None else "—"
-
-
-@bp.app_template_global("amount")
-def _amount(cents: int | None) -> str:
-    return fields.amount(cents) if cents is not None else ""
 
 
 def _editor_page(
@@ -678,240 +490,6 @@ def _diff_row(line: str) -> dict:
         return {"kind": "hunk", "text": ""}
     sign, text = (line[:1], line[1:]) if line[:1] in "+- " else (" ", line)
     return {"kind": {"+": "added", "-": "removed"}.get(sign, "same"), "text": text}
-
-
-# -- public pages ----------------------------------------------------------------
-
-
-@bp.get("/laboratori")
-def labs():
-    db = _db()
-    period = _period()
-    process = period.process
-    with db.reader() as s:
-        taking_part = [lab.id for lab in periods.labs_of(s, process.id)]
-        rows = s.exec(
-            select(Lab, func.count(LiveSession.id))
-            .outerjoin(
-                LiveSession, (LiveSession.lab_id == Lab.id) & periods.counted(process.id, period.programme_id)
-            )
-            .where(Lab.id.in_(taking_part))
-            .group_by(Lab.id)
-            .order_by(Lab.id)
-        ).all()
-    return render_template(
-        "public/labs.html", process=process, labs=rows, period=period, all_processes=periods.processes(db)
-    )
-
-
-def _groups():
-    return catalog.category_groups(_db())
-
-
-@bp.get("/laboratori/<slug>")
-def lab_page(slug: str):
-    """A lab's restituzione in one process: the asked one, else the current one
-    if the lab takes part in it, else the latest it took part in; `?programma=`
-    narrows it to the meetings held for one programma attuativo."""
-    db = _db()
-    asked = request.args.get("percorso") or None
-    year = request.args.get("programma") or None
-    with db.reader() as s:
-        lab = s.exec(select(Lab).where(Lab.slug == slug)).first()
-        if lab is None:
-            abort(404)
-        its_processes = periods.processes_of_lab(s, lab.id)
-        if asked:
-            process = next((p for p in its_processes if p.slug == asked), None)
-        else:
-            process = next(
-                (p for p in its_processes if p.current), its_processes[0] if its_processes else None
-            )
-        if process is None:
-            abort(404)
-    try:
-        period = periods.resolve(db, process.slug, year)
-    except Rejected:
-        abort(404)
-    with db.reader() as s:
-        sessions = s.exec(
-            select(LiveSession)
-            .where(LiveSession.lab_id == lab.id, periods.counted(process.id, period.programme_id))
-            .order_by(LiveSession.closed_at, LiveSession.id)
-        ).all()
-    # Read for one territory: the meetings held there and their priorities.
-    places = {
-        key: name
-        for key, name in territories.names(db).items()
-        if any(live.territory_key == key for live in sessions)
-    }
-    territory = request.args.get("territorio") or None
-    territory = territory if territory in places else None
-    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id, territory=territory).rows
-    # (A priority voted there is shown under its latest meeting, wherever that was.)
-    shown = {r.session_id for r in rows}
-    sessions = [
-        live for live in sessions if territory is None or live.territory_key == territory or live.id in shown
-    ]
-    by_session: dict[int, list[dict]] = {}
-    decided: dict[int, dict] = {}
-    for row in rows:
-        by_session.setdefault(row.session_id, []).append(row.public())
-        for action in row.actions:
-            if action["id"] not in decided:
-                decided[action["id"]] = _public_view(action["id"])
-    return render_template(
-        "public/lab.html",
-        lab=lab,
-        process=process,
-        sessions=sessions,
-        lab_processes=its_processes,
-        period=period,
-        by_session=by_session,
-        decided=decided,
-        areas=plan_areas(),
-        categories={c["key"]: c["short"] for c in _categories()},
-        groups=_groups(),
-        places=places,
-        territory=territory,
-        **public_meetings(slug, process.id),
-    )
-
-
-@bp.get("/schede/<id:action_id>")
-def public_scheda(action_id: int):
-    view = _public_view(action_id)
-    categories = _categories()
-    years = tuple(view["process"]["years"])
-    return render_template(
-        "public/scheda.html",
-        view=view,
-        content=view["content"],
-        html=view["html"],
-        areas=plan_areas(),
-        labels=schede.FIELD_LABELS,
-        trace=_trace(view["content"], categories),
-        choices=_choices(),
-        years=years,
-        totals=fields.budget_totals(view["content"]["preventivo"], years),
-        indicator_years=_indicator_years(view["content"]["indicatori"], years),
-        category_labels={c["key"]: c["short"] for c in categories},
-    )
-
-
-def _indicator_years(indicators: list[dict], years: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(sorted(set(years) | {int(y) for i in indicators for y in i.get("obiettivi", {})}))
-
-
-# -- exports ---------------------------------------------------------------------
-
-FORMATS = "md, odt, docx, pdf"
-
-
-def _download(data: bytes, mime: str, filename: str) -> Response:
-    return Response(
-        data,
-        headers={
-            "Content-Type": mime,
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-cache",
-        },
-    )
-
-
-def _publisher() -> exports.Publisher:
-    """Who publishes the open data: the operator's site settings."""
-    from flask import current_app
-
-    return exports.publisher_of(current_app.extensions.get("workshop_site"))
-
-
-@bp.get("/dati-aperti/<process_slug>.zip")
-def opendata(process_slug: str):
-    """A process's open data; `?programma=<anno>`: one programma attuativo's."""
-    try:
-        period = periods.resolve(_db(), process_slug, request.args.get("programma") or None)
-    except Rejected:
-        abort(404)
-    suffix = f"-{period.programme.year}" if period.programme else ""
-    return _download(
-        exports.opendata_zip(
-            _db(),
-            period.process.slug,
-            _publisher(),
-            base_url=request.url_root.rstrip("/"),
-            programme_id=period.programme_id,
-        ),
-        "application/zip",
-        f"dati-aperti-{period.process.slug}{suffix}.zip",
-    )
-
-
-def _scheda_document(action_id: int, fmt: str, *, staff: bool) -> Response:
-    db = _db()
-    try:
-        view = schede.view(db, action_id, public=True, referenti=staff)
-    except Rejected:
-        abort(404)
-    blocks = exports.scheda_blocks(view, exports.area_labels(db), staff=staff)
-    header = documents.running_header(
-        view["process"]["title"],
-        gettext("Scheda intervento n. %(id)s", id=action_id)
-        + (" · " + gettext("copia per gli uffici") if staff else ""),
-    )
-    data, mime = exports.render(blocks, fmt, view["title"], header)
-    return _download(data, mime, f"scheda-{action_id}{'-uffici' if staff else ''}.{fmt}")
-
-
-@bp.get(f"/schede/<id:action_id>.<any({FORMATS}):fmt>")
-def scheda_export(action_id: int, fmt: str):
-    return _scheda_document(action_id, fmt, staff=False)
-
-
-@bp.get(f"/piano/schede/<id:action_id>.<any({FORMATS}):fmt>")
-@role_required(*PLAN_ROLES)
-def scheda_export_staff(action_id: int, fmt: str):
-    """The office's own copy: the public document with the referenti."""
-    return _scheda_document(action_id, fmt, staff=True)
-
-
-def _chosen_states() -> tuple[str, ...] | None:
-    """The states the plan's document includes (`?stato=…`, repeated); none given:
-    every state but «non accolta»."""
-    if "stato" not in request.args:
-        return None
-    chosen = documents.parse_states(request.args.getlist("stato"))
-    if chosen is None:
-        abort(400)
-    return chosen
-
-
-def _plan_document(fmt: str, *, staff: bool) -> Response:
-    """The plan of a process (`?percorso=`, else the current), or of one of its
-    programmi attuativi (`?programma=<anno>`)."""
-    period = _period()
-    process = period.process
-    db = _db()
-    blocks = exports.plan_blocks(
-        db, process.slug, _chosen_states(), staff=staff, programme_id=period.programme_id
-    )
-    title = documents.plan_title(db, process.slug, period.programme_id)
-    header = documents.plan_header(process.title, title, datetime.now(UTC))
-    data, mime = exports.render(blocks, fmt, title, header)
-    suffix = f"-{period.programme.year}" if period.programme else ""
-    return _download(data, mime, f"{'piano-uffici' if staff else 'bozza-piano'}-{process.slug}{suffix}.{fmt}")
-
-
-@bp.get(f"/piano/bozza.<any({FORMATS}):fmt>")
-def plan_export(fmt: str):
-    return _plan_document(fmt, staff=False)
-
-
-@bp.get(f"/piano/bozza-uffici.<any({FORMATS}):fmt>")
-@role_required(*PLAN_ROLES)
-def plan_export_staff(fmt: str):
-    """The office's own copy of the plan: with the referenti of each scheda."""
-    return _plan_document(fmt, staff=True)
 
 
 # -- schede without a lab priority, and the plan's reference data ------------------

@@ -1,0 +1,145 @@
+"""The plan's public pages: the labs, each lab's *restituzione* and the public
+scheda. Public views only: counts under the threshold suppressed, no names."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import func
+from sqlmodel import select
+
+from workshop.domain import scheda as fields
+from workshop.domain.errors import Rejected
+from workshop.services import catalog, periods, schede, territories
+from workshop.services.consolidation import consolidate
+from workshop.storage.models import Lab, LiveSession
+from workshop.web.meetings import public_meetings
+from workshop.web.plan import (
+    _categories,
+    _choices,
+    _db,
+    _period,
+    _public_view,
+    _trace,
+    bp,
+)
+from workshop.web.reference import plan_areas
+
+
+@bp.get("/laboratori")
+def labs():
+    db = _db()
+    period = _period()
+    process = period.process
+    with db.reader() as s:
+        taking_part = [lab.id for lab in periods.labs_of(s, process.id)]
+        rows = s.exec(
+            select(Lab, func.count(LiveSession.id))
+            .outerjoin(
+                LiveSession, (LiveSession.lab_id == Lab.id) & periods.counted(process.id, period.programme_id)
+            )
+            .where(Lab.id.in_(taking_part))
+            .group_by(Lab.id)
+            .order_by(Lab.id)
+        ).all()
+    return render_template(
+        "public/labs.html", process=process, labs=rows, period=period, all_processes=periods.processes(db)
+    )
+
+
+def _groups():
+    return catalog.category_groups(_db())
+
+
+@bp.get("/laboratori/<slug>")
+def lab_page(slug: str):
+    """A lab's restituzione in one process: the asked one, else the current one
+    if the lab takes part in it, else the latest it took part in; `?programma=`
+    narrows it to the meetings held for one programma attuativo."""
+    db = _db()
+    asked = request.args.get("percorso") or None
+    year = request.args.get("programma") or None
+    with db.reader() as s:
+        lab = s.exec(select(Lab).where(Lab.slug == slug)).first()
+        if lab is None:
+            abort(404)
+        its_processes = periods.processes_of_lab(s, lab.id)
+        if asked:
+            process = next((p for p in its_processes if p.slug == asked), None)
+        else:
+            process = next(
+                (p for p in its_processes if p.current), its_processes[0] if its_processes else None
+            )
+        if process is None:
+            abort(404)
+    try:
+        period = periods.resolve(db, process.slug, year)
+    except Rejected:
+        abort(404)
+    with db.reader() as s:
+        sessions = s.exec(
+            select(LiveSession)
+            .where(LiveSession.lab_id == lab.id, periods.counted(process.id, period.programme_id))
+            .order_by(LiveSession.closed_at, LiveSession.id)
+        ).all()
+    # Read for one territory: the meetings held there and their priorities.
+    places = {
+        key: name
+        for key, name in territories.names(db).items()
+        if any(live.territory_key == key for live in sessions)
+    }
+    territory = request.args.get("territorio") or None
+    territory = territory if territory in places else None
+    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id, territory=territory).rows
+    # (A priority voted there is shown under its latest meeting, wherever that was.)
+    shown = {r.session_id for r in rows}
+    sessions = [
+        live for live in sessions if territory is None or live.territory_key == territory or live.id in shown
+    ]
+    by_session: dict[int, list[dict]] = {}
+    decided: dict[int, dict] = {}
+    for row in rows:
+        by_session.setdefault(row.session_id, []).append(row.public())
+        for action in row.actions:
+            if action["id"] not in decided:
+                decided[action["id"]] = _public_view(action["id"])
+    return render_template(
+        "public/lab.html",
+        lab=lab,
+        process=process,
+        sessions=sessions,
+        lab_processes=its_processes,
+        period=period,
+        by_session=by_session,
+        decided=decided,
+        areas=plan_areas(),
+        categories={c["key"]: c["short"] for c in _categories()},
+        groups=_groups(),
+        places=places,
+        territory=territory,
+        **public_meetings(slug, process.id),
+    )
+
+
+@bp.get("/schede/<id:action_id>")
+def public_scheda(action_id: int):
+    view = _public_view(action_id)
+    categories = _categories()
+    years = tuple(view["process"]["years"])
+    return render_template(
+        "public/scheda.html",
+        view=view,
+        content=view["content"],
+        html=view["html"],
+        areas=plan_areas(),
+        labels=schede.FIELD_LABELS,
+        trace=_trace(view["content"], categories),
+        choices=_choices(),
+        years=years,
+        totals=fields.budget_totals(view["content"]["preventivo"], years),
+        indicator_years=_indicator_years(view["content"]["indicatori"], years),
+        category_labels={c["key"]: c["short"] for c in categories},
+    )
+
+
+def _indicator_years(indicators: list[dict], years: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(set(years) | {int(y) for i in indicators for y in i.get("obiettivi", {})}))
