@@ -15,7 +15,7 @@ from sqlmodel import select
 from tests.helpers import PROCESS_SLUG, draft_approved_refused
 from workshop.domain.errors import Rejected
 from workshop.seed import create_session
-from workshop.services import accounts, exports, periods, schede
+from workshop.services import accounts, catalog, exports, periods, schede
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import AnnualProgramme, LiveSession, Process, ProgrammeEntry
 
@@ -147,6 +147,33 @@ def test_meetings_held_for_a_programme_are_its_dashboard(db, closed_labs, admin,
     assert consolidate(db, PROCESS_SLUG, programme_id=programme).rows == []
     assert consolidate(db, PROCESS_SLUG).rows  # the whole process still has them
     assert refused(create_session, db, "dopo-di-noi", "Altro", programme_id=999) == "programme_not_found"
+
+
+def test_the_labs_pages_read_the_meetings_that_count_for_the_process_or_its_programme(db, closed_labs, admin):
+    """What /laboratori and a lab's restituzione read (services, not queries in the pages)."""
+    period = periods.resolve(db)
+    expected: dict[int, list[int]] = {}
+    for live in sorted(closed_labs, key=lambda live: (live.closed_at, live.id)):
+        expected.setdefault(live.lab_id, []).append(live.id)
+    rows = periods.labs_with_meetings(db, period)
+    assert {lab.slug for lab, _ in rows} == periods.lab_slugs(db, period.process.id)
+    assert [lab.id for lab, _ in rows] == sorted(lab.id for lab, _ in rows)
+    assert {lab.id: n for lab, n in rows if n} == {lab_id: len(ids) for lab_id, ids in expected.items()}
+    for lab_id, ids in expected.items():
+        assert [live.id for live in periods.lab_meetings(db, lab_id, period)] == ids
+        assert [p.slug for p in periods.lab_processes(db, lab_id)] == [PROCESS_SLUG]
+    assert catalog.lab_titles(db) == {lab.slug: lab.title for lab in catalog.labs(db)}
+    # A programme nobody met for yet: the same labs, no meeting, no scheda confirmed.
+    programme = periods.add_programme(db, admin, period.process.id, 2019)
+    narrowed = periods.resolve(db, PROCESS_SLUG, 2019)
+    assert [(lab.id, n) for lab, n in periods.labs_with_meetings(db, narrowed)] == [
+        (lab.id, 0) for lab, _ in rows
+    ]
+    assert all(periods.lab_meetings(db, lab_id, narrowed) == [] for lab_id in expected)
+    assert [p.id for p in periods.programmes(db, period.process.id)] == [programme]
+    assert periods.confirmed_action_ids(db, programme) == set()
+    assert periods.process_of(db, PROCESS_SLUG).id == period.process.id
+    assert periods.process_of(db, "nessuno") is None
 
 
 def test_the_demo_has_a_closed_practice_session_counted_nowhere_and_a_programme_a_year(db, tmp_path):

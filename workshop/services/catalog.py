@@ -29,3 +29,14 @@ def areas(db: Database) -> list[Area]:
 def lab(db: Database, slug: str) -> Lab | None:
     with db.reader() as s:
         return s.exec(select(Lab).where(Lab.slug == slug)).first()
+
+
+def labs(db: Database) -> list[Lab]:
+    """Every lab, in the order they were made."""
+    with db.reader() as s:
+        return list(s.exec(select(Lab).order_by(col(Lab.id))))
+
+
+def lab_titles(db: Database) -> dict[str, str]:
+    """Each lab's title, by slug (the scheda's traceability names labs by slug)."""
+    return {lab.slug: lab.title for lab in labs(db)}

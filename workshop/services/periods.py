@@ -148,6 +148,58 @@ def labs_of(s: Session, process_id: int) -> list[Lab]:
     )
 
 
+def process_of(db: Database, slug: str) -> Process | None:
+    with db.reader() as s:
+        return s.exec(select(Process).where(Process.slug == slug)).first()
+
+
+def lab_slugs(db: Database, process_id: int) -> set[str]:
+    """The labs taking part in a process, by slug."""
+    with db.reader() as s:
+        return {lab.slug for lab in labs_of(s, process_id)}
+
+
+def labs_with_meetings(db: Database, period: Period) -> list[tuple[Lab, int]]:
+    """The labs taking part in a process, each with how many of its meetings count
+    for it (or for its programme), in the labs' order."""
+    process_id = period.process.id
+    assert process_id is not None
+    with db.reader() as s:
+        taking_part = [lab.id for lab in labs_of(s, process_id)]
+        rows = s.exec(
+            select(Lab, func.count(col(LiveSession.id)))
+            .outerjoin(
+                LiveSession,
+                (col(LiveSession.lab_id) == Lab.id) & counted(process_id, period.programme_id),
+            )
+            .where(col(Lab.id).in_(taking_part))
+            .group_by(col(Lab.id))
+            .order_by(col(Lab.id))
+        ).all()
+    return [(lab, n) for lab, n in rows]
+
+
+def lab_processes(db: Database, lab_id: int) -> list[Process]:
+    """The processes a lab takes part in, the newest first."""
+    with db.reader() as s:
+        return processes_of_lab(s, lab_id)
+
+
+def lab_meetings(db: Database, lab_id: int, period: Period) -> list[LiveSession]:
+    """A lab's meetings that count for a process (or one of its programmes), in
+    the order they closed."""
+    process_id = period.process.id
+    assert process_id is not None
+    with db.reader() as s:
+        return list(
+            s.exec(
+                select(LiveSession)
+                .where(LiveSession.lab_id == lab_id, counted(process_id, period.programme_id))
+                .order_by(col(LiveSession.closed_at), col(LiveSession.id))
+            ).all()
+        )
+
+
 def processes_of_lab(s: Session, lab_id: int) -> list[Process]:
     return list(
         s.exec(
@@ -463,3 +515,15 @@ def programmes_of(s: Session, process_id: int) -> list[AnnualProgramme]:
             .order_by(col(AnnualProgramme.year))
         ).all()
     )
+
+
+def programmes(db: Database, process_id: int) -> list[AnnualProgramme]:
+    """A process's programmi attuativi, by year."""
+    with db.reader() as s:
+        return programmes_of(s, process_id)
+
+
+def confirmed_action_ids(db: Database, programme_id: int) -> set[int]:
+    """The schede confirmed in a programme."""
+    with db.reader() as s:
+        return set(confirmed_actions(s, programme_id))

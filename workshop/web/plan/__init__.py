@@ -20,12 +20,12 @@ and globals.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, request
 from flask_babel import format_decimal, gettext
 from flask_login import current_user
-from sqlmodel import select
 
 from workshop import i18n
 from workshop.context import services
@@ -34,8 +34,10 @@ from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import PLAN_ROLES
 from workshop.services import catalog, periods, schede
-from workshop.storage.models import Lab, Process
 from workshop.web.auth import ROLE_LABELS
+
+if TYPE_CHECKING:
+    from workshop.storage.models import Process
 
 bp = Blueprint("plan", __name__)
 
@@ -82,8 +84,7 @@ def _categories() -> list[dict]:
 
 
 def _process(slug: str) -> Process:
-    with _db().reader() as s:
-        process = s.exec(select(Process).where(Process.slug == slug)).first()
+    process = periods.process_of(_db(), slug)
     if process is None:
         abort(404)
     return process
@@ -179,8 +180,7 @@ def _trace(content: dict, categories: list[dict]) -> dict:
         {**c, "by_category": dict(sorted(c.get("by_category", {}).items(), key=lambda kv: position(kv[0])))}
         for c in content.get("tracciabilita", {}).get("clusters", [])
     ]
-    with _db().reader() as s:
-        labs = {x.slug: x.title for x in s.exec(select(Lab))}
+    labs = catalog.lab_titles(_db())
     by_category: dict[str, int] = {}  # staff only: public views carry no raw split
     for c in clusters:
         for k, n in c["by_category"].items():

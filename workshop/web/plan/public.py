@@ -4,14 +4,11 @@ scheda. Public views only: counts under the threshold suppressed, no names."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import func
-from sqlmodel import select
 
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.services import catalog, periods, schede, territories
 from workshop.services.consolidation import consolidate
-from workshop.storage.models import Lab, LiveSession
 from workshop.web.meetings import public_meetings
 from workshop.web.plan import (
     _categories,
@@ -30,17 +27,7 @@ def labs():
     db = _db()
     period = _period()
     process = period.process
-    with db.reader() as s:
-        taking_part = [lab.id for lab in periods.labs_of(s, process.id)]
-        rows = s.exec(
-            select(Lab, func.count(LiveSession.id))
-            .outerjoin(
-                LiveSession, (LiveSession.lab_id == Lab.id) & periods.counted(process.id, period.programme_id)
-            )
-            .where(Lab.id.in_(taking_part))
-            .group_by(Lab.id)
-            .order_by(Lab.id)
-        ).all()
+    rows = periods.labs_with_meetings(db, period)
     return render_template(
         "public/labs.html", process=process, labs=rows, period=period, all_processes=periods.processes(db)
     )
@@ -58,29 +45,21 @@ def lab_page(slug: str):
     db = _db()
     asked = request.args.get("percorso") or None
     year = request.args.get("programma") or None
-    with db.reader() as s:
-        lab = s.exec(select(Lab).where(Lab.slug == slug)).first()
-        if lab is None:
-            abort(404)
-        its_processes = periods.processes_of_lab(s, lab.id)
-        if asked:
-            process = next((p for p in its_processes if p.slug == asked), None)
-        else:
-            process = next(
-                (p for p in its_processes if p.current), its_processes[0] if its_processes else None
-            )
-        if process is None:
-            abort(404)
+    lab = catalog.lab(db, slug)
+    if lab is None:
+        abort(404)
+    its_processes = periods.lab_processes(db, lab.id)
+    if asked:
+        process = next((p for p in its_processes if p.slug == asked), None)
+    else:
+        process = next((p for p in its_processes if p.current), its_processes[0] if its_processes else None)
+    if process is None:
+        abort(404)
     try:
         period = periods.resolve(db, process.slug, year)
     except Rejected:
         abort(404)
-    with db.reader() as s:
-        sessions = s.exec(
-            select(LiveSession)
-            .where(LiveSession.lab_id == lab.id, periods.counted(process.id, period.programme_id))
-            .order_by(LiveSession.closed_at, LiveSession.id)
-        ).all()
+    sessions = periods.lab_meetings(db, lab.id, period)
     # Read for one territory: the meetings held there and their priorities.
     places = {
         key: name

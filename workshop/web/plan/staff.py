@@ -9,16 +9,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlmodel import select
 
 from workshop.domain import review
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
-from workshop.services import periods, schede, territories
+from workshop.services import catalog, periods, schede, territories
 from workshop.services.consolidation import consolidate
-from workshop.storage.models import Lab
 from workshop.web.auth import role_required
 from workshop.web.ids import form_id, form_ids
 from workshop.web.plan import (
@@ -118,10 +116,9 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
     period = _period()
     slug = period.process.slug
     areas = plan_areas()
-    with db.reader() as s:
-        lab_slugs = {x.slug for x in periods.labs_of(s, period.process.id)}
-        programmes = periods.programmes_of(s, period.process.id)
-        in_programme = set(periods.confirmed_actions(s, period.programme_id)) if period.programme else None
+    lab_slugs = periods.lab_slugs(db, period.process.id)
+    programmes = periods.programmes(db, period.process.id)
+    in_programme = periods.confirmed_action_ids(db, period.programme_id) if period.programme_id else None
     lab = request.args.get("laboratorio") or None
     area = request.args.get("area") or None
     places = territories.names(db)
@@ -573,8 +570,7 @@ def plan_settings():
             error, status = rejected.message(gettext), 422
         process = _process(process.slug)
     listed = periods.processes(db)
-    with db.reader() as s:
-        all_labs = s.exec(select(Lab).order_by(Lab.id)).all()
+    all_labs = catalog.labs(db)
     return render_template(
         "plan/settings.html",
         process=process,
