@@ -249,16 +249,20 @@ def closed_labs_template(tmp_path_factory, sqlite_template) -> tuple[Path, list[
 
 @pytest.fixture
 def closed_labs(request, plan_db, facilitator):
-    """Both sample sessions taken through every phase to chiusa, as the demo does."""
+    """Both sample sessions taken through every phase to chiusa, as the demo does:
+    their rows (LiveSession), whichever database the test runs on."""
     from tests.helpers import close_sample_labs
     from workshop.storage.models import LiveSession
 
     if plan_db.url.startswith("sqlite"):  # a copy of closed_labs_template (database_url)?
+        ids = request.getfixturevalue("closed_labs_template")[1]
         with plan_db.reader() as s:
-            copied = [s.get(LiveSession, id_) for id_ in request.getfixturevalue("closed_labs_template")[1]]
+            copied = [s.get(LiveSession, id_) for id_ in ids]
         if all(copied):
             return copied
-    return close_sample_labs(plan_db, facilitator.id)
+    ids = [made.id for made in close_sample_labs(plan_db, facilitator.id)]
+    with plan_db.reader() as s:
+        return [s.get(LiveSession, id_) for id_ in ids]
 
 
 @pytest.fixture
