@@ -376,6 +376,13 @@ def _editor_page(
     ), status
 
 
+def _refused(action_id: int, rejected: Rejected, **page):
+    """The editor again with why a change was refused (404 for a scheda that is not there)."""
+    if rejected.code == "scheda_not_found":
+        abort(404)
+    return _editor_page(action_id, error=rejected.message(gettext), status=_status(rejected), **page)
+
+
 @bp.get("/piano/schede/<id:action_id>")
 @role_required(*PLAN_ROLES)
 def editor(action_id: int):
@@ -401,12 +408,9 @@ def save(action_id: int):
             raise Rejected("invalid_payload")
         version = schede.update_fields(_db(), _editor(), action_id, changes, expected)
     except Rejected as rejected:
-        if rejected.code == "scheda_not_found":
-            abort(404)
-        return _editor_page(
+        return _refused(
             action_id,
-            error=rejected.message(gettext),
-            status=_status(rejected),
+            rejected,
             values=values,
             base_version=expected,
             conflict_from=expected if rejected.code == "version_conflict" else None,
@@ -426,15 +430,7 @@ def move(action_id: int):
     try:
         schede.transition(_db(), _editor(), action_id, target, motivation)
     except Rejected as rejected:
-        if rejected.code == "scheda_not_found":
-            abort(404)
-        return _editor_page(
-            action_id,
-            error=rejected.message(gettext),
-            status=_status(rejected),
-            step=(target, motivation),
-            step_error=True,
-        )
+        return _refused(action_id, rejected, step=(target, motivation), step_error=True)
     flash(gettext("La scheda è passata allo stato «%(state)s».", state=_state_label(target)), "success")
     return redirect(url_for("plan.editor", action_id=action_id), code=303)
 
@@ -446,15 +442,7 @@ def observe(action_id: int):
     try:
         schede.observe(_db(), _editor(), action_id, text)
     except Rejected as rejected:
-        if rejected.code == "scheda_not_found":
-            abort(404)
-        return _editor_page(
-            action_id,
-            error=rejected.message(gettext),
-            status=_status(rejected),
-            observation=text,
-            observation_error=True,
-        )
+        return _refused(action_id, rejected, observation=text, observation_error=True)
     flash(gettext("Osservazione registrata."), "success")
     return redirect(url_for("plan.editor", action_id=action_id, _anchor="osservazioni"), code=303)
 
