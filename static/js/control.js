@@ -29,6 +29,7 @@ import { fmt, noteProblem, shortLabel } from "./live/text.js";
 import { controlBoard } from "./views/control-board.js";
 import { controlForms } from "./views/control-forms.js";
 import { controlSuggest } from "./views/control-suggest.js";
+import { goToCard, watchSimilar } from "./views/room-similar.js";
 
 const config = readJSON("control-config");
 const T = readJSON("control-strings");
@@ -79,6 +80,8 @@ const ui = {
   staffNoteAlert: $("staff-note-alert"),
   staffNoteKind: $("staff-note-kind"),
   staffNoteText: $("staff-note-text"),
+  staffSimilar: $("staff-similar"),
+  staffSimilarList: $("staff-similar-list"),
   staffNoteClosed: $("staff-note-closed"),
   staffNoteSubmit: $("staff-note-submit"),
   boardTitle: $("board-title"),
@@ -282,6 +285,20 @@ ctx.view = view;
 const forms = controlForms(ctx);
 ctx.forms = forms;
 const suggestions = controlSuggest(ctx, client);
+// «Agisci per conto di»: the notes that say nearly the same, as the room shows them while typing.
+const onBehalfSimilar = watchSimilar({
+  T,
+  client,
+  area: ui.staffNoteText,
+  box: ui.staffSimilar,
+  list: ui.staffSimilarList,
+  canAsk: () => can.writeFor(),
+  maxChars: () => settings().note_max_chars,
+  known: (id) => board.notes.has(id),
+  goTo: (id) => goToCard(ctx, id),
+  kindLabel,
+  announce,
+});
 
 // ------------------------------------------------------------- status
 
@@ -330,6 +347,7 @@ const scheduleRender = debounced(() => keepingFocus(() => {
   view.renderBoard();
   view.renderSelection();
   suggestions.render();
+  onBehalfSimilar.refresh();
   status.outbox();
 }));
 const render = scheduleRender.now;
@@ -539,6 +557,7 @@ ui.staffNoteForm.addEventListener("submit", (ev) => {
   const problem = noteProblem(T, text, settings().note_max_chars);
   if (!required(ui.staffNoteText, !problem, problem, ui.staffNoteAlert)) return;
   ui.staffNoteText.value = "";
+  onBehalfSimilar.clear();
   send("note.create", { kind: ui.staffNoteKind.value, text: text, on_behalf_of: who.id }, {
     where: ui.staffNoteAlert,
     onError: () => {

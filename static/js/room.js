@@ -394,6 +394,7 @@ const client = new LiveClient({
   },
 });
 
+ctx.client = client; // the editor's similar notes ask through it (a read, never queued)
 const similar = roomSimilar(ctx, client);
 ctx.similar = similar;
 

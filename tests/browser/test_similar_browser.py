@@ -68,6 +68,55 @@ def test_a_participant_sees_a_similar_note_while_typing(new_page, web_server, ro
         assert page.console_errors == [], page.console_errors
 
 
+
+def test_similar_notes_while_editing_ones_own_and_while_writing_for_someone(new_page, web_server, room):
+    control = control_room(new_page, web_server, room)
+    anna, bruno = new_page(), new_page(width=360, height=740)
+    join(anna, web_server.url, room.code, "Anna")
+    join(bruno, web_server.url, room.code, "Bruno", "ausl")
+    post_note(anna, SAID, "problema")
+    post_note(bruno, "Corsi di italiano serali per chi lavora")
+    expect(note_card(bruno, "dall'ospedale")).to_have_count(1)
+
+    # Bruno edits his own note into what Anna said: her note is listed under the
+    # editor, his own never (it is the note being edited).
+    note_card(bruno, "Corsi di italiano").locator("button.note-edit").click()
+    editor = note_card(bruno, "Corsi di italiano").locator("textarea")
+    editor.fill("")
+    editor.press_sequentially("Dopo le dimissioni le famiglie non sanno a chi rivolgersi", delay=5)
+    listed = note_card(bruno, "Corsi di italiano").locator(".similar-notes")
+    expect(listed).to_be_visible()
+    expect(listed.locator(".similar-item")).to_have_count(1)
+    expect(listed.locator(".similar-item")).to_contain_text("Le famiglie non sanno")
+    expect(bruno.locator("#live-region")).to_contain_text("1 contributo simile")
+    # Cancelled with Escape: the list goes with the editor.
+    editor.press("Escape")
+    expect(bruno.locator(".similar-notes:not(#similar-notes)")).to_have_count(0)
+
+    # The facilitator writes for Carla, who has no phone: the same list under the form.
+    control.fill("#offline-pseudonym", "Carla")
+    control.locator("#offline-add").click()
+    carla = control.locator("#acting-as option", has_text="Carla").get_attribute("value")
+    control.select_option("#acting-as", carla)
+    control.locator("#staff-note-text").press_sequentially(
+        "Le famiglie dopo la dimissione non sanno a chi rivolgersi", delay=5
+    )
+    behalf = control.locator("#staff-similar")
+    expect(behalf).to_be_visible()
+    expect(behalf.locator(".similar-item")).to_have_count(1)
+    expect(behalf.locator(".similar-item")).to_contain_text("Le famiglie non sanno")
+    # «Vai al contributo» takes the facilitator to that note on the board.
+    behalf.get_by_role("button", name="Vai al contributo simile: Le famiglie non sanno").click()
+    said_id = note_card(anna, "dall'ospedale").get_attribute("data-note-id")
+    assert control.evaluate("document.activeElement.dataset.noteId") == said_id
+    # Published anyway (Carla's choice): the list goes.
+    control.locator("#staff-note-form [type=submit]").click()
+    expect(note_card(anna, "Le famiglie dopo la dimissione")).to_have_count(1)
+    expect(behalf).to_be_hidden()
+    for page in (control, anna, bruno):
+        assert page.console_errors == [], page.console_errors
+
+
 AUSILI = (
     "Il rientro a casa senza ausili: il letto arriva dopo una settimana",
     "Ausili e letto a casa prima del rientro dall'ospedale",

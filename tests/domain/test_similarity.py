@@ -139,3 +139,47 @@ def test_a_suggested_title_always_fits_a_group_title():
     notes = {1: f"{word} casa rientro", 2: f"{word} casa rientro subito"}
     group = sim.suggest(notes, {1: None, 2: None}, {}).groups[0]
     assert len(group.title) == 200 and "sovraa" in group.title.lower()
+
+
+def test_short_notes_of_one_theme_are_grouped_at_the_boards_own_level():
+    # Short notes share a word or two at most: their similarities are small (about
+    # 0.1 here), under any fixed level that still keeps unrelated notes apart.
+    # The level is the board's: pairs clearly closer than its usual pair.
+    notes = {
+        1: "Il pulmino dei volontari per le visite in ospedale.",
+        2: "Senza macchina non arrivo alle visite mediche.",
+        3: "La badante costa troppo per una pensione minima.",
+        4: "Un albo comunale delle badanti formate.",
+        5: "Il condominio senza ascensore per chi cammina male.",
+        6: "Il centro sociale chiuso la domenica.",
+    }
+    sims = sim._pairwise(sim.Index(notes), sorted(notes))
+    level = sim.group_level(sims)
+    assert sim.GROUP_FLOOR <= level < 0.2
+    groups = [g.note_ids for g in sim.suggest(notes, dict.fromkeys(notes), {}).groups]
+    assert (1, 2) in groups and (3, 4) in groups
+    assert all(5 not in g and 6 not in g for g in groups)
+
+
+def test_notes_that_share_no_word_are_never_grouped():
+    notes = {
+        1: "Il pulmino dei volontari.",
+        2: "Badanti formate dal Comune.",
+        3: "Ascensore nel condominio.",
+        4: "Doposcuola gratuito.",
+    }
+    assert sim.suggest(notes, dict.fromkeys(notes), {}).groups == ()
+
+
+def test_a_note_said_twice_does_not_raise_the_bar_for_the_other_groups():
+    notes = {
+        1: "Il rientro a casa senza ausili: il letto arriva dopo una settimana",
+        2: "Ausili e letto a casa prima del rientro dall'ospedale",
+        3: "Gli ausili per il rientro a casa vanno ordinati durante il ricovero",
+        4: "Mancano posti di sollievo in struttura",
+        5: "mancano posti di sollievo in struttura!",
+        6: "Il bando per le associazioni sportive esce tardi",
+    }
+    suggestion = sim.suggest(notes, dict.fromkeys(notes), {})
+    assert [g.note_ids for g in suggestion.groups] == [(1, 2, 3), (4, 5)]
+    assert [(d.into_id, d.note_ids) for d in suggestion.duplicates] == [(4, (5,))]

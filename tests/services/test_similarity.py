@@ -8,7 +8,7 @@ from tests.helpers import advance, cid
 from tests.services.test_bus import join, note
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
-from workshop.seed import create_session
+from workshop.seed import create_session, sample_data
 from workshop.services import similarity
 
 DRAFT = "Dopo le dimissioni ospedaliere le famiglie non sanno a chi rivolgersi"
@@ -151,3 +151,27 @@ def test_a_participant_checking_too_often_is_slowed_down_staff_are_not(bus, db, 
     assert e.value.code == "rate_limited" and e.value.params["retry_after"] >= 1
     for _ in range(3):
         assert similarity.similar_notes(db, staff, ask, limiter)["ok"]
+
+
+def test_the_demo_sessions_loose_notes_get_at_least_one_group_to_apply(bus, db, session_code, staff):
+    # The demo's open session is the first sample lab's notes, none grouped yet
+    # (workshop/seed.seed_demo): «Suggerisci gruppi» must offer something there,
+    # not an empty panel (at the former fixed level it proposed no group at all).
+    anna = join(bus, session_code)
+    ids = [note(bus, anna, n["text"]) for n in sample_data()["sessions"][0]["notes"]]
+    advance(bus, staff, "raggruppamento")
+    ack = suggest(db, staff)
+    new = [g for g in ack["groups"] if g["cluster_id"] is None]
+    assert new, "no group proposed on the demo's notes"
+    for g in new:
+        assert len(g["note_ids"]) >= 2 and set(g["note_ids"]) <= set(ids) and g["title"].strip()
+    # No note is proposed twice; and the first suggestion applies as it is.
+    proposed = [i for g in new for i in g["note_ids"]]
+    assert len(proposed) == len(set(proposed))
+    first = new[0]
+    bus.execute(
+        staff,
+        c.CreateCluster(cid=cid(), session_id=staff.session_id, title=first["title"], note_ids=first["note_ids"]),
+    )
+    after = suggest(db, staff)["groups"]
+    assert not any(set(g["note_ids"]) & set(first["note_ids"]) for g in after)

@@ -262,11 +262,14 @@ def _among(sims, rows: list[int]):
 
 
 def group_level(sims) -> float:
-    """The average similarity a suggested group needs on this board (see GROUP_SPREAD)."""
+    """The average similarity a suggested group needs on this board (see GROUP_SPREAD).
+    Near-copies (DUPLICATE_MIN and over) are left out of the board's usual pair:
+    one note said twice would otherwise raise the bar for every other group."""
     n = len(sims)
-    if n < 2:
-        return 1.0
     pairs = sims[np.triu_indices(n, 1)]
+    pairs = pairs[pairs < DUPLICATE_MIN]
+    if len(pairs) == 0:
+        return 1.0
     return min(1.0, max(GROUP_FLOOR, float(pairs.mean() + GROUP_SPREAD * pairs.std())))
 
 

@@ -1,14 +1,17 @@
 /*
  * The room's inline editor (a form in place of one's own note's body; Escape
  * cancels and gives the focus back) and the character counters of the
- * compose form and the editor (room.js is the page).
+ * compose form and the editor (room.js is the page). While the text is
+ * edited, the notes of others that say nearly the same are listed under it,
+ * as under the compose form (views/room-similar.js).
  */
 import { el, escapeCancels, formButtons } from "../live/dom.js";
 import { codePoints, noteProblem, normalizedText, plural } from "../live/text.js";
+import { goToCard, similarBox, watchSimilar } from "./room-similar.js";
 
 export function roomEditor(ctx) {
   const { T, ui } = ctx;
-  const editors = new Map(); // note id -> {form}
+  const editors = new Map(); // note id -> {form, similar}
   let editorSeq = 0;
 
   function labelled(labelText, control, id) {
@@ -57,7 +60,22 @@ export function roomEditor(ctx) {
     const alertBox = el("div", "note-edit-alert");
     alertBox.setAttribute("role", "alert");
     const buttons = formButtons("note-actions", "", T.save, T.cancel, () => closeEditor(id, true));
-    form.append(alertBox, labelled(T.edit_kind, kind, "edit-kind-" + n), textWrap, buttons);
+    const { box, list } = similarBox(T, "edit-similar-" + n);
+    form.append(alertBox, labelled(T.edit_kind, kind, "edit-kind-" + n), textWrap, box, buttons);
+    const similar = watchSimilar({
+      T,
+      client: ctx.client,
+      area,
+      box,
+      list,
+      noteId: id, // never similar to itself
+      canAsk: () => ctx.canWrite(),
+      maxChars: () => ctx.settings().note_max_chars,
+      known: (other) => ctx.board.notes.has(other),
+      goTo: (other) => goToCard(ctx, other),
+      kindLabel: ctx.kindLabel,
+      announce: ctx.announce,
+    });
 
     const refreshCounter = () => renderCounter(area, counter, null);
     area.addEventListener("input", refreshCounter);
@@ -85,7 +103,7 @@ export function roomEditor(ctx) {
     art.querySelector(".note-foot").hidden = true;
     art.classList.add("is-editing");
     art.insertBefore(form, art.querySelector(".note-foot"));
-    editors.set(id, { form: form });
+    editors.set(id, { form: form, similar: similar });
     area.focus();
   }
 
@@ -93,6 +111,7 @@ export function roomEditor(ctx) {
     const ed = editors.get(id);
     if (!ed) return;
     editors.delete(id);
+    ed.similar.stop();
     const li = ctx.view.noteElement(id);
     ed.form.remove();
     if (!li) return;
@@ -110,6 +129,7 @@ export function roomEditor(ctx) {
   /** Editors of notes no longer shown go. */
   function closeGone(shown) {
     for (const id of Array.from(editors.keys())) if (!shown.has(id)) closeEditor(id, false);
+    for (const ed of editors.values()) ed.similar.refresh(); // a listed note gone, or writing closed
   }
 
   let counterLiveTimer = null;

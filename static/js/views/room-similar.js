@@ -6,6 +6,11 @@
  * on the board (and in votazione give it a dot instead). A screen reader
  * hears, through the page's live region, how many were found, only when that
  * changes. Note texts are shown as plain text from the server's sanitized html.
+ *
+ * The same watch (`watchSimilar`) serves every place a note is written: the
+ * room's compose form, the inline editor of one's own note (the note being
+ * edited left out: `note_id`), and the control room's «Agisci per conto di»
+ * form, where a facilitator writes for someone without a device.
  */
 import { el } from "../live/dom.js";
 import { excerptOf, fmt, plural } from "../live/text.js";
@@ -20,8 +25,16 @@ function htmlToText(html) {
   return t.content.textContent || "";
 }
 
-export function roomSimilar(ctx, client) {
-  const { T, ui } = ctx;
+/**
+ * Watch one text box and list, after a pause in typing, the notes that say
+ * nearly the same (up to three, from the server). `opts`: T (strings), client
+ * (LiveClient, for `read`), area (the textarea), box (hidden when nothing is
+ * shown), list (the <ul>), canAsk() (writing allowed now), maxChars(),
+ * known(id) (the note is on this page's board), goTo(id), kindLabel(kind),
+ * announce(text), and noteId (the note being edited, never listed).
+ */
+export function watchSimilar(opts) {
+  const { T, client, area, box, list } = opts;
   let timer = null;
   let asked = ""; // the draft of the last question, so the same words are not asked twice
   let shownIds = "";
@@ -32,69 +45,109 @@ export function roomSimilar(ctx, client) {
     generation++;
     asked = "";
     shownIds = "";
-    ui.similar.hidden = true;
-    ui.similarList.replaceChildren();
-  }
-
-  function goTo(id) {
-    const card = ctx.view.noteElement(id);
-    const target = card && card.firstElementChild;
-    if (!target) return;
-    target.scrollIntoView({ block: "center" });
-    target.focus();
+    box.hidden = true;
+    list.replaceChildren();
   }
 
   function render(found) {
-    const notes = found.filter((f) => f.note && ctx.board.notes.has(f.note.id));
+    const notes = found.filter((f) => f.note && opts.known(f.note.id));
     const ids = notes.map((f) => f.note.id).join(",");
-    ui.similarList.replaceChildren(
+    list.replaceChildren(
       ...notes.map((f) => {
         const li = el("li", "similar-item");
         li.dataset.noteId = String(f.note.id);
-        const kind = el("span", "similar-kind", ctx.kindLabel(f.note.kind) + ":");
+        const kind = el("span", "similar-kind", opts.kindLabel(f.note.kind) + ":");
         const text = el("span", "similar-text", excerptOf(f.note, 140, htmlToText));
         const go = el("button", "btn btn-outline-primary btn-sm similar-go", T.similar_go);
         go.type = "button";
         go.setAttribute("aria-label", fmt(T.similar_go_label, { text: excerptOf(f.note, 60, htmlToText) }));
-        go.addEventListener("click", () => goTo(f.note.id));
+        go.addEventListener("click", () => opts.goTo(f.note.id));
         li.append(kind, " ", text, " ", go);
         return li;
       }),
     );
-    ui.similar.hidden = notes.length === 0;
-    if (ids !== shownIds && notes.length) ctx.announce(plural(T, notes.length, "similar_found_one", "similar_found_other"));
+    box.hidden = notes.length === 0;
+    if (ids !== shownIds && notes.length) opts.announce(plural(T, notes.length, "similar_found_one", "similar_found_other"));
     shownIds = ids;
   }
 
   function ask() {
-    const draft = ui.text.value.trim();
-    if (!ctx.canWrite() || draft.length < MIN_CHARS) return clear();
+    const draft = area.value.trim();
+    if (!opts.canAsk() || draft.length < MIN_CHARS) return clear();
     if (draft === asked) return;
     asked = draft;
     const mine = ++generation;
-    client.read("note.similar", { text: draft.slice(0, ctx.settings().note_max_chars) }, (ack) => {
+    const fields = { text: draft.slice(0, opts.maxChars()) };
+    if (opts.noteId) fields.note_id = opts.noteId;
+    client.read("note.similar", fields, (ack) => {
       if (mine !== generation) return; // typed on since: a newer question is coming
       if (ack && ack.ok) render(ack.notes || []);
       else asked = ""; // no answer (offline, an error): ask again at the next pause
     });
   }
 
-  ui.text.addEventListener("input", () => {
+  function onInput() {
     clearTimeout(timer);
     timer = setTimeout(ask, PAUSE_MS);
-  });
+  }
+  area.addEventListener("input", onInput);
 
   /** Writing closed (a phase change): the list goes with it; a note gone from the board leaves it. */
   function refresh() {
-    if (!ctx.canWrite()) {
-      if (!ui.similar.hidden || asked) clear();
+    if (!opts.canAsk()) {
+      if (!box.hidden || asked) clear();
       return;
     }
-    for (const li of Array.from(ui.similarList.children)) {
-      if (!ctx.board.notes.has(Number(li.dataset.noteId))) li.remove();
+    for (const li of Array.from(list.children)) {
+      if (!opts.known(Number(li.dataset.noteId))) li.remove();
     }
-    if (!ui.similarList.children.length) ui.similar.hidden = true;
+    if (!list.children.length) box.hidden = true;
   }
 
-  return { clear, refresh };
+  /** The box is going away (an editor closed): no question left waiting. */
+  function stop() {
+    clear();
+    area.removeEventListener("input", onInput);
+  }
+
+  return { clear, refresh, stop };
+}
+
+/** The box of similar notes for a form built in script (the editor): heading, hint, list. */
+export function similarBox(T, idPrefix) {
+  const box = el("div", "similar-notes");
+  box.hidden = true;
+  const title = el("p", "similar-title mb-1", T.similar_title);
+  title.id = idPrefix + "-title";
+  const list = el("ul", "similar-list");
+  list.setAttribute("aria-labelledby", title.id);
+  box.append(title, list);
+  return { box, list };
+}
+
+/** The room's compose form. */
+export function roomSimilar(ctx, client) {
+  const { T, ui } = ctx;
+  return watchSimilar({
+    T,
+    client,
+    area: ui.text,
+    box: ui.similar,
+    list: ui.similarList,
+    canAsk: () => ctx.canWrite(),
+    maxChars: () => ctx.settings().note_max_chars,
+    known: (id) => ctx.board.notes.has(id),
+    goTo: (id) => goToCard(ctx, id),
+    kindLabel: ctx.kindLabel,
+    announce: ctx.announce,
+  });
+}
+
+/** Scroll to a note of the room's board and give it the focus. */
+export function goToCard(ctx, id) {
+  const card = ctx.view.noteElement(id);
+  const target = card && card.firstElementChild;
+  if (!target) return;
+  target.scrollIntoView({ block: "center" });
+  target.focus();
 }
