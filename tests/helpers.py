@@ -52,6 +52,29 @@ def close_sample_labs(db, owner_id: int) -> list:
     return [_closed_session(bus, db, sample, owner_id, codes) for sample in data["sessions"]]
 
 
+def body_decides(db, team: dict, action_id: int, target: str, why: str, *, votes=None) -> int:
+    """A review step of a cabina di regia, as it is taken: at a meeting of the
+    body (today, every member present), recorded by the Ufficio di Piano.
+    The body gets three members when it has none. Returns the meeting's id."""
+    from workshop.domain import cabine as rules
+    from workshop.services import cabine, schede
+
+    view = schede.view(db, action_id)
+    body = {"ristretta": "ristretta", "allargata": "allargata"}[view["state"]]
+    listed = next(b for b in cabine.bodies(db) if b["key"] == body)
+    if not any(m["active"] for m in listed["members"]):
+        for n in range(3):
+            cabine.save_member(db, team["up"], body, f"Componente {n + 1}", "Componente", "Ente")
+        listed = next(b for b in cabine.bodies(db) if b["key"] == body)
+    meeting = cabine.create_meeting(
+        db, team["up"], body, view["process"]["slug"], cabine.today(), "Sala del Consiglio"
+    )
+    cabine.add_to_agenda(db, team["up"], meeting, action_id)
+    cabine.set_attendance(db, team["up"], meeting, [m["id"] for m in listed["members"] if m["active"]])
+    cabine.decide(db, team["up"], meeting, action_id, target, why, votes or rules.Votes())
+    return meeting
+
+
 def draft_approved_refused(db, team: dict, rows) -> list[int]:
     """Three schede from three priorities, one each: left a draft, approved, not
     accepted (the last two through every review step, by `team`'s roles)."""
@@ -62,9 +85,9 @@ def draft_approved_refused(db, team: dict, rows) -> list[int]:
     for action_id in ids[1:]:
         schede.transition(db, team["up"], action_id, "revisione_up", why)
         schede.transition(db, team["up"], action_id, "ristretta", why)
-        schede.transition(db, team["ristretta"], action_id, "allargata", why)
-    schede.transition(db, team["allargata"], ids[1], "approvata", why)
-    schede.transition(db, team["allargata"], ids[2], "non_accolta", why)
+        body_decides(db, team, action_id, "allargata", why)
+    body_decides(db, team, ids[1], "approvata", why)
+    body_decides(db, team, ids[2], "non_accolta", why)
     return ids
 
 

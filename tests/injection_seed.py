@@ -174,7 +174,7 @@ def seed(
     `(who, token)`; `driver.join` unless given (the browser joins by itself).
     `checkpoint(phase, stored)`: called once the room has everything of the
     phase (raccolta, then votazione with the clusters and the results)."""
-    from tests.helpers import PROCESS_SLUG
+    from tests.helpers import PROCESS_SLUG, body_decides
     from workshop.domain import publication, rules
     from workshop.domain.errors import Rejected
     from workshop.services import publication as reviews
@@ -380,8 +380,11 @@ def seed(
     steps += [("up", "revisione_up"), ("up", "ristretta"), ("ristretta", "allargata")]
     for n, (role, target) in enumerate(steps):
         text = motivations[n] if n < len(motivations) else f"Passaggio {n} della revisione."
-        schede.transition(db, team[role], a, target, text)
+        if role == "ristretta":  # a body's step: at its meeting
+            body_decides(db, team, a, target, text)
+        else:
+            schede.transition(db, team[role], a, target, text)
     for text in packed(4000):
         schede.observe(db, team["allargata"], a, text)
-    schede.transition(db, team["allargata"], a, "approvata", "Approvata: " + motivations[-1][:3900])
+    body_decides(db, team, a, "approvata", "Approvata: " + motivations[-1][:3900])
     return stored

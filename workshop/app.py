@@ -163,6 +163,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         account,
         api,
         auth,
+        cabine,
         facilitation,
         meetings,
         pages,
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(territories.bp)
     app.register_blueprint(plan.bp)
+    app.register_blueprint(cabine.bp)
     app.register_blueprint(periods.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(privacy.bp)

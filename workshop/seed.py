@@ -331,7 +331,47 @@ def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSessio
     )
     _demo_programmes(db, accounts_["admin"][0])
     created.append(demo_meetings(db, bus, created, owner))
+    demo_cabine(db, accounts_["admin"][0])
     return created
+
+
+def demo_cabine(db: Database, admin_id: int) -> int | None:
+    """The two cabine di regia with their members (fictitious people, roles as the
+    seeds describe them: a ristretta of 5, an allargata of 19 with a
+    representative of each lab), the first priority drafted into a scheda and
+    sent to the ristretta, and a meeting of the ristretta today with it on the
+    agenda and four of five present: its decision is left to whoever tries the demo."""
+    from workshop.services import cabine, catalog, schede
+    from workshop.services.consolidation import consolidate
+
+    admin = schede.PlanActor(admin_id, "admin")
+    members = json.loads(resources.files("workshop.data").joinpath("demo_cabine.json").read_text("utf-8"))
+    listed = {b["key"]: b for b in cabine.bodies(db)}
+    for key in ("ristretta", "allargata"):
+        if listed.get(key, {}).get("members"):
+            continue
+        for m in members[key]:
+            lab = catalog.lab(db, m["lab"]) if m.get("lab") else None
+            cabine.save_member(
+                db, admin, key, m["name"], m["role"], m["organisation"], lab_id=lab.id if lab else None
+            )
+    slug = next(p["slug"] for p in periods.processes(db) if p["current"])
+    rows = consolidate(db, slug).rows
+    if not rows:
+        return None
+    action_id = schede.create_from_clusters(db, admin, slug, [rows[0].cluster_id])
+    schede.transition(db, admin, action_id, "revisione_up", "Prima lettura dell'Ufficio di Piano.")
+    schede.transition(
+        db, admin, action_id, "ristretta", "Bozza completa: passa alla cabina di regia ristretta."
+    )
+    today = datetime.now(UTC).astimezone(clock.ROME).date()
+    meeting = cabine.create_meeting(
+        db, admin, "ristretta", slug, today, "Sala del Consiglio, Comune di Reggio Emilia"
+    )
+    cabine.add_to_agenda(db, admin, meeting, action_id)
+    ristretta = next(b for b in cabine.bodies(db) if b["key"] == "ristretta")
+    cabine.set_attendance(db, admin, meeting, [m["id"] for m in ristretta["members"]][:4])
+    return meeting
 
 
 def _demo_programmes(db: Database, admin_id: int) -> None:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.helpers import PROCESS_SLUG, draft_approved_refused, enrol_totp
+from tests.helpers import PROCESS_SLUG, body_decides, draft_approved_refused, enrol_totp
 from tests.live.test_plan_pages import create, move, plain, save, text, version_of
 from tests.live.test_staff_pages import sign_in, token
 from workshop.services import accounts, schede
@@ -142,11 +142,8 @@ def test_the_public_scheda_page_says_who_decided_when_and_what(app, rows, team):
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
     schede.transition(db, team["up"], action_id, "revisione_up", "Prima lettura dell'ufficio")
     schede.transition(db, team["up"], action_id, "ristretta", "Pronta per la ristretta")
-    schede.transition(db, team["ristretta"], action_id, "allargata", "Capofila definito")
-    mario = schede.PlanActor(
-        accounts.create_user(db, "mrossi", "Mario Rossi", "allargata", "una password lunga").id, "allargata"
-    )
-    schede.transition(db, mario, action_id, "rinviata", "Mancano gli indicatori")
+    body_decides(db, team, action_id, "allargata", "Capofila definito")
+    body_decides(db, team, action_id, "rinviata", "Mancano gli indicatori")
     page = text(app.test_client().get(f"/schede/{action_id}"))
     decisions = re.search(r'<ol class="decision-list" id="decisions">(.*?)</ol>', page, re.S)[1]
     items = [plain(li) for li in re.findall(r'<li class="decision".*?</li>', decisions, re.S)]

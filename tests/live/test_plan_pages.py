@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from tests.helpers import PROCESS_SLUG, enrol_totp
+from tests.helpers import PROCESS_SLUG, body_decides, enrol_totp
 from tests.live.test_staff_pages import sign_in, token
 from workshop.services import accounts, schede
 
@@ -276,9 +276,9 @@ def decided(app, rows, team):
     schede.update_fields(
         db, team["ristretta"], action_id, {"capofila": {"tipo": "ausl", "specifica": "AUSL"}}, 1
     )
-    schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
+    body_decides(db, team, action_id, "allargata", WHY)
     schede.observe(db, mario, action_id, "Serve anche il sabato")
-    schede.transition(db, mario, action_id, "approvata", DECISION)
+    body_decides(db, team, action_id, "approvata", DECISION)
     return action_id
 
 

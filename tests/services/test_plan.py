@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from tests.helpers import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG, body_decides
 from workshop.domain.errors import Rejected
 from workshop.services import schede
 from workshop.services.consolidation import consolidate
@@ -98,19 +98,22 @@ def test_a_scheda_from_draft_to_decision(db, closed_labs, team):
         },
         v2,
     )
-    with pytest.raises(Rejected) as e:
-        schede.transition(db, team["up"], action_id, "allargata", WHY)
-    assert e.value.code == "forbidden"
-    schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
+    for who in ("up", "ristretta"):  # the body's step: only at a meeting of the body
+        with pytest.raises(Rejected) as e:
+            schede.transition(db, team[who], action_id, "allargata", WHY)
+        assert e.value.code == "decided_at_meeting"
+    body_decides(db, team, action_id, "allargata", WHY)
     schede.observe(db, team["allargata"], action_id, "Coinvolgere i medici di famiglia")
-    schede.transition(db, team["allargata"], action_id, "approvata", "Approvata all'unanimità")
+    body_decides(db, team, action_id, "approvata", "Approvata all'unanimità")
     with pytest.raises(Rejected) as e:
         schede.update_fields(db, team["up"], action_id, {"titolo": "Dopo"}, v3)
     assert e.value.code == "scheda_frozen"
 
     final = schede.view(db, action_id, public=True)
     assert final["state"] == "approvata" and final["version"] == 3
-    assert [(t["to"], t["by"]) for t in final["transitions"]][-1] == ("approvata", {"role": "allargata"})
+    last = final["transitions"][-1]  # the body's, at its meeting: not a person's click
+    assert (last["to"], last["by"], last["body"]) == ("approvata", None, "allargata")
+    assert last["meeting"]["body"] == "allargata"
     assert final["observations"][0]["text"] == "Coinvolgere i medici di famiglia"
     assert final["content"]["indicatori"][0]["obiettivi"] == {"2020": "10%"}
     assert final["content"]["preventivo"]["importi"] == {"frna": {"2019": 3_500_000}}

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from tests.helpers import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG, body_decides
 from tests.injection import pdf_text, pdf_texts, squeeze
 from workshop.services import exports, schede
 from workshop.services.consolidation import consolidate
@@ -57,8 +57,8 @@ def decided(db, closed_labs, team):
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [rows[0].cluster_id])
     schede.transition(db, team["up"], action_id, "revisione_up", "Bozza completa, la riprende l'Ufficio.")
     schede.transition(db, team["up"], action_id, "ristretta", "Pronta per la cabina di regia ristretta.")
-    schede.transition(db, team["ristretta"], action_id, "allargata", "Capofila e indicatori definiti.")
-    schede.transition(db, team["allargata"], action_id, "approvata", "Approvata all'unanimità.")
+    body_decides(db, team, action_id, "allargata", "Capofila e indicatori definiti.")
+    body_decides(db, team, action_id, "approvata", "Approvata all'unanimità.")
     return action_id, rows[0]
 
 
@@ -138,9 +138,9 @@ def plan(db, closed_labs, team):
     for action_id in (ids[0], ids[3]):
         schede.transition(db, team["up"], action_id, "revisione_up", WHY)
         schede.transition(db, team["up"], action_id, "ristretta", WHY)
-        schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
-    schede.transition(db, team["allargata"], ids[0], "approvata", WHY)
-    schede.transition(db, team["allargata"], ids[3], "non_accolta", WHY)
+        body_decides(db, team, action_id, "allargata", WHY)
+    body_decides(db, team, ids[0], "approvata", WHY)
+    body_decides(db, team, ids[3], "non_accolta", WHY)
     blank = schede.create_blank(db, team["up"], PROCESS_SLUG, "Contrasto alla povertà", "regionale", "B")
     return ids, blank
 

@@ -90,6 +90,54 @@ MESSAGES: dict[str, str] = {
     "review_transition_invalid": _("Dallo stato «%(current)s» non si può passare a «%(target)s»."),
     "motivation_invalid": _("Scrivi una motivazione pubblica, da %(min)s a %(max)s caratteri."),
     "scheda_frozen": _("La scheda è chiusa: non si può più modificare."),
+    "decided_at_meeting": _(
+        "Questo passaggio è una decisione della cabina di regia: si registra nella riunione "
+        "che la prende, con le presenze e il numero legale."
+    ),
+    # The cabine as bodies (domain/cabine.py)
+    "body_not_found": _("Organo sconosciuto."),
+    "member_invalid": _(
+        "Un componente ha un nome (fino a %(name)s caratteri), un ruolo (fino a %(role)s) "
+        "e, se serve, un ente (fino a %(organisation)s)."
+    ),
+    "member_not_found": _("Il componente non fa parte di questo organo."),
+    "member_account_invalid": _(
+        "Scegli un account dello staff attivo, non già collegato a un altro componente."
+    ),
+    "quorum_rule_invalid": _(
+        "Scegli la regola del numero legale; per un numero fisso, indica quanti componenti (da 1 a 60)."
+    ),
+    "body_meeting_invalid": _("Indica il giorno della riunione e il luogo (fino a %(max)s caratteri)."),
+    "body_meeting_not_found": _("La riunione non esiste."),
+    "meeting_frozen": _("Il verbale di questa riunione è approvato: la riunione non si può più modificare."),
+    "meeting_not_held": _(
+        "La riunione non si è ancora tenuta: le decisioni si registrano dal giorno della riunione."
+    ),
+    "not_on_agenda": _("La scheda non è all'ordine del giorno di questa riunione."),
+    "agenda_invalid": _(
+        "All'ordine del giorno vanno le schede che sono davanti a questo organo (al massimo %(max)s)."
+    ),
+    "agenda_item_decided": _(
+        "Su questa scheda la riunione ha già deciso: non si toglie dall'ordine del giorno."
+    ),
+    "attendance_after_decisions": _(
+        "La riunione ha già preso decisioni con queste presenze: non si possono più cambiare."
+    ),
+    "no_quorum": _(
+        "Manca il numero legale: presenti %(present)s su %(members)s, ne servono almeno %(required)s. "
+        "La riunione non può decidere."
+    ),
+    "votes_invalid": _(
+        "Favorevoli, contrari e astenuti sono numeri non negativi e insieme "
+        "non superano i presenti (%(present)s)."
+    ),
+    "already_decided": _("Su questa scheda la riunione ha già deciso."),
+    "remarks_invalid": _("Il testo del verbale può avere al massimo %(max)s caratteri."),
+    "minutes_not_frozen": _("Il verbale non è ancora approvato."),
+    "adoption_invalid": _(
+        "Per l'adozione indica l'atto, l'organo che lo ha adottato, la data e il numero dell'atto."
+    ),
+    "adoption_url_invalid": _("Il collegamento all'atto deve essere un indirizzo web completo (https://…)."),
     "field_not_editable": _("In questo stato non puoi modificare: %(fields)s."),
     "wrong_review_state": _("In questo stato della scheda l'operazione non è prevista."),
     "observation_invalid": _("L'osservazione deve avere da 1 a %(max)s caratteri."),

@@ -87,6 +87,21 @@ EDITABLE: dict[str, dict[str, frozenset[str]]] = {
     AT_ALLARGATA: {},
 }
 
+# Steps that are a body's decision (the cabina di regia ristretta's or
+# allargata's): taken only at a meeting of that body (domain/cabine.py), never
+# by one account's click. The Ufficio di Piano's steps stay the office's own.
+BODY_STEPS = frozenset(step for step, roles in TRANSITIONS.items() if roles & {RISTRETTA, ALLARGATA})
+
+# A scheda is public from the moment the Ufficio di Piano sends it to the
+# cabina: while it is a draft of the office (bozza, revisione_up) no public
+# page, document, open data or API shows it.
+PUBLIC_STATES = (AT_RISTRETTA, AT_ALLARGATA, APPROVATA, RINVIATA, NON_ACCOLTA)
+
+
+def is_public(state: str) -> bool:
+    return state in PUBLIC_STATES
+
+
 MOTIVATION_MIN, MOTIVATION_MAX = 10, 4000
 OBSERVATION_MAX = 4000
 
@@ -130,6 +145,8 @@ def check_transition(role: str, current: str, target: str, motivation: str) -> s
             current=LABELS.get(current, current),
             target=LABELS.get(target, target),
         )
+    if (current, target) in BODY_STEPS:
+        raise Rejected("decided_at_meeting")
     if not _can(role, TRANSITIONS[(current, target)]):
         raise Rejected("forbidden")
     text = plain_text(motivation)
@@ -139,7 +156,12 @@ def check_transition(role: str, current: str, target: str, motivation: str) -> s
 
 
 def next_steps(role: str, current: str) -> list[str]:
-    return [to for (frm, to), roles in TRANSITIONS.items() if frm == current and _can(role, roles)]
+    """The steps this role takes by itself from here (a body's steps are taken at its meetings)."""
+    return [
+        to
+        for (frm, to), roles in TRANSITIONS.items()
+        if frm == current and _can(role, roles) and (frm, to) not in BODY_STEPS
+    ]
 
 
 def editable_fields(role: str, state: str) -> frozenset[str]:

@@ -257,11 +257,32 @@ def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
     return out
 
 
+def adoption_text(adoption: dict) -> str:
+    """«Accordo di Programma, Comitato di Distretto, atto n. 12 del 3 marzo 2019»."""
+    return f"{adoption['act']}, {adoption['body']}, atto n. {adoption['number']} del {when(adoption['on'])}"
+
+
+def votes_line(votes: dict | None) -> str:
+    if not votes:
+        return ""
+    parts = [
+        f"{label} {votes[key]}"
+        for key, label in (("for", "favorevoli"), ("against", "contrari"), ("abstained", "astenuti"))
+        if votes.get(key) is not None
+    ]
+    return f" (votazione: {', '.join(parts)})"
+
+
 def decision_lines(view: dict) -> list[str]:
-    """Each step: when, which body, what it did, and its motivation."""
+    """Each step: when, which body (at which meeting), what it did, and its motivation."""
     return [
-        f"{when(t['at'])} — {review.BODIES.get(t.get('body'), '')} "
-        f"{t.get('done') or review.DONE.get((t['from'], t['to']), '')}. Motivazione: «{t['motivation']}»"
+        (
+            f"{when(t['meeting']['held_on'])} — {review.BODIES.get(t.get('body'), '')}, in riunione,"
+            if t.get("meeting")
+            else f"{when(t['at'])} — {review.BODIES.get(t.get('body'), '')}"
+        )
+        + f" {t.get('done') or review.DONE.get((t['from'], t['to']), '')}{votes_line(t.get('votes'))}. "
+        f"Motivazione: «{t['motivation']}»"
         for t in view["transitions"]
     ]
 
@@ -345,6 +366,10 @@ def scheda_blocks(view: dict, areas: dict[str, str], level: int = 1, *, staff: b
     blocks.append(
         Block("ul", decisions) if decisions else Block("p", "Nessuna decisione finora.", {"role": "empty"})
     )
+    adopted = view["process"].get("adoption")
+    if adopted and view["state"] == review.APPROVATA:
+        line = f"Il piano che comprende la scheda è stato adottato: {adoption_text(adopted)}."
+        blocks.append(Block("p", line + (f" Atto: {adopted['url']}" if adopted["url"] else "")))
     if view["observations"]:
         blocks += [
             Block(sub, "Osservazioni della cabina di regia allargata", {"toc": False}),
@@ -367,8 +392,11 @@ def plan_blocks(
 ) -> list[Block]:
     """The plan as a document: cover, table of contents, the schede by state and area.
     For a programma attuativo: only its confirmed schede, each with that year's
-    budget and targets."""
+    budget and targets. The public document (not `staff`) never holds a draft
+    of the office (review.PUBLIC_STATES), whatever states are asked for."""
     states = tuple(states) if states else DEFAULT_STATES
+    if not staff:
+        states = tuple(s for s in states if review.is_public(s))
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
         query = select(PlanAction.id).where(
@@ -396,6 +424,7 @@ def plan_blocks(
         today or date.today(),
         len(views),
         states,
+        None if programme else schede.adoption(process),
     )
     blocks += [Block("toc", "Indice"), Block("break", "")]
     first_part = True
@@ -480,9 +509,12 @@ def cover_blocks(
     today: date,
     count: int,
     states: tuple[str, ...],
+    adoption: dict | None = None,
 ) -> list[Block]:
     period = f"{years[0]}–{years[-1]}" if years else EMPTY
     state = f"approvato — {act}" if approved else "bozza, non ancora approvata"
+    if adoption:
+        state = f"adottato — {adoption_text(adoption)}"
     included = ", ".join(review.LABELS[s].lower() for s in review.STATES if s in states)
     return [
         Block("p", f"{DISTRICT} · {OFFICE}", {"role": "cover-kicker"}),
@@ -494,6 +526,11 @@ def cover_blocks(
         ),
         Block("p", f"Periodo di programmazione: {period}", {"role": "cover"}),
         Block("p", f"Stato del documento: {state}", {"role": "cover"}),
+        *(
+            [Block("p", f"Atto: {adoption['url']}", {"role": "cover"})]
+            if adoption and adoption["url"]
+            else []
+        ),
         Block("p", f"Documento del {when(today)}", {"role": "cover"}),
         Block("p", f"Schede incluse: {count} (stati: {included})", {"role": "cover"}),
         Block("break", "", {"role": "cover-end"}),

@@ -29,7 +29,7 @@ from importlib import resources
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
-from workshop.domain import disclosure, publication
+from workshop.domain import disclosure, publication, review
 from workshop.domain import scheda as fields
 from workshop.services import documents, office, periods, schede, tally, views
 from workshop.services.blocks import (
@@ -322,10 +322,13 @@ def _plan_tables(
     db: Database, process: Process, tables: dict[str, list[dict]], programme_id: int | None = None
 ) -> None:
     """The schede, their budgets and their indicators (never the referenti)."""
-    listed = {a["id"]: a for a in schede.list_actions(db, process.slug)}
+    listed = {a["id"]: a for a in schede.list_actions(db, process.slug, public=True)}
     years = schede.years(process)
     with db.reader() as s:
-        query = select(PlanAction).where(PlanAction.process_id == process.id)
+        # Open data cannot be taken back: never a draft of the office.
+        query = select(PlanAction).where(
+            PlanAction.process_id == process.id, col(PlanAction.state).in_(review.PUBLIC_STATES)
+        )
         programme = s.get(AnnualProgramme, programme_id) if programme_id else None
         entries = periods.confirmed_actions(s, programme.id) if programme else None
         if entries is not None:
@@ -363,7 +366,7 @@ def _plan_tables(
                 "razionale": content["razionale"],
                 "descrizione": content["descrizione"],
                 "destinatari": content["destinatari"],
-                "collegate": [str(i) for i in content["collegate"]["schede"]],
+                "collegate": [str(i) for i in content["collegate"]["schede"] if i in listed],
                 "collegate_testo": content["collegate"]["testo"],
                 "attori": content["attori"],
                 "risorse_non_finanziarie": content["risorse"],

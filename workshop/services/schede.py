@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from workshop import markup
+from workshop.domain import cabine as cabine_rules
 from workshop.domain import drafting, publication, review
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
@@ -29,6 +31,7 @@ from workshop.services.views import VISIBLE
 from workshop.storage.database import Database
 from workshop.storage.models import (
     AnnualProgramme,
+    BodyMeeting,
     Category,
     Lab,
     LiveSession,
@@ -148,6 +151,25 @@ def create_from_clusters(db: Database, editor: PlanActor, process_slug: str, clu
             s.add(PlanActionCluster(action_id=action.id, cluster_id=cluster_id))
         s.add(PlanActionVersion(action_id=action.id, version=1, content=content, user_id=editor.user_id))
         return action.id
+
+
+def _meetings_of(s: Session, meeting_ids: set[int]) -> dict[int, dict]:
+    """The meetings of the bodies named by review steps: which body, which day."""
+    found = s.exec(select(BodyMeeting).where(col(BodyMeeting.id).in_(list(meeting_ids) or [0]))).all()
+    return {m.id: {"id": m.id, "body": m.body_key, "held_on": m.held_on, "place": m.place} for m in found}
+
+
+def adoption(process: Process) -> dict | None:
+    """The act that adopted the plan, once recorded."""
+    if process.adopted_on is None:
+        return None
+    return {
+        "act": process.approval_act,
+        "body": process.adoption_body,
+        "on": process.adopted_on,
+        "number": process.adoption_number,
+        "url": process.adoption_url or "",
+    }
 
 
 def years(process: Process) -> tuple[int, ...]:
@@ -308,21 +330,32 @@ def view(
                 return None
             return {"role": user.role} if public else {"role": user.role, "name": user.display_name}
 
+        steps = s.exec(
+            select(PlanActionTransition)
+            .where(PlanActionTransition.action_id == action_id)
+            .order_by(col(PlanActionTransition.id))
+        ).all()
+        held = _meetings_of(s, {t.meeting_id for t in steps if t.meeting_id is not None})
         transitions = [
             {
                 "from": t.from_state,
                 "to": t.to_state,
                 "motivation": t.motivation,
                 "at": t.created_at,
-                "by": who(t.user_id),
-                "body": review.decided_by(t.from_state, t.to_state),
+                # A body's decision is the body's, at its meeting: not the click
+                # of whoever recorded it.
+                "by": None if t.meeting_id is not None else who(t.user_id),
+                "body": held[t.meeting_id]["body"]
+                if t.meeting_id in held
+                else review.decided_by(t.from_state, t.to_state),
                 "done": review.DONE.get((t.from_state, t.to_state), ""),
+                "meeting": held.get(t.meeting_id) if t.meeting_id is not None else None,
+                "votes": {"for": t.votes_for, "against": t.votes_against, "abstained": t.votes_abstained}
+                if t.meeting_id is not None
+                and any(v is not None for v in (t.votes_for, t.votes_against, t.votes_abstained))
+                else None,
             }
-            for t in s.exec(
-                select(PlanActionTransition)
-                .where(PlanActionTransition.action_id == action_id)
-                .order_by(col(PlanActionTransition.id))
-            )
+            for t in steps
         ]
         observations = [
             {"text": o.text, "at": o.created_at, "by": who(o.user_id)}
@@ -349,6 +382,8 @@ def view(
         linked = {
             a.id: {"id": a.id, "title": a.title, "state": a.state}
             for a in s.exec(select(PlanAction).where(col(PlanAction.id).in_(linked_ids or [0])))
+            # A public view names no draft of the office.
+            if not public or review.is_public(a.state)
         }
         labs = {lab.slug: lab.title for lab in s.exec(select(Lab))}
         closed = {
@@ -382,10 +417,12 @@ def view(
             "title": process.title,
             "years": period,
             "approval_act": process.approval_act,
+            "adoption": adoption(process),
         },
         "title": action.title,
         "state": action.state,
         "state_label": review.LABELS[action.state],
+        "is_public": review.is_public(action.state),
         "version": action.version,
         "content": content,
         "html": rendered(content),
@@ -430,12 +467,14 @@ def diff(db: Database, action_id: int, older: int, newer: int) -> list[dict]:
     return changes
 
 
-def list_actions(db: Database, process_slug: str) -> list[dict]:
+def list_actions(db: Database, process_slug: str, *, public: bool = False) -> list[dict]:
+    """The schede of a process; `public`: only those the public may read (review.PUBLIC_STATES)."""
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
-        actions = s.exec(
-            select(PlanAction).where(PlanAction.process_id == process.id).order_by(col(PlanAction.id))
-        ).all()
+        query = select(PlanAction).where(PlanAction.process_id == process.id)
+        if public:
+            query = query.where(col(PlanAction.state).in_(review.PUBLIC_STATES))
+        actions = s.exec(query.order_by(col(PlanAction.id))).all()
         sources: dict[int, list[int]] = {}
         for action_id, cluster_id in s.exec(
             select(PlanActionCluster.action_id, PlanActionCluster.cluster_id)
@@ -547,4 +586,30 @@ def save_plan_settings(
             )
         process.year_start, process.year_end = year_start, year_end
         process.approval_act = act or None
+        s.add(process)
+
+
+def record_adoption(
+    db: Database,
+    editor: PlanActor,
+    process_slug: str,
+    act: str,
+    body: str,
+    adopted_on: date | None,
+    number: str,
+    url: str = "",
+) -> None:
+    """The plan's final step: the act that adopted it (Accordo di Programma of the
+    Comitato di Distretto…), with its day, number and where to read it. The
+    admin and the Ufficio di Piano record it; it can be corrected, not removed."""
+    if editor.role not in (review.ADMIN, review.UFFICIO_PIANO):
+        raise Rejected("forbidden")
+    found = cabine_rules.clean_adoption(act, body, adopted_on, number, url, APPROVAL_ACT_MAX)
+    with db.transaction() as s:
+        process = s.exec(select(Process).where(Process.slug == process_slug)).first()
+        if process is None:
+            raise Rejected("process_not_found")
+        process.approval_act, process.adoption_body = found.act, found.body
+        process.adopted_on, process.adoption_number = found.adopted_on, found.number
+        process.adoption_url = found.url or None
         s.add(process)

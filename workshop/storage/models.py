@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Index,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
+from workshop.domain import cabine as cabine_rules
 from workshop.domain import periods as period_rules
 from workshop.domain import scheda as scheda_rules
 from workshop.domain.commands import NOTE_KINDS
@@ -155,6 +157,13 @@ class Process(SQLModel, table=True):
     # The act that adopted the plan (Accordo di Programma, deliberation and
     # date): once set, the plan's document says «approvato» with it.
     approval_act: str | None = Field(default=None, max_length=scheda_rules.APPROVAL_ACT_MAX)
+    # The adoption of the plan (domain/cabine.Adoption): the body whose act
+    # adopted it (Comitato di Distretto…), the day, the act's number and where
+    # to read it. Recorded with `approval_act` as the act's name.
+    adoption_body: str | None = Field(default=None, max_length=cabine_rules.ADOPTION_BODY_MAX)
+    adopted_on: date | None = None
+    adoption_number: str | None = Field(default=None, max_length=cabine_rules.ADOPTION_NUMBER_MAX)
+    adoption_url: str | None = Field(default=None, max_length=cabine_rules.ADOPTION_URL_MAX)
     # The process the labs work in now: pages open on it, the others stay
     # readable (services/periods.py keeps exactly one).
     current: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
@@ -523,6 +532,12 @@ class PlanActionTransition(SQLModel, table=True):
     motivation: str = Field(max_length=4000)
     user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # A body's decision: the meeting that took it (the user only recorded it),
+    # and the count of the vote when the minutes give one.
+    meeting_id: int | None = Field(default=None, foreign_key="body_meeting.id", index=True)
+    votes_for: int | None = None
+    votes_against: int | None = None
+    votes_abstained: int | None = None
 
 
 class PlanActionObservation(SQLModel, table=True):
@@ -599,3 +614,81 @@ class ProgrammeEntry(SQLModel, table=True):
     confirmed_at: datetime | None = None
     confirmed_by: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# -- the cabine di regia as bodies (services/cabine.py) -----------------------------
+
+
+class Body(SQLModel, table=True):
+    """A cabina di regia (ristretta, allargata): the body that decides the review
+    steps of its role (`key`), with the quorum rule of its meetings."""
+
+    key: str = Field(primary_key=True, max_length=20)
+    title: str = Field(max_length=200)
+    # domain/cabine.QUORUM_RULES; `quorum_number` only for a fixed number.
+    quorum_rule: str = Field(default=cabine_rules.MAGGIORANZA, max_length=20)
+    quorum_number: int | None = None
+
+
+class BodyMember(SQLModel, table=True):
+    """A member of a body: public as a name, a role and an organisation; the lab
+    they represent, where so, and the staff account they sign in with, if any.
+    A member who leaves stays (`active` false): past meetings name them."""
+
+    __tablename__ = "body_member"
+
+    id: int = Field(default=None, primary_key=True)
+    body_key: str = Field(foreign_key="body.key", index=True, max_length=20)
+    name: str = Field(max_length=cabine_rules.NAME_MAX)
+    role: str = Field(max_length=cabine_rules.ROLE_MAX)
+    organisation: str = Field(default="", max_length=cabine_rules.ORGANISATION_MAX)
+    lab_id: int | None = Field(default=None, foreign_key="lab.id")
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    position: int = 0
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BodyMeeting(SQLModel, table=True):
+    """A meeting of a body: day, place, agenda, attendance, the decisions taken
+    there (`plan_action_transition.meeting_id`) and its minutes. Once the
+    minutes are approved (`frozen_at`) the document is stored as made, with its
+    SHA-256, and nothing of the meeting changes."""
+
+    __tablename__ = "body_meeting"
+
+    id: int = Field(default=None, primary_key=True)
+    body_key: str = Field(foreign_key="body.key", index=True, max_length=20)
+    process_id: int = Field(foreign_key="process.id", index=True)
+    held_on: date
+    place: str = Field(max_length=cabine_rules.PLACE_MAX)
+    # The free part of the minutes (markdown): opening remarks, communications.
+    remarks: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    frozen_at: datetime | None = None
+    frozen_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    # The approved minutes: the PDF as made, its SHA-256, and its content (the
+    # document's blocks) from which the other formats are made again.
+    minutes_pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    minutes_hash: str | None = Field(default=None, max_length=64)
+    minutes_blocks: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class BodyMeetingItem(SQLModel, table=True):
+    """A scheda on a meeting's agenda."""
+
+    __tablename__ = "body_meeting_item"
+
+    meeting_id: int = Field(foreign_key="body_meeting.id", primary_key=True)
+    action_id: int = Field(foreign_key="plan_action.id", primary_key=True, index=True)
+    position: int = 0
+
+
+class BodyMeetingPresence(SQLModel, table=True):
+    """A member present at a meeting."""
+
+    __tablename__ = "body_meeting_presence"
+
+    meeting_id: int = Field(foreign_key="body_meeting.id", primary_key=True)
+    member_id: int = Field(foreign_key="body_member.id", primary_key=True, index=True)

@@ -19,12 +19,12 @@ and globals.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, request
-from flask_babel import format_decimal, gettext
+from flask_babel import format_date, format_decimal, gettext
 from flask_login import current_user
 
 from workshop import i18n
@@ -115,10 +115,14 @@ def _period_args(period: periods.Period | None = None, **more) -> dict:
 
 
 def _public_view(action_id: int) -> dict:
+    """A scheda as the public reads it: 404 while it is a draft of the office."""
     try:
-        return schede.view(_db(), action_id, public=True)
+        view = schede.view(_db(), action_id, public=True)
     except Rejected:
         abort(404)
+    if not view["is_public"]:
+        abort(404)
+    return view
 
 
 @bp.app_template_filter("plan_when")
@@ -130,6 +134,12 @@ def _when(moment: datetime | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return i18n.when(moment.astimezone(ROME))
+
+
+@bp.app_template_filter("plan_day")
+def _day(day: date | None) -> str:
+    """A day (a meeting's, an act's) as the reader's language writes it."""
+    return format_date(day, "long") if day is not None else ""
 
 
 @bp.app_template_filter("iso_when")

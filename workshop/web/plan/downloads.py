@@ -66,6 +66,8 @@ def _scheda_document(action_id: int, fmt: str, *, staff: bool) -> Response:
         view = schede.view(db, action_id, public=True, referenti=staff)
     except Rejected:
         abort(404)
+    if not staff and not view["is_public"]:
+        abort(404)  # a draft of the office is not public
     blocks = exports.scheda_blocks(view, exports.area_labels(db), staff=staff)
     header = documents.running_header(
         view["process"]["title"],

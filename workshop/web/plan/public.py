@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
+from workshop.domain import review
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.services import catalog, periods, schede, territories
@@ -77,6 +78,8 @@ def lab_page(slug: str):
     by_session: dict[int, list[dict]] = {}
     decided: dict[int, dict] = {}
     for row in rows:
+        # A scheda the Ufficio di Piano is still drafting is not named here.
+        row.actions = [a for a in row.actions if review.is_public(a["state"])]
         by_session.setdefault(row.session_id, []).append(row.public())
         for action in row.actions:
             if action["id"] not in decided:
