@@ -42,12 +42,15 @@ def included(md: str) -> list[int]:
 def test_the_plan_document_takes_the_states_chosen_and_refuses_none(app, three):
     draft, approved, refused = three
     anyone = app.test_client()
-    assert included(anyone.get("/piano/bozza.md").get_data(as_text=True)) == [draft, approved]
+    # The public document never holds a draft of the office.
+    assert included(anyone.get("/piano/bozza.md").get_data(as_text=True)) == [approved]
     chosen = anyone.get("/piano/bozza.md?stato=non_accolta&stato=approvata").get_data(as_text=True)
     assert included(chosen) == [approved, refused]
     assert "# Schede non accolte" in chosen and "Schede incluse: 2 (stati: approvata, non accolta)" in chosen
     # Unknown states are ignored; with no valid one left, the request is refused.
-    assert included(anyone.get("/piano/bozza.md?stato=bozza&stato=x").get_data(as_text=True)) == [draft]
+    assert included(anyone.get("/piano/bozza.md?stato=bozza&stato=x").get_data(as_text=True)) == []
+    up, _ = sign_in(app, "ufficio")  # the office's copy holds it
+    assert included(up.get("/piano/bozza-uffici.md?stato=bozza").get_data(as_text=True)) == [draft]
     for query in ("?stato=", "?stato=chiusa", "?stato=x&stato=y"):
         assert anyone.get(f"/piano/bozza.md{query}").status_code == 400, query
         assert anyone.get(f"/piano/bozza.pdf{query}").status_code == 400, query
@@ -68,8 +71,9 @@ def test_a_scheda_without_a_lab_priority_is_created_from_the_dashboard(app, rows
     action_id = int(made.headers["Location"].rsplit("/", 1)[1])
     editor = text(up.get(made.headers["Location"]))
     assert "Contrasto alla povertà educativa" in editor and version_of(editor) == 1
-    public = plain(text(app.test_client().get(f"/schede/{action_id}")))
-    assert "Contrasto alla povertà educativa" in public
+    assert app.test_client().get(f"/schede/{action_id}").status_code == 404  # a draft is not public
+    public = plain(text(up.get(f"/schede/{action_id}")))  # staff preview it
+    assert "Contrasto alla povertà educativa" in public and "Anteprima" in public
     assert "attuazione di una scheda regionale" in public.lower()
     # A lab priority's origin is not a choice here; a facilitator may not create one.
     wrong = up.post(
@@ -126,9 +130,7 @@ def test_only_the_admin_keeps_the_regional_list_and_schede_keep_their_title(app,
     # New schede no longer offer it; the one that cites it keeps number and title as saved.
     other = int(create(up, rows[1].cluster_id).headers["Location"].rsplit("/", 1)[1])
     assert 'name="rif_regionale" value="42"' not in text(up.get(f"/piano/schede/{other}"))
-    cell = re.search(
-        r'data-field="rif_regionale">(.*?)</td>', text(app.test_client().get(f"/schede/{action_id}")), re.S
-    )[1]
+    cell = re.search(r'data-field="rif_regionale">(.*?)</td>', text(up.get(f"/schede/{action_id}")), re.S)[1]
     assert plain(cell).strip() == "42 Budget di salute"
     # Saving something else keeps the reference, though the list no longer has it.
     assert save(up, action_id, 2, destinatari="Famiglie").status_code == 303
@@ -188,14 +190,15 @@ def test_a_sub_distrettuale_scheda_keeps_its_comuni_everywhere(app, rows, team):
     assert checked == comuni
     # Through a step of the review, on the public page and in the documents.
     assert move(up, action_id, "revisione_up").status_code == 303
-    shown = "Sub-distrettuale: Albinea, Quattro Castella, Vezzano sul Crostolo"
-    public = text(app.test_client().get(f"/schede/{action_id}"))
-    assert plain(re.search(r'data-field="ambito">(.*?)</td>', public, re.S)[1]) == shown
-    markdown = app.test_client().get(f"/schede/{action_id}.md").get_data(as_text=True)
-    assert f"| {shown} |" in markdown
     # An unknown Comune is refused, and the stored ones stay.
     wrong = save(
         up, action_id, 2, ambito_inviato="1", ambito_tipo="sub_distrettuale", ambito_comuni=["Parma"]
     )
     assert wrong.status_code == 422
     assert schede.view(db_of(app), action_id)["content"]["ambito"]["comuni"] == comuni
+    assert move(up, action_id, "ristretta").status_code == 303  # public from here
+    shown = "Sub-distrettuale: Albinea, Quattro Castella, Vezzano sul Crostolo"
+    public = text(app.test_client().get(f"/schede/{action_id}"))
+    assert plain(re.search(r'data-field="ambito">(.*?)</td>', public, re.S)[1]) == shown
+    markdown = app.test_client().get(f"/schede/{action_id}.md").get_data(as_text=True)
+    assert f"| {shown} |" in markdown

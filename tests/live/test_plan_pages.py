@@ -192,7 +192,9 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
     page = text(ristretta.get(f"/piano/schede/{action_id}"))
     assert re.search(r'<input type="text" id="titolo"[^>]*disabled', page)
     assert not re.search(r'<select id="capofila_tipo"[^>]*disabled', page)
-    assert 'data-target="allargata"' in page and 'data-target="revisione_up"' in page
+    # Sending it on or back is the body's decision, at a meeting: no button for one account.
+    assert 'data-target="allargata"' not in page and 'data-target="revisione_up"' not in page
+    assert 'id="decided-at-meeting"' in page
     not_theirs = save(ristretta, action_id, 2, titolo="Un altro titolo")
     assert not_theirs.status_code == 422 and "non puoi modificare: Titolo" in text(not_theirs)
     filled = save(
@@ -226,7 +228,9 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
         data={"csrf_token": token(ristretta, f"/piano/schede/{action_id}"), "osservazione": "Troppo presto"},
     )
     assert early.status_code == 422
-    assert move(ristretta, action_id, "allargata").status_code == 303
+    clicked = move(ristretta, action_id, "allargata")
+    assert clicked.status_code == 422 and "decisione della cabina di regia" in text(clicked)
+    body_decides(db_of(app), team, action_id, "allargata", WHY)
 
     # The allargata observes and decides; then the scheda is frozen.
     allargata, _ = sign_in(app, "allargata")
@@ -240,7 +244,8 @@ def test_a_scheda_from_two_priorities_through_the_whole_review(app, rows, team):
         },
     )
     assert observed.status_code == 303
-    assert move(allargata, action_id, "approvata", DECISION).status_code == 303
+    assert move(allargata, action_id, "approvata", DECISION).status_code == 422
+    body_decides(db_of(app), team, action_id, "approvata", DECISION)
     final = text(allargata.get(f"/piano/schede/{action_id}"))
     assert "Coinvolgere i medici di famiglia" in final and DECISION in final
     assert "La scheda è chiusa" in final

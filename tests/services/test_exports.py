@@ -40,6 +40,9 @@ def scheda(db, closed_labs, team):
         },
         1,
     )
+    # Sent to the cabina: public from now on (a draft of the office is not).
+    schede.transition(db, team["up"], action_id, "revisione_up", "Prima lettura dell'ufficio")
+    schede.transition(db, team["up"], action_id, "ristretta", "Pronta per la cabina di regia ristretta")
     return action_id
 
 
@@ -82,7 +85,7 @@ def test_open_data_zip(db, scheda):
     assert all(len(s["hash_risultati"]) == 64 and s["partecipanti_votanti"] == "20" for s in sessions)
     scheda_row = read_csv(z, "schede.csv")[0]
     assert (scheda_row["stato"], scheda_row["area_prevalente"], scheda_row["altre_aree"]) == (
-        "bozza",
+        "ristretta",
         "A",
         "E",
     )
@@ -117,9 +120,11 @@ def test_a_scheda_as_odt_pdf_and_markdown(db, scheda):
 def test_the_whole_draft_plan(db, scheda, team):
     second = consolidate(db, PROCESS_SLUG).rows[1].cluster_id
     schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [second])
-    blocks = exports.plan_blocks(db, PROCESS_SLUG)
+    blocks = exports.plan_blocks(db, PROCESS_SLUG, staff=True)  # the office's copy: the draft too
     md = exports.render(blocks, "md", "Piano")[0].decode()
     assert md.count("\n### Scheda ") == 2 and "Schede incluse: 2" in md
+    public = exports.render(exports.plan_blocks(db, PROCESS_SLUG), "md", "Piano")[0].decode()
+    assert public.count("\n### Scheda ") == 1 and "Schede incluse: 1" in public
     pdf = exports.render(blocks, "pdf", "Piano")[0]
     assert len(PdfReader(io.BytesIO(pdf)).pages) >= 4  # cover, contents, a page for each scheda
 
@@ -314,7 +319,11 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
     """Canonical RFC 4180 CSV, a copy Italian Excel opens, DCAT-AP_IT metadata as
     JSON-LD, and a data dictionary of every column: every file parsed back."""
     schede.update_fields(
-        db, team["up"], scheda, {"preventivo": {"importi": {"frna": {"2019": "35.000,50"}}, "note": ""}}, 2
+        db,
+        team["ristretta"],
+        scheda,
+        {"preventivo": {"importi": {"frna": {"2019": "35.000,50"}}, "note": ""}},
+        2,
     )
     z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG)))
     names = set(z.namelist())

@@ -147,7 +147,7 @@ def plan(db, closed_labs, team):
 
 def test_the_plan_has_a_cover_contents_and_parts_by_state_and_area(db, plan):
     ids, blank = plan
-    blocks = exports.plan_blocks(db, PROCESS_SLUG)
+    blocks = exports.plan_blocks(db, PROCESS_SLUG, staff=True)  # the office's copy holds the drafts
     md = exports.render(blocks, "md", "Piano")[0].decode()
     cover, _, rest = md.partition("## Indice")
     assert "# Piano di Zona per la salute e il benessere sociale 2018-2020" in cover
@@ -168,6 +168,11 @@ def test_the_plan_has_a_cover_contents_and_parts_by_state_and_area(db, plan):
     only = exports.render(exports.plan_blocks(db, PROCESS_SLUG, ("non_accolta",)), "md", "x")[0].decode()
     assert "# Schede non accolte" in only and f"Scheda {ids[3]} —" in only
     assert f"Scheda {ids[0]} —" not in only
+    # The public document never holds a draft of the office, even when asked for one.
+    public = exports.render(exports.plan_blocks(db, PROCESS_SLUG), "md", "x")[0].decode()
+    assert "Schede incluse: 1" in public and f"Scheda {blank} —" not in public
+    asked = exports.render(exports.plan_blocks(db, PROCESS_SLUG, ("bozza",)), "md", "x")[0].decode()
+    assert "Schede incluse: 0" in asked and "Nessuna scheda negli stati scelti." in asked
 
 
 def test_the_plan_as_approved_cites_its_act(db, plan, team):
@@ -184,7 +189,7 @@ def test_the_plan_as_approved_cites_its_act(db, plan, team):
 def test_the_pdf_is_tagged_and_says_its_language_and_title(db, plan):
     import pikepdf
 
-    blocks = exports.plan_blocks(db, PROCESS_SLUG)
+    blocks = exports.plan_blocks(db, PROCESS_SLUG, staff=True)
     data = exports.render(blocks, "pdf", "Bozza del piano", ("Distretto · Piano", "Bozza"))[0]
     pdf = pikepdf.open(io.BytesIO(data))
     root = pdf.Root
@@ -260,7 +265,7 @@ def test_odt_and_docx_use_real_styles(db, plan):
     import docx
     from lxml import etree
 
-    blocks = exports.plan_blocks(db, PROCESS_SLUG)
+    blocks = exports.plan_blocks(db, PROCESS_SLUG, staff=True)
     odt = exports.render(blocks, "odt", "Piano", ("Distretto", "Bozza"))[0]
     with zipfile.ZipFile(io.BytesIO(odt)) as z:
         content = etree.fromstring(z.read("content.xml"))

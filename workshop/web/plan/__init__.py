@@ -114,13 +114,15 @@ def _period_args(period: periods.Period | None = None, **more) -> dict:
     return args | {k: v for k, v in more.items() if v is not None}
 
 
-def _public_view(action_id: int) -> dict:
-    """A scheda as the public reads it: 404 while it is a draft of the office."""
+def _public_view(action_id: int, *, preview: bool = False) -> dict:
+    """A scheda as the public reads it: 404 while it is a draft of the office,
+    except, with `preview`, for the plan's staff (who see what will be published;
+    their responses are never cached: web/auth.private_response)."""
     try:
         view = schede.view(_db(), action_id, public=True)
     except Rejected:
         abort(404)
-    if not view["is_public"]:
+    if not view["is_public"] and not (preview and _is_plan_role(getattr(current_user, "role", None))):
         abort(404)
     return view
 

@@ -104,7 +104,7 @@ def lab_page(slug: str):
 
 @bp.get("/schede/<id:action_id>")
 def public_scheda(action_id: int):
-    view = _public_view(action_id)
+    view = _public_view(action_id, preview=True)
     categories = _categories()
     years = tuple(view["process"]["years"])
     return render_template(
