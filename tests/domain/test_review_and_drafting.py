@@ -25,16 +25,18 @@ class TestWorkflow:
             (ALLARGATA, "allargata", "approvata"),
         ]
         for role, here, there in path:
-            assert review.check_transition(role, here, there, WHY) == WHY
-        for role, here, there in path:
-            others = {UFFICIO_PIANO, RISTRETTA, ALLARGATA, FACILITATOR} - {role}
-            for other in others:
-                assert code(review.check_transition, other, here, there, WHY) == "forbidden"
+            if (here, there) in review.BODY_STEPS:  # the body's: at its meeting (domain/cabine.py)
+                assert review.decided_by(here, there) == role
+                assert code(review.check_transition, role, here, there, WHY) == "decided_at_meeting"
+            else:
+                assert review.check_transition(role, here, there, WHY) == WHY
+                for other in {UFFICIO_PIANO, RISTRETTA, ALLARGATA, FACILITATOR} - {role}:
+                    assert code(review.check_transition, other, here, there, WHY) == "forbidden"
 
     def test_sent_back_goes_to_the_ufficio_di_piano_again(self):
-        review.check_transition(ALLARGATA, "allargata", "rinviata", WHY)
+        assert review.decided_by("allargata", "rinviata") == ALLARGATA
         review.check_transition(UFFICIO_PIANO, "rinviata", "revisione_up", WHY)
-        review.check_transition(RISTRETTA, "ristretta", "revisione_up", WHY)
+        assert review.decided_by("ristretta", "revisione_up") == RISTRETTA
 
     def test_no_skipping_and_nothing_after_a_final_decision(self):
         for here, there in (
@@ -66,8 +68,10 @@ class TestWorkflow:
         assert code(review.check_observation, RISTRETTA, "allargata", "x") == "forbidden"
 
     def test_next_steps_offered_to_a_role(self):
-        assert review.next_steps(ALLARGATA, "allargata") == ["approvata", "rinviata", "non_accolta"]
+        # The allargata's outcomes are decided at its meetings, not offered as buttons.
+        assert review.next_steps(ALLARGATA, "allargata") == []
         assert review.next_steps(RISTRETTA, "allargata") == []
+        assert review.next_steps(UFFICIO_PIANO, "rinviata") == ["revisione_up"]
 
 
 def sample_cluster():

@@ -39,7 +39,8 @@ def test_the_plan_from_the_command_line_takes_the_states_like_the_web(app, plan,
     out = tmp_path / "piano.md"
     run(app, "export", "plan", "--format", "md", "--out", str(out))
     default = out.read_text()
-    assert sorted(headings(default)) == [draft, approved]  # «non accolta» left out by default
+    # «non accolta» left out by default, and the draft too: the document is the public one.
+    assert sorted(headings(default)) == [approved]
     web = app.test_client().get("/piano/bozza.md").get_data(as_text=True)
     assert sorted(headings(web)) == sorted(headings(default))
 
@@ -83,7 +84,7 @@ def test_the_plan_as_docx_has_the_web_s_title_and_running_header(app, plan, tmp_
     left, right = header.split("\t")
     assert left == f"Distretto di Reggio Emilia · {process}"
     assert re.fullmatch(r"Bozza del piano · \d{1,2} \w+ \d{4}", right), right
-    assert f"Scheda {draft} —" in docx_text(data) and f"Scheda {approved} —" in docx_text(data)
+    assert f"Scheda {draft} —" not in docx_text(data) and f"Scheda {approved} —" in docx_text(data)
 
 
 @pytest.mark.parametrize("fmt", ["md", "odt", "docx", "pdf"])

@@ -93,6 +93,7 @@ def scheda(app, rows, team):
         db, team["up"], PROCESS_SLUG, [rows[0].cluster_id, rows[3].cluster_id]
     )
     schede.transition(db, team["up"], action_id, "revisione_up", WHY)
+    schede.transition(db, team["up"], action_id, "ristretta", WHY)  # public from here
     return action_id
 
 

@@ -13,7 +13,7 @@ from importlib import resources
 
 import pytest
 
-from tests.helpers import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG, body_decides
 from tests.injection import docx_text, odt_text, pdf_text, squeeze
 from tests.live.test_plan_pages import create, move, save, sign_in, text, version_of
 from workshop.services import schede
@@ -211,6 +211,9 @@ def entered(app, rows, team):
     assert top.title.startswith("Punto unico distrettuale")  # cluster A2 of the example
     bridge = create(up, next(r for r in rows if r.title.startswith("Soluzioni")).cluster_id)
     bridge_id = int(bridge.headers["Location"].rsplit("/", 1)[1])
+    # Sent to the cabina, so that it is public too (a draft is named nowhere public).
+    assert move(up, bridge_id, "revisione_up").status_code == 303
+    assert move(up, bridge_id, "ristretta").status_code == 303
     made = create(up, top.cluster_id)
     action_id = int(made.headers["Location"].rsplit("/", 1)[1])
     form = ufficio_form() | {
@@ -231,11 +234,9 @@ def entered(app, rows, team):
     assert filled.status_code == 303, text(filled)[:2000]
     editor = text(ristretta.get(f"/piano/schede/{action_id}"))
     assert version_of(editor) == 3 and 'id="preventivo-totale">€ 95.000,00<' in editor
-    sent = move(ristretta, action_id, "allargata", "Capofila, budget e indicatori definiti.")
-    assert sent.status_code == 303
-    allargata, _ = sign_in(app, "allargata")
-    approved = move(allargata, action_id, "approvata", "Approvata: risponde alla priorità più votata.")
-    assert approved.status_code == 303
+    # The bodies decide at their meetings.
+    body_decides(db, team, action_id, "allargata", "Capofila, budget e indicatori definiti.")
+    body_decides(db, team, action_id, "approvata", "Approvata: risponde alla priorità più votata.")
     return db, action_id, bridge_id
 
 

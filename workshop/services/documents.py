@@ -274,17 +274,18 @@ def votes_line(votes: dict | None) -> str:
 
 
 def decision_lines(view: dict) -> list[str]:
-    """Each step: when, which body (at which meeting), what it did, and its motivation."""
-    return [
-        (
-            f"{when(t['meeting']['held_on'])} — {review.BODIES.get(t.get('body'), '')}, in riunione,"
-            if t.get("meeting")
-            else f"{when(t['at'])} — {review.BODIES.get(t.get('body'), '')}"
+    """Each step: when, which body, what it did (at which meeting, with the vote), and its motivation."""
+    lines = []
+    for t in view["transitions"]:
+        meeting = t.get("meeting")
+        day = when(meeting["held_on"]) if meeting else when(t["at"])
+        done = t.get("done") or review.DONE.get((t["from"], t["to"]), "")
+        where = f", in riunione ({meeting['place']})" if meeting else ""
+        lines.append(
+            f"{day} — {review.BODIES.get(t.get('body'), '')} {done}{where}{votes_line(t.get('votes'))}. "
+            f"Motivazione: «{t['motivation']}»"
         )
-        + f" {t.get('done') or review.DONE.get((t['from'], t['to']), '')}{votes_line(t.get('votes'))}. "
-        f"Motivazione: «{t['motivation']}»"
-        for t in view["transitions"]
-    ]
+    return lines
 
 
 def observation_lines(view: dict) -> list[str]:
