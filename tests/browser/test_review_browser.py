@@ -1,5 +1,6 @@
 """Real headless Chromium: a scheda intervento from the dashboard to the
-decision, by the three roles of the review, and back to the lab's public page."""
+decision, by the Ufficio di Piano and the two cabine di regia deciding at their
+meetings (agenda, attendance, decision), and back to the lab's public page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import PLAN_PASSWORD, close_sample_labs, plan_team, totp_code
+from workshop.services import cabine
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +21,12 @@ DECISION = "Approvata perché è la priorità più votata e si appoggia su servi
 def plan_server(web_server):
     """The module's server with the two sample labs closed and the plan's staff."""
     close_sample_labs(web_server.db, web_server.facilitator_id)
-    plan_team(web_server.db)
+    team = plan_team(web_server.db)
+    for body, n in (("ristretta", 5), ("allargata", 7)):
+        for i in range(n):
+            cabine.save_member(
+                web_server.db, team["up"], body, f"{body.title()} {i + 1}", "Componente", "Ente"
+            )
     return web_server
 
 
@@ -37,6 +44,37 @@ def signed_in(new_page, server, username, width=1280):
     page.locator("main form [type=submit]").click()
     page.wait_for_url(re.compile(r"/piano$"))
     return page
+
+
+def decide_at_meeting(page, server, body, scheda_id, present, target, motivation, editor_url):
+    """A meeting of the body, recorded through its pages: created today, the scheda
+    on its agenda, who is present, and the decision with its motivation."""
+    page.goto(server.url + "/cabine")
+    form = page.locator(f'form.new-meeting[data-body="{body}"]')
+    form.locator('input[name="giorno"]').fill(cabine.today().isoformat())
+    form.locator('input[name="luogo"]').fill("Sala del Consiglio")
+    form.locator("[type=submit]").click()
+    page.wait_for_url(re.compile(r"/cabine/riunioni/\d+$"))
+    page.select_option("#odg-scheda", str(scheda_id))
+    page.locator("#agenda-form [type=submit]").click()
+    expect(page.locator("main .alert-success")).to_contain_text("ordine del giorno")
+    labels = page.locator("#attendance-form .form-check-label")  # Bootstrap Italia draws the box on the label
+    for i in range(present):
+        labels.nth(i).click()
+    expect(page.locator('#attendance-form input[name="presenti"]:checked')).to_have_count(present)
+    page.locator("#attendance-form [type=submit]").click()
+    expect(page.locator("#quorum-state")).to_have_attribute("data-quorum", "yes")
+    form = page.locator(f'form.decision-form[data-scheda-id="{scheda_id}"]')
+    form.locator(f'label[for="esito-{scheda_id}-{target}"]').click()
+    form.locator("textarea").fill(motivation)
+    form.locator('input[name="favorevoli"]').fill(str(present))
+    form.locator("[type=submit]").click()
+    expect(page.locator("main .alert-success")).to_contain_text("Decisione registrata")
+    expect(page.locator(f'.agenda-item[data-scheda-id="{scheda_id}"] .decision-motivation')).to_have_text(
+        motivation
+    )
+    page.goto(editor_url)
+    expect(page.locator("#scheda-state .state-badge")).to_have_attribute("data-state", target)
 
 
 def step(page, target, motivation):
@@ -94,7 +132,20 @@ def test_a_scheda_from_draft_to_decision_and_back_to_the_lab(new_page, plan_serv
     expect(ristretta.locator("#capofila_specifica")).to_have_value(CAPOFILA)
     expect(target).to_have_value("≤ -10%")
     expect(ristretta.locator("#ind-1-descrizione")).to_have_value("Famiglie informate prima della dimissione")
-    step(ristretta, "allargata", "Capofila e indicatori definiti: alla cabina allargata.")
+    # Sending it on is the ristretta's decision, at a meeting with its quorum, not a button.
+    expect(ristretta.locator('form.step-form[data-target="allargata"]')).to_have_count(0)
+    expect(ristretta.locator("#decided-at-meeting")).to_be_visible()
+    scheda_id = int(editor_url.rsplit("/", 1)[1])
+    decide_at_meeting(
+        ristretta,
+        plan_server,
+        "ristretta",
+        scheda_id,
+        3,
+        "allargata",
+        "Capofila e indicatori definiti: alla cabina allargata.",
+        editor_url,
+    )
 
     # The allargata adds an observation and approves with a motivation.
     allargata = signed_in(new_page, plan_server, "allargata")
@@ -104,8 +155,9 @@ def test_a_scheda_from_draft_to_decision_and_back_to_the_lab(new_page, plan_serv
     expect(allargata.locator("#osservazioni .observation-text")).to_have_text(
         "Coinvolgere i medici di medicina generale fin dall'avvio."
     )
-    step(allargata, "approvata", DECISION)
+    decide_at_meeting(allargata, plan_server, "allargata", scheda_id, 5, "approvata", DECISION, editor_url)
     expect(allargata.locator("#history .decision")).to_have_count(4)
+    expect(allargata.locator("#history .decision-meeting").last).to_contain_text("favorevoli 5")
     # Versions compared: the ristretta's save, + and − marked.
     allargata.locator('#versions li[data-version="3"] a').click()
     expect(allargata.locator('.diff-field[data-field="capofila"] .diff-added')).to_contain_text("AUSL")

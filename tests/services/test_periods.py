@@ -189,3 +189,14 @@ def test_the_demo_has_a_closed_practice_session_counted_nowhere_and_a_programme_
     assert counted and practice[0].id not in counted
     [process] = periods.processes(db)
     assert [p.year for p in process["programmes"]] == list(process["years"]) == [2018, 2019, 2020]
+    # Both cabine with their members (5 and 19, a representative of each lab in the allargata),
+    # and a meeting of the ristretta today with a scheda on its agenda, its quorum present.
+    from workshop.services import cabine
+
+    bodies = {b["key"]: b for b in cabine.bodies(db)}
+    assert (bodies["ristretta"]["in_office"], bodies["allargata"]["in_office"]) == (5, 19)
+    assert sum(1 for m in bodies["allargata"]["members"] if m["lab"]) == 7
+    [meeting] = cabine.meetings(db, PROCESS_SLUG)
+    view = cabine.meeting_view(db, meeting["id"])
+    assert view["body"] == "ristretta" and view["quorum"] and len(view["agenda"]) == 1
+    assert view["agenda"][0]["state"] == "ristretta" and view["agenda"][0]["decision"] is None

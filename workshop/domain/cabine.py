@@ -37,6 +37,7 @@ QUORUM_RULES = {
     DUE_TERZI: _("Due terzi dei componenti"),
     NUMERO: _("Un numero fisso di componenti"),
 }
+FIXED_NUMBER = _("%(n)s componenti presenti")  # how NUMERO reads with its number
 
 
 def required_present(rule: str, members: int, number: int | None = None) -> int:

@@ -133,7 +133,6 @@ MESSAGES: dict[str, str] = {
     ),
     "already_decided": _("Su questa scheda la riunione ha già deciso."),
     "remarks_invalid": _("Il testo del verbale può avere al massimo %(max)s caratteri."),
-    "minutes_not_frozen": _("Il verbale non è ancora approvato."),
     "adoption_invalid": _(
         "Per l'adozione indica l'atto, l'organo che lo ha adottato, la data e il numero dell'atto."
     ),

@@ -71,7 +71,7 @@ def _body_label(key: str) -> str:
 @bp.app_template_global("quorum_label")
 def _quorum_label(rule: str, number: int | None = None) -> str:
     if rule == rules.NUMERO:
-        return gettext("%(n)s componenti presenti", n=number)
+        return gettext(rules.FIXED_NUMBER, n=number)
     return gettext(rules.QUORUM_RULES.get(rule, rule))
 
 
