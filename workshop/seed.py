@@ -69,6 +69,10 @@ def seed_reference(db: Database) -> None:
             process.year_start, process.year_end = FIRST_PROCESS["years"]
             s.add(process)
             s.flush()
+        # The two cabine di regia (migration 0011 makes them too; a database emptied keeps none).
+        from workshop.services.cabine import ensure_bodies
+
+        ensure_bodies(s)
         # The regional schede: a first list, only into an empty one (the admin keeps it).
         if s.exec(select(RegionalScheda)).first() is None:
             for position, item in enumerate(regional_schede()):

@@ -82,6 +82,24 @@ def staff_page(context, server, username, password, landing, second_step=True):
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=["phone", "laptop"])
+def a_meeting_of_the_ristretta(db) -> int:
+    """The ristretta with three members, a scheda before it, and a meeting today with it on the agenda."""
+    from workshop.services import accounts, cabine, schede
+
+    user = next(u for u in accounts.all_users(db) if u.username == "ufficio")
+    up = schede.PlanActor(user.id, user.role)
+    members = [
+        cabine.save_member(db, up, "ristretta", f"Persona {n}", "Componente", "Ente") for n in range(3)
+    ]
+    action_id = schede.create_blank(db, up, "pdz-2018-2020", "Scheda per l'accessibilità", "regionale", "A")
+    schede.transition(db, up, action_id, "revisione_up", "Prima lettura dell'ufficio")
+    schede.transition(db, up, action_id, "ristretta", "Pronta per la cabina di regia")
+    made = cabine.create_meeting(db, up, "ristretta", "pdz-2018-2020", cabine.today(), "Sala del Consiglio")
+    cabine.add_to_agenda(db, up, made, action_id)
+    cabine.set_attendance(db, up, made, members[:2])
+    return made
+
+
 def test_no_serious_violation_on_any_page_state(server, context_at, width, height):
     base = server.url
     # A lab with a closed meeting: the control room offers its groups to carry forward.
@@ -101,6 +119,7 @@ def test_no_serious_violation_on_any_page_state(server, context_at, width, heigh
             ("/accessibilita", "accessibility"),
             (f"/s/{room.code}", "join"),
             ("/laboratori/dimissioni-difficili", "lab page with its meetings"),
+            ("/cabine-di-regia", "the cabine di regia, public"),
         ):
             anyone.goto(base + path)
             audit(anyone, found, state)
@@ -143,6 +162,15 @@ def test_no_serious_violation_on_any_page_state(server, context_at, width, heigh
         plan = staff_page(context_at(width, height), server, "ufficio", PLAN_PASSWORD, r"/piano$")
         audit(plan, found, "/piano")
         small_targets(plan, targets, "/piano", 24)
+        # The cabine (issue 15): their page, and a meeting with its agenda, attendance and decision form.
+        meeting = a_meeting_of_the_ristretta(server.db)
+        for path, state in (
+            ("/cabine", "/cabine"),
+            (f"/cabine/riunioni/{meeting}", "a meeting of the ristretta"),
+        ):
+            plan.goto(base + path)
+            audit(plan, found, state)
+            small_targets(plan, targets, state, 24)
         admin = staff_page(context_at(width, height), server, *ADMIN, r".*")
         admin.goto(base + "/admin/utenti")
         audit(admin, found, "/admin/utenti")
