@@ -81,7 +81,6 @@ def staff_page(context, server, username, password, landing, second_step=True):
     return page
 
 
-@pytest.mark.parametrize(("width", "height"), SIZES, ids=["phone", "laptop"])
 def a_meeting_of_the_ristretta(db) -> int:
     """The ristretta with three members, a scheda before it, and a meeting today with it on the agenda."""
     from workshop.services import accounts, cabine, schede
@@ -100,6 +99,7 @@ def a_meeting_of_the_ristretta(db) -> int:
     return made
 
 
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=["phone", "laptop"])
 def test_no_serious_violation_on_any_page_state(server, context_at, width, height):
     base = server.url
     # A lab with a closed meeting: the control room offers its groups to carry forward.
