@@ -124,6 +124,12 @@ def bodies(db: Database, *, public: bool = False) -> list[dict]:
         return out
 
 
+def _member_invalid() -> Rejected:
+    return Rejected(
+        "member_invalid", name=rules.NAME_MAX, role=rules.ROLE_MAX, organisation=rules.ORGANISATION_MAX
+    )
+
+
 def save_member(
     db: Database,
     editor: PlanActor,
@@ -143,7 +149,7 @@ def save_member(
     with db.transaction() as s:
         _body(s, body_key)
         if lab_id is not None and s.get(Lab, lab_id) is None:
-            raise Rejected("member_invalid", name=rules.NAME_MAX, role=rules.ROLE_MAX, organisation=0)
+            raise _member_invalid()
         if staff_user_id is not None:
             user = s.get(StaffUser, staff_user_id)
             taken = s.exec(
@@ -158,7 +164,7 @@ def save_member(
         if member_id is None:
             count = len(_active_members(s, body_key))
             if active and count >= rules.MEMBERS_MAX:
-                raise Rejected("member_invalid", name=rules.NAME_MAX, role=rules.ROLE_MAX, organisation=0)
+                raise _member_invalid()
             last = s.exec(
                 select(BodyMember.position)
                 .where(BodyMember.body_key == body_key)

@@ -164,7 +164,7 @@ def adoption(process: Process) -> dict | None:
     if process.adopted_on is None:
         return None
     return {
-        "act": process.approval_act,
+        "act": process.approval_act or "Atto di adozione del piano",
         "body": process.adoption_body,
         "on": process.adopted_on,
         "number": process.adoption_number,
