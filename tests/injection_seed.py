@@ -373,6 +373,12 @@ def seed(
     for action_id, changes in writes.items():
         schede.update_fields(db, admin, action_id, changes, 1)
     stored.schede = [a, b, *titled]
+    # Every scheda but A sent to the cabina, so that the public pages, documents and
+    # open data carry the corpus (a draft of the office is published nowhere); A goes
+    # through the whole review below.
+    for action_id in (b, *titled):
+        schede.transition(db, team["up"], action_id, "revisione_up", "Revisione dell'Ufficio di Piano.")
+        schede.transition(db, team["up"], action_id, "ristretta", "Inviata alla cabina di regia ristretta.")
 
     # Scheda A through the review, every step with a piece of the corpus as its motivation.
     motivations = packed(4000)
