@@ -118,9 +118,13 @@ def test_a_meeting_with_its_quorum_decides_and_the_step_names_the_meeting(db, te
     assert refused(cabine.decide, db, team["up"], made, first, "revisione_up", WHY) == "already_decided"
     assert refused(cabine.set_attendance, db, team["up"], made, ristretta) == "attendance_after_decisions"
     assert refused(cabine.remove_from_agenda, db, team["up"], made, first) == "agenda_item_decided"
+    # Its day can be corrected (a typo), not moved to after the decisions it took.
+    yesterday, tomorrow = cabine.today() - timedelta(days=1), cabine.today() + timedelta(days=1)
+    cabine.update_meeting(db, team["up"], made, yesterday, "Sala del Consiglio", "")
+    assert refused(cabine.update_meeting, db, team["up"], made, tomorrow, "Sala", "") == "meeting_not_held"
 
     step = schede.view(db, first, public=True)["transitions"][-1]
-    assert step["meeting"]["id"] == made and step["meeting"]["held_on"] == cabine.today()
+    assert step["meeting"]["id"] == made and step["meeting"]["held_on"] == cabine.today() - timedelta(days=1)
     assert (step["body"], step["by"], step["votes"]) == (
         "ristretta",
         None,

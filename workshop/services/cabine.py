@@ -240,8 +240,9 @@ def update_meeting(
     remarks = rules.clean_remarks(remarks)
     with db.transaction() as s:
         meeting = _kept(s, editor, meeting_id)
-        if held_on != meeting.held_on and _decisions(s, meeting.id):
-            raise Rejected("attendance_after_decisions")
+        # A meeting that has decided was held: its day can be corrected, not moved ahead.
+        if held_on > today() and _decisions(s, meeting.id):
+            raise Rejected("meeting_not_held")
         meeting.held_on, meeting.place, meeting.remarks = held_on, place, remarks
         s.add(meeting)
 
