@@ -300,3 +300,20 @@ def test_two_people_saving_one_year_do_not_lose_each_others_half(db, scheda, tea
     monitoring.record(db, team["up"], scheda, 2019, status="avviata", progress="10", spent={"frna": "100"})
     y = year(monitoring.of_action(db, scheda), 2019)
     assert y["indicators"][0]["value"] == "3" and y["resources"][1]["spent"] == 100_00
+
+
+def test_the_demo_has_an_approved_scheda_with_two_years_of_monitoring(db, tmp_path):
+    from tests.helpers import unlimited_bus
+    from workshop.seed import seed_demo
+    from workshop.storage.models import PlanAction
+
+    seed_demo(db, unlimited_bus(db), tmp_path)
+    with db.reader() as s:
+        approved = [a.id for a in s.exec(__import__("sqlmodel").select(PlanAction)) if a.state == "approvata"]
+    assert len(approved) == 1
+    view = monitoring.of_action(db, approved[0])
+    reported = [
+        (y["year"], y["status"], y["progress"], len(y["entries"])) for y in view["years"] if y["reported"]
+    ]
+    assert reported == [(2018, "avviata", 30, 2), (2019, "in_corso", 65, 1)]
+    assert year(view, 2019)["indicators"][1]["value"] == "5.5"
