@@ -53,13 +53,17 @@ def test_a_monitoring_update_entered_in_the_ui_shows_on_the_public_page(new_page
     expect(public.locator("#monitoring-now")).to_contain_text("In corso")
     expect(public.locator("#monitoring-now")).to_contain_text("45%")
     expect(public.locator("#monitoraggio .progress-bar")).to_have_attribute("aria-valuenow", "45")
-    expect(public.locator("#public-timeline")).to_contain_text("Aperto lo sportello per le dimissioni protette")
+    expect(public.locator("#public-timeline")).to_contain_text(
+        "Aperto lo sportello per le dimissioni protette"
+    )
     expect(public.locator("#public-timeline")).to_contain_text("Ufficio di Piano")
     expect(public.locator("#monitoring-years-table tr[data-year='2019']")).to_contain_text("45%")
     # The charts are drawn (Chart.js) and their tables stay beside them.
     expect(public.locator("#chart-progress-wrap")).to_be_visible()
     expect(public.locator("#chart-indicator-0-wrap")).to_be_visible()
-    public.wait_for_function("window.workshopMonitoringCharts && window.workshopMonitoringCharts.length === 3")
+    public.wait_for_function(
+        "window.workshopMonitoringCharts && window.workshopMonitoringCharts.length === 3"
+    )
     table = public.locator(".monitoring-indicator-table[data-indicator='1'] tbody tr", has_text="2019")
     expect(table).to_contain_text("17")
     assert page.console_errors == [] and public.console_errors == []

@@ -317,3 +317,20 @@ def test_the_demo_has_an_approved_scheda_with_two_years_of_monitoring(db, tmp_pa
     ]
     assert reported == [(2018, "avviata", 30, 2), (2019, "in_corso", 65, 1)]
     assert year(view, 2019)["indicators"][1]["value"] == "5.5"
+
+
+HOSTILE = (
+    '=HYPERLINK("http://x.example","clic")<script>alert(1)</script> **grassetto** [a](javascript:alert(1))'
+)
+
+
+def test_a_hostile_timeline_text_is_only_text_in_every_output(db, scheda, team):
+    monitoring.record(
+        db, team["up"], scheda, 2019, status="avviata", progress="5", entry=("2019-02-02", HOSTILE)
+    )
+    data = exports.opendata_zip(db, PROCESS_SLUG, exports.publisher_of(None), base_url="http://x")
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
+        cell = z.read("monitoraggio_cronologia.csv").decode().splitlines()[1].split(",", 3)[3]
+    assert cell.startswith("\"'=HYPERLINK")  # a spreadsheet does not run it
+    md = exports.to_markdown(documents.monitoring_blocks(db, PROCESS_SLUG, 2019))
+    assert "<script>" not in md and "\\[a\\](javascript" in md  # escaped: not a link
