@@ -55,13 +55,6 @@ def test_concluded_is_100_and_100_is_concluded_and_not_started_is_0():
         assert code(m.check_status_progress, status, percent) == "monitoring_status_progress"
 
 
-def test_a_status_may_move_anywhere_the_timeline_tells_the_story():
-    # No workflow: a suspended action starts again, a concluded one is reopened if it was a mistake.
-    for before in m.STATUSES:
-        for after in m.STATUSES:
-            m.check_status_progress(after, 100 if after == "conclusa" else 0)
-
-
 def test_values_are_numbers_with_a_comma_or_a_point_and_no_units():
     assert m.value("12") == Decimal("12")
     assert m.value("12,5") == Decimal("12.5")

@@ -200,3 +200,31 @@ def test_the_template_downloads_and_a_referente_sees_only_their_schede(app, sche
     assert got.data.decode("utf-8-sig").startswith("scheda,anno,tipo,data,stato,avanzamento")
     assert f'data-scheda-id="{scheda}"' in text(people["referente"].get("/piano/monitoraggio"))
     assert f'data-scheda-id="{scheda}"' not in text(people["facilitator"].get("/piano/monitoraggio"))
+
+
+def test_the_annual_report_from_the_command_line_is_the_webs(app, scheda, team, tmp_path):
+    from tests.injection import pdf_text
+    from workshop.cli import cli
+
+    db = app.extensions["workshop"].db
+    monitoring.record(
+        db, team["up"], scheda, 2019, status="avviata", progress="25", entry=("2019-09-09", "Avvio")
+    )
+    out = tmp_path / "m.md"
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        cli, ["export", "monitoring", "--anno", "2019", "--format", "md", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    web = app.test_client().get("/monitoraggio.md?anno=2019").get_data(as_text=True)
+    strip = lambda md: re.sub(r"\d{1,2} \w+ \d{4}", "", md)  # noqa: E731  (the day it was made)
+    assert strip(out.read_text()) == strip(web) and "Avviata" in web
+    assert runner.invoke(cli, ["export", "monitoring", "--anno", "2031", "--out", str(out)]).exit_code != 0
+    pdf = tmp_path / "m.pdf"
+    assert (
+        runner.invoke(
+            cli, ["export", "monitoring", "--anno", "2019", "--format", "pdf", "--out", str(pdf)]
+        ).exit_code
+        == 0
+    )
+    assert "Monitoraggio 2019" in pdf_text(pdf.read_bytes())

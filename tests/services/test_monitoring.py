@@ -334,3 +334,10 @@ def test_a_hostile_timeline_text_is_only_text_in_every_output(db, scheda, team):
     assert cell.startswith("\"'=HYPERLINK")  # a spreadsheet does not run it
     md = exports.to_markdown(documents.monitoring_blocks(db, PROCESS_SLUG, 2019))
     assert "<script>" not in md and "\\[a\\](javascript" in md  # escaped: not a link
+
+
+def test_a_status_moves_freely_and_the_timeline_keeps_the_story(db, scheda, team):
+    """No workflow between statuses: suspended, started again, concluded, reopened."""
+    for status, progress in (("sospesa", "20"), ("in_corso", "20"), ("conclusa", "100"), ("in_corso", "90")):
+        monitoring.record(db, team["up"], scheda, 2019, status=status, progress=progress)
+        assert year(monitoring.of_action(db, scheda), 2019)["status"] == status

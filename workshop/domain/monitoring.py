@@ -36,7 +36,6 @@ The rules, decided here once:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -70,7 +69,6 @@ BODIES = {
 
 ENTRY_MAX = 2000
 VALUE_MAX = Decimal("1e12")
-VALUE_NOTE_MAX = 300
 
 
 def may_report(role: str, user_id: int, reporters: set[int] | frozenset[int]) -> str:
@@ -176,19 +174,6 @@ def indicator(number, count: int) -> int:
     return int(raw) - 1
 
 
-@dataclass
-class Report:
-    """One year of a scheda, as it stands (or will, once checked)."""
-
-    status: str = DA_AVVIARE
-    progress: int = 0
-    values: dict[str, str] = field(default_factory=dict)  # indicator index → decimal text
-    spent: dict[str, int] = field(default_factory=dict)  # funding source → cents
-
-    def check(self) -> None:
-        check_status_progress(self.status, self.progress)
-
-
 # -- reading a year against the scheda (for pages, documents, open data) ---------------
 
 
@@ -210,11 +195,3 @@ def planned_of(preventivo: dict, year: int, programme_budget: dict | None) -> di
         if cents is not None:
             out[source] = int(cents)
     return out
-
-
-def latest(years_reported: dict[int, dict]) -> tuple[int, dict] | None:
-    """The most recent year reported (a lab's page says how the action is doing now)."""
-    if not years_reported:
-        return None
-    year = max(years_reported)
-    return year, years_reported[year]

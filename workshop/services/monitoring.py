@@ -324,9 +324,7 @@ def import_csv(db: Database, actor: PlanActor, data: bytes) -> Imported:
                         raise Rejected("amount_invalid", field="importo", value="")
                     change.spent[cells["fonte"]] = cents
                 else:
-                    raise Rejected(
-                        "field_invalid", field="tipo", problem="stato, cronologia, indicatore o spesa"
-                    )
+                    raise Rejected("field_invalid", field="tipo", problem=", ".join(ROW_KINDS))
             except Rejected as rejected:
                 problems.append(_detail(line, rejected))
         # The rule across rows: a year's status and progress as they will stand.
