@@ -52,7 +52,7 @@ def test_a_monitoring_update_entered_in_the_ui_shows_on_the_public_page(new_page
     public.goto(f"{web_server.url}/schede/{scheda}")
     expect(public.locator("#monitoring-now")).to_contain_text("In corso")
     expect(public.locator("#monitoring-now")).to_contain_text("45%")
-    expect(public.locator("#monitoraggio .progress-bar")).to_have_attribute("aria-valuenow", "45")
+    expect(public.locator("#monitoraggio progress.monitoring-progress")).to_have_attribute("value", "45")
     expect(public.locator("#public-timeline")).to_contain_text(
         "Aperto lo sportello per le dimissioni protette"
     )
