@@ -84,7 +84,7 @@ def test_two_years_by_the_form_and_by_csv_then_a_bad_csv_changes_nothing(db, sch
     assert "by_name" not in y20["entries"][0]  # the public view names bodies only
 
     # The same file again adds no entry twice.
-    monitoring.import_csv(db, team["up"], good)
+    assert monitoring.import_csv(db, team["up"], good).entries == 0
     assert len(year(monitoring.of_action(db, scheda), 2020)["entries"]) == 2
 
     # A file with good rows and bad ones: nothing changes, every bad row is listed.

@@ -118,9 +118,10 @@ def _report(s: Session, action_id: int, year: int) -> MonitoringReport:
     return row or MonitoringReport(action_id=action_id, year=year, indicator_values={}, spent={})
 
 
-def _apply(s: Session, actor: PlanActor, body: str, action: PlanAction, year: int, change: Update) -> None:
+def _apply(s: Session, actor: PlanActor, body: str, action: PlanAction, year: int, change: Update) -> int:
     """Write one year's update (already checked field by field) after the rule that
-    ties status and progress; raises before writing anything of this year."""
+    ties status and progress; raises before writing anything of this year. Returns
+    how many timeline entries were new."""
     report = _report(s, action.id, year)
     status = change.status if change.status is not None else report.status
     progress = change.progress if change.progress is not None else report.progress
@@ -145,15 +146,18 @@ def _apply(s: Session, actor: PlanActor, body: str, action: PlanAction, year: in
             )
         )
     }
+    added = 0
     for day, text in change.entries:
         if (day, text) in existing:  # the same file imported twice adds nothing twice
             continue
         existing.add((day, text))
+        added += 1
         s.add(
             MonitoringEntry(
                 action_id=action.id, year=year, day=day, text=text, user_id=actor.user_id, body=body
             )
         )
+    return added
 
 
 def _context(s: Session, action: PlanAction) -> tuple[tuple[int, ...], list[dict]]:
@@ -235,7 +239,8 @@ def template_csv() -> bytes:
 
 @dataclass(frozen=True)
 class Imported:
-    """What a file changed: rows read, schede and years touched."""
+    """What a file changed: rows read, years of schede touched, timeline entries added
+    (an entry already there is not added again)."""
 
     rows: int
     reports: int
@@ -345,8 +350,7 @@ def import_csv(db: Database, actor: PlanActor, data: bytes) -> Imported:
         entries = 0
         for (action_id, year), change in changes.items():
             action, body, _, _ = actions[action_id]
-            _apply(s, actor, body, action, year, change)
-            entries += len(change.entries)
+            entries += _apply(s, actor, body, action, year, change)
     return Imported(rows=len(rows), reports=len(changes), entries=entries)
 
 
