@@ -187,6 +187,8 @@ def test_two_years_in_the_ui_and_by_csv_shown_on_staff_public_lab_pages_and_expo
     report = app.test_client().get("/monitoraggio.md?anno=2019").get_data(as_text=True)
     assert "Monitoraggio 2019" in report and "Avviato il gruppo" in report
     assert app.test_client().get("/monitoraggio.md?anno=2031").status_code == 404
+    latest = app.test_client().get("/monitoraggio.md").get_data(as_text=True)  # the latest year reported
+    assert "Monitoraggio 2020" in latest and "Intervento concluso" in latest
     assert app.test_client().get("/monitoraggio.pdf?anno=2020").data.startswith(b"%PDF")
     zipped = app.test_client().get(f"/dati-aperti/{PROCESS_SLUG}.zip").data
     with zipfile.ZipFile(io.BytesIO(zipped)) as z:
