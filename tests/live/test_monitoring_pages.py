@@ -230,3 +230,23 @@ def test_the_annual_report_from_the_command_line_is_the_webs(app, scheda, team, 
         == 0
     )
     assert "Monitoraggio 2019" in pdf_text(pdf.read_bytes())
+
+
+def test_an_approved_scheda_without_an_area_is_in_the_overview_too(app, scheda, team):
+    from tests.monitoring_helpers import WHY
+    from workshop.services import schede
+
+    db = app.extensions["workshop"].db
+    blank = schede.create_blank(db, team["up"], PROCESS_SLUG, "Intervento regionale senza area", "regionale")
+    for actor, state in (
+        ("up", "revisione_up"),
+        ("up", "ristretta"),
+        ("ristretta", "allargata"),
+        ("allargata", "approvata"),
+    ):
+        schede.transition(db, team[actor], blank, state, WHY)
+    page = plain(text(app.test_client().get("/monitoraggio")))
+    assert "Schede senza area prevalente Nessuna" not in page
+    assert re.search(
+        r"Schede senza area prevalente .*Intervento regionale senza area ?non ancora rilevato", page
+    )
