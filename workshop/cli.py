@@ -314,6 +314,30 @@ def export_plan(process_slug, year, fmt, states, out):
     click.echo(f"{title.split(' — ')[0]} scritto in {out}.")
 
 
+@export.command("monitoring")
+@click.option("--process", "process_slug", default=None, help=PROCESS_HELP)
+@click.option("--anno", "year", type=int, required=True, help="L'anno del percorso da rendicontare.")
+@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="odt", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_monitoring(process_slug, year, fmt, out):
+    """The annual monitoring report of the approved schede (as /monitoraggio.FORMAT?anno=YEAR)."""
+    from datetime import UTC, datetime
+
+    from workshop.services import documents, exports, schede
+
+    db = services().db
+    process = _period(process_slug, None).process
+    if year not in schede.years(process):
+        raise click.ClickException(f"{year} non è un anno del percorso {process.title}.")
+    title = documents.monitoring_title(process.title, year)
+    header = documents.running_header(
+        process.title, f"Monitoraggio {year} · {documents.when(datetime.now(UTC))}"
+    )
+    data, _ = exports.render(documents.monitoring_blocks(db, process.slug, year), fmt, title, header)
+    _write(out, data)
+    click.echo(f"Monitoraggio {year} scritto in {out}.")
+
+
 @cli.command(with_appcontext=False)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--hash", "expected", help="L'impronta pubblicata o vista in sala, da confrontare.")

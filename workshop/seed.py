@@ -334,6 +334,7 @@ def seed_demo(db: Database, bus: CommandBus, instance_dir) -> list[CreatedSessio
         )
     )
     _demo_programmes(db, accounts_["admin"][0])
+    demo_monitoring(db, accounts_["admin"][0])
     created.append(demo_meetings(db, bus, created, owner))
     demo_cabine(db, accounts_["admin"][0])
     return created
@@ -388,6 +389,84 @@ def _demo_programmes(db: Database, admin_id: int) -> None:
         if process["current"] and not process["programmes"]:
             for year in process["years"]:
                 periods.add_programme(db, admin, process["id"], year)
+
+
+DEMO_INDICATORS = [
+    {
+        "descrizione": "Persone dimesse accompagnate a casa",
+        "partenza": "12 persone",
+        "obiettivi": {"2018": "15", "2019": "25", "2020": "35"},
+        "fonte": "Servizio sociale territoriale",
+        "periodicita": "annuale",
+    },
+    {
+        "descrizione": "Giorni medi tra dimissione e primo contatto",
+        "partenza": "9 giorni",
+        "obiettivi": {"2018": "7", "2019": "5", "2020": "3"},
+        "fonte": "AUSL, punto unico di accesso",
+        "periodicita": "semestrale",
+    },
+]
+DEMO_BUDGET = {
+    "importi": {
+        "frna": {"2018": "20.000", "2019": "25.000", "2020": "25.000"},
+        "quota_comuni": {"2019": "5.000"},
+    },
+    "note": "",
+}
+
+
+def demo_monitoring(db: Database, admin_id: int) -> int | None:
+    """An approved scheda with two years of monitoring (issue 15): drafted from the
+    first priority, taken through the review by the admin, reported for the
+    first two years of the period (once in progress, once concluded its first
+    phase). None when there is no priority to draft from."""
+    from workshop.services import monitoring, schede
+    from workshop.services.consolidation import consolidate
+
+    admin = schede.PlanActor(admin_id, "admin")
+    current = next((p for p in periods.processes(db) if p["current"]), None)
+    rows = consolidate(db, current["slug"]).rows if current else []
+    if not rows or len(current["years"]) < 2:
+        return None
+    action_id = schede.create_from_clusters(db, admin, current["slug"], [rows[0].cluster_id])
+    schede.update_fields(db, admin, action_id, {"indicatori": DEMO_INDICATORS, "preventivo": DEMO_BUDGET}, 1)
+    why = "Passaggio della dimostrazione: la scheda segue ogni passo della revisione."
+    for state in ("revisione_up", "ristretta", "allargata", "approvata"):
+        schede.transition(db, admin, action_id, state, why)
+    first, second = current["years"][:2]
+    monitoring.record(
+        db,
+        admin,
+        action_id,
+        first,
+        status="avviata",
+        progress="30",
+        values={"1": "14", "2": "8"},
+        spent={"frna": "15.200,00"},
+        entry=(f"{first}-04-02", "Firmato il protocollo tra ospedale e servizi sociali."),
+    )
+    monitoring.record(
+        db,
+        admin,
+        action_id,
+        first,
+        status="avviata",
+        progress="30",
+        entry=(f"{first}-10-15", "Primo gruppo di operatori formati alle dimissioni protette."),
+    )
+    monitoring.record(
+        db,
+        admin,
+        action_id,
+        second,
+        status="in_corso",
+        progress="65",
+        values={"1": "27", "2": "5,5"},
+        spent={"frna": "24.100,00", "quota_comuni": "3.900,00"},
+        entry=(f"{second}-06-30", "Il servizio copre tutti i Comuni del distretto."),
+    )
+    return action_id
 
 
 def demo_meetings(db: Database, bus: CommandBus, created: list[CreatedSession], owner: int) -> CreatedSession:

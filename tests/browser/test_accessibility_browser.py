@@ -41,6 +41,35 @@ def server(web_server):
     return web_server
 
 
+MONITORED: dict = {}
+
+
+def monitored_scheda(server) -> int:
+    """An approved scheda with a year of monitoring (made once for the module's server)."""
+    if "id" not in MONITORED:
+        from tests.helpers import PLAN_TEAM, PROCESS_SLUG
+        from tests.monitoring_helpers import approved_scheda
+        from workshop.services import accounts, monitoring, schede
+        from workshop.services.consolidation import consolidate
+
+        users = {u.username: u.id for u in accounts.all_users(server.db)}
+        team = {key: schede.PlanActor(users[name], role) for key, (name, role) in PLAN_TEAM.items()}
+        rows = consolidate(server.db, PROCESS_SLUG).rows
+        MONITORED["id"] = approved_scheda(server.db, team, rows[0].cluster_id)
+        monitoring.record(
+            server.db,
+            team["up"],
+            MONITORED["id"],
+            2019,
+            status="in_corso",
+            progress="40",
+            values={"1": "16"},
+            spent={"frna": "3.000"},
+            entry=("2019-04-01", "Avvio del servizio"),
+        )
+    return MONITORED["id"]
+
+
 def audit(page, found, state):
     """axe on the page as it is now: critical and serious violations into `found`."""
     page.wait_for_timeout(200)  # the last render
@@ -192,6 +221,23 @@ def test_no_serious_violation_on_any_page_state(server, context_at, width, heigh
         practice.facilitator.close()
         anyone.goto(f"{base}/s/{practice.code}")
         audit(anyone, found, "join (practice)")
+        # Monitoring (issue 15): the public scheda with its charts, the overview, the staff form.
+        scheda = monitored_scheda(server)
+        for path, state in (
+            (f"/schede/{scheda}", "public scheda with its monitoring"),
+            ("/monitoraggio", "monitoring by area"),
+            ("/laboratori/dimissioni-difficili", "lab page: what became of the proposals"),
+        ):
+            anyone.goto(base + path)
+            audit(anyone, found, state)
+            small_targets(anyone, targets, state)
+        for path, state in (
+            (f"/piano/schede/{scheda}/monitoraggio", "monitoring form"),
+            ("/piano/monitoraggio", "monitoring list"),
+        ):
+            plan.goto(base + path)
+            audit(plan, found, state)
+            small_targets(plan, targets, state, 24)
     finally:
         room.facilitator.close()
     assert found == [], "\n".join(found)

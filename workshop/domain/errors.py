@@ -182,6 +182,32 @@ MESSAGES: dict[str, str] = {
         "Il laboratorio non partecipa al percorso corrente: aggiungilo al percorso "
         "nelle impostazioni del piano."
     ),
+    # Monitoring of approved schede (domain/monitoring.py, services/monitoring.py)
+    "monitoring_not_approved": _("Si monitorano solo le schede approvate."),
+    "monitoring_year_invalid": _("Il monitoraggio è per un anno del percorso, dal %(first)s al %(last)s."),
+    "monitoring_status_invalid": _(
+        "Stato «%(value)s» non previsto: da_avviare, avviata, in_corso, conclusa o sospesa."
+    ),
+    "monitoring_progress_invalid": _("Avanzamento «%(value)s» non valido: un numero intero da 0 a 100."),
+    "monitoring_status_progress": _(
+        "Lo stato «%(status)s» non va con un avanzamento del %(progress)s%%: un'azione conclusa "
+        "è al 100%%, al 100%% è conclusa, e da avviare è allo 0%%."
+    ),
+    "monitoring_value_invalid": _(
+        "Valore «%(value)s» non valido: scrivi un numero, per esempio 12 o 12,5 (senza unità di misura)."
+    ),
+    "monitoring_date_invalid": _("Indica una data dell'anno %(year)s (per esempio %(year)s-03-15)."),
+    "monitoring_entry_invalid": _("Il testo della voce deve avere da 1 a %(max)s caratteri."),
+    "monitoring_indicator_unknown": _(
+        "Indicatore «%(value)s» sconosciuto: la scheda ne ha %(count)s, numerati da 1."
+    ),
+    "monitoring_source_unknown": _("Fonte di finanziamento «%(value)s» sconosciuta."),
+    "monitoring_reporter_invalid": _("Scegli un account dello staff attivo."),
+    "csv_invalid": _(
+        "Il file non è stato importato: correggi le righe indicate e caricalo di nuovo "
+        "(nessun dato è stato modificato)."
+    ),
+    "csv_unreadable": _("Il file non si legge come CSV: %(problem)s."),
     # Publication of notes and people's rights (domain/publication.py, services/privacy.py)
     "publication_invalid": _("Scegli se il contributo è pubblicabile, da rivedere o solo per uso interno."),
     "public_text_invalid": _("Il testo da pubblicare deve avere da 1 a %(max)s caratteri."),

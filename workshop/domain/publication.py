@@ -414,4 +414,80 @@ OPEN_DATA = (
             Column("periodicita", _("ogni quanto si rileva")),
         ),
     ),
+    Dataset(
+        "monitoraggio",
+        _(
+            "Il monitoraggio delle schede approvate: per ogni scheda e anno rilevato, lo stato "
+            "dell'intervento e l'avanzamento."
+        ),
+        (
+            Column("scheda", _("numero della scheda"), kind="integer", values_from="schede.csv, id"),
+            Column("anno", _("anno del monitoraggio"), kind="integer"),
+            Column(
+                "stato",
+                _("stato dell'intervento"),
+                values=("da_avviare", "avviata", "in_corso", "conclusa", "sospesa"),
+            ),
+            Column("avanzamento", _("avanzamento, da 0 a 100"), kind="integer", unit="percento"),
+            Column("aggiornato_il", _("data e ora dell'ultimo aggiornamento (UTC)"), kind="datetime"),
+            Column(
+                "aggiornato_da",
+                _("chi l'ha aggiornato, come ufficio o ruolo (mai il nome di una persona)"),
+                values=("ufficio_piano", "admin", "referente"),
+            ),
+        ),
+    ),
+    Dataset(
+        "monitoraggio_cronologia",
+        _("La cronologia di ogni scheda approvata: che cosa è successo e quando."),
+        (
+            Column("scheda", _("numero della scheda"), kind="integer", values_from="schede.csv, id"),
+            Column("anno", _("anno del monitoraggio"), kind="integer"),
+            Column("data", _("giorno dell'evento"), kind="date"),
+            Column("testo", _("che cosa è successo")),
+            Column(
+                "scritto_da",
+                _("chi l'ha scritto, come ufficio o ruolo (mai il nome di una persona)"),
+                values=("ufficio_piano", "admin", "referente"),
+            ),
+        ),
+    ),
+    Dataset(
+        "monitoraggio_indicatori",
+        _(
+            "Il valore misurato di ogni indicatore nell'anno, con la situazione di partenza e "
+            "l'obiettivo dell'anno come scritti nella scheda (o nel programma attuativo)."
+        ),
+        (
+            Column("scheda", _("numero della scheda"), kind="integer", values_from="schede.csv, id"),
+            Column("anno", _("anno del monitoraggio"), kind="integer"),
+            Column(
+                "numero",
+                _("posizione dell'indicatore nella scheda"),
+                kind="integer",
+                values_from="indicatori.csv, numero",
+            ),
+            Column("descrizione", _("che cosa si misura")),
+            Column("situazione_partenza", _("valore di partenza, come scritto nella scheda")),
+            Column("obiettivo", _("obiettivo dell'anno, come scritto")),
+            Column("valore", _("valore misurato nell'anno (vuoto se non rilevato)"), kind="number"),
+        ),
+    ),
+    Dataset(
+        "monitoraggio_spese",
+        _("Le risorse spese nell'anno per fonte di finanziamento, accanto a quelle previste."),
+        (
+            Column("scheda", _("numero della scheda"), kind="integer", values_from="schede.csv, id"),
+            Column("anno", _("anno del monitoraggio"), kind="integer"),
+            Column("fonte", _("fonte di finanziamento"), values_from="preventivi.csv, fonte"),
+            Column("fonte_etichetta", _("il suo nome")),
+            Column(
+                "previsto",
+                _("importo previsto nell'anno (vuoto se non previsto)"),
+                kind="number",
+                unit="euro",
+            ),
+            Column("speso", _("importo speso nell'anno (vuoto se non rilevato)"), kind="number", unit="euro"),
+        ),
+    ),
 )

@@ -568,3 +568,159 @@ def parse_states(chosen: list[str] | tuple[str, ...]) -> tuple[str, ...] | None:
     names left out); None when none of them is a state."""
     found = tuple(s for s in review.STATES if s in chosen)
     return found or None
+
+
+# -- the annual monitoring report -------------------------------------------------------
+
+
+def monitoring_title(process_title: str, year: int) -> str:
+    return f"Monitoraggio {year} — {process_title}"
+
+
+def monitoring_blocks(
+    db: Database, process_slug: str, year: int, *, today: date | None = None
+) -> list[Block]:
+    """How the approved schede did in one year: a summary table (scheda, area,
+    stato, avanzamento), then each scheda by area A–E with its timeline, its
+    indicators against partenza and the year's obiettivo, and spending against
+    the preventivo. Bodies, never people."""
+    from workshop.domain import monitoring as monitoring_rules
+    from workshop.services import monitoring
+
+    with db.reader() as s:
+        process = s.exec(select(Process).where(Process.slug == process_slug)).one()
+        actions = s.exec(
+            select(PlanAction)
+            .where(PlanAction.process_id == process.id, PlanAction.state == review.APPROVATA)
+            .order_by(col(PlanAction.area_main), col(PlanAction.id))
+        ).all()
+    areas = area_labels(db)
+    views = [(a, monitoring.of_action(db, a.id)) for a in actions]
+    rows = [(a, next(y for y in v["years"] if y["year"] == year)) for a, v in views]
+    reported = [r for r in rows if r[1]["reported"]]
+    blocks = [
+        Block("p", f"{DISTRICT} · {OFFICE}", {"role": "cover-kicker"}),
+        Block("h1", monitoring_title(process.title, year), {"role": "cover-title", "toc": False}),
+        Block(
+            "p", "Rapporto annuale di monitoraggio delle schede intervento approvate", {"role": "cover-title"}
+        ),
+        Block("p", f"Anno: {year}", {"role": "cover"}),
+        Block("p", f"Documento del {when(today or date.today())}", {"role": "cover"}),
+        Block(
+            "p",
+            f"Schede approvate: {len(rows)}; con il monitoraggio del {year}: {len(reported)}",
+            {"role": "cover"},
+        ),
+        Block("break", "", {"role": "cover-end"}),
+        Block("toc", "Indice"),
+        Block("break", ""),
+        Block("h1", "Sintesi"),
+    ]
+    if rows:
+        counts = {
+            status: sum(1 for _, y in reported if y["status"] == status)
+            for status in monitoring_rules.STATUSES
+        }
+        blocks.append(
+            Block(
+                "p",
+                "; ".join(f"{monitoring_rules.LABELS[k].lower()}: {n}" for k, n in counts.items() if n)
+                or f"Nessuna scheda ha ancora il monitoraggio del {year}.",
+            )
+        )
+        blocks.append(
+            Block(
+                "table",
+                [
+                    ["Scheda", "Area", "Stato", "Avanzamento"],
+                    *[
+                        [
+                            f"{a.id}. {a.title}",
+                            a.area_main or EMPTY,
+                            monitoring_rules.LABELS[y["status"]] if y["reported"] else "non rilevato",
+                            f"{y['progress']}%" if y["reported"] else EMPTY,
+                        ]
+                        for a, y in rows
+                    ],
+                ],
+                {"header": "row", "numeric": [3]},
+            )
+        )
+    else:
+        blocks.append(Block("p", "Nessuna scheda approvata.", {"role": "empty"}))
+    by_area: dict[str, list] = {}
+    for a, y in rows:
+        by_area.setdefault(a.area_main or "", []).append((a, y))
+    for code in sorted(by_area, key=lambda c: (c == "", c)):
+        blocks.append(Block("break", ""))
+        blocks.append(
+            Block("h1", f"Area {code} — {areas.get(code, '')}" if code else "Schede senza area prevalente")
+        )
+        for a, y in by_area[code]:
+            blocks.append(Block("h2", f"Scheda {a.id} — {a.title}"))
+            if not y["reported"]:
+                blocks.append(Block("p", f"Monitoraggio del {year} non ancora rilevato.", {"role": "empty"}))
+                continue
+            body = monitoring_rules.BODIES.get(y["body"], "")
+            blocks.append(
+                Block(
+                    "p",
+                    f"Stato: {monitoring_rules.LABELS[y['status']]} · avanzamento {y['progress']}% · "
+                    f"aggiornato il {when(y['updated_at'])}" + (f" da: {body}" if body else ""),
+                )
+            )
+            if y["entries"]:
+                blocks.append(Block("h3", "Cronologia", {"toc": False}))
+                blocks.append(
+                    Block(
+                        "ul",
+                        [
+                            f"{when(e['day'])}: {e['text']} ({monitoring_rules.BODIES.get(e['body'], '')})"
+                            for e in y["entries"]
+                        ],
+                    )
+                )
+            if y["indicators"]:
+                blocks.append(Block("h3", "Indicatori", {"toc": False}))
+                blocks.append(
+                    Block(
+                        "table",
+                        [
+                            ["Indicatore", "Situazione di partenza", f"Obiettivo {year}", f"Valore {year}"],
+                            *[
+                                [
+                                    i["descrizione"],
+                                    i["partenza"] or EMPTY,
+                                    i["target"] or EMPTY,
+                                    number(i["value_num"], 2 if "." in (i["value"] or "") else 0)
+                                    if i["value"] is not None
+                                    else "non rilevato",
+                                ]
+                                for i in y["indicators"]
+                            ],
+                        ],
+                        {"header": "row"},
+                    )
+                )
+            if y["resources"]:
+                blocks.append(Block("h3", "Risorse", {"toc": False}))
+                blocks.append(
+                    Block(
+                        "table",
+                        [
+                            ["Fonte di finanziamento", f"Previsto {year}", f"Speso {year}"],
+                            *[
+                                [
+                                    fields.FONTI.get(r["source"], r["source"]),
+                                    fields.amount(r["planned"]) if r["planned"] is not None else EMPTY,
+                                    fields.amount(r["spent"]) if r["spent"] is not None else EMPTY,
+                                ]
+                                for r in y["resources"]
+                            ],
+                            ["Totale", fields.amount(y["planned_total"]), fields.amount(y["spent_total"])],
+                        ],
+                        {"header": "row", "numeric": [1, 2], "total": True},
+                    )
+                )
+                blocks.append(Block("p", "Importi in euro.", {"role": "note"}))
+    return blocks

@@ -31,7 +31,7 @@ from sqlmodel import col, select
 
 from workshop.domain import disclosure, publication, review
 from workshop.domain import scheda as fields
-from workshop.services import documents, office, periods, schede, tally, views
+from workshop.services import documents, monitoring, office, periods, schede, tally, views
 from workshop.services.blocks import (
     Block,
     items,
@@ -315,7 +315,28 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
         for c in categories
     ]
     _plan_tables(db, process, tables, programme_id)
+    _monitoring_tables(db, process, tables, programme_id)
     return tables
+
+
+def _monitoring_tables(
+    db: Database, process: Process, tables: dict[str, list[dict]], programme_id: int | None = None
+) -> None:
+    """The monitoring of the approved schede (services/monitoring.year_rows); for a
+    programma attuativo, its year's of its schede."""
+    rows = monitoring.year_rows(db, process)
+    if programme_id is not None:
+        listed = {r["id"] for r in tables["schede"]}
+        with db.reader() as s:
+            year = s.get_one(AnnualProgramme, programme_id).year
+        rows = {
+            name: [r for r in table if r["anno"] == year and r["scheda"] in listed]
+            for name, table in rows.items()
+        }
+    for name, table in rows.items():
+        tables[name] = [
+            {k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in table
+        ]
 
 
 def _plan_tables(

@@ -692,3 +692,50 @@ class BodyMeetingPresence(SQLModel, table=True):
 
     meeting_id: int = Field(foreign_key="body_meeting.id", primary_key=True)
     member_id: int = Field(foreign_key="body_member.id", primary_key=True, index=True)
+# -- monitoring of approved schede (services/monitoring.py) ------------------------
+
+
+class MonitoringReport(SQLModel, table=True):
+    """How an approved scheda is doing in one year of its process: status,
+    progress, indicator values and spending (domain/monitoring.py)."""
+
+    __tablename__ = "monitoring_report"
+    __table_args__ = (UniqueConstraint("action_id", "year"),)
+
+    id: int = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="plan_action.id", index=True)
+    year: int
+    status: str = Field(default="da_avviare", max_length=20)
+    progress: int = 0
+    # indicator index (as text) → measured value (decimal text); source → cents spent
+    indicator_values: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    spent: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    # The body it was reported as (ufficio_piano, admin, referente): what is published.
+    updated_body: str = Field(default="", max_length=20)
+
+
+class MonitoringEntry(SQLModel, table=True):
+    """A dated entry of a scheda's timeline in one year: what happened."""
+
+    __tablename__ = "monitoring_entry"
+
+    id: int = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="plan_action.id", index=True)
+    year: int
+    day: date
+    text: str = Field(max_length=2000)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    body: str = Field(default="", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MonitoringReporter(SQLModel, table=True):
+    """A staff account that may report on a scheda (its referente), besides the
+    Ufficio di Piano."""
+
+    __tablename__ = "monitoring_reporter"
+
+    action_id: int = Field(foreign_key="plan_action.id", primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", primary_key=True, index=True)

@@ -236,4 +236,4 @@ def _amount(cents: int | None) -> str:
 
 
 # The routes register themselves on `bp` when their modules are imported.
-from workshop.web.plan import downloads, public, staff  # noqa: E402, F401
+from workshop.web.plan import downloads, monitoring, public, staff  # noqa: E402, F401

@@ -8,7 +8,8 @@ from flask import abort, render_template, request
 from workshop.domain import review
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
-from workshop.services import catalog, periods, schede, territories
+from workshop.domain.review import APPROVATA
+from workshop.services import catalog, monitoring, periods, schede, territories
 from workshop.services.consolidation import consolidate
 from workshop.web.meetings import public_meetings
 from workshop.web.plan import (
@@ -20,6 +21,7 @@ from workshop.web.plan import (
     _trace,
     bp,
 )
+from workshop.web.plan.monitoring import monitoring_of
 from workshop.web.reference import plan_areas
 
 
@@ -84,8 +86,12 @@ def lab_page(slug: str):
         for action in row.actions:
             if action["id"] not in decided:
                 decided[action["id"]] = _public_view(action["id"])
+    # How each scheda the lab's priorities went into is doing now (its latest year monitored).
+    now = monitoring.latest(db, [a for a, v in decided.items() if v["state"] == APPROVATA])
     return render_template(
         "public/lab.html",
+        monitoring_now=now,
+        all_rows=[r for rs in by_session.values() for r in rs],
         lab=lab,
         process=process,
         sessions=sessions,
@@ -120,6 +126,7 @@ def public_scheda(action_id: int):
         totals=fields.budget_totals(view["content"]["preventivo"], years),
         indicator_years=_indicator_years(view["content"]["indicatori"], years),
         category_labels={c["key"]: c["short"] for c in categories},
+        **monitoring_of(action_id),
     )
 
 
