@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import PROCESS_SLUG
+from tests.helpers import PROCESS_SLUG, body_decides
 
 WHY = "Motivazione pubblica per il passaggio di stato"
 INDICATORS = [
@@ -29,16 +29,16 @@ BUDGET = {
 
 def approved_scheda(db, team, cluster_id: int, *, approve: bool = True) -> int:
     """A scheda from one priority, with two indicators and a budget for 2019–2020,
-    taken through every review step to approvata by `team`'s roles."""
+    taken through every review step to approvata (the cabine deciding at meetings)."""
     from workshop.services import schede
 
     action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [cluster_id])
     schede.update_fields(db, team["up"], action_id, {"indicatori": INDICATORS, "preventivo": BUDGET}, 1)
     schede.transition(db, team["up"], action_id, "revisione_up", WHY)
     schede.transition(db, team["up"], action_id, "ristretta", WHY)
-    schede.transition(db, team["ristretta"], action_id, "allargata", WHY)
+    body_decides(db, team, action_id, "allargata", WHY)
     if approve:
-        schede.transition(db, team["allargata"], action_id, "approvata", WHY)
+        body_decides(db, team, action_id, "approvata", WHY)
     return action_id
 
 

@@ -346,22 +346,14 @@ def demo_cabine(db: Database, admin_id: int) -> int | None:
     representative of each lab), the first priority drafted into a scheda and
     sent to the ristretta, and a meeting of the ristretta today with it on the
     agenda and four of five present: its decision is left to whoever tries the demo."""
-    from workshop.services import cabine, catalog, schede
+    from workshop.services import cabine, schede
     from workshop.services.consolidation import consolidate
 
     admin = schede.PlanActor(admin_id, "admin")
-    members = json.loads(resources.files("workshop.data").joinpath("demo_cabine.json").read_text("utf-8"))
-    listed = {b["key"]: b for b in cabine.bodies(db)}
-    for key in ("ristretta", "allargata"):
-        if listed.get(key, {}).get("members"):
-            continue
-        for m in members[key]:
-            lab = catalog.lab(db, m["lab"]) if m.get("lab") else None
-            cabine.save_member(
-                db, admin, key, m["name"], m["role"], m["organisation"], lab_id=lab.id if lab else None
-            )
+    _demo_bodies(db, admin)
     slug = next(p["slug"] for p in periods.processes(db) if p["current"])
-    rows = consolidate(db, slug).rows
+    with_scheda = {c for a in schede.list_actions(db, slug) for c in a["cluster_ids"]}
+    rows = [r for r in consolidate(db, slug).rows if r.cluster_id not in with_scheda]
     if not rows:
         return None
     action_id = schede.create_from_clusters(db, admin, slug, [rows[0].cluster_id])
@@ -377,6 +369,40 @@ def demo_cabine(db: Database, admin_id: int) -> int | None:
     ristretta = next(b for b in cabine.bodies(db) if b["key"] == "ristretta")
     cabine.set_attendance(db, admin, meeting, [m["id"] for m in ristretta["members"]][:4])
     return meeting
+
+
+def _demo_bodies(db: Database, admin) -> None:
+    """The members of the two cabine (data/demo_cabine.json), unless they have some."""
+    from workshop.services import cabine, catalog
+
+    members = json.loads(resources.files("workshop.data").joinpath("demo_cabine.json").read_text("utf-8"))
+    listed = {b["key"]: b for b in cabine.bodies(db)}
+    for key in ("ristretta", "allargata"):
+        if listed.get(key, {}).get("members"):
+            continue
+        for m in members[key]:
+            lab = catalog.lab(db, m["lab"]) if m.get("lab") else None
+            cabine.save_member(
+                db, admin, key, m["name"], m["role"], m["organisation"], lab_id=lab.id if lab else None
+            )
+
+
+def _demo_decision(db: Database, admin, body: str, slug: str, day: date, action_id: int, target: str) -> None:
+    """A body's step on a scheda, taken at a meeting of that body on `day` with
+    every member present, its minutes approved and frozen."""
+    from workshop.domain import cabine as cabine_rules
+    from workshop.services import cabine
+
+    meeting = cabine.create_meeting(db, admin, body, slug, day, "Sala del Consiglio, Comune di Reggio Emilia")
+    cabine.add_to_agenda(db, admin, meeting, action_id)
+    members = next(b for b in cabine.bodies(db) if b["key"] == body)["members"]
+    cabine.set_attendance(db, admin, meeting, [m["id"] for m in members if m["active"]])
+    why = {
+        "allargata": "La scheda risponde alle priorità dei laboratori: passa alla cabina di regia allargata.",
+        "approvata": "La cabina di regia allargata approva la scheda come proposta dai laboratori.",
+    }[target]
+    cabine.decide(db, admin, meeting, action_id, target, why, cabine_rules.Votes())
+    cabine.freeze_minutes(db, admin, meeting)
 
 
 def _demo_programmes(db: Database, admin_id: int) -> None:
@@ -418,7 +444,8 @@ DEMO_BUDGET = {
 
 def demo_monitoring(db: Database, admin_id: int) -> int | None:
     """An approved scheda with two years of monitoring (issue 15): drafted from the
-    first priority, taken through the review by the admin, reported for the
+    first priority, taken through the review (the cabine deciding at meetings in
+    January and February of the first year), reported for the
     first two years of the period (once in progress, once concluded its first
     phase). None when there is no priority to draft from."""
     from workshop.services import monitoring, schede
@@ -432,8 +459,13 @@ def demo_monitoring(db: Database, admin_id: int) -> int | None:
     action_id = schede.create_from_clusters(db, admin, current["slug"], [rows[0].cluster_id])
     schede.update_fields(db, admin, action_id, {"indicatori": DEMO_INDICATORS, "preventivo": DEMO_BUDGET}, 1)
     why = "Passaggio della dimostrazione: la scheda segue ogni passo della revisione."
-    for state in ("revisione_up", "ristretta", "allargata", "approvata"):
+    for state in ("revisione_up", "ristretta"):
         schede.transition(db, admin, action_id, state, why)
+    # The cabine decided at their meetings early in the first year.
+    _demo_bodies(db, admin)
+    first = current["years"][0]
+    _demo_decision(db, admin, "ristretta", current["slug"], date(first, 1, 20), action_id, "allargata")
+    _demo_decision(db, admin, "allargata", current["slug"], date(first, 2, 10), action_id, "approvata")
     first, second = current["years"][:2]
     monitoring.record(
         db,

@@ -233,18 +233,16 @@ def test_the_annual_report_from_the_command_line_is_the_webs(app, scheda, team, 
 
 
 def test_an_approved_scheda_without_an_area_is_in_the_overview_too(app, scheda, team):
+    from tests.helpers import body_decides
     from tests.monitoring_helpers import WHY
     from workshop.services import schede
 
     db = app.extensions["workshop"].db
     blank = schede.create_blank(db, team["up"], PROCESS_SLUG, "Intervento regionale senza area", "regionale")
-    for actor, state in (
-        ("up", "revisione_up"),
-        ("up", "ristretta"),
-        ("ristretta", "allargata"),
-        ("allargata", "approvata"),
-    ):
-        schede.transition(db, team[actor], blank, state, WHY)
+    schede.transition(db, team["up"], blank, "revisione_up", WHY)
+    schede.transition(db, team["up"], blank, "ristretta", WHY)
+    body_decides(db, team, blank, "allargata", WHY)
+    body_decides(db, team, blank, "approvata", WHY)
     page = plain(text(app.test_client().get("/monitoraggio")))
     assert "Schede senza area prevalente Nessuna" not in page
     assert re.search(

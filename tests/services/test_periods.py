@@ -190,13 +190,21 @@ def test_the_demo_has_a_closed_practice_session_counted_nowhere_and_a_programme_
     [process] = periods.processes(db)
     assert [p.year for p in process["programmes"]] == list(process["years"]) == [2018, 2019, 2020]
     # Both cabine with their members (5 and 19, a representative of each lab in the allargata),
-    # and a meeting of the ristretta today with a scheda on its agenda, its quorum present.
+    # and a meeting of the ristretta today with a scheda on its agenda, its quorum present;
+    # before it, the two past meetings that approved the monitored scheda, minutes frozen.
     from workshop.services import cabine
 
     bodies = {b["key"]: b for b in cabine.bodies(db)}
     assert (bodies["ristretta"]["in_office"], bodies["allargata"]["in_office"]) == (5, 19)
     assert sum(1 for m in bodies["allargata"]["members"] if m["lab"]) == 7
-    [meeting] = cabine.meetings(db, PROCESS_SLUG)
+    held = sorted(cabine.meetings(db, PROCESS_SLUG), key=lambda m: m["id"])
+    past = [cabine.meeting_view(db, m["id"]) for m in held[:-1]]
+    assert [(v["body"], v["agenda"][0]["decision"]["to"]) for v in past] == [
+        ("ristretta", "allargata"),
+        ("allargata", "approvata"),
+    ]
+    assert all(v["frozen"] for v in past)
+    meeting = held[-1]
     view = cabine.meeting_view(db, meeting["id"])
     assert view["body"] == "ristretta" and view["quorum"] and len(view["agenda"]) == 1
     assert view["agenda"][0]["state"] == "ristretta" and view["agenda"][0]["decision"] is None

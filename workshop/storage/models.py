@@ -692,6 +692,8 @@ class BodyMeetingPresence(SQLModel, table=True):
 
     meeting_id: int = Field(foreign_key="body_meeting.id", primary_key=True)
     member_id: int = Field(foreign_key="body_member.id", primary_key=True, index=True)
+
+
 # -- monitoring of approved schede (services/monitoring.py) ------------------------
 
 
