@@ -69,15 +69,28 @@ def lab_page(slug: str):
     territory = request.args.get("territorio") or None
     territory = territory if territory in places else None
     rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id, territory=territory).rows
-    # (A priority voted there is shown under its latest meeting, wherever that was.)
-    shown = {r.session_id for r in rows}
+    # A priority voted in several meetings (a line of carried groups) is the
+    # lab's, shown once with its meetings; each meeting's section points to it.
+    # The others are shown under the meeting that voted them.
+    shown = {m["session_id"] for r in rows for m in r.meetings}
     sessions = [
         live for live in sessions if territory is None or live.territory_key == territory or live.id in shown
     ]
     by_session: dict[int, list[dict]] = {}
+    lines: list[dict] = []
+    lines_of: dict[int, list[dict]] = {}
+    voters: dict[int, int] = {}
     decided: dict[int, dict] = {}
     for row in rows:
-        by_session.setdefault(row.session_id, []).append(row.public())
+        view = row.public()
+        for m in row.meetings:
+            voters[m["session_id"]] = m["voters"]
+        if len(row.meetings) > 1:
+            lines.append(view)
+            for m in row.meetings:
+                lines_of.setdefault(m["session_id"], []).append(view)
+        else:
+            by_session.setdefault(row.session_id, []).append(view)
         for action in row.actions:
             if action["id"] not in decided:
                 decided[action["id"]] = _public_view(action["id"])
@@ -89,6 +102,9 @@ def lab_page(slug: str):
         lab_processes=its_processes,
         period=period,
         by_session=by_session,
+        lines=lines,
+        lines_of=lines_of,
+        voters=voters,
         decided=decided,
         areas=plan_areas(),
         categories={c["key"]: c["short"] for c in _categories()},
