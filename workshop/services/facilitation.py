@@ -142,7 +142,12 @@ def add_offline_participant(
 
 
 def new_participant(
-    s: Session, live: LiveSession, pseudonym: str, category: str, offline: bool = False
+    s: Session,
+    live: LiveSession,
+    pseudonym: str,
+    category: str,
+    offline: bool = False,
+    territory: str | None = None,
 ) -> Participant:
     """A participant with a pseudonym unique in the session (the caller holds the lock)."""
     name = rules.pseudonym(pseudonym)
@@ -157,6 +162,7 @@ def new_participant(
         pseudonym=name,
         pseudonym_key=key,
         category_key=category,
+        territory_key=territory,
         offline=offline,
     )
     s.add(participant)
