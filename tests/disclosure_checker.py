@@ -143,6 +143,14 @@ def _only_column(pub: Published, row, col) -> bool:
     return len(cols) < 2
 
 
+def _extreme(problem, coeffs, sign: int) -> float | None:
+    """The smallest (sign 1) or largest (-1) value of a linear form over the tables
+    that fit what was published; None if none does."""
+    a_eq, b_eq, bounds = problem
+    found = linprog(sign * coeffs, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    return None if found.status == 2 else sign * found.fun
+
+
 def recover_crossed(pub: Published, small_pairs: set = frozenset()) -> list[Leak]:
     """Both cuts of each row together: every cell of the crossed table
     (category column × territory column) is an unknown ≥ 0; each published cell
@@ -169,17 +177,10 @@ def recover_crossed(pub: Published, small_pairs: set = frozenset()) -> list[Leak
             if (row, t) in pub.cells:
                 a_eq.append(np.array([1.0 if x[1] == t else 0.0 for x in cube]))
                 b_eq.append(pub.cells[(row, t)])
-        bounds = [(0, None)] * len(cube)
-
-        def extreme(coeffs, sign):
-            found = linprog(
-                sign * coeffs, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=bounds, method="highs"
-            )
-            return None if found.status == 2 else sign * found.fun
-
+        problem = (np.array(a_eq), np.array(b_eq), [(0, None)] * len(cube))
         for col in [c for c in cats + terrs if (row, c) in pub.hidden]:
             coeffs = np.array([1.0 if (x[0] == col or x[1] == col) else 0.0 for x in cube])
-            lo, hi = extreme(coeffs, 1), extreme(coeffs, -1)
+            lo, hi = _extreme(problem, coeffs, 1), _extreme(problem, coeffs, -1)
             if lo is None or hi is None:
                 leaks.append(Leak("contradiction", (row, col), "no table fits what was published"))
             elif hi - lo < 0.5:
@@ -188,7 +189,7 @@ def recover_crossed(pub: Published, small_pairs: set = frozenset()) -> list[Leak
             if (c, t[1]) in small_pairs:
                 coeffs = np.zeros(len(cube))
                 coeffs[at[(c, t)]] = 1
-                lo = extreme(coeffs, 1)
+                lo = _extreme(problem, coeffs, 1)
                 if lo is not None and lo > 0.5:
                     leaks.append(Leak("someone of a small crossing voted it", (row, c, t), f"≥ {round(lo)}"))
     return leaks
