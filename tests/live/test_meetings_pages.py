@@ -199,7 +199,10 @@ def test_territories_from_the_admin_page_to_the_filters(app, facilitator, closed
 
     ristretta, _ = sign_in(app, "ristretta")
     north = text(ristretta.get("/piano?territorio=polo-polo-nord"))
-    assert len(ranked_titles(north)) == 4 and "incontri a «Polo Nord»" in north
+    assert (
+        len(ranked_titles(north)) == 4
+        and "territorio «Polo Nord» (incontri tenuti lì o punti di chi ci vive o lavora)" in north
+    )
     assert "Filtro non riconosciuto, ignorato: altrove" in text(ristretta.get("/piano?territorio=altrove"))
 
     lab = app.test_client().get("/laboratori/dimissioni-difficili?territorio=polo-polo-nord")

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.disclosure_checker import Published, recover
+from tests.disclosure_checker import Published, recover, recover_crossed
 from tests.helpers import PROCESS_SLUG
 from tests.live.test_plan_pages import WHY, db_of
 from workshop.domain import commands as c
@@ -24,11 +24,17 @@ from workshop.services import schede
 HIDDEN = "riservato"
 
 
-def _cells(fragment: str) -> dict[str, int | None]:
+def _cells(fragment: str) -> dict:
+    """A card's published cells: by category (`data-column`), and by the voters'
+    territory (`data-territory-column`, keyed `("territorio", key)`)."""
     found = re.findall(
-        r'data-column="([^"]+)">.*?<strong class="split-count">([^<]+)</strong>', fragment, re.S
+        r'data-(territory-)?column="([^"]+)"><span>[^<]*</span> <strong class="split-count">([^<]+)</strong>',
+        fragment,
     )
-    return {col: None if value.strip() == HIDDEN else int(value) for col, value in found}
+    return {
+        (("territorio", col) if cut else col): None if value.strip() == HIDDEN else int(value)
+        for cut, col, value in found
+    }
 
 
 class Reader:
@@ -40,10 +46,9 @@ class Reader:
     def page(self, html: str, item: str) -> int:
         """Cards of a page (`priority-card` on a lab page, `trace-item` on a scheda)."""
         n = 0
-        pattern = (
-            rf'<li class="{item}" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">'
-            rf'(.*?)</li>\s*(?=<li class="{item}"|</ul>|</ol>)'
-        )
+        start = rf'<li class="{item}" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">'
+        # A card runs to the next card, or to the end of its section.
+        pattern = rf'{start}(.*?)(?=<li class="{item}" |</section>)'
         for cluster, session, dots, body in re.findall(pattern, html, re.S):
             pub = self.sessions[int(session)]
             pub.total(int(cluster), int(dots))
@@ -63,7 +68,13 @@ class Reader:
         for v in rows("voti_per_categoria.csv"):
             value = None if v["riservato"] == "sì" else int(v["punti"])
             self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), v["categorie"], value)
+        for v in rows("voti_per_territorio.csv"):
+            value = None if v["riservato"] == "sì" else int(v["punti"])
+            self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), ("territorio", v["territori"]), value)
         as_json = json.loads(z.read("dati.json"))
+        for v in as_json["voti_per_territorio"]:
+            value = None if v["riservato"] == "sì" else int(v["punti"])
+            self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), ("territorio", v["territori"]), value)
         for v in as_json["voti_per_categoria"]:
             value = None if v["riservato"] == "sì" else int(v["punti"])
             self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), v["categorie"], value)
@@ -111,6 +122,7 @@ def test_nothing_published_about_the_labs_can_be_worked_out_again(app, rows, sch
     assert len(reader.sessions) == 2
     for session_id, published in reader.sessions.items():
         assert recover(published) == [], session_id
+        assert recover_crossed(published) == [], session_id
         # It still says something: each session publishes some of its split.
         assert any(v >= 5 for v in published.cells.values())
     # The projector never shows the room the dots typed in for people without a phone.

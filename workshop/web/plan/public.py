@@ -8,7 +8,7 @@ from flask import abort, render_template, request
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.services import catalog, periods, schede, territories
-from workshop.services.consolidation import consolidate
+from workshop.services.consolidation import consolidate, in_territory
 from workshop.web.meetings import public_meetings
 from workshop.web.plan import (
     _categories,
@@ -60,18 +60,20 @@ def lab_page(slug: str):
     except Rejected:
         abort(404)
     sessions = periods.lab_meetings(db, lab.id, period)
-    # Read for one territory: the meetings held there and their priorities.
+    every = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id).rows
+    # Read for one territory: the meetings held there, and the priorities voted
+    # there or with published support from people who said they live or work
+    # there (consolidation.in_territory, public: published cells only).
+    names = territories.names(db)
     places = {
         key: name
-        for key, name in territories.names(db).items()
+        for key, name in names.items()
         if any(live.territory_key == key for live in sessions)
+        or any(key in (m.get("territory_split") or {}) for r in every for m in r.meetings)
     }
     territory = request.args.get("territorio") or None
     territory = territory if territory in places else None
-    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id, territory=territory).rows
-    # A priority voted in several meetings (a line of carried groups) is the
-    # lab's, shown once with its meetings; each meeting's section points to it.
-    # The others are shown under the meeting that voted them.
+    rows = [r for r in every if territory is None or in_territory(r, territory, public=True)]
     shown = {m["session_id"] for r in rows for m in r.meetings}
     sessions = [
         live for live in sessions if territory is None or live.territory_key == territory or live.id in shown
@@ -110,6 +112,7 @@ def lab_page(slug: str):
         categories={c["key"]: c["short"] for c in _categories()},
         groups=_groups(),
         places=places,
+        place_names=names,
         territory=territory,
         **public_meetings(slug, process.id),
     )

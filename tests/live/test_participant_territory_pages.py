@@ -1,0 +1,126 @@
+"""A participant's territory on the web and the socket: the join form and the join
+command, the participant's own data page, the lab's public page read for a territory,
+the dashboard's territory column, and the published numbers read by an outsider
+across both cuts (categories and territories) together."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from tests.disclosure_checker import recover, recover_crossed
+from tests.live.test_published_disclosure import Reader
+from tests.live.test_socket_handlers import csrf_token
+from tests.live.test_staff_pages import sign_in
+from tests.services.test_participant_territory import territorial_session
+from workshop.services import territories
+from workshop.storage.models import Participant
+
+
+def _process_slug(app):
+    from tests.services.test_participant_territory import slug
+
+    return slug(_db(app))
+
+
+def _db(app):
+    return app.extensions["workshop"].db
+
+
+def join_form(client, code):
+    form = client.get(f"/s/{code}").get_data(as_text=True)
+    return form, {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form)[1],
+        "cid": re.search(r'name="cid" value="([^"]+)"', form)[1],
+    }
+
+
+def test_the_join_form_offers_the_territories_and_keeps_the_choice(app, live_session):
+    db = _db(app)
+    empty, _ = join_form(app.test_client(), live_session.code)
+    assert 'name="territory"' not in empty  # no list kept yet: nothing to ask
+    albinea = territories.add(db, "comune", "Albinea")
+    territories.add(db, "polo", "Polo Nord")
+    phone = app.test_client()
+    form, fields = join_form(phone, live_session.code)
+    assert '<label for="territory" class="form-label">Dove vivi o lavori (facoltativo)</label>' in form
+    assert '<option value="">Preferisco non dirlo</option>' in form
+    assert re.search(r'<optgroup label="Comune">\s*<option value="comune-albinea">Albinea</option>', form)
+    refused = phone.post(
+        f"/s/{live_session.code}",
+        data={**fields, "pseudonym": "Anna", "category": "cittadino", "territory": "altrove"},
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Questo territorio non è nell’elenco." in page and 'href="#territory"' in page
+    assert 'id="territory" name="territory" class="form-select is-invalid"' in page
+    done = phone.post(
+        f"/s/{live_session.code}",
+        data={**fields, "pseudonym": "Anna", "category": "cittadino", "territory": albinea},
+    )
+    assert done.status_code == 303
+    with db.reader() as s:
+        assert (
+            s.exec(select(Participant.territory_key).where(Participant.pseudonym == "Anna")).one() == albinea
+        )
+    mine = phone.get(f"/s/{live_session.code}/i-miei-dati").get_data(as_text=True)
+    assert re.search(r'id="my-territory">Albinea<', mine)
+    # «Preferisco non dirlo» sends nothing: no territory.
+    other = app.test_client()
+    _, fields = join_form(other, live_session.code)
+    other.post(
+        f"/s/{live_session.code}", data={**fields, "pseudonym": "Bruno", "category": "ausl", "territory": ""}
+    )
+    assert re.search(
+        r'id="my-territory">non indicato<',
+        other.get(f"/s/{live_session.code}/i-miei-dati").get_data(as_text=True),
+    )
+
+
+def test_the_join_command_takes_an_optional_territory(app, clients, live_session):
+    albinea = territories.add(_db(app), "comune", "Albinea")
+    anna, bruno, carla = clients(), clients(), clients()
+    assert anna.join(live_session.code, "Anna", territory=albinea)["ok"]
+    assert bruno.join(live_session.code, "Bruno")["ok"]  # as before: the field is optional
+    refused = carla.join(live_session.code, "Carla", territory="altrove")
+    assert refused["error"]["code"] == "territory_unknown"
+    assert refused["error"]["message"] == "Questo territorio non è nell’elenco."
+    too_long = carla.join(live_session.code, "Carla", territory="x" * 81)
+    assert too_long["error"]["code"] == "invalid_payload"
+    # The room learns who joined, never where they live.
+    assert all("territory" not in str(e) for e in bruno.received())
+    listed = app.test_client().get("/api/v1/territories").get_json()
+    assert listed == {"territories": [{"key": albinea, "name": "Albinea", "kind": "comune"}]}
+
+
+def test_the_lab_page_reads_a_territory_by_its_people_and_nothing_can_be_worked_out(app, facilitator, team):
+    svc = app.extensions["workshop"]
+    made, ids, albinea, nord = territorial_session(svc.bus, svc.db, facilitator)
+    anyone = app.test_client()
+    page = anyone.get("/laboratori/dopo-di-noi").get_data(as_text=True)
+    assert "Punti per territorio di chi ha votato" in page
+    assert f'<option value="{albinea}">Albinea</option>' in page  # no meeting there, but its people
+    casa = page.split(f'data-cluster-id="{ids["Casa"]}"', 1)[1].split("</li>\n      \n", 1)[0]
+    assert re.search(
+        rf'data-territory-column="{albinea}"><span>Albinea</span> <strong class="split-count">12<', casa
+    )
+
+    chosen = anyone.get(f"/laboratori/dopo-di-noi?territorio={albinea}").get_data(as_text=True)
+    assert chosen.count('class="priority-card"') == 1 and "Casa" in chosen
+    assert "<strong>12</strong> punti da chi vive o lavora a «Albinea»" in chosen
+
+    # An outsider reads both cuts of every card and solves them together.
+    reader = Reader()
+    assert reader.page(page, "priority-card") == 2
+    reader.open_data(anyone.get("/dati-aperti/" + _process_slug(app) + ".zip").data)
+    published = reader.sessions[made.id]
+    assert any(isinstance(col, tuple) for (_, col) in published.cells)
+    assert published.cells[(ids["Trasporti"], ("territorio", nord))] == 12
+    assert recover(published) == [] and recover_crossed(published) == []
+
+    ristretta, _ = sign_in(app, "ristretta")
+    board = ristretta.get(f"/piano?territorio={albinea}").get_data(as_text=True)
+    assert "Punti da «Albinea»" in board
+    assert re.search(r'<td class="num territory-dots">12</td>', board)
+    assert 'id="table-territories"' in board and "Territorio non indicato" not in board
