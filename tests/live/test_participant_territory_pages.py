@@ -11,7 +11,6 @@ from sqlmodel import select
 
 from tests.disclosure_checker import recover, recover_crossed
 from tests.live.test_published_disclosure import Reader
-from tests.live.test_socket_handlers import csrf_token
 from tests.live.test_staff_pages import sign_in
 from tests.services.test_participant_territory import territorial_session
 from workshop.services import territories

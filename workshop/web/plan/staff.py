@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from workshop.domain import review
 from workshop.domain import scheda as fields
+from workshop.domain.disclosure import UNSTATED
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
-from workshop.domain.disclosure import UNSTATED
 from workshop.services import catalog, periods, schede, territories
 from workshop.services.consolidation import consolidate
 from workshop.web.auth import role_required
