@@ -123,3 +123,17 @@ def test_the_lab_page_reads_a_territory_by_its_people_and_nothing_can_be_worked_
     assert "Punti da «Albinea»" in board
     assert re.search(r'<td class="num territory-dots">12</td>', board)
     assert 'id="table-territories"' in board and "Territorio non indicato" not in board
+
+
+def test_a_scheda_drafted_from_the_dashboard_proposes_its_ambito(app, facilitator, team):
+    from tests.live.test_plan_pages import create
+
+    svc = app.extensions["workshop"]
+    made, ids, albinea, nord = territorial_session(svc.bus, svc.db, facilitator)
+    ufficio, _ = sign_in(app, "ufficio")
+    made_scheda = create(ufficio, ids["Trasporti"])
+    assert made_scheda.status_code == 303
+    editor = ufficio.get(made_scheda.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'value="sub_distrettuale" id="ambito-sub_distrettuale" checked', editor)
+    assert re.search(r"value=\"Reggio nell&#39;Emilia\" id=\"comune-1\" checked", editor)
+    assert "chi le ha sostenute): Polo Nord. Da verificare." in editor

@@ -138,3 +138,31 @@ def test_a_territory_filter_reads_the_meetings_held_there_and_the_people_from_th
     assert {r.title: r.rank for r in consolidate(db, slug(db), territory=nord).rows} == {
         t: every[t] for t in ("Casa", "Trasporti")
     }
+
+
+def test_a_draft_proposes_its_ambito_from_the_meeting_place_and_the_published_supporters(
+    bus, db, facilitator, team
+):
+    from datetime import date, time
+
+    from workshop.services import meetings, schede
+
+    made, ids, albinea, nord = territorial_session(bus, db, facilitator)
+
+    def drafted(*titles):
+        action_id = schede.create_from_clusters(db, team["up"], slug(db), [ids[t] for t in titles])
+        content = schede.view(db, action_id)["content"]
+        return content["ambito"], content["tracciabilita"]["ambito_da"]
+
+    # «Trasporti»: voted only by people of the Polo Nord (12 dots, published).
+    assert drafted("Trasporti") == (
+        {"tipo": "sub_distrettuale", "comuni": ["Reggio nell'Emilia"]},
+        ["Polo Nord"],
+    )
+    # «Casa»: people of Albinea and of the Polo Nord, two Comuni: the district's.
+    assert drafted("Casa") == ({"tipo": "distrettuale", "comuni": []}, ["Albinea", "Polo Nord"])
+    # Held in Albinea, the meeting's place comes first, and makes two Comuni.
+    meetings.set_meeting(
+        db, made.id, meetings.Place(date(2027, 1, 12), time(17, 30), None, "Via Roma 1", "", albinea)
+    )
+    assert drafted("Trasporti") == ({"tipo": "distrettuale", "comuni": []}, ["Albinea", "Polo Nord"])
