@@ -8,8 +8,9 @@ finanziarie. Only notes reviewed as publishable are used (a scheda is
 public); the others are only counted in the traceability block. The ambito
 territoriale is proposed from the territories the priorities came from
 (domain/territory.proposed_ambito). References, attori, capofila, referenti,
-preventivo and indicatori are left for the reviewers. Every draft carries a traceability block pointing back to its
-sources; a scheda from the labs is part of the Community Lab programme.
+preventivo and indicatori are left for the reviewers. Every draft carries a
+traceability block pointing back to its sources; a scheda from the labs is
+part of the Community Lab programme.
 """
 
 from __future__ import annotations
