@@ -62,6 +62,7 @@ PARTICIPANT = {
     "workshop/domain/phases.py",
     "workshop/domain/publication.py",
     "workshop/domain/review.py",
+    "workshop/domain/territory.py",
     "workshop/web/pages.py",
     "workshop/web/privacy.py",
     "workshop/web/api.py",
