@@ -137,3 +137,33 @@ def test_a_scheda_drafted_from_the_dashboard_proposes_its_ambito(app, facilitato
     assert re.search(r'value="sub_distrettuale" id="ambito-sub_distrettuale" checked', editor)
     assert re.search(r"value=\"Reggio nell&#39;Emilia\" id=\"comune-1\" checked", editor)
     assert "chi le ha sostenute): Polo Nord. Da verificare." in editor
+
+
+def test_the_control_room_offers_the_territories_for_someone_without_a_phone(app, clients, live_session):
+    from workshop.extensions import socketio
+
+    albinea = territories.add(_db(app), "comune", "Albinea")
+    fabia, _ = sign_in(app, "fabia")
+    page = fabia.get(f"/facilitatore/sessioni/{live_session.id}").get_data(as_text=True)
+    assert (
+        '<label for="offline-territory" class="form-label">Dove vive o lavora (facoltativo)</label>' in page
+    )
+    assert f'<option value="{albinea}">Albinea</option>' in page
+    staff = socketio.test_client(app, flask_test_client=fabia)
+    assert staff.emit("staff.join", {"session_id": live_session.id, "view": "control"}, callback=True)["ok"]
+    ack = staff.emit(
+        "participant.add_offline",
+        {
+            "cid": "a" * 22,
+            "session_id": live_session.id,
+            "pseudonym": "Rina",
+            "category": "cittadino",
+            "territory": albinea,
+        },
+        callback=True,
+    )
+    assert ack["ok"] and "territory" not in ack["participant"]  # staff are not told either
+    with _db(app).reader() as s:
+        assert (
+            s.exec(select(Participant.territory_key).where(Participant.pseudonym == "Rina")).one() == albinea
+        )

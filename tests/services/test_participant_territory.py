@@ -166,3 +166,26 @@ def test_a_draft_proposes_its_ambito_from_the_meeting_place_and_the_published_su
         db, made.id, meetings.Place(date(2027, 1, 12), time(17, 30), None, "Via Roma 1", "", albinea)
     )
     assert drafted("Trasporti") == ({"tipo": "distrettuale", "comuni": []}, ["Albinea", "Polo Nord"])
+
+
+def test_someone_without_a_phone_may_have_a_territory_too(bus, db, facilitator):
+    albinea = territories.add(db, "comune", "Albinea")
+    made = create_session(db, "dopo-di-noi", "Incontro", owner_id=facilitator.id)
+    staff = bus.staff_bind(facilitator.id, "facilitator", made.id)
+
+    def add(name, territory):
+        return bus.execute(
+            staff,
+            c.AddOfflineParticipant(
+                cid=cid(), session_id=made.id, pseudonym=name, category="cittadino", territory=territory
+            ),
+        )
+
+    add("Signora Rina", albinea)
+    add("Signor Bruno", None)
+    with pytest.raises(Rejected) as caught:
+        add("Signor Carlo", "altrove")
+    assert caught.value.code == "territory_unknown"
+    with db.reader() as s:
+        people = {p.pseudonym: (p.territory_key, p.offline) for p in s.exec(select(Participant))}
+    assert people == {"Signora Rina": (albinea, True), "Signor Bruno": (None, True)}

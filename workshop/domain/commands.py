@@ -179,6 +179,7 @@ class CarryClusters(SessionCommand):
 class AddOfflineParticipant(SessionCommand):
     pseudonym: Annotated[str, StringConstraints(max_length=200)]
     category: Annotated[str, StringConstraints(max_length=64)]
+    territory: Annotated[str, StringConstraints(max_length=80)] | None = None  # as in join
 
 
 # Socket event name → the command it carries (docs/protocol.md §5): the live
