@@ -18,8 +18,10 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
+from tests.disclosure_checker import recover, recover_crossed
 from tests.helpers import PLAN_PASSWORD
 from tests.live.test_plan_pages import admin, text  # noqa: F401  (fixture)
+from tests.live.test_published_disclosure import Reader
 from tests.live.test_staff_pages import sign_in, token
 from workshop.extensions import socketio
 from workshop.storage.models import Cluster, LiveSession
@@ -269,3 +271,12 @@ def test_two_years_three_meetings_a_carried_group_and_a_practice_session(app, fa
     assert groups[again.id]["rango"] == groups[friday]["rango"] == "2"
     assert (groups[friday]["punti"], groups[again.id]["punti"]) == ("10", "5")
     assert f"sessione-{practice_id}.json" not in " ".join(z.namelist())
+
+    # And nothing published about the three meetings can be worked out again,
+    # the line's meetings included (each with its own split).
+    reader = Reader()
+    assert reader.page(lab, "priority-card") == 2 and reader.page(lab, "meeting-part") == 2
+    reader.open_data(anyone.get(f"/dati-aperti/{SLUG}.zip").data)
+    assert set(reader.sessions) == {first_id, second_id, third_id}
+    for published in reader.sessions.values():
+        assert recover(published) == [] and recover_crossed(published) == []
