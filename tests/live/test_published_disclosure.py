@@ -192,3 +192,102 @@ def test_a_group_voted_by_one_union_member_alone_stays_unreadable(app, facilitat
     for category, value in old_rule({"sindacato": 2}).items():
         old.cell(ids[0], category, value)
     assert [leak.kind for leak in recover(old)] == ["recovered"]
+
+
+def test_a_lab_where_people_said_their_territory_publishes_nothing_to_work_out_across_both_cuts(
+    app, facilitator, team
+):
+    """Thirty people of every category, most of them saying where they live, vote
+    six groups at random (seeded): the lab's page, a scheda, the projector and the
+    open data together, both cuts solved at once, by a reader who also knows which
+    crossings (category × territory) had fewer than 5 voters."""
+    import random
+
+    from tests.helpers import advance, cid
+    from workshop.domain import disclosure
+    from workshop.domain.errors import Rejected
+    from workshop.seed import create_session
+    from workshop.services import tally, territories
+    from workshop.storage.models import SessionSnapshot
+
+    db, bus = db_of(app), app.extensions["workshop"].bus
+    places = [
+        territories.add(db, k, n)
+        for k, n in (("comune", "Albinea"), ("polo", "Polo Nord"), ("polo", "Polo Sud"))
+    ]
+    made = create_session(db, "dopo-di-noi", "Incontro dei territori", dots=3, cap=2, owner_id=facilitator.id)
+    staff = bus.staff_bind(facilitator.id, "facilitator", made.id)
+    advance(bus, staff, "raggruppamento")
+    ids = [
+        bus.execute(staff, c.CreateCluster(cid=cid(), session_id=made.id, title=f"Gruppo {n}"))["events"][0][
+            "data"
+        ]["cluster"]["id"]
+        for n in range(3)
+    ]
+    advance(bus, staff, "votazione")
+    rng = random.Random(14)
+    categories = ["cittadino"] * 4 + [
+        "associazione",
+        "cooperativa_sociale",
+        "ausl",
+        "asp",
+        "comune",
+        "scuola",
+        "sindacato",
+    ]
+    for n in range(40):
+        person = bus.join(
+            c.JoinSession(
+                code=made.code,
+                pseudonym=f"Persona {n}",
+                category=rng.choice(categories),
+                territory=rng.choice([places[0], places[0], places[1], None]),
+            ),
+            "10.0.0.1",
+        ).actor
+        chosen = [rng.choice(ids[:2] if n % 2 else ids) for _ in range(3)]
+        for cluster_id in chosen:
+            try:
+                bus.execute(person, c.PlaceVote(cid=cid(), session_id=made.id, cluster_id=cluster_id))
+            except Rejected:  # over the cap on one group: that dot stays unplaced
+                pass
+    advance(bus, staff, "chiusa")
+    action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, ids[:2])
+    schede.transition(db, team["up"], action_id, "revisione_up", WHY)
+
+    reader = Reader()
+    anyone = app.test_client()
+    assert reader.page(anyone.get("/laboratori/dopo-di-noi").get_data(as_text=True), "priority-card") == 3
+    reader.page(anyone.get(f"/schede/{action_id}").get_data(as_text=True), "trace-item")
+    reader.open_data(anyone.get(f"/dati-aperti/{PROCESS_SLUG}.zip").data)
+    reader.projector(
+        bus.staff_state(
+            bus.staff_bind(facilitator.id, "facilitator", made.id),
+            c.StaffState(session_id=made.id, view="projector"),
+        )
+    )
+    published = reader.sessions[made.id]
+    territory_cells = {k: v for k, v in published.cells.items() if isinstance(k[1], tuple)}
+    assert territory_cells and any(v >= 5 for v in territory_cells.values())  # it says something
+
+    # What an insider knows: how many voters each crossing of published columns had.
+    with db.reader() as s:
+        record = s.get(SessionSnapshot, made.id).record
+    category_columns = [c["key"] for c in record["published"]["columns"]]
+    territory_columns = [c["key"] for c in record["published_territory"]["columns"]]
+    with db.reader() as s:
+        groups = tally.groups(s)
+        order = [*tally.places(s).order, disclosure.UNSTATED]
+    by_category = disclosure.columns(record["voters_by_category"], groups.group_of, groups.order)
+    own = {k: k for k in order}
+    by_territory = disclosure.columns(record["by_territory"]["voters"], own, order)
+    assert list(by_category.keys) == category_columns and list(by_territory.keys) == territory_columns
+    crossing: dict = defaultdict(int)
+    for pair, n in record["by_territory"]["voter_pairs"].items():
+        category, territory = pair.split("|")
+        crossing[
+            (by_category.column_of(category, groups.group_of), by_territory.column_of(territory, own))
+        ] += n
+    small = {(c, t) for c in category_columns for t in territory_columns if crossing[(c, t)] < 5}
+    assert recover(published) == []
+    assert recover_crossed(published, small) == []
