@@ -167,3 +167,52 @@ def test_the_control_room_offers_the_territories_for_someone_without_a_phone(app
         assert (
             s.exec(select(Participant.territory_key).where(Participant.pseudonym == "Rina")).one() == albinea
         )
+
+
+def test_a_crossing_of_one_person_keeps_the_territory_row_reserved_on_the_page(app, facilitator):
+    """The one citizen of Albinea gives «Casa» both dots: 7 of 12 from citizens and 7
+    of 12 from Albinea would say that at least 2 came from citizens of Albinea, i.e.
+    from them. The page shows the categories and reserves the territories."""
+    from tests.helpers import advance, cid
+    from workshop.domain import commands as c
+    from workshop.seed import create_session
+
+    svc = app.extensions["workshop"]
+    db, bus = svc.db, svc.bus
+    albinea, nord = territories.add(db, "comune", "Albinea"), territories.add(db, "polo", "Polo Nord")
+    made = create_session(db, "dopo-di-noi", "Incontro", dots=3, cap=2, owner_id=facilitator.id)
+    staff = bus.staff_bind(facilitator.id, "facilitator", made.id)
+    advance(bus, staff, "raggruppamento")
+    ids = {
+        t: bus.execute(staff, c.CreateCluster(cid=cid(), session_id=made.id, title=t))["events"][0]["data"][
+            "cluster"
+        ]["id"]
+        for t in ("Casa", "Altro")
+    }
+    advance(bus, staff, "votazione")
+    people = (
+        [("cittadino", albinea, ["Casa", "Casa"])]
+        + [("cittadino", nord, ["Casa", "Altro"])] * 5
+        + [("ausl", albinea, ["Casa", "Altro"])] * 5
+        + [("ausl", nord, ["Altro", "Altro"])]
+    )
+    for n, (category, territory, ballot) in enumerate(people):
+        person = bus.join(
+            c.JoinSession(code=made.code, pseudonym=f"P{n}", category=category, territory=territory),
+            "1.1.1.1",
+        ).actor
+        for title in ballot:
+            bus.execute(person, c.PlaceVote(cid=cid(), session_id=made.id, cluster_id=ids[title]))
+    advance(bus, staff, "chiusa")
+
+    reader = Reader()
+    page = app.test_client().get("/laboratori/dopo-di-noi").get_data(as_text=True)
+    assert reader.page(page, "priority-card") == 2
+    published = reader.sessions[made.id]
+    assert (
+        published.cells[(ids["Casa"], "cittadini")] == 7
+        and published.cells[(ids["Casa"], "enti_pubblici")] == 5
+    )
+    assert {(ids["Casa"], ("territorio", albinea)), (ids["Casa"], ("territorio", nord))} <= published.hidden
+    small = {("cittadini", albinea), ("enti_pubblici", nord)}
+    assert recover(published) == [] and recover_crossed(published, small) == []
