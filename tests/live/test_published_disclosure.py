@@ -28,12 +28,14 @@ def _cells(fragment: str) -> dict:
     """A card's published cells: by category (`data-column`), and by the voters'
     territory (`data-territory-column`, keyed `("territorio", key)`)."""
     found = re.findall(
-        r'data-(territory-)?column="([^"]+)"><span>[^<]*</span> <strong class="split-count">([^<]+)</strong>',
+        r'data-(territory-)?column="([^"]+)">((?:(?!data-(?:territory-)?column=).)*?)'
+        r'<strong class="split-count">([^<]+)</strong>',
         fragment,
+        re.S,
     )
     return {
         (("territorio", col) if cut else col): None if value.strip() == HIDDEN else int(value)
-        for cut, col, value in found
+        for cut, col, _, value in found
     }
 
 
@@ -113,6 +115,9 @@ def test_nothing_published_about_the_labs_can_be_worked_out_again(app, rows, sch
     for slug in ("dimissioni-difficili", "lavoro-e-svantaggio-sociale"):
         assert reader.page(anyone.get(f"/laboratori/{slug}").get_data(as_text=True), "priority-card") == 4
     assert reader.page(anyone.get(f"/schede/{scheda}").get_data(as_text=True), "trace-item") == 2
+    from_scheda = Reader()
+    from_scheda.page(anyone.get(f"/schede/{scheda}").get_data(as_text=True), "trace-item")
+    assert any(p.cells or p.hidden for p in from_scheda.sessions.values())  # its cells are read too
     reader.open_data(anyone.get(f"/dati-aperti/{PROCESS_SLUG}.zip").data)
     bus = app.extensions["workshop"].bus
     for session_id in {r.session_id for r in rows}:
