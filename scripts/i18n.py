@@ -66,6 +66,7 @@ PARTICIPANT = {
     "workshop/domain/review.py",
     "workshop/domain/cabine.py",
     "workshop/domain/monitoring.py",
+    "workshop/domain/territory.py",
     "workshop/web/pages.py",
     "workshop/web/privacy.py",
     "workshop/web/api.py",

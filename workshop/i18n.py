@@ -149,6 +149,20 @@ def column_name(key: str, italian: str, groups: dict) -> str:
     return gettext("%(group)s (con altre categorie)", group=name) if pooled else name
 
 
+def territory_column_name(key: str, italian: str, names: dict[str, str]) -> str:
+    """A column of the published split by the voters' territory (services/tally.py):
+    a territory (a place name, not translated), those who did not say, the pooled
+    «Altri territori», or a column holding the pooled ones."""
+    base, _, pooled = key.partition("+")
+    if base == "altre":
+        name = gettext("Altri territori")
+    elif base == "nd":
+        name = gettext("Territorio non indicato")
+    else:
+        name = names.get(base, italian)
+    return gettext("%(group)s (con altri territori)", group=name) if pooled else name
+
+
 def _switch_links() -> list[dict]:
     """The picker: this page again in each language it is written in."""
     # A page answering a form (POST) links to its own address if that can be
@@ -177,6 +191,7 @@ def domain_labels(labels: dict[str, str]) -> dict[str, str]:
 def init_app(app: Flask) -> None:
     app.add_template_filter(named)
     app.add_template_global(column_name)
+    app.add_template_global(territory_column_name)
 
     @app.context_processor
     def language():

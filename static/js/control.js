@@ -72,6 +72,7 @@ const ui = {
   offlineAlert: $("offline-alert"),
   offlinePseudonym: $("offline-pseudonym"),
   offlineCategory: $("offline-category"),
+  offlineTerritory: $("offline-territory"), // absent when the admin keeps no territories
   offlineAdd: $("offline-add"),
   offlineList: $("offline-list"),
   actingAs: $("acting-as"),
@@ -410,6 +411,7 @@ function renderOffline() {
   const open = staffMay("participant.add_offline");
   ui.offlinePseudonym.disabled = !open;
   ui.offlineCategory.disabled = !open;
+  if (ui.offlineTerritory) ui.offlineTerritory.disabled = !open;
   ui.offlineAdd.disabled = !open;
   const nameOf = (p) => p.pseudonym || "?";
   const sig = people.map((p) => p.id + ":" + p.pseudonym).join("|");
@@ -532,7 +534,9 @@ ui.offlineForm.addEventListener("submit", (ev) => {
   const pseudonym = ui.offlinePseudonym.value.trim();
   if (!required(ui.offlinePseudonym, pseudonym, T.offline_pseudonym_needed, ui.offlineAlert)) return;
   ui.offlinePseudonym.value = "";
-  send("participant.add_offline", { pseudonym: pseudonym, category: ui.offlineCategory.value }, {
+  const person = { pseudonym: pseudonym, category: ui.offlineCategory.value };
+  if (ui.offlineTerritory && ui.offlineTerritory.value) person.territory = ui.offlineTerritory.value;
+  send("participant.add_offline", person, {
     where: ui.offlineAlert,
     onError: () => {
       if (!ui.offlinePseudonym.value) ui.offlinePseudonym.value = pseudonym;

@@ -320,3 +320,27 @@ def test_a_closed_room_thanks_and_points_to_the_public_results(new_page, web_ser
     expect(page.locator("#public-results-link")).to_have_attribute("href", "/laboratori/dopo-di-noi")
     text = page.locator("main").inner_text()
     assert "SHA-256" not in text and "Ti resta" not in text and "Ti restano" not in text, text
+
+
+def test_a_newcomer_may_say_where_they_live_and_finds_it_among_their_data(new_page, web_server, room):
+    from workshop.domain.errors import Rejected
+    from workshop.services import territories
+
+    for kind, name in (("comune", "Albinea"), ("polo", "Polo Nord")):
+        try:
+            territories.add(web_server.db, kind, name)
+        except Rejected:  # the server is shared: another test may have added it
+            pass
+    page = new_page(360, 740)
+    page.goto(f"{web_server.url}/s/{room.code}")
+    field = page.get_by_label("Dove vivi o lavori (facoltativo)")
+    expect(field).to_have_value("")  # «Preferisco non dirlo» unless they choose
+    expect(field.locator("optgroup")).to_have_count(2)
+    page.fill("#pseudonym", "Vicina")
+    page.select_option("#category", "cittadino")
+    field.select_option(label="Albinea")
+    page.get_by_role("button", name=re.compile("Entra")).click()
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("link", name=re.compile("I tuoi dati")).click()
+    expect(page.locator("#my-territory")).to_have_text("Albinea")

@@ -161,3 +161,20 @@ def test_a_group_voted_in_several_meetings_is_described_as_such():
     text = draft([line], {})["razionale"]
     assert "ha raccolto 27 punti su 72 in 2 incontri del laboratorio" in text
     assert "della sessione" not in text
+
+
+def test_a_draft_proposes_the_ambito_from_where_its_priorities_came_from():
+    from dataclasses import replace
+
+    from workshop.domain.territory import Place
+
+    nord = replace(sample_cluster(), places=(Place("polo", "Polo Nord"),))
+    albinea = replace(sample_cluster(), cluster_id=12, places=(Place("comune", "Albinea"),))
+    one = draft([nord], {})
+    assert one["ambito"] == {"tipo": "sub_distrettuale", "comuni": ["Reggio nell'Emilia"]}
+    assert one["tracciabilita"]["ambito_da"] == ["Polo Nord"]
+    both = draft([nord, albinea], {})
+    assert both["ambito"] == {"tipo": "distrettuale", "comuni": []}  # the Distretto di Reggio Emilia
+    assert both["tracciabilita"]["ambito_da"] == ["Polo Nord", "Albinea"]
+    unknown = draft([sample_cluster()], {})
+    assert unknown["ambito"] == {"tipo": "", "comuni": []} and unknown["tracciabilita"]["ambito_da"] == []

@@ -199,7 +199,10 @@ def test_territories_from_the_admin_page_to_the_filters(app, facilitator, closed
 
     ristretta, _ = sign_in(app, "ristretta")
     north = text(ristretta.get("/piano?territorio=polo-polo-nord"))
-    assert len(ranked_titles(north)) == 4 and "incontri a «Polo Nord»" in north
+    assert (
+        len(ranked_titles(north)) == 4
+        and "territorio «Polo Nord» (incontri tenuti lì o punti di chi ci vive o lavora)" in north
+    )
     assert "Filtro non riconosciuto, ignorato: altrove" in text(ristretta.get("/piano?territorio=altrove"))
 
     lab = app.test_client().get("/laboratori/dimissioni-difficili?territorio=polo-polo-nord")
@@ -220,3 +223,27 @@ def _lab_of(s, session_id):
     from workshop.storage.models import Lab
 
     return s.get(Lab, s.get(LiveSession, session_id).lab_id).slug
+
+
+def test_a_priority_voted_in_two_meetings_is_shown_once_with_both_meetings(app, facilitator, closed_labs):
+    """The defect: a group carried into a second meeting was shown under that meeting
+    only, as if the first had not voted it (and the first meeting's section lost it).
+    It is the lab's priority, once, with every meeting where it was voted."""
+    from tests.services.test_continuity import voted_again
+
+    svc = app.extensions["workshop"]
+    first, groups, made, carried = voted_again(svc.bus, svc.db, facilitator, closed_labs)
+    page = app.test_client().get("/laboratori/dimissioni-difficili").get_data(as_text=True)
+
+    lines = page.split('id="lab-priorities"', 1)[1].split("</section>", 1)[0]
+    assert lines.count('class="priority-card priority-line"') == 1
+    assert A2 in lines
+    parts = re.findall(r'<li class="meeting-part" data-cluster-id="(\d+)" data-session-id="(\d+)"', lines)
+    assert parts == [(str(groups[A2]), str(first.id)), (str(carried), str(made.id))]
+    assert "Secondo incontro" in lines and first.title in lines
+    # Each meeting's section points to it, and neither shows it as its own card.
+    for live in (first, made):
+        section = page.split(f'data-session-id="{live.id}">', 1)[1].split("</section>", 1)[0]
+        assert A2 not in re.findall(r'class="priority-card".*?</h3>', section, re.S).__str__()
+        assert 'href="#priorita-' in section and A2 in section
+    assert page.count('class="priority-card"') == 3  # the first meeting's other three groups

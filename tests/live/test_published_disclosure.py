@@ -15,7 +15,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.disclosure_checker import Published, recover
+from tests.disclosure_checker import Published, recover, recover_crossed
 from tests.helpers import PROCESS_SLUG
 from tests.live.test_plan_pages import WHY, db_of
 from workshop.domain import commands as c
@@ -24,11 +24,19 @@ from workshop.services import schede
 HIDDEN = "riservato"
 
 
-def _cells(fragment: str) -> dict[str, int | None]:
+def _cells(fragment: str) -> dict:
+    """A card's published cells: by category (`data-column`), and by the voters'
+    territory (`data-territory-column`, keyed `("territorio", key)`)."""
     found = re.findall(
-        r'data-column="([^"]+)">.*?<strong class="split-count">([^<]+)</strong>', fragment, re.S
+        r'data-(territory-)?column="([^"]+)">((?:(?!data-(?:territory-)?column=).)*?)'
+        r'<strong class="split-count">([^<]+)</strong>',
+        fragment,
+        re.S,
     )
-    return {col: None if value.strip() == HIDDEN else int(value) for col, value in found}
+    return {
+        (("territorio", col) if cut else col): None if value.strip() == HIDDEN else int(value)
+        for cut, col, _, value in found
+    }
 
 
 class Reader:
@@ -40,10 +48,9 @@ class Reader:
     def page(self, html: str, item: str) -> int:
         """Cards of a page (`priority-card` on a lab page, `trace-item` on a scheda)."""
         n = 0
-        pattern = (
-            rf'<li class="{item}" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">'
-            rf'(.*?)</li>\s*(?=<li class="{item}"|</ul>|</ol>)'
-        )
+        start = rf'<li class="{item}" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">'
+        # A card runs to the next card, or to the end of its section.
+        pattern = rf'{start}(.*?)(?=<li class="{item}" |</section>)'
         for cluster, session, dots, body in re.findall(pattern, html, re.S):
             pub = self.sessions[int(session)]
             pub.total(int(cluster), int(dots))
@@ -63,7 +70,13 @@ class Reader:
         for v in rows("voti_per_categoria.csv"):
             value = None if v["riservato"] == "sì" else int(v["punti"])
             self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), v["categorie"], value)
+        for v in rows("voti_per_territorio.csv"):
+            value = None if v["riservato"] == "sì" else int(v["punti"])
+            self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), ("territorio", v["territori"]), value)
         as_json = json.loads(z.read("dati.json"))
+        for v in as_json["voti_per_territorio"]:
+            value = None if v["riservato"] == "sì" else int(v["punti"])
+            self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), ("territorio", v["territori"]), value)
         for v in as_json["voti_per_categoria"]:
             value = None if v["riservato"] == "sì" else int(v["punti"])
             self.sessions[int(v["sessione"])].cell(int(v["gruppo"]), v["categorie"], value)
@@ -103,6 +116,9 @@ def test_nothing_published_about_the_labs_can_be_worked_out_again(app, rows, sch
     for slug in ("dimissioni-difficili", "lavoro-e-svantaggio-sociale"):
         assert reader.page(anyone.get(f"/laboratori/{slug}").get_data(as_text=True), "priority-card") == 4
     assert reader.page(anyone.get(f"/schede/{scheda}").get_data(as_text=True), "trace-item") == 2
+    from_scheda = Reader()
+    from_scheda.page(anyone.get(f"/schede/{scheda}").get_data(as_text=True), "trace-item")
+    assert any(p.cells or p.hidden for p in from_scheda.sessions.values())  # its cells are read too
     reader.open_data(anyone.get(f"/dati-aperti/{PROCESS_SLUG}.zip").data)
     bus = app.extensions["workshop"].bus
     for session_id in {r.session_id for r in rows}:
@@ -112,6 +128,7 @@ def test_nothing_published_about_the_labs_can_be_worked_out_again(app, rows, sch
     assert len(reader.sessions) == 2
     for session_id, published in reader.sessions.items():
         assert recover(published) == [], session_id
+        assert recover_crossed(published) == [], session_id
         # It still says something: each session publishes some of its split.
         assert any(v >= 5 for v in published.cells.values())
     # The projector never shows the room the dots typed in for people without a phone.
@@ -181,3 +198,102 @@ def test_a_group_voted_by_one_union_member_alone_stays_unreadable(app, facilitat
     for category, value in old_rule({"sindacato": 2}).items():
         old.cell(ids[0], category, value)
     assert [leak.kind for leak in recover(old)] == ["recovered"]
+
+
+def test_a_lab_where_people_said_their_territory_publishes_nothing_to_work_out_across_both_cuts(
+    app, facilitator, team
+):
+    """Thirty people of every category, most of them saying where they live, vote
+    six groups at random (seeded): the lab's page, a scheda, the projector and the
+    open data together, both cuts solved at once, by a reader who also knows which
+    crossings (category × territory) had fewer than 5 voters."""
+    import random
+
+    from tests.helpers import advance, cid
+    from workshop.domain import disclosure
+    from workshop.domain.errors import Rejected
+    from workshop.seed import create_session
+    from workshop.services import tally, territories
+    from workshop.storage.models import SessionSnapshot
+
+    db, bus = db_of(app), app.extensions["workshop"].bus
+    places = [
+        territories.add(db, k, n)
+        for k, n in (("comune", "Albinea"), ("polo", "Polo Nord"), ("polo", "Polo Sud"))
+    ]
+    made = create_session(db, "dopo-di-noi", "Incontro dei territori", dots=3, cap=2, owner_id=facilitator.id)
+    staff = bus.staff_bind(facilitator.id, "facilitator", made.id)
+    advance(bus, staff, "raggruppamento")
+    ids = [
+        bus.execute(staff, c.CreateCluster(cid=cid(), session_id=made.id, title=f"Gruppo {n}"))["events"][0][
+            "data"
+        ]["cluster"]["id"]
+        for n in range(3)
+    ]
+    advance(bus, staff, "votazione")
+    rng = random.Random(14)
+    categories = ["cittadino"] * 4 + [
+        "associazione",
+        "cooperativa_sociale",
+        "ausl",
+        "asp",
+        "comune",
+        "scuola",
+        "sindacato",
+    ]
+    for n in range(40):
+        person = bus.join(
+            c.JoinSession(
+                code=made.code,
+                pseudonym=f"Persona {n}",
+                category=rng.choice(categories),
+                territory=rng.choice([places[0], places[0], places[1], None]),
+            ),
+            "10.0.0.1",
+        ).actor
+        chosen = [rng.choice(ids[:2] if n % 2 else ids) for _ in range(3)]
+        for cluster_id in chosen:
+            try:
+                bus.execute(person, c.PlaceVote(cid=cid(), session_id=made.id, cluster_id=cluster_id))
+            except Rejected:  # over the cap on one group: that dot stays unplaced
+                pass
+    advance(bus, staff, "chiusa")
+    action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, ids[:2])
+    schede.transition(db, team["up"], action_id, "revisione_up", WHY)
+
+    reader = Reader()
+    anyone = app.test_client()
+    assert reader.page(anyone.get("/laboratori/dopo-di-noi").get_data(as_text=True), "priority-card") == 3
+    reader.page(anyone.get(f"/schede/{action_id}").get_data(as_text=True), "trace-item")
+    reader.open_data(anyone.get(f"/dati-aperti/{PROCESS_SLUG}.zip").data)
+    reader.projector(
+        bus.staff_state(
+            bus.staff_bind(facilitator.id, "facilitator", made.id),
+            c.StaffState(session_id=made.id, view="projector"),
+        )
+    )
+    published = reader.sessions[made.id]
+    territory_cells = {k: v for k, v in published.cells.items() if isinstance(k[1], tuple)}
+    assert territory_cells and any(v >= 5 for v in territory_cells.values())  # it says something
+
+    # What an insider knows: how many voters each crossing of published columns had.
+    with db.reader() as s:
+        record = s.get(SessionSnapshot, made.id).record
+    category_columns = [c["key"] for c in record["published"]["columns"]]
+    territory_columns = [c["key"] for c in record["published_territory"]["columns"]]
+    with db.reader() as s:
+        groups = tally.groups(s)
+        order = [*tally.places(s).order, disclosure.UNSTATED]
+    by_category = disclosure.columns(record["voters_by_category"], groups.group_of, groups.order)
+    own = {k: k for k in order}
+    by_territory = disclosure.columns(record["by_territory"]["voters"], own, order)
+    assert list(by_category.keys) == category_columns and list(by_territory.keys) == territory_columns
+    crossing: dict = defaultdict(int)
+    for pair, n in record["by_territory"]["voter_pairs"].items():
+        category, territory = pair.split("|")
+        crossing[
+            (by_category.column_of(category, groups.group_of), by_territory.column_of(territory, own))
+        ] += n
+    small = {(c, t) for c in category_columns for t in territory_columns if crossing[(c, t)] < 5}
+    assert recover(published) == []
+    assert recover_crossed(published, small) == []

@@ -179,6 +179,7 @@ class CarryClusters(SessionCommand):
 class AddOfflineParticipant(SessionCommand):
     pseudonym: Annotated[str, StringConstraints(max_length=200)]
     category: Annotated[str, StringConstraints(max_length=64)]
+    territory: Annotated[str, StringConstraints(max_length=80)] | None = None  # as in join
 
 
 # Socket event name → the command it carries (docs/protocol.md §5): the live
@@ -210,11 +211,13 @@ EVENTS: dict[str, type[SessionCommand]] = {
 
 
 class JoinSession(Command):
-    """A newcomer: join code, pseudonym and stakeholder category."""
+    """A newcomer: join code, pseudonym and stakeholder category, and (optional)
+    the territory they live or work in, a key of the admin's list."""
 
     code: Annotated[str, StringConstraints(max_length=32)]
     pseudonym: Annotated[str, StringConstraints(max_length=200)]
     category: Annotated[str, StringConstraints(max_length=64)]
+    territory: Annotated[str, StringConstraints(max_length=80)] | None = None
     # Longer than other command ids: a join retried with it returns the token,
     # so it must be as unguessable as one (≥ 128 bits of randomness).
     cid: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{22,64}$")] | None = None

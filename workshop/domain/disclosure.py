@@ -144,3 +144,83 @@ def author_label(
     if group is not None and sum(n for c, n in participants.items() if group_of.get(c) == group) >= THRESHOLD:
         return "gruppo", group
     return None
+
+
+# -- a second cut: where voters live or work --------------------------------------
+#
+# A participant may say which territory they live or work in (optional). The
+# same session's dots are then published in a second table, item × territory,
+# built by the same two steps: each territory is a group of its own, and so
+# are those who did not say (`UNSTATED`); territories with fewer than 5 voters
+# are pooled, and a row with any count of 1 to 4 shows only its total.
+#
+# Two tables of one row share only its total, so neither helps to work out a
+# hidden cell of the other. But together they bound the cells of the table no
+# one publishes, category × territory: a reader who sees 7 of 12 dots from
+# «cittadini» and 7 of 12 from «Albinea» knows that at least 7 + 7 − 12 = 2
+# came from citizens of Albinea. If fewer than 5 such people voted in the
+# session, that says one of them voted the item. So a row's territory cells
+# are published only when every such lower bound is 0, or falls on a pair of
+# columns with at least 5 voters (`crossing_safe`); otherwise the territory
+# row shows only its total, like a row with a small count. The bound is exact:
+# with both rows of an item published whole, the smallest value the crossed
+# cell can take is max(0, a + x − total), and a reserved row bounds nothing.
+
+UNSTATED = "nd"  # the territory column of those who did not say
+
+
+def voter_territory(territory: str | None) -> str:
+    return territory or UNSTATED
+
+
+def crossing_safe(
+    categories: Mapping[str, int | None],
+    territories: Mapping[str, int | None],
+    total: int,
+    pair_voters: Mapping[tuple[str, str], int],
+) -> bool:
+    """Whether one item's category row and territory row may both be published:
+    no pair of published cells shows that someone of a small crossing
+    (category column × territory column, fewer than THRESHOLD voters) voted it."""
+    if len(categories) < 2 or len(territories) < 2:
+        return True  # a lone column says what the total says
+    for c, a in categories.items():
+        for t, x in territories.items():
+            if a is None or x is None:
+                continue
+            if a + x - total >= 1 and pair_voters.get((c, t), 0) < THRESHOLD:
+                return False
+    return True
+
+
+def protect_territories(
+    split: Mapping[Hashable, Mapping[str, int]],
+    voters: Mapping[str, int],
+    order: list[str],
+    categories: Protected,
+    group_of: Mapping[str, str],
+    pair_voters: Mapping[tuple[str, str], int],
+) -> Protected:
+    """The publishable split of one session by the voters' territory.
+
+    `split`: each item's dots by territory key (`UNSTATED` for those who did
+    not say); `voters`: distinct voters by territory; `order`: the territories
+    in the order they are shown; `categories`: the same session's published
+    category table (`protect`) and `group_of` the category → group map it was
+    built with; `pair_voters`: distinct voters by (category, territory), to
+    count the crossings of the published columns."""
+    own = {k: k for k in [*order, UNSTATED, *voters]}
+    table = protect(split, voters, own, [*order, UNSTATED])
+    crossing: Counter = Counter()
+    for (category, territory), n in pair_voters.items():
+        column = categories.columns.column_of(category, group_of)
+        crossing[(column, table.columns.column_of(territory, own))] += n
+    rows = {
+        item: (
+            cells
+            if crossing_safe(categories.rows.get(item, {}), cells, table.totals[item], crossing)
+            else dict.fromkeys(cells)
+        )
+        for item, cells in table.rows.items()
+    }
+    return Protected(table.columns, rows, table.totals)

@@ -5,10 +5,12 @@ schede (domain/scheda.py, data/example_scheda.md): the *problema* and *caso*
 notes feed the razionale, the *proposta* notes the azioni previste (one row
 each, their period left to fill), the *risorsa* notes the risorse non
 finanziarie. Only notes reviewed as publishable are used (a scheda is
-public); the others are only counted in the traceability block. References,
-ambito, attori, capofila, referenti, preventivo and indicatori are left for
-the reviewers. Every draft carries a traceability block pointing back to its
-sources; a scheda from the labs is part of the Community Lab programme.
+public); the others are only counted in the traceability block. The ambito
+territoriale is proposed from the territories the priorities came from
+(domain/territory.proposed_ambito). References, attori, capofila, referenti,
+preventivo and indicatori are left for the reviewers. Every draft carries a
+traceability block pointing back to its sources; a scheda from the labs is
+part of the Community Lab programme.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from workshop.domain import scheda
+from workshop.domain import scheda, territory
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class SourceCluster:
     snapshot_hash: str | None = None
     withheld: tuple[int, ...] = ()  # notes not (yet) reviewed as publishable: left out
     meetings: int = 1  # the lab's meetings it was voted in (a group carried forward)
+    # Where it came from: the territories of its meetings' places, then those of
+    # its supporters where published (domain/territory.proposed_ambito).
+    places: tuple[territory.Place, ...] = ()
 
 
 def _quote(text: str) -> str:
@@ -98,6 +103,11 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
             f"- {_quote(n.text)}" for n in problems
         )
     content = scheda.empty(scheda.LABORATORI)
+    # The ambito, proposed from where the priorities came from; the Ufficio di
+    # Piano confirms or changes it (the traceability says what it was drawn from).
+    ambito = territory.proposed_ambito(p for c in clusters for p in c.places)
+    if ambito is not None:
+        content["ambito"] = {"tipo": ambito["tipo"], "comuni": ambito["comuni"]}
     content.update(
         {
             "titolo": clusters[0].title if len(clusters) == 1 else " / ".join(c.title for c in clusters),
@@ -112,6 +122,7 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
             "risorse": "\n".join(f"- {_quote(n.text)}" for n in resources),
             "tracciabilita": {
                 "origine": scheda.LABORATORI,
+                "ambito_da": ambito["territori"] if ambito else [],
                 "clusters": [
                     {
                         "lab": c.lab_slug,

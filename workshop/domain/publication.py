@@ -287,6 +287,30 @@ OPEN_DATA = (
         ),
     ),
     Dataset(
+        "voti_per_territorio",
+        _(
+            "Punti di ogni gruppo per territorio in cui chi ha votato ha detto di vivere o lavorare "
+            "(facoltativo; «nd» chi non l’ha detto). Un territorio con meno di 5 votanti nella "
+            "sessione è unito agli altri in «Altri territori» (e, se sono ancora meno di 5, al "
+            "territorio più piccolo). Un gruppo con anche un solo conteggio da 1 a 4 ha tutti i "
+            "conteggi riservati, e così uno i cui numeri, messi accanto a quelli per categoria, "
+            "mostrerebbero che ha votato qualcuno di una categoria e di un territorio insieme meno "
+            "di 5 persone."
+        ),
+        (
+            Column("gruppo", _("numero del gruppo"), kind="integer", values_from="gruppi.csv, id"),
+            Column("sessione", _("numero della sessione"), kind="integer", values_from="sessioni.csv, id"),
+            Column("territori", _("il territorio, «nd» (non indicato) o «altre» (altri territori)")),
+            Column("territori_etichetta", _("il suo nome")),
+            Column(
+                "punti", _("punti, vuoto se riservato"), kind="integer", unit="punti", suppression=SPLIT_RULE
+            ),
+            Column(
+                "riservato", _("«sì» se il numero non è pubblicato"), kind="boolean", suppression=SPLIT_RULE
+            ),
+        ),
+    ),
+    Dataset(
         "categorie",
         _("Le categorie di portatori di interesse e il raggruppamento in cui sono pubblicate."),
         (

@@ -25,7 +25,7 @@ from workshop.domain import events as ev
 from workshop.domain import joincode, phases, rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import PARTICIPANT, Actor, authorize
-from workshop.services import privacy, sessions, views
+from workshop.services import privacy, sessions, territories, views
 from workshop.services.facilitation import new_participant
 from workshop.services.handlers import HANDLERS
 from workshop.services.publisher import Publisher
@@ -279,14 +279,18 @@ class CommandBus:
         session_id = found.id
         with self.db.reader() as s:
             category = s.get(Category, command.category)
-        if category is None:
-            raise Rejected("unknown_category")
+            if category is None:
+                raise Rejected("unknown_category")
+            # Optional; one of the admin's territories still in the list.
+            territory = territories.check(s, command.territory or None)
         name = rules.pseudonym(command.pseudonym)
         key = rules.pseudonym_key(name)
         scope = f"join:{session_id}"
         # What identifies a join for retries: the same person in the same session,
         # however the code or the pseudonym's spacing was typed the second time.
-        digest = fingerprint(c.JoinSession(code=str(session_id), pseudonym=key, category=category.key))
+        digest = fingerprint(
+            c.JoinSession(code=str(session_id), pseudonym=key, category=category.key, territory=territory)
+        )
         try:
             # The budget is spent before the write transaction, never inside it: a
             # greenlet that yields while holding SQLite's write lock stalls every writer.
@@ -303,7 +307,7 @@ class CommandBus:
                 else:
                     if live.closed_at is not None:
                         raise Rejected("session_closed")
-                    participant = new_participant(s, live, name, category.key)
+                    participant = new_participant(s, live, name, category.key, territory=territory)
                     events = eventlog.append(
                         s,
                         live,

@@ -73,6 +73,11 @@ class PriorityRow:
     # Every meeting the priority was voted in, earliest first: session, group,
     # its own dots and published split (one entry for most priorities).
     meetings: list[dict] = field(default_factory=list)
+    # The second cut, by the territory voters said they live or work in: the
+    # whole of it (staff), and as it may be published (cells, columns).
+    by_territory: dict[str, int] = field(default_factory=dict)
+    territory_split: dict[str, int | None] = field(default_factory=dict)
+    territory_columns: list[dict] = field(default_factory=list)
 
     @property
     def cluster_ids(self) -> list[int]:
@@ -84,8 +89,10 @@ class PriorityRow:
         no breadth (a function of the raw split, from which hidden cells could
         be worked out)."""
         view = self.as_dict()
-        del view["by_category"], view["breadth"]
-        view["meetings"] = [{k: v for k, v in m.items() if k != "by_category"} for m in self.meetings]
+        del view["by_category"], view["breadth"], view["by_territory"]
+        view["meetings"] = [
+            {k: v for k, v in m.items() if k not in ("by_category", "by_territory")} for m in self.meetings
+        ]
         return view
 
     def as_dict(self) -> dict:
@@ -103,7 +110,7 @@ class Consolidation:
 
 def _facts(
     s: Session, process_id: int, programme_id: int | None
-) -> tuple[list[ClusterFacts], dict[int, tuple], dict]:
+) -> tuple[list[ClusterFacts], dict[int, tuple], dict, dict]:
     closed = s.exec(
         select(LiveSession, Lab)
         .join(Lab)
@@ -111,10 +118,11 @@ def _facts(
         .order_by(col(LiveSession.id))
     ).all()
     if not closed:
-        return [], {}, {}
+        return [], {}, {}, {}
     tallies = {live.id: tally.of_session(s, live) for live, _ in closed}
     sessions = {live.id: (live, lab) for live, lab in closed}
     tables = {sid: tally.published_split(s, t) for sid, t in tallies.items()}
+    territory_tables = {sid: tally.published_territory_split(s, t) for sid, t in tallies.items()}
     facts, clusters = [], {}
     for cluster in s.exec(
         select(Cluster).where(
@@ -150,7 +158,17 @@ def _facts(
         cluster_id: (tables[live.id][0].get(tally.item_key("cluster", cluster_id), {}), tables[live.id][1])
         for cluster_id, (_, live, _) in clusters.items()
     }
-    return facts, clusters, published
+    territories = {
+        cluster_id: {
+            "raw": tallies[live.id].split_by_territory.get(tally.item_key("cluster", cluster_id), {}),
+            "published": (
+                territory_tables[live.id][0].get(tally.item_key("cluster", cluster_id), {}),
+                territory_tables[live.id][1],
+            ),
+        }
+        for cluster_id, (_, live, _) in clusters.items()
+    }
+    return facts, clusters, published, territories
 
 
 def _row(position: int, p: Priority, clusters: dict[int, tuple]) -> PriorityRow:
@@ -201,6 +219,18 @@ def _row(position: int, p: Priority, clusters: dict[int, tuple]) -> PriorityRow:
     )
 
 
+def in_territory(row: PriorityRow, territory: str, public: bool = False) -> bool:
+    """A priority «of» a territory: voted in a meeting held there, or supported
+    by people who said they live or work there. For staff, any dot of theirs
+    counts; for a public page, only a published cell of that territory's own
+    column (a reserved or pooled one says nothing, and choosing by it would)."""
+    if any(m["territory"] == territory for m in row.meetings):
+        return True
+    if not public:
+        return row.by_territory.get(territory, 0) > 0
+    return any((m.get("territory_split") or {}).get(territory) for m in row.meetings)
+
+
 def _combined_split(parts: list[tuple[dict, list[dict]]]) -> tuple[dict, list[dict]]:
     """The meetings' published cells summed, where that says nothing new: the
     same columns in each, no reserved cell (None) among them."""
@@ -226,23 +256,32 @@ def consolidate(
     area: str | None = None,
     programme_id: int | None = None,
     territory: str | None = None,
+    public: bool = False,
 ) -> Consolidation:
     """All priorities of a process, best first; optionally one lab's, or one
     area's, or those of the meetings held for one programma attuativo, or those
-    voted in a meeting held in one territory (its key), with their global ranks.
-    Practice sessions never count (`periods.counted`)."""
+    of one territory (its key, `in_territory`), with their global ranks.
+    Practice sessions never count (`periods.counted`). `public`: the territory
+    is read from what is published only."""
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
             raise Rejected("process_not_found")
-        facts, clusters, published = _facts(s, process.id, programme_id)
+        facts, clusters, published, territories = _facts(s, process.id, programme_id)
         ranked = rank(facts)
         rows = [_row(i, p, clusters) for i, p in enumerate(ranked, start=1)]
         for row in rows:
             for m in row.meetings:
                 m["split"], m["split_columns"] = published[m["cluster_id"]]
+                m["by_territory"] = dict(sorted(territories[m["cluster_id"]]["raw"].items()))
+                m["territory_split"], m["territory_columns"] = territories[m["cluster_id"]]["published"]
+                for key, n in m["by_territory"].items():
+                    row.by_territory[key] = row.by_territory.get(key, 0) + n
             row.split, row.split_columns = _combined_split(
                 [published[cluster_id] for cluster_id in row.cluster_ids]
+            )
+            row.territory_split, row.territory_columns = _combined_split(
+                [territories[cluster_id]["published"] for cluster_id in row.cluster_ids]
             )
         links: defaultdict[int, list[dict]] = defaultdict(list)
         line_of = {cluster_id: row.cluster_id for row in rows for cluster_id in row.cluster_ids}
@@ -262,8 +301,7 @@ def consolidate(
     in_scope = [
         r
         for r in rows
-        if (lab is None or r.lab_slug == lab)
-        and (territory is None or any(m["territory"] == territory for m in r.meetings))
+        if (lab is None or r.lab_slug == lab) and (territory is None or in_territory(r, territory, public))
     ]
     covered = {a for r in in_scope for a in r.areas}
     if area is not None:

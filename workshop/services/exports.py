@@ -304,6 +304,18 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
                     "riservato": _yes(value is None),
                 }
             )
+        for column in mine.get("territory_columns", []):
+            value = mine["territory_split"].get(column["key"])
+            tables["voti_per_territorio"].append(
+                {
+                    "gruppo": cluster.id,
+                    "sessione": cluster.session_id,
+                    "territori": column["key"],
+                    "territori_etichetta": column["label"],
+                    "punti": "" if value is None else value,
+                    "riservato": _yes(value is None),
+                }
+            )
     tables["categorie"] = [
         {
             "chiave": c.key,

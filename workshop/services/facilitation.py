@@ -11,7 +11,7 @@ from workshop.domain import events as ev
 from workshop.domain import phases, rules
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor
-from workshop.services import frozen, tally, views
+from workshop.services import frozen, tally, territories, views
 from workshop.services.outcome import (
     Handler,
     Outcome,
@@ -130,7 +130,8 @@ def add_offline_participant(
 ) -> Outcome:
     if s.get(Category, cmd.category) is None:
         raise Rejected("unknown_category")
-    participant = new_participant(s, live, cmd.pseudonym, cmd.category, offline=True)
+    territory = territories.check(s, cmd.territory or None)
+    participant = new_participant(s, live, cmd.pseudonym, cmd.category, offline=True, territory=territory)
     return Outcome(
         [
             ev.Event(
@@ -142,7 +143,12 @@ def add_offline_participant(
 
 
 def new_participant(
-    s: Session, live: LiveSession, pseudonym: str, category: str, offline: bool = False
+    s: Session,
+    live: LiveSession,
+    pseudonym: str,
+    category: str,
+    offline: bool = False,
+    territory: str | None = None,
 ) -> Participant:
     """A participant with a pseudonym unique in the session (the caller holds the lock)."""
     name = rules.pseudonym(pseudonym)
@@ -157,6 +163,7 @@ def new_participant(
         pseudonym=name,
         pseudonym_key=key,
         category_key=category,
+        territory_key=territory,
         offline=offline,
     )
     s.add(participant)

@@ -63,6 +63,13 @@ def freeze(s: Session, live: LiveSession) -> SessionSnapshot:
         "participants_by_category": counted.participants_by_category,
         "openings": openings,
         "published": published(s, counted),
+        "by_territory": {
+            "split": counted.split_by_territory,
+            "voters": counted.voters_by_territory,
+            "participants": counted.participants_by_territory,
+            "voter_pairs": counted.voter_pairs,
+        },
+        "published_territory": published_territory(s, counted),
     }
     snapshot = SessionSnapshot(
         session_id=live.id, hash=results.fingerprint(data), content={}, document=data.decode(), record=record
@@ -74,6 +81,12 @@ def freeze(s: Session, live: LiveSession) -> SessionSnapshot:
 def published(s: Session, counted: t.Tally) -> dict:
     """The split as it is published from now on (with the categories' groups of today)."""
     rows, columns = t.published_split(s, counted)
+    return {"rows": rows, "columns": columns}
+
+
+def published_territory(s: Session, counted: t.Tally) -> dict:
+    """The territory cut as it is published from now on (domain/disclosure.py)."""
+    rows, columns = t.published_territory_split(s, counted)
     return {"rows": rows, "columns": columns}
 
 
@@ -149,6 +162,11 @@ def tally_of(s: Session, snapshot: SessionSnapshot) -> t.Tally:
         dots_placed=totals.get("dots_placed", 0),
         voters=totals.get("voters", 0),
         published=record.get("published"),
+        split_by_territory=record.get("by_territory", {}).get("split", {}),
+        voters_by_territory=record.get("by_territory", {}).get("voters", {}),
+        participants_by_territory=record.get("by_territory", {}).get("participants", {}),
+        voter_pairs=record.get("by_territory", {}).get("voter_pairs", {}),
+        published_territory=record.get("published_territory"),
     )
 
 

@@ -52,6 +52,7 @@ from workshop.storage.models import (
     ProcessedCommand,
     SessionSnapshot,
     StaffUser,
+    Territory,
     Vote,
     iso,
     utcnow,
@@ -168,6 +169,7 @@ def personal_data(db: Database, participant_id: int) -> dict:
         live = s.get_one(LiveSession, p.session_id)
         lab = s.get_one(Lab, live.lab_id)
         category = s.get(Category, p.category_key)
+        territory = s.get(Territory, p.territory_key) if p.territory_key else None
         notes = s.exec(select(Note).where(Note.author_id == p.id).order_by(col(Note.id))).all()
         revisions: dict[int, list] = {}
         for r in s.exec(
@@ -199,6 +201,8 @@ def personal_data(db: Database, participant_id: int) -> dict:
             "pseudonym": p.pseudonym,
             "category": p.category_key,
             "category_label": category.label if category else p.category_key,
+            "territory": p.territory_key,
+            "territory_label": territory.name if territory else None,
             "joined_at": iso(p.created_at),
             "typed_in_by_facilitator": p.offline,
         },
@@ -353,6 +357,7 @@ def erase_in(
     _forget_commands(s, live.id, participant)
     participant.pseudonym = ""
     participant.pseudonym_key = f"~cancellato~{participant.id}"
+    participant.territory_key = None  # optional, and theirs: it goes (the frozen counts stay)
     participant.erased_at = now
     s.add(participant)
     s.add(
@@ -446,6 +451,7 @@ def purge(db: Database, days: int, now: datetime | None = None, dry_run: bool = 
             now_ = utcnow()
             for p in people:
                 p.pseudonym, p.pseudonym_key, p.erased_at = "", f"~cancellato~{p.id}", now_
+                p.territory_key = None
                 s.add(p)
             s.execute(delete(Vote).where(col(Vote.session_id) == live.id))
             s.execute(delete(Presence).where(col(Presence.session_id) == live.id))

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from workshop import markup
 from workshop.domain import cabine as cabine_rules
-from workshop.domain import drafting, publication, review
+from workshop.domain import drafting, publication, review, territory
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import one_line
@@ -45,6 +45,7 @@ from workshop.storage.models import (
     Process,
     RegionalScheda,
     StaffUser,
+    Territory,
     utcnow,
 )
 
@@ -70,6 +71,18 @@ def _locked(s: Session, action_id: int) -> PlanAction:
     if result.rowcount == 0:
         raise Rejected("scheda_not_found")
     return s.exec(select(PlanAction).where(PlanAction.id == action_id)).one()
+
+
+def _places(s: Session, row: PriorityRow) -> tuple[territory.Place, ...]:
+    """Where a priority came from: the territories of its meetings' places, then
+    those of its supporters with a published count (a scheda is public: a
+    reserved or pooled cell names no territory)."""
+    known = {t.key: territory.Place(t.kind, t.name) for t in s.exec(select(Territory))}
+    keys = [m["territory"] for m in row.meetings if m.get("territory")]
+    keys += [
+        key for m in row.meetings for key, n in (m.get("territory_split") or {}).items() if n and key in known
+    ]
+    return tuple(known[k] for k in dict.fromkeys(keys) if k in known)
 
 
 def _sources(
@@ -112,6 +125,7 @@ def _sources(
                 priority_index=round(row.index, 2),
                 snapshot_hash=row.snapshot_hash,
                 meetings=max(1, len(row.meetings)),
+                places=_places(s, row),
             )
         )
     return out

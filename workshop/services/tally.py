@@ -32,6 +32,7 @@ from workshop.storage.models import (
     LiveSession,
     Note,
     Participant,
+    Territory,
     Vote,
 )
 
@@ -50,6 +51,16 @@ class Tally:
     dots_placed: int = 0
     voters: int = 0
     published: dict | None = None  # the publishable split, frozen at closing
+    # The second cut, by the territory voters said they live or work in
+    # (disclosure.UNSTATED for those who did not say); `voter_pairs`: distinct
+    # voters by "category|territory", to bound the crossing of the two cuts.
+    split_by_territory: dict[str, dict[str, int]] = field(default_factory=dict)
+    voters_by_territory: dict[str, int] = field(default_factory=dict)
+    participants_by_territory: dict[str, int] = field(default_factory=dict)
+    voter_pairs: dict[str, int] = field(default_factory=dict)
+    # The territory cut as published, frozen at closing; None for a session
+    # closed before it existed (nothing is published by territory for it).
+    published_territory: dict | None = None
 
 
 def _order(items: list[dict]) -> list[dict]:
@@ -66,18 +77,24 @@ def count(s: Session, live: LiveSession) -> Tally:
             col(Vote.cluster_id),
             col(Vote.category_key),
             col(Participant.offline),
+            col(Participant.territory_key),
         )
         .join(Participant, col(Participant.id) == Vote.participant_id)
         .where(col(Vote.session_id) == live.id)
     ).all()
     split: dict[str, Counter] = defaultdict(Counter)
     offline: Counter = Counter()
+    by_territory: dict[str, Counter] = defaultdict(Counter)
     voter_category: dict[int, str] = {}
-    for participant_id, note_id, cluster_id, category, is_offline in votes:
+    voter_territory: dict[int, str] = {}
+    for participant_id, note_id, cluster_id, category, is_offline, territory in votes:
         key = item_key("cluster", cluster_id) if cluster_id is not None else item_key("note", note_id)
         split[key][category] += 1
+        where = disclosure.voter_territory(territory)
+        by_territory[key][where] += 1
         offline[key] += int(is_offline)
         voter_category[participant_id] = category
+        voter_territory[participant_id] = where
     items = []
     for cluster in views.live_clusters(s, live.id):
         view = views.cluster_view(cluster, views.Visibility(totals=False, authors=False, staff=False))
@@ -99,6 +116,11 @@ def count(s: Session, live: LiveSession) -> Tally:
     for item in items:
         item["votes"] = sum(split.get(item_key(item["type"], item["id"]), {}).values())
     joined = Counter(s.exec(select(Participant.category_key).where(Participant.session_id == live.id)).all())
+    joined_where = Counter(
+        disclosure.voter_territory(k)
+        for k in s.exec(select(Participant.territory_key).where(Participant.session_id == live.id)).all()
+    )
+    pairs = Counter(f"{voter_category[p]}|{voter_territory[p]}" for p in voter_category)
     return Tally(
         items=_order(items),
         split={k: dict(sorted(v.items())) for k, v in split.items()},
@@ -107,6 +129,10 @@ def count(s: Session, live: LiveSession) -> Tally:
         participants_by_category=dict(sorted(joined.items())),
         dots_placed=len(votes),
         voters=len(voter_category),
+        split_by_territory={k: dict(sorted(v.items())) for k, v in by_territory.items()},
+        voters_by_territory=dict(sorted(Counter(voter_territory.values()).items())),
+        participants_by_territory=dict(sorted(joined_where.items())),
+        voter_pairs=dict(sorted(pairs.items())),
     )
 
 
@@ -182,6 +208,70 @@ def staff_results(s: Session, live: LiveSession, t: Tally, *, offline: bool = Tr
         for item in out["items"]:
             item["split"] = rows.get(item_key(item["type"], item["id"]), {})
     return out
+
+
+TERRITORY_OTHER_LABEL = "Altri territori"
+TERRITORY_MERGED_LABEL = "%(group)s (con altri territori)"
+UNSTATED_LABEL = "Territorio non indicato"
+
+
+@dataclass(frozen=True)
+class Places:
+    """The territories' order and names, for the territory cut's columns."""
+
+    order: list[str]
+    names: dict[str, str]
+
+    def column_label(self, key: str) -> str:
+        if key.endswith("+" + disclosure.OTHER):
+            return TERRITORY_MERGED_LABEL % {"group": self.label(key.split("+")[0])}
+        return self.label(key)
+
+    def label(self, key: str) -> str:
+        if key == disclosure.OTHER:
+            return TERRITORY_OTHER_LABEL
+        if key == disclosure.UNSTATED:
+            return UNSTATED_LABEL
+        return self.names.get(key, key)
+
+
+def places(s: Session) -> Places:
+    rows = s.exec(
+        select(Territory).order_by(col(Territory.kind), col(Territory.position), col(Territory.name))
+    )
+    listed = list(rows)
+    return Places([r.key for r in listed], {r.key: r.name for r in listed})
+
+
+def protected_territories(t: Tally, g: Groups, p: Places) -> disclosure.Protected:
+    """The territory cut of this tally as it may be published, beside `protected`."""
+    items = [item_key(x["type"], x["id"]) for x in t.items]
+    pairs: dict[tuple[str, str], int] = {}
+    for key, n in t.voter_pairs.items():
+        category, _, territory = key.partition("|")
+        pairs[(category, territory)] = n
+    return disclosure.protect_territories(
+        {i: t.split_by_territory.get(i, {}) for i in items},
+        t.voters_by_territory,
+        p.order,
+        protected(t, g),
+        g.group_of,
+        pairs,
+    )
+
+
+def published_territory_split(s: Session, t: Tally) -> tuple[dict[str, dict], list[dict]]:
+    """(cells by item, columns) of the territory cut as published: frozen at
+    closing; nothing for a closed session frozen before the cut existed."""
+    if t.published_territory is not None:
+        return t.published_territory["rows"], t.published_territory["columns"]
+    if t.published is not None:
+        return {}, []  # frozen without it: not worked out again from votes that may be gone
+    p = places(s)
+    table = protected_territories(t, groups(s), p)
+    return {str(k): v for k, v in table.rows.items()}, [
+        {"key": k, "label": p.column_label(k)} for k in table.columns.keys
+    ]
 
 
 def published_split(s: Session, t: Tally) -> tuple[dict[str, dict], list[dict]]:

@@ -310,6 +310,10 @@ class Participant(SQLModel, table=True):
     pseudonym: str = Field(max_length=60)
     pseudonym_key: str = Field(max_length=80)
     category_key: str = Field(foreign_key="category.key", max_length=40)
+    # The territory they said they live or work in (optional, from the admin's
+    # list): counted like the category, published only as domain/disclosure.py
+    # allows, never shown with their notes; cleared by erasure.
+    territory_key: str | None = Field(default=None, foreign_key="territory.key", max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
     # Entered by a facilitator for someone without a phone.
     offline: bool = Field(default=False, sa_column_kwargs={"server_default": false()})

@@ -14,7 +14,7 @@ from workshop.acks import error_ack, lookup_failure_status
 from workshop.context import client_address, services
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import NOTE_MAX_CHARS, PSEUDONYM_MAX, PSEUDONYM_MIN
-from workshop.services import catalog, views
+from workshop.services import catalog, territories, views
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -29,6 +29,17 @@ def categories():
             "pseudonym_max": PSEUDONYM_MAX,
             "note_max_chars": NOTE_MAX_CHARS,
         },
+    )
+
+
+@bp.get("/territories")
+def territory_list():
+    """The territories a newcomer may say they live or work in (`join`'s optional
+    `territory`), in the admin's order; names are place names, not translated."""
+    return jsonify(
+        territories=[
+            {"key": t.key, "name": t.name, "kind": t.kind} for t in territories.listed(services().db)
+        ]
     )
 
 

@@ -26,7 +26,7 @@ from workshop.domain import joincode, phases, rules, timer
 from workshop.domain.commands import KIND_LABELS, NOTE_KINDS
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, FACILITATOR
-from workshop.services import accounts, catalog, meetings, periods, views
+from workshop.services import accounts, catalog, meetings, periods, territories, views
 from workshop.services.sessions import SessionSettings, create_session, runnable, sessions_of
 from workshop.web.auth import role_required
 from workshop.web.ids import form_id
@@ -149,6 +149,8 @@ def _page_config(live: LiveSession, lab: Lab) -> dict:
         # In the configured order (JSON objects lose it: tojson sorts keys).
         "category_list": [{"key": c.key, "code": c.code, "label": c.label} for c in rows],
         "areas": areas,
+        # For someone without a phone, like the join form: optional.
+        "territories": [{"key": t.key, "name": t.name} for t in territories.listed(services().db)],
         "phases": [{"key": p, "label": gettext(phases.LABELS[p])} for p in phases.ORDER],
         "backward": phases.BACKWARD,
         "kinds": i18n.domain_labels(KIND_LABELS),

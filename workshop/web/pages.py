@@ -19,9 +19,10 @@ from workshop.acks import lookup_failure_status
 from workshop.context import client_address, services
 from workshop.domain import commands as c
 from workshop.domain import rules
+from workshop.domain import territory as territory_rules
 from workshop.domain.errors import Rejected
 from workshop.domain.rules import PSEUDONYM_MAX
-from workshop.services import catalog, views
+from workshop.services import catalog, territories, views
 from workshop.services import privacy as rights
 from workshop.web.auth import private_response
 from workshop.web.reference import plan_areas
@@ -34,6 +35,18 @@ bp = Blueprint("pages", __name__)
 
 def _categories():
     return catalog.categories(services().db)
+
+
+def _join_form(**fields) -> str:
+    """The join form, with the lists it offers (categories; territories, optional)."""
+    return render_template(
+        "join.html",
+        categories=_categories(),
+        territories=territories.listed(services().db),
+        territory_kinds=territory_rules.KINDS,
+        pseudonym_max=PSEUDONYM_MAX,
+        **fields,
+    )
 
 
 def _remembered_participant(live: LiveSession) -> tuple[Participant, str] | None:
@@ -89,52 +102,36 @@ def session_page(code: str):
     if remembered is None and request.method == "POST":
         form = request.form
         # Every problem of the form at once, not one per submission.
-        problems = _join_form_problems(form.get("pseudonym", ""), form.get("category", ""))
+        problems = _join_form_problems(
+            form.get("pseudonym", ""), form.get("category", ""), form.get("territory", "")
+        )
+        typed = {
+            "pseudonym": form.get("pseudonym", ""),
+            "category": form.get("category", ""),
+            "territory": form.get("territory", ""),
+            "form_cid": form.get("cid"),
+        }
         if problems:
-            return render_template(
-                "join.html",
-                live=live,
-                lab=lab,
-                categories=_categories(),
-                problems=problems,
-                pseudonym=form.get("pseudonym", ""),
-                category=form.get("category", ""),
-                pseudonym_max=PSEUDONYM_MAX,
-                form_cid=form.get("cid"),
-            ), 422
+            return _join_form(live=live, lab=lab, problems=problems, **typed), 422
         try:
             fields = {
                 "code": code,
                 "pseudonym": form.get("pseudonym", ""),
                 "category": form.get("category", ""),
             }
+            if form.get("territory"):  # optional: «Preferisco non dirlo» sends nothing
+                fields["territory"] = form["territory"]
             if form.get("cid"):  # the form's own id: a resubmitted form is the same join
                 fields["cid"] = form["cid"]
             joined = services().bus.join(c.parse(c.JoinSession, fields), client_address())
         except Rejected as rejected:
-            return render_template(
-                "join.html",
-                live=live,
-                lab=lab,
-                categories=_categories(),
-                error=rejected.message(gettext),
-                error_code=rejected.code,
-                pseudonym=form.get("pseudonym", ""),
-                category=form.get("category", ""),
-                pseudonym_max=PSEUDONYM_MAX,
-                form_cid=form.get("cid"),
+            return _join_form(
+                live=live, lab=lab, error=rejected.message(gettext), error_code=rejected.code, **typed
             ), 422
         _remember(live.id, joined.token)
         return redirect(url_for("pages.session_page", code=code), code=303)
     if remembered is None:
-        return render_template(
-            "join.html",
-            live=live,
-            lab=lab,
-            categories=_categories(),
-            pseudonym_max=PSEUDONYM_MAX,
-            form_cid=secrets.token_urlsafe(24),
-        )
+        return _join_form(live=live, lab=lab, form_cid=secrets.token_urlsafe(24))
     participant, token = remembered
     categories = _categories()
     room_config = {
@@ -155,7 +152,7 @@ def session_page(code: str):
     return page
 
 
-def _join_form_problems(pseudonym: str, category: str) -> dict[str, str]:
+def _join_form_problems(pseudonym: str, category: str, territory: str = "") -> dict[str, str]:
     """What is wrong with the join form's fields, by field (checked again by the bus)."""
     problems = {}
     try:
@@ -164,6 +161,8 @@ def _join_form_problems(pseudonym: str, category: str) -> dict[str, str]:
         problems["pseudonym"] = rejected.message(gettext)
     if category not in {cat.key for cat in _categories()}:
         problems["category"] = Rejected("unknown_category").message(gettext)
+    if territory and territory not in {t.key for t in territories.listed(services().db)}:
+        problems["territory"] = Rejected("territory_unknown").message(gettext)
     return problems
 
 

@@ -10,7 +10,7 @@ from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
 from workshop.domain.review import APPROVATA
 from workshop.services import catalog, monitoring, periods, schede, territories
-from workshop.services.consolidation import consolidate
+from workshop.services.consolidation import consolidate, in_territory
 from workshop.web.meetings import public_meetings
 from workshop.web.plan import (
     _categories,
@@ -63,26 +63,41 @@ def lab_page(slug: str):
     except Rejected:
         abort(404)
     sessions = periods.lab_meetings(db, lab.id, period)
-    # Read for one territory: the meetings held there and their priorities.
+    every = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id).rows
+    # Read for one territory: the meetings held there, and the priorities voted
+    # there or with published support from people who said they live or work
+    # there (consolidation.in_territory, public: published cells only).
+    names = territories.names(db)
     places = {
         key: name
-        for key, name in territories.names(db).items()
+        for key, name in names.items()
         if any(live.territory_key == key for live in sessions)
+        or any(key in (m.get("territory_split") or {}) for r in every for m in r.meetings)
     }
     territory = request.args.get("territorio") or None
     territory = territory if territory in places else None
-    rows = consolidate(db, process.slug, lab=slug, programme_id=period.programme_id, territory=territory).rows
-    # (A priority voted there is shown under its latest meeting, wherever that was.)
-    shown = {r.session_id for r in rows}
+    rows = [r for r in every if territory is None or in_territory(r, territory, public=True)]
+    shown = {m["session_id"] for r in rows for m in r.meetings}
     sessions = [
         live for live in sessions if territory is None or live.territory_key == territory or live.id in shown
     ]
     by_session: dict[int, list[dict]] = {}
+    lines: list[dict] = []
+    lines_of: dict[int, list[dict]] = {}
+    voters: dict[int, int] = {}
     decided: dict[int, dict] = {}
     for row in rows:
         # A scheda the Ufficio di Piano is still drafting is not named here.
         row.actions = [a for a in row.actions if review.is_public(a["state"])]
-        by_session.setdefault(row.session_id, []).append(row.public())
+        view = row.public()
+        for m in row.meetings:
+            voters[m["session_id"]] = m["voters"]
+        if len(row.meetings) > 1:
+            lines.append(view)
+            for m in row.meetings:
+                lines_of.setdefault(m["session_id"], []).append(view)
+        else:
+            by_session.setdefault(row.session_id, []).append(view)
         for action in row.actions:
             if action["id"] not in decided:
                 decided[action["id"]] = _public_view(action["id"])
@@ -91,18 +106,22 @@ def lab_page(slug: str):
     return render_template(
         "public/lab.html",
         monitoring_now=now,
-        all_rows=[r for rs in by_session.values() for r in rs],
+        all_rows=lines + [r for rs in by_session.values() for r in rs],
         lab=lab,
         process=process,
         sessions=sessions,
         lab_processes=its_processes,
         period=period,
         by_session=by_session,
+        lines=lines,
+        lines_of=lines_of,
+        voters=voters,
         decided=decided,
         areas=plan_areas(),
         categories={c["key"]: c["short"] for c in _categories()},
         groups=_groups(),
         places=places,
+        place_names=names,
         territory=territory,
         **public_meetings(slug, process.id),
     )

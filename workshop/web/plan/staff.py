@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from workshop.domain import review
 from workshop.domain import scheda as fields
+from workshop.domain.disclosure import UNSTATED
 from workshop.domain.errors import Rejected
 from workshop.domain.permissions import ADMIN, ALLARGATA, PLAN_ROLES, UFFICIO_PIANO
 from workshop.domain.priority import SCORES_WEIGHT, SUPPORT_WEIGHT
@@ -134,6 +135,11 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
     result = consolidate(db, slug, lab=lab, area=area, programme_id=period.programme_id, territory=territory)
     categories = _categories()
     chart, present = _chart_data(result.rows, categories)
+    # The territories voters said they live or work in, in the list's order,
+    # those who did not say last; shown only once someone has said one.
+    said = {key for r in result.rows for key in r.by_territory}
+    voter_places = [key for key in places if key in said]
+    voter_places += [UNSTATED] if voter_places and UNSTATED in said else []
     actions = [a for a in schede.list_actions(db, slug) if in_programme is None or a["id"] in in_programme]
     return render_template(
         "plan/dashboard.html",
@@ -150,6 +156,7 @@ def _dashboard(*, error: str | None = None, selected=(), status: int = 200):
         selected={int(c) for c in selected},
         territory=territory,
         territories=places,
+        voter_places=voter_places,
         can_create=current_user.role in (UFFICIO_PIANO, ADMIN),
         origins={k: gettext(v) for k, v in fields.ORIGINI.items() if k != fields.LABORATORI},
         support_weight=SUPPORT_WEIGHT,
