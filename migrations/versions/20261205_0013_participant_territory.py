@@ -20,7 +20,7 @@ import sqlmodel
 
 
 revision: str = "0013"
-down_revision: Union[str, None] = "0010"
+down_revision: Union[str, None] = "0012"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
