@@ -189,6 +189,10 @@ def problems() -> list[str]:
                     continue
                 shown = message.id if isinstance(message.id, str) else message.id[0]
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                if message.previous_id or any(c.startswith("|") for c in message.user_comments):
+                    # A former wording Babel or msgcat kept beside a string: it ships
+                    # nothing, but it hides what the translation was made from.
+                    found.append(f"{where}: a previous wording left beside: {shown[:60]!r}")
                 if message.fuzzy:
                     found.append(f"{where}: fuzzy: {shown[:70]!r}")
                 elif not all(strings):

@@ -65,6 +65,20 @@ def test_the_check_fails_on_a_fuzzy_translation(copy):
     assert any("ar/LC_MESSAGES/messages.po: fuzzy: 'Pseudonimo'" in p for p in i18n_script.problems())
 
 
+def test_the_check_fails_on_a_former_wording_left_beside_a_string(copy):
+    """Merging catalogues with msgcat turned Babel's `#|` lines into comments (`# |`)
+    that then travelled in every catalogue: the check names them."""
+    path = copy / "sq" / "LC_MESSAGES" / "messages.po"
+    text = path.read_text("utf-8").replace(
+        '\nmsgid "Pseudonimo"', '\n# | msgid "Nome"\nmsgid "Pseudonimo"', 1
+    )
+    path.write_text(text, "utf-8")
+    assert any(
+        "sq/LC_MESSAGES/messages.po: a previous wording left beside: 'Pseudonimo'" in p
+        for p in i18n_script.problems()
+    )
+
+
 def test_the_check_fails_on_a_placeholder_lost_in_translation(copy):
     def lose(catalog):
         message = _first_with(catalog, "Troppi tentativi. Riprova")
