@@ -444,8 +444,8 @@ DEMO_BUDGET = {
 
 def demo_monitoring(db: Database, admin_id: int) -> int | None:
     """An approved scheda with two years of monitoring (issue 15): drafted from the
-    first priority, taken through the review (the cabine deciding at meetings in
-    January and February of the first year), reported for the
+    first priority, taken through the review (the cabine deciding at meetings of the
+    last days), reported for the
     first two years of the period (once in progress, once concluded its first
     phase). None when there is no priority to draft from."""
     from workshop.services import monitoring, schede
@@ -461,11 +461,12 @@ def demo_monitoring(db: Database, admin_id: int) -> int | None:
     why = "Passaggio della dimostrazione: la scheda segue ogni passo della revisione."
     for state in ("revisione_up", "ristretta"):
         schede.transition(db, admin, action_id, state, why)
-    # The cabine decided at their meetings early in the first year.
+    # The cabine decided at their meetings of the last days (after the labs that
+    # proposed it met; the demo's years are the sample plan's, its labs today's).
     _demo_bodies(db, admin)
-    first = current["years"][0]
-    _demo_decision(db, admin, "ristretta", current["slug"], date(first, 1, 20), action_id, "allargata")
-    _demo_decision(db, admin, "allargata", current["slug"], date(first, 2, 10), action_id, "approvata")
+    today = datetime.now(UTC).astimezone(clock.ROME).date()
+    _demo_decision(db, admin, "ristretta", current["slug"], today - timedelta(days=6), action_id, "allargata")
+    _demo_decision(db, admin, "allargata", current["slug"], today - timedelta(days=2), action_id, "approvata")
     first, second = current["years"][:2]
     monitoring.record(
         db,
