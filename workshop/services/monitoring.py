@@ -284,6 +284,11 @@ def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+def _whole(raw: str) -> bool:
+    """Digits 0-9 only: `str.isdigit` also says yes to «²» or «①», which `int` refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _detail(line: int, rejected: Rejected) -> dict:
     return {"line": line, "code": rejected.code, "params": rejected.params}
 
@@ -299,7 +304,7 @@ def import_csv(db: Database, actor: PlanActor, data: bytes) -> Imported:
         for line, cells in rows:
             try:
                 raw_id = cells["scheda"]
-                if not raw_id.isdigit() or int(raw_id) > 2**31 - 1:
+                if not _whole(raw_id) or int(raw_id) > 2**31 - 1:
                     raise Rejected("scheda_not_found")
                 if int(raw_id) not in actions:
                     action = s.get(PlanAction, int(raw_id))
@@ -308,7 +313,7 @@ def import_csv(db: Database, actor: PlanActor, data: bytes) -> Imported:
                     body = rules.may_report(actor.role, actor.user_id, reporter_ids(s, action.id))
                     actions[action.id] = (action, body, *_context(s, action))
                 action, body, period, indicators = actions[int(raw_id)]
-                year = int(cells["anno"]) if cells["anno"].isdigit() and len(cells["anno"]) == 4 else -1
+                year = int(cells["anno"]) if _whole(cells["anno"]) and len(cells["anno"]) == 4 else -1
                 rules.check_monitored(action.state, year, period)
                 change = changes.setdefault((action.id, year), Update())
                 lines.setdefault((action.id, year), []).append(line)

@@ -14,6 +14,7 @@ the Ufficio di Piano (or the admin) confirms the schede of a programme.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,7 @@ def resolve(db: Database, process_slug: str | None = None, year: str | int | Non
             programme = s.exec(
                 select(AnnualProgramme).where(
                     AnnualProgramme.process_id == process.id,
-                    AnnualProgramme.year == (int(year) if str(year).isdigit() else -1),
+                    AnnualProgramme.year == (int(year) if re.fullmatch(r"[0-9]{1,9}", str(year)) else -1),
                 )
             ).first()
             if programme is None:

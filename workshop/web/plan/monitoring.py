@@ -39,6 +39,11 @@ def _body_label(body: str | None) -> str:
     return gettext(rules.BODIES[body]) if body in rules.BODIES else ""
 
 
+def _whole(raw: str) -> bool:
+    """Digits 0-9 only: `str.isdigit` also says yes to «²» or «①», which `int` refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _fonti() -> dict[str, str]:
     return {k: gettext(v) for k, v in fields.FONTI.items()}
 
@@ -119,7 +124,7 @@ def _scheda_page(action_id: int, *, error: str | None = None, status: int = 200)
         abort(404)
     years = [y["year"] for y in data["years"]]
     asked = request.values.get("anno", "")
-    year = int(asked) if asked.isdigit() and int(asked) in years else (data["latest"] or {}).get("year")
+    year = int(asked) if _whole(asked) and int(asked) in years else (data["latest"] or {}).get("year")
     if year is None:
         year = years[0] if years else None
     return render_template(
@@ -155,7 +160,7 @@ def monitoring_record(action_id: int):
             _db(),
             _editor(),
             action_id,
-            int(year) if year.isdigit() and len(year) == 4 else -1,
+            int(year) if _whole(year) and len(year) == 4 else -1,
             status=form.get("stato", ""),
             progress=form.get("avanzamento", ""),
             values={k.removeprefix("valore-"): v for k, v in form.items() if k.startswith("valore-")},
@@ -217,7 +222,7 @@ def monitoring_export(fmt: str):
     years = schede.years(process)
     asked = request.args.get("anno", "")
     if asked:
-        if not asked.isdigit() or int(asked) not in years:
+        if not _whole(asked) or int(asked) not in years:
             abort(404)
         year = int(asked)
     else:
