@@ -20,3 +20,9 @@ def test_a_csv_with_superscript_digits_is_refused_by_line_not_a_crash(db, scheda
         monitoring.import_csv(db, team["up"], bad)
     assert refused.value.code == "csv_invalid"
     assert [d["line"] for d in refused.value.details] == [2, 3]
+
+
+def test_an_indicator_typed_as_a_superscript_is_refused_not_a_crash(db, scheda, team):  # noqa: F811
+    with pytest.raises(Rejected) as refused:
+        monitoring.record(db, team["up"], scheda, 2019, status="avviata", progress="10", values={"²": "3"})
+    assert refused.value.code == "monitoring_indicator_unknown"

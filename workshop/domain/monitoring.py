@@ -169,7 +169,7 @@ def entry(on, text, year: int) -> tuple[date, str]:
 def indicator(number, count: int) -> int:
     """An indicator by its position in the scheda (1 … count): its index (0 …)."""
     raw = str(number or "").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= count:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= count:  # «²».isdigit() too
         raise Rejected("monitoring_indicator_unknown", value=raw[:10], count=count)
     return int(raw) - 1
 

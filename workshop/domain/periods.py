@@ -120,7 +120,7 @@ def check_confirmation(
         raise Rejected("continuity_budget_missing")
     kept = {}
     for key, typed in targets.items():
-        if not (key.isdigit() and int(key) < indicators):
+        if not (key.isascii() and key.isdigit() and int(key) < indicators):  # «²».isdigit() too
             raise Rejected("invalid_payload")
         text = one_line(typed or "")
         if len(text) > TARGET_MAX:
