@@ -199,7 +199,7 @@ def test_two_years_in_the_ui_and_by_csv_shown_on_staff_public_lab_pages_and_expo
 
 def test_the_template_downloads_and_a_referente_sees_only_their_schede(app, scheda, people):
     got = people["referente"].get("/piano/monitoraggio/modello.csv")
-    assert got.data.decode("utf-8-sig").startswith("scheda,anno,tipo,data,stato,avanzamento")
+    assert got.data.decode("utf-8-sig").startswith("scheda;anno;tipo;data;stato;avanzamento")
     assert f'data-scheda-id="{scheda}"' in text(people["referente"].get("/piano/monitoraggio"))
     assert f'data-scheda-id="{scheda}"' not in text(people["facilitator"].get("/piano/monitoraggio"))
 

@@ -4,6 +4,7 @@ and what the public reads, the documents and the open data say."""
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 from datetime import date
@@ -133,8 +134,11 @@ def test_unreadable_files_are_refused_whole(db, scheda, team):
 
 def test_the_template_is_the_documented_header_and_one_row_of_each_kind():
     rows = monitoring.template_csv().decode("utf-8-sig").splitlines()
-    assert rows[0] == ",".join(monitoring.CSV_COLUMNS)
-    assert [r.split(",")[2] for r in rows[1:]] == ["stato", "cronologia", "indicatore", "spesa"]
+    assert rows[0] == ";".join(monitoring.CSV_COLUMNS)
+    # Split as Italian Excel splits it (list separator `;`): every row in its 11 columns.
+    cells = list(csv.reader(rows, delimiter=";"))
+    assert {len(r) for r in cells} == {len(monitoring.CSV_COLUMNS)}
+    assert [r[2] for r in cells[1:]] == ["stato", "cronologia", "indicatore", "spesa"]
 
 
 def test_the_form_refuses_bad_values_and_changes_nothing(db, scheda, team):

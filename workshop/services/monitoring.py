@@ -224,9 +224,10 @@ CSV_MAX_ROWS = 5000
 
 def template_csv() -> bytes:
     """The template offered for download: the header and one example of each kind
-    of row (UTF-8 with BOM, so that Excel opens it as it is)."""
+    of row (UTF-8 with BOM and semicolons, so that Italian Excel, whose list
+    separator is `;`, opens it in columns; the import reads both separators)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerow(["12", "2025", "stato", "", "in_corso", "40", "", "", "", "", ""])
     writer.writerow(
