@@ -61,3 +61,15 @@ def test_a_meeting_that_decided_keeps_its_quorum_when_a_member_present_leaves_of
     view = cabine.meeting_view(db, made)
     # The minutes (not yet frozen) must still say what the meeting was: 3 present, quorum.
     assert (view["present_count"], view["quorum"]) == (3, True)
+
+
+def test_a_csv_field_too_long_for_the_reader_is_explained_in_italian(db, scheda, team):  # noqa: F811
+    data = csv_bytes(
+        f"{scheda};2019;cronologia;2019-03-01;;;;;;;" + "y" * 200_000,
+        header="scheda;anno;tipo;data;stato;avanzamento;indicatore;valore;fonte;importo;testo",
+    )
+    with pytest.raises(Rejected) as refused:
+        monitoring.import_csv(db, team["up"], data)
+    message = refused.value.message()
+    assert refused.value.code == "csv_unreadable" and "riga 2" in message
+    assert "field limit" not in message

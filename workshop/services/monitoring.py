@@ -248,6 +248,9 @@ class Imported:
     entries: int
 
 
+_UNREADABLE_ROW = "la riga %s non si legge (un testo troppo lungo o virgolette non chiuse)"
+
+
 def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """The file's rows as (row number as a spreadsheet counts them, cells by column)."""
     if len(data) > CSV_MAX_BYTES:
@@ -257,13 +260,13 @@ def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     except UnicodeDecodeError:
         raise Rejected("csv_unreadable", problem="salvalo con la codifica UTF-8") from None
     first = text.split("\n", 1)[0]
-    # The template is comma-separated; Italian Excel saves with semicolons.
+    # The template has semicolons, as Italian Excel saves; other tools save with commas.
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader, [])]
-    except csv.Error as problem:
-        raise Rejected("csv_unreadable", problem=str(problem)[:100]) from None
+    except csv.Error:
+        raise Rejected("csv_unreadable", problem=_UNREADABLE_ROW % 1) from None
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise Rejected("csv_unreadable", problem="mancano le colonne " + ", ".join(missing))
@@ -280,8 +283,8 @@ def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
                     {name: (cells[i] if i < len(cells) else "").strip() for i, name in enumerate(header)},
                 )
             )
-    except csv.Error as problem:
-        raise Rejected("csv_unreadable", problem=str(problem)[:100]) from None
+    except csv.Error:  # its own message is English and technical («field larger than field limit»)
+        raise Rejected("csv_unreadable", problem=_UNREADABLE_ROW % reader.line_num) from None
     return rows
 
 
