@@ -73,3 +73,20 @@ def test_a_csv_field_too_long_for_the_reader_is_explained_in_italian(db, scheda,
     message = refused.value.message()
     assert refused.value.code == "csv_unreadable" and "riga 2" in message
     assert "field limit" not in message
+
+
+def test_the_plan_cannot_be_adopted_by_an_act_dated_in_the_future(db, team):
+    from datetime import timedelta
+
+    from tests.helpers import PROCESS_SLUG
+    from workshop.services import schede
+
+    tomorrow = cabine.today() + timedelta(days=1)
+    with pytest.raises(Rejected) as refused:
+        schede.record_adoption(
+            db, team["up"], PROCESS_SLUG, "Accordo di Programma", "Comitato di Distretto", tomorrow, "12"
+        )
+    assert refused.value.code == "adoption_in_future"
+    schede.record_adoption(
+        db, team["up"], PROCESS_SLUG, "Accordo di Programma", "Comitato di Distretto", cabine.today(), "12"
+    )

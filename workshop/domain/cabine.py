@@ -232,8 +232,15 @@ class Adoption:
 
 
 def clean_adoption(
-    act: str, body: str, adopted_on: date | None, number: str, url: str, act_max: int
+    act: str,
+    body: str,
+    adopted_on: date | None,
+    number: str,
+    url: str,
+    act_max: int,
+    today: date | None = None,
 ) -> Adoption:
+    """The adoption as typed; an act is recorded once adopted, so never dated after `today`."""
     act, body, number, url = (one_line(x or "") for x in (act, body, number, url))
     if not (
         1 <= len(act) <= act_max
@@ -242,6 +249,8 @@ def clean_adoption(
         and adopted_on is not None
     ):
         raise Rejected("adoption_invalid")
+    if today is not None and adopted_on > today:
+        raise Rejected("adoption_in_future")
     if url:
         parts = urlsplit(url)
         if len(url) > ADOPTION_URL_MAX or parts.scheme not in ("http", "https") or not parts.netloc:

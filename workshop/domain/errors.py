@@ -136,6 +136,9 @@ MESSAGES: dict[str, str] = {
     "adoption_invalid": _(
         "Per l'adozione indica l'atto, l'organo che lo ha adottato, la data e il numero dell'atto."
     ),
+    "adoption_in_future": _(
+        "L'atto di adozione ha una data futura: indica il giorno in cui è stato adottato."
+    ),
     "adoption_url_invalid": _("Il collegamento all'atto deve essere un indirizzo web completo (https://…)."),
     "field_not_editable": _("In questo stato non puoi modificare: %(fields)s."),
     "wrong_review_state": _("In questo stato della scheda l'operazione non è prevista."),

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -618,7 +619,8 @@ def record_adoption(
     admin and the Ufficio di Piano record it; it can be corrected, not removed."""
     if editor.role not in (review.ADMIN, review.UFFICIO_PIANO):
         raise Rejected("forbidden")
-    found = cabine_rules.clean_adoption(act, body, adopted_on, number, url, APPROVAL_ACT_MAX)
+    today = datetime.now(ZoneInfo("Europe/Rome")).date()
+    found = cabine_rules.clean_adoption(act, body, adopted_on, number, url, APPROVAL_ACT_MAX, today)
     with db.transaction() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).first()
         if process is None:
