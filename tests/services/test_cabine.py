@@ -147,9 +147,12 @@ def test_a_meeting_without_quorum_cannot_decide_and_nothing_changes(db, team, ri
     with db.reader() as s:
         assert len(s.exec(PlanActionTransition.__table__.select()).all()) == steps_before
     assert not cabine.meeting_view(db, made)["quorum"]
-    # A rule of the body's own lowers it: then the same meeting decides.
+    # A rule of the body's own lowers it. The meeting keeps the body as it was when its
+    # attendance was taken; recording the attendance again applies the new rule.
     assert refused(cabine.set_quorum, db, team["ristretta"], "ristretta", "numero", 2) == "forbidden"
     cabine.set_quorum(db, team["up"], "ristretta", "numero", 2)
+    assert refused(cabine.decide, db, team["up"], made, first, "allargata", WHY) == "no_quorum"
+    cabine.set_attendance(db, team["up"], made, ristretta[:2])
     cabine.decide(db, team["up"], made, first, "allargata", WHY)
     assert state(db, first) == "allargata"
 

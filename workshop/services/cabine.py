@@ -12,6 +12,7 @@ refusal changes nothing. Approving the minutes stores the document as made
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -302,12 +303,37 @@ def set_attendance(db: Database, editor: PlanActor, meeting_id: int, member_ids:
         in_office = {m.id for m in _active_members(s, meeting.body_key)}
         if not chosen <= in_office:
             raise Rejected("member_not_found")
+        # The quorum is the body's as it is now, when the attendance is taken.
+        body = s.get_one(Body, meeting.body_key)
+        meeting.members_in_office = len(in_office)
+        meeting.quorum_rule, meeting.quorum_number = body.quorum_rule, body.quorum_number
+        s.add(meeting)
         for row in s.exec(select(BodyMeetingPresence).where(BodyMeetingPresence.meeting_id == meeting.id)):
             if row.member_id not in chosen:
                 s.delete(row)
             chosen.discard(row.member_id)
         for member_id in sorted(chosen):
             s.add(BodyMeetingPresence(meeting_id=meeting.id, member_id=member_id))
+
+
+@dataclass(frozen=True)
+class _Quorum:
+    rule: str
+    number: int | None
+    members: int  # in office when the attendance was taken
+    present: int
+
+
+def _quorum(s: Session, meeting: BodyMeeting) -> _Quorum:
+    """The meeting's quorum, from the body as it was when the attendance was taken
+    (a member present who later leaves office still counted; members set
+    inactive afterwards do not lower the bar). Before any attendance: today's body."""
+    attendance = select(BodyMeetingPresence.member_id).where(BodyMeetingPresence.meeting_id == meeting.id)
+    present = len(s.exec(attendance).all())
+    if meeting.members_in_office is not None and meeting.quorum_rule is not None:
+        return _Quorum(meeting.quorum_rule, meeting.quorum_number, meeting.members_in_office, present)
+    body = s.get_one(Body, meeting.body_key)
+    return _Quorum(body.quorum_rule, body.quorum_number, len(_active_members(s, meeting.body_key)), present)
 
 
 def decide(
@@ -328,18 +354,13 @@ def decide(
         meeting = _locked_meeting(s, meeting_id)
         rules.check_meeting_keeper(editor.role, meeting.body_key)
         action = _locked(s, action_id)
-        body = s.get_one(Body, meeting.body_key)
-        present = s.exec(
-            select(BodyMeetingPresence.member_id)
-            .join(BodyMember, col(BodyMember.id) == BodyMeetingPresence.member_id)
-            .where(BodyMeetingPresence.meeting_id == meeting.id, col(BodyMember.active))
-        ).all()
+        quorum = _quorum(s, meeting)
         facts = rules.MeetingFacts(
             body=meeting.body_key,
-            rule=body.quorum_rule,
-            number=body.quorum_number,
-            members=len(_active_members(s, meeting.body_key)),
-            present=len(present),
+            rule=quorum.rule,
+            number=quorum.number,
+            members=quorum.members,
+            present=quorum.present,
             held_on=meeting.held_on,
             frozen=meeting.frozen_at is not None,
             on_agenda=s.get(BodyMeetingItem, (meeting.id, action_id)) is not None,
@@ -422,7 +443,6 @@ def _meeting_view(s: Session, meeting_id: int) -> dict:
     labs = {lab.id: lab.title for lab in s.exec(select(Lab))}
     # Those in office, and those no longer in office who were present.
     shown = [m for m in members if m.active or m.id in present]
-    in_office = sum(1 for m in members if m.active)
     items = s.exec(
         select(BodyMeetingItem, PlanAction)
         .join(PlanAction, col(PlanAction.id) == BodyMeetingItem.action_id)
@@ -443,8 +463,9 @@ def _meeting_view(s: Session, meeting_id: int) -> dict:
         if meeting.frozen_at is None
         else []
     )
-    n_present = sum(1 for m in members if m.id in present and m.active)
-    required = rules.required_present(body.quorum_rule, in_office, body.quorum_number)
+    quorum = _quorum(s, meeting)
+    in_office, n_present = quorum.members, quorum.present
+    required = rules.required_present(quorum.rule, in_office, quorum.number)
     return {
         "id": meeting.id,
         "body": meeting.body_key,
@@ -454,12 +475,12 @@ def _meeting_view(s: Session, meeting_id: int) -> dict:
         "held_on": meeting.held_on,
         "place": meeting.place,
         "remarks": meeting.remarks,
-        "quorum_rule": body.quorum_rule,
-        "quorum_number": body.quorum_number,
+        "quorum_rule": quorum.rule,
+        "quorum_number": quorum.number,
         "in_office": in_office,
         "present_count": n_present,
         "required": required,
-        "quorum": rules.has_quorum(body.quorum_rule, in_office, n_present, body.quorum_number),
+        "quorum": rules.has_quorum(quorum.rule, in_office, n_present, quorum.number),
         "members": [
             {
                 "id": m.id,

@@ -677,6 +677,11 @@ class BodyMeeting(SQLModel, table=True):
     minutes_pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     minutes_hash: str | None = Field(default=None, max_length=64)
     minutes_blocks: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The body as it was when the attendance was taken (its members in office and
+    # quorum rule): the meeting's quorum is read from these, never from today's list.
+    members_in_office: int | None = None
+    quorum_rule: str | None = Field(default=None, max_length=20)
+    quorum_number: int | None = None
 
 
 class BodyMeetingItem(SQLModel, table=True):
