@@ -166,3 +166,14 @@ def test_the_adoption_act_has_body_day_and_number():
             code(cabine.clean_adoption, "Accordo", "Comitato", date(2019, 4, 10), "12", url, 300)
             == "adoption_url_invalid"
         )
+
+
+def test_a_meeting_day_is_within_the_years_a_plan_can_have():
+    """Year 1 or 9999 is a slip of the keyboard (and a meeting «held» in year 1
+    could decide at once): refused with the bounds."""
+    assert cabine.clean_meeting(date(2026, 12, 5), " Sala ") == (date(2026, 12, 5), "Sala")
+    for day in (date(1, 1, 1), date(1999, 12, 31), date(2101, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(Rejected) as refused:
+            cabine.clean_meeting(day, "Sala")
+        assert refused.value.code == "body_meeting_day_invalid"
+        assert refused.value.params == {"min": cabine.YEAR_MIN, "max": cabine.YEAR_MAX}

@@ -122,10 +122,17 @@ REMARKS_MAX = 20000
 AGENDA_MAX = 40
 
 
+# A meeting's day within years a plan can have (a year 1 or 9999 is a typing slip,
+# and a meeting «held» in year 1 could decide at once).
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
 def clean_meeting(held_on: date | None, place: str) -> tuple[date, str]:
     place = one_line(place or "")
     if held_on is None or not 1 <= len(place) <= PLACE_MAX:
         raise Rejected("body_meeting_invalid", max=PLACE_MAX)
+    if not YEAR_MIN <= held_on.year <= YEAR_MAX:
+        raise Rejected("body_meeting_day_invalid", min=YEAR_MIN, max=YEAR_MAX)
     return held_on, place
 
 

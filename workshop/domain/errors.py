@@ -108,6 +108,7 @@ MESSAGES: dict[str, str] = {
         "Scegli la regola del numero legale; per un numero fisso, indica quanti componenti (da 1 a 60)."
     ),
     "body_meeting_invalid": _("Indica il giorno della riunione e il luogo (fino a %(max)s caratteri)."),
+    "body_meeting_day_invalid": _("Il giorno della riunione deve cadere tra il %(min)s e il %(max)s."),
     "body_meeting_not_found": _("La riunione non esiste."),
     "meeting_frozen": _("Il verbale di questa riunione è approvato: la riunione non si può più modificare."),
     "meeting_not_held": _(
