@@ -200,6 +200,21 @@ def test_two_years_in_the_ui_and_by_csv_shown_on_staff_public_lab_pages_and_expo
 def test_the_template_downloads_and_a_referente_sees_only_their_schede(app, scheda, people):
     got = people["referente"].get("/piano/monitoraggio/modello.csv")
     assert got.data.decode("utf-8-sig").startswith("scheda;anno;tipo;data;stato;avanzamento")
+    # Its examples name the referente's scheda and a year of the plan: imported as
+    # downloaded, every row is taken (it used to name scheda 12 of 2025, refused row by row).
+    assert got.data.decode("utf-8-sig").splitlines()[1].startswith(f"{scheda};2018;stato;")
+    imported = people["referente"].post(
+        "/piano/monitoraggio/importa",
+        data={
+            "file": (io.BytesIO(got.data), "modello.csv"),
+            "csrf_token": token(people["referente"], "/piano/monitoraggio"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert imported.status_code == 200, plain(text(imported))
+    report = monitoring.of_action(app.extensions["workshop"].db, scheda)
+    assert report["latest"]["status"] == "in_corso" and report["latest"]["year"] == 2018
     assert f'data-scheda-id="{scheda}"' in text(people["referente"].get("/piano/monitoraggio"))
     assert f'data-scheda-id="{scheda}"' not in text(people["facilitator"].get("/piano/monitoraggio"))
 

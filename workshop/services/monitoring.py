@@ -222,19 +222,22 @@ CSV_MAX_BYTES = 2_000_000
 CSV_MAX_ROWS = 5000
 
 
-def template_csv() -> bytes:
+def template_csv(example: tuple[int, int] | None = None) -> bytes:
     """The template offered for download: the header and one example of each kind
     of row (UTF-8 with BOM and semicolons, so that Italian Excel, whose list
-    separator is `;`, opens it in columns; the import reads both separators)."""
+    separator is `;`, opens it in columns; the import reads both separators).
+    `example`: a scheda the reader may report on and one of its years, so that
+    the examples are rows the import takes as they are."""
+    scheda, year = (str(example[0]), str(example[1])) if example else ("12", "2025")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerow(["12", "2025", "stato", "", "in_corso", "40", "", "", "", "", ""])
+    writer.writerow([scheda, year, "stato", "", "in_corso", "40", "", "", "", "", ""])
     writer.writerow(
-        ["12", "2025", "cronologia", "2025-03-15", "", "", "", "", "", "", "Avviato il primo gruppo"]
+        [scheda, year, "cronologia", f"{year}-03-15", "", "", "", "", "", "", "Avviato il primo gruppo"]
     )
-    writer.writerow(["12", "2025", "indicatore", "", "", "", "1", "35", "", "", ""])
-    writer.writerow(["12", "2025", "spesa", "", "", "", "", "", "fondo_sociale_locale", "12.500,00", ""])
+    writer.writerow([scheda, year, "indicatore", "", "", "", "1", "35", "", "", ""])
+    writer.writerow([scheda, year, "spesa", "", "", "", "", "", "fondo_sociale_locale", "12.500,00", ""])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

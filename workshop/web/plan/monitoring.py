@@ -56,12 +56,19 @@ def _problems(rejected: Rejected) -> list[dict]:
     ]
 
 
-def _list_page(*, error: str | None = None, problems: list[dict] | None = None, status: int = 200):
-    period = _period()
+def _reportable(period) -> list[dict]:
+    """The approved schede of the period the reader may report on (a referente:
+    those named to them)."""
     rows = monitoring.monitored_actions(_db(), period.process.slug)
-    if current_user.role not in PLAN_ROLES:  # a referente sees the schede named to them
+    if current_user.role not in PLAN_ROLES:
         mine = monitoring.reported_by(_db(), current_user.id)
         rows = [r for r in rows if r["id"] in mine]
+    return rows
+
+
+def _list_page(*, error: str | None = None, problems: list[dict] | None = None, status: int = 200):
+    period = _period()
+    rows = _reportable(period)
     return render_template(
         "plan/monitoring.html",
         period=period,
@@ -84,7 +91,14 @@ def monitoring_list():
 @bp.get("/piano/monitoraggio/modello.csv")
 @role_required(*STAFF_ROLES)
 def monitoring_template():
-    return _download(monitoring.template_csv(), "text/csv; charset=utf-8", "modello-monitoraggio.csv")
+    # The examples name a scheda the reader may report on, in this year when the
+    # plan covers it: the template imports as downloaded (then the reader edits it).
+    period = _period()
+    rows = _reportable(period)
+    years = schede.years(period.process)
+    this_year = datetime.now(UTC).year
+    example = (rows[0]["id"], this_year if this_year in years else years[0]) if rows and years else None
+    return _download(monitoring.template_csv(example), "text/csv; charset=utf-8", "modello-monitoraggio.csv")
 
 
 @bp.post("/piano/monitoraggio/importa")
