@@ -345,3 +345,13 @@ def test_a_status_moves_freely_and_the_timeline_keeps_the_story(db, scheda, team
     for status, progress in (("sospesa", "20"), ("in_corso", "20"), ("conclusa", "100"), ("in_corso", "90")):
         monitoring.record(db, team["up"], scheda, 2019, status=status, progress=progress)
         assert year(monitoring.of_action(db, scheda), 2019)["status"] == status
+
+
+def test_the_annual_report_does_not_say_nothing_spent_where_nothing_was_reported(db, scheda, team):
+    """A year reported without any spending shows its planned total and «—» spent,
+    not «0,00» (which reads as: nothing was spent)."""
+    monitoring.record(db, team["up"], scheda, 2019, status="avviata", progress="10")
+    md = exports.to_markdown(documents.monitoring_blocks(db, PROCESS_SLUG, 2019)).replace("\\", "")
+    total = next(line for line in md.splitlines() if "Totale" in line)
+    assert "12.500,00" in total and "0,00 |" not in total.replace("12.500,00", "")
+    assert "—" in total

@@ -717,7 +717,16 @@ def monitoring_blocks(
                                 ]
                                 for r in y["resources"]
                             ],
-                            ["Totale", fields.amount(y["planned_total"]), fields.amount(y["spent_total"])],
+                            # Nothing reported is not «0,00 spent».
+                            [
+                                "Totale",
+                                fields.amount(y["planned_total"])
+                                if any(r["planned"] is not None for r in y["resources"])
+                                else EMPTY,
+                                fields.amount(y["spent_total"])
+                                if any(r["spent"] is not None for r in y["resources"])
+                                else EMPTY,
+                            ],
                         ],
                         {"header": "row", "numeric": [1, 2], "total": True},
                     )
