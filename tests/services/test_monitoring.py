@@ -122,14 +122,37 @@ def test_two_years_by_the_form_and_by_csv_then_a_bad_csv_changes_nothing(db, sch
 
 
 def test_unreadable_files_are_refused_whole(db, scheda, team):
-    for data, problem in (
-        (b"\xff\xfe\x00garbage", "UTF-8"),
-        (b"scheda,anno,tipo\r\n1,2019,stato\r\n", "mancano le colonne"),
-        (csv_bytes(), "non ci sono righe"),
+    before = snapshot(db)
+    header = ",".join(monitoring.CSV_COLUMNS)
+    for data, code, problem in (
+        (b"\xff\xfe\x00garbage", "csv_not_utf8", "UTF-8"),
+        (b"scheda,anno,tipo\r\n1,2019,stato\r\n", "csv_columns_missing", "mancano le colonne"),
+        (csv_bytes(), "csv_no_rows", "non ci sono righe"),
+        # A column twice: which one counts would depend on the order of the cells.
+        (
+            csv_bytes(f"{scheda},2019,stato,,in_corso,40,,,,,,2020", header=header + ",anno"),
+            "csv_columns_repeated",
+            "anno",
+        ),
     ):
         with pytest.raises(Rejected) as refused:
             monitoring.import_csv(db, team["up"], data)
-        assert refused.value.code == "csv_unreadable" and problem in refused.value.message()
+        assert refused.value.code == code and problem in refused.value.message()
+    assert snapshot(db) == before
+
+
+def test_a_refused_file_is_explained_in_the_readers_language():
+    """Each reason has its own message in the catalogues (it was Italian text in the code)."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    import workshop
+
+    english = Translations.load(str(Path(workshop.__file__).parent / "translations"), ["en"], "messages")
+    for code, params in (("csv_not_utf8", {}), ("csv_columns_missing", {"columns": "anno"})):
+        message = Rejected(code, **params).message(english.gettext)
+        assert message.startswith("The file") and "CSV" in message, message
 
 
 def test_the_template_is_the_documented_header_and_one_row_of_each_kind():

@@ -84,7 +84,7 @@ def test_a_csv_field_too_long_for_the_reader_is_explained_in_italian(db, scheda,
     with pytest.raises(Rejected) as refused:
         monitoring.import_csv(db, team["up"], data)
     message = refused.value.message()
-    assert refused.value.code == "csv_unreadable" and "riga 2" in message
+    assert refused.value.code == "csv_row_unreadable" and "riga 2" in message
     assert "field limit" not in message
 
 

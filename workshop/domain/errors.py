@@ -211,7 +211,20 @@ MESSAGES: dict[str, str] = {
         "Il file non è stato importato: correggi le righe indicate e caricalo di nuovo "
         "(nessun dato è stato modificato)."
     ),
-    "csv_unreadable": _("Il file non si legge come CSV: %(problem)s."),
+    # A file that cannot be read as the template's CSV, one code for each reason.
+    "csv_no_file": _("Il file non si legge come CSV: scegli un file."),
+    "csv_too_large": _("Il file non si legge come CSV: supera %(max)s MB."),
+    "csv_not_utf8": _("Il file non si legge come CSV: salvalo con la codifica UTF-8."),
+    "csv_row_unreadable": _(
+        "Il file non si legge come CSV: la riga %(line)s non si legge "
+        "(un testo troppo lungo o virgolette non chiuse)."
+    ),
+    "csv_columns_missing": _("Il file non si legge come CSV: mancano le colonne %(columns)s."),
+    "csv_columns_repeated": _(
+        "Il file non si legge come CSV: le colonne %(columns)s compaiono più di una volta."
+    ),
+    "csv_too_many_rows": _("Il file non si legge come CSV: ha più di %(max)s righe."),
+    "csv_no_rows": _("Il file non si legge come CSV: non ci sono righe di dati."),
     # Publication of notes and people's rights (domain/publication.py, services/privacy.py)
     "publication_invalid": _("Scegli se il contributo è pubblicabile, da rivedere o solo per uso interno."),
     "public_text_invalid": _("Il testo da pubblicare deve avere da 1 a %(max)s caratteri."),

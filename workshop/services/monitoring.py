@@ -251,17 +251,14 @@ class Imported:
     entries: int
 
 
-_UNREADABLE_ROW = "la riga %s non si legge (un testo troppo lungo o virgolette non chiuse)"
-
-
 def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """The file's rows as (row number as a spreadsheet counts them, cells by column)."""
     if len(data) > CSV_MAX_BYTES:
-        raise Rejected("csv_unreadable", problem=f"più di {CSV_MAX_BYTES // 1_000_000} MB")
+        raise Rejected("csv_too_large", max=CSV_MAX_BYTES // 1_000_000)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Rejected("csv_unreadable", problem="salvalo con la codifica UTF-8") from None
+        raise Rejected("csv_not_utf8") from None
     first = text.split("\n", 1)[0]
     # The template has semicolons, as Italian Excel saves; other tools save with commas.
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -269,15 +266,19 @@ def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     try:
         header = [h.strip().lower() for h in next(reader, [])]
     except csv.Error:
-        raise Rejected("csv_unreadable", problem=_UNREADABLE_ROW % 1) from None
+        raise Rejected("csv_row_unreadable", line=1) from None
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
-        raise Rejected("csv_unreadable", problem="mancano le colonne " + ", ".join(missing))
+        raise Rejected("csv_columns_missing", columns=", ".join(missing))
+    # A column twice would leave which one counts to the order of the cells.
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise Rejected("csv_columns_repeated", columns=", ".join(repeated))
     rows: list[tuple[int, dict[str, str]]] = []
     try:
         for number, cells in enumerate(reader, start=2):
             if len(rows) >= CSV_MAX_ROWS:
-                raise Rejected("csv_unreadable", problem=f"più di {CSV_MAX_ROWS} righe")
+                raise Rejected("csv_too_many_rows", max=CSV_MAX_ROWS)
             if not any(c.strip() for c in cells):
                 continue
             rows.append(
@@ -287,7 +288,7 @@ def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
                 )
             )
     except csv.Error:  # its own message is English and technical («field larger than field limit»)
-        raise Rejected("csv_unreadable", problem=_UNREADABLE_ROW % reader.line_num) from None
+        raise Rejected("csv_row_unreadable", line=reader.line_num) from None
     return rows
 
 
@@ -358,7 +359,7 @@ def import_csv(db: Database, actor: PlanActor, data: bytes) -> Imported:
         if problems:
             raise Rejected("csv_invalid", details=sorted(problems, key=lambda d: d["line"]))
         if not rows:
-            raise Rejected("csv_unreadable", problem="non ci sono righe di dati")
+            raise Rejected("csv_no_rows")
         entries = 0
         for (action_id, year), change in changes.items():
             action, body, _, _ = actions[action_id]

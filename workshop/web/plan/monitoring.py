@@ -108,7 +108,7 @@ def monitoring_import():
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise Rejected("csv_unreadable", problem=gettext("scegli un file"))
+            raise Rejected("csv_no_file")
         done = monitoring.import_csv(_db(), _editor(), upload.read(monitoring.CSV_MAX_BYTES + 1))
     except Rejected as rejected:
         return _list_page(error=rejected.message(gettext), problems=_problems(rejected), status=422)
