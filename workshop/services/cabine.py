@@ -24,7 +24,7 @@ from workshop.domain import review
 from workshop.domain.errors import Rejected
 from workshop.services import documents, exports
 from workshop.services.blocks import Block, markdown_blocks
-from workshop.services.schede import PlanActor, _locked
+from workshop.services.schede import PlanActor, _locked, record_step
 from workshop.storage.database import Database
 from workshop.storage.models import (
     Body,
@@ -368,22 +368,17 @@ def decide(
         if any(t.action_id == action_id for t in _decisions(s, meeting.id)):
             raise Rejected("already_decided")
         text = rules.check_decision(facts, action.state, target, motivation, votes, on or today())
-        s.add(
-            PlanActionTransition(
-                action_id=action.id,
-                from_state=action.state,
-                to_state=target,
-                motivation=text,
-                user_id=editor.user_id,
-                meeting_id=meeting.id,
-                votes_for=votes.favorevoli,
-                votes_against=votes.contrari,
-                votes_abstained=votes.astenuti,
-            )
+        record_step(
+            s,
+            action,
+            target,
+            text,
+            editor.user_id,
+            meeting_id=meeting.id,
+            votes_for=votes.favorevoli,
+            votes_against=votes.contrari,
+            votes_abstained=votes.astenuti,
         )
-        action.state = target
-        action.updated_at = utcnow()
-        s.add(action)
 
 
 # -- reading a meeting ---------------------------------------------------------------------

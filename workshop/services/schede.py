@@ -271,22 +271,31 @@ def update_fields(
         return action.version
 
 
+def record_step(
+    s: Session, action: PlanAction, target: str, motivation: str, user_id: int, **meeting
+) -> None:
+    """A review step, once its rule has passed: the history row (with the meeting
+    and votes of a body's decision, `meeting`) and the scheda's new state."""
+    s.add(
+        PlanActionTransition(
+            action_id=action.id,
+            from_state=action.state,
+            to_state=target,
+            motivation=motivation,
+            user_id=user_id,
+            **meeting,
+        )
+    )
+    action.state = target
+    action.updated_at = utcnow()
+    s.add(action)
+
+
 def transition(db: Database, editor: PlanActor, action_id: int, target: str, motivation: str) -> None:
     with db.transaction() as s:
         action = _locked(s, action_id)
         text = review.check_transition(editor.role, action.state, target, motivation)
-        s.add(
-            PlanActionTransition(
-                action_id=action.id,
-                from_state=action.state,
-                to_state=target,
-                motivation=text,
-                user_id=editor.user_id,
-            )
-        )
-        action.state = target
-        action.updated_at = utcnow()
-        s.add(action)
+        record_step(s, action, target, text, editor.user_id)
 
 
 def observe(db: Database, editor: PlanActor, action_id: int, text: str) -> None:
