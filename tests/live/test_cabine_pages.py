@@ -440,3 +440,31 @@ def test_a_draft_of_the_office_is_reachable_through_no_public_path(app, rows, te
     # The transparency and privacy pages say so.
     for path in ("/privacy", "/cabine-di-regia"):
         assert "cabina di regia ristretta" in plain(text(anyone.get(path))).lower(), path
+
+
+def test_a_scheda_decided_at_another_meeting_is_no_longer_decided_on_here(app, team):
+    """Two meetings of the ristretta with the same scheda on their agenda: once
+    one decides, the other's page offers no decision on it (the body no longer
+    has it before it; the step would be refused as a wrong transition), and its
+    minutes do not say the scheda «resta all'esame dell'organo»."""
+    db = db_of(app)
+    present = members(db, team, "ristretta", 3)
+    scheda = sent_to_ristretta(db, team, "Scheda su due ordini del giorno")
+    first = cabine.create_meeting(db, team["up"], "ristretta", PROCESS_SLUG, cabine.today(), "Sala A")
+    second = cabine.create_meeting(db, team["up"], "ristretta", PROCESS_SLUG, cabine.today(), "Sala B")
+    for meeting in (first, second):
+        cabine.add_to_agenda(db, team["up"], meeting, scheda)
+        cabine.set_attendance(db, team["up"], meeting, present)
+    cabine.decide(db, team["up"], second, scheda, "allargata", WHY)
+
+    up, _ = sign_in(app, "ufficio")
+    page = text(up.get(f"/cabine/riunioni/{first}"))
+    assert f'class="decision-form" data-scheda-id="{scheda}"' not in page
+    assert "La scheda non è più davanti a questo organo" in plain(page)
+    minutes = up.get(f"/cabine/riunioni/{first}/verbale.md").get_data(as_text=True)
+    assert "resta all'esame" not in minutes
+    assert "Nessuna decisione in questa riunione" in minutes
+    # The meeting that still has it before it keeps the form.
+    other = sent_to_ristretta(db, team, "Scheda ancora davanti alla ristretta")
+    cabine.add_to_agenda(db, team["up"], first, other)
+    assert f'class="decision-form" data-scheda-id="{other}"' in text(up.get(f"/cabine/riunioni/{first}"))

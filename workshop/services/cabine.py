@@ -493,6 +493,8 @@ def _meeting_view(s: Session, meeting_id: int) -> dict:
                 "id": a.id,
                 "title": a.title,
                 "state": a.state,
+                # Still before this body: a scheda decided at another meeting has moved on.
+                "before_body": a.state == rules.agenda_state(meeting.body_key),
                 "decision": _decision(decisions.get(a.id)),
             }
             for _, a in items
@@ -585,7 +587,14 @@ def minutes_blocks(view: dict) -> list[Block]:
         d = a["decision"]
         blocks.append(Block("h3", f"Scheda n. {a['id']} — {a['title']}", {"toc": False}))
         if d is None:
-            blocks.append(Block("p", "Nessuna decisione: la scheda resta all'esame dell'organo."))
+            blocks.append(
+                Block(
+                    "p",
+                    "Nessuna decisione: la scheda resta all'esame dell'organo."
+                    if a["before_body"]
+                    else "Nessuna decisione in questa riunione.",
+                )
+            )
             continue
         vote = votes_text(d["votes"])
         blocks += [
