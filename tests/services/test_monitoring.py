@@ -111,8 +111,13 @@ def test_two_years_by_the_form_and_by_csv_then_a_bad_csv_changes_nothing(db, sch
         "monitoring_source_unknown",
         "scheda_not_found",
         "monitoring_indicator_unknown",
-        "field_invalid",
+        "monitoring_row_kind_unknown",
     ]
+    # Each reason is a sentence a reader can act on (the unknown kind said only «tipo: stato, …»).
+    unknown_kind = Rejected(refused.value.details[-1]["code"], **refused.value.details[-1]["params"])
+    assert unknown_kind.message(lambda m: m) == (
+        "Tipo di riga «boh» sconosciuto: usa stato, cronologia, indicatore o spesa."
+    )
     assert snapshot(db) == before
     # The rule across rows: 100% without «conclusa» is refused at the year's first row.
     with pytest.raises(Rejected) as refused:

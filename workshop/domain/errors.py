@@ -206,6 +206,9 @@ MESSAGES: dict[str, str] = {
         "Indicatore «%(value)s» sconosciuto: la scheda ne ha %(count)s, numerati da 1."
     ),
     "monitoring_source_unknown": _("Fonte di finanziamento «%(value)s» sconosciuta."),
+    "monitoring_row_kind_unknown": _(
+        "Tipo di riga «%(value)s» sconosciuto: usa stato, cronologia, indicatore o spesa."
+    ),
     "monitoring_reporter_invalid": _("Scegli un account dello staff attivo."),
     "csv_invalid": _(
         "Il file non è stato importato: correggi le righe indicate e caricalo di nuovo "

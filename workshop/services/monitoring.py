@@ -342,7 +342,7 @@ def import_csv(db: Database, actor: PlanActor, data: bytes) -> Imported:
                         raise Rejected("amount_invalid", field="importo", value="")
                     change.spent[cells["fonte"]] = cents
                 else:
-                    raise Rejected("field_invalid", field="tipo", problem=", ".join(ROW_KINDS))
+                    raise Rejected("monitoring_row_kind_unknown", value=cells["tipo"][:40])
             except Rejected as rejected:
                 problems.append(_detail(line, rejected))
         # The rule across rows: a year's status and progress as they will stand.
