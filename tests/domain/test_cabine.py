@@ -45,10 +45,17 @@ def test_a_body_without_members_never_has_its_quorum():
 
 
 def test_only_known_quorum_rules_are_adopted():
-    assert cabine.check_quorum_rule("maggioranza", 7) == ("maggioranza", None)  # no number for a share
-    assert cabine.check_quorum_rule("numero", 7) == ("numero", 7)
+    assert cabine.check_quorum_rule("maggioranza", 7, 19) == ("maggioranza", None)  # no number for a share
+    assert cabine.check_quorum_rule("numero", 7, 19) == ("numero", 7)
     for rule, number in (("metà", None), ("numero", None), ("numero", 0), ("numero", 61)):
-        assert code(cabine.check_quorum_rule, rule, number) == "quorum_rule_invalid"
+        assert code(cabine.check_quorum_rule, rule, number, 60) == "quorum_rule_invalid"
+
+
+def test_a_fixed_quorum_cannot_exceed_the_members_in_office():
+    # 7 of a body of 5 was accepted: the staff page read «servono 5 su 5», the public
+    # page «Numero legale: 7», and neither was what the rule said.
+    assert cabine.check_quorum_rule("numero", 5, 5) == ("numero", 5)
+    assert code(cabine.check_quorum_rule, "numero", 7, 5) == "quorum_number_over_members"
 
 
 def test_members_have_a_name_and_a_role():

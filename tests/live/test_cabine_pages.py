@@ -401,6 +401,8 @@ def test_two_cabine_decide_at_their_meetings_the_minutes_are_frozen_and_the_plan
     page = text(anyone.get("/cabine-di-regia"))
     assert re.search(r"<th scope=\"row\">Ristretta 0</th><td>Componente</td><td>Comune</td>", page)
     assert "<td>Rappresentante del laboratorio</td>" in page and "Componenti in carica: 19" in page
+    # The public page says what a meeting needs today, as the staff page does.
+    assert "(metà più uno); oggi servono 10 presenti." in page
 
 
 # -- drafts are not public ------------------------------------------------------------------------------

@@ -56,13 +56,19 @@ def required_present(rule: str, members: int, number: int | None = None) -> int:
     raise Rejected("quorum_rule_invalid")
 
 
-def check_quorum_rule(rule: str, number: int | None) -> tuple[str, int | None]:
-    """A rule a body may adopt: one of QUORUM_RULES, the number only for NUMERO."""
+def check_quorum_rule(rule: str, number: int | None, in_office: int) -> tuple[str, int | None]:
+    """A rule a body may adopt: one of QUORUM_RULES, the number only for NUMERO.
+
+    A fixed number above the members in office is refused: the body could never
+    decide, and pages would show a number the meeting does not apply (a body that
+    later shrinks below it needs all its members, `required_present`)."""
     if rule not in QUORUM_RULES:
         raise Rejected("quorum_rule_invalid")
     if rule == NUMERO:
         if number is None or not 1 <= number <= MEMBERS_MAX:
             raise Rejected("quorum_rule_invalid")
+        if number > in_office:
+            raise Rejected("quorum_number_over_members", number=number, members=in_office)
         return rule, number
     return rule, None
 

@@ -107,6 +107,9 @@ MESSAGES: dict[str, str] = {
     "quorum_rule_invalid": _(
         "Scegli la regola del numero legale; per un numero fisso, indica quanti componenti (da 1 a 60)."
     ),
+    "quorum_number_over_members": _(
+        "Il numero legale (%(number)s) non può superare i componenti in carica (%(members)s)."
+    ),
     "body_meeting_invalid": _("Indica il giorno della riunione e il luogo (fino a %(max)s caratteri)."),
     "body_meeting_day_invalid": _("Il giorno della riunione deve cadere tra il %(min)s e il %(max)s."),
     "body_meeting_not_found": _("La riunione non esiste."),

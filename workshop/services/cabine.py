@@ -187,9 +187,9 @@ def save_member(
 def set_quorum(db: Database, editor: PlanActor, body_key: str, rule: str, number: int | None) -> None:
     """The body's rule for its quorum (the majority of members unless its rules say otherwise)."""
     rules.check_member_editor(editor.role)
-    rule, number = rules.check_quorum_rule(rule, number)
     with db.transaction() as s:
         body = _body(s, body_key)
+        rule, number = rules.check_quorum_rule(rule, number, len(_active_members(s, body_key)))
         body.quorum_rule, body.quorum_number = rule, number
         s.add(body)
 
