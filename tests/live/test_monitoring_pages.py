@@ -213,10 +213,15 @@ def test_the_template_downloads_and_a_referente_sees_only_their_schede(app, sche
         follow_redirects=True,
     )
     assert imported.status_code == 200, plain(text(imported))
+    # Each count with its own plural (it read «1 anni di schede aggiornati»).
+    assert "1 anno di una scheda aggiornato" in plain(text(imported))
     report = monitoring.of_action(app.extensions["workshop"].db, scheda)
     assert report["latest"]["status"] == "in_corso" and report["latest"]["year"] == 2018
     assert f'data-scheda-id="{scheda}"' in text(people["referente"].get("/piano/monitoraggio"))
-    assert f'data-scheda-id="{scheda}"' not in text(people["facilitator"].get("/piano/monitoraggio"))
+    not_theirs = text(people["facilitator"].get("/piano/monitoraggio"))
+    assert f'data-scheda-id="{scheda}"' not in not_theirs
+    # Approved schede exist: a facilitator named to none is told why the list is empty.
+    assert "Non sei referente di nessuna scheda approvata" in not_theirs
 
 
 def test_the_annual_report_from_the_command_line_is_the_webs(app, scheda, team, tmp_path):

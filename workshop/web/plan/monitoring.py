@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from workshop.domain import monitoring as rules
@@ -79,6 +79,7 @@ def _list_page(*, error: str | None = None, problems: list[dict] | None = None, 
         statuses=rules.STATUSES,
         fonti=_fonti(),
         years=schede.years(period.process),
+        referente_only=current_user.role not in PLAN_ROLES,
     ), status
 
 
@@ -112,13 +113,15 @@ def monitoring_import():
         done = monitoring.import_csv(_db(), _editor(), upload.read(monitoring.CSV_MAX_BYTES + 1))
     except Rejected as rejected:
         return _list_page(error=rejected.message(gettext), problems=_problems(rejected), status=422)
+    # Three counts, each with its own plural («1 anni di schede aggiornati» before).
     flash(
         gettext(
-            "File importato: %(rows)s righe, %(reports)s anni di schede aggiornati, "
-            "%(entries)s voci di cronologia.",
-            rows=done.rows,
-            reports=done.reports,
-            entries=done.entries,
+            "File importato: %(rows)s, %(reports)s, %(entries)s.",
+            rows=ngettext("%(num)s riga", "%(num)s righe", done.rows),
+            reports=ngettext(
+                "%(num)s anno di una scheda aggiornato", "%(num)s anni di schede aggiornati", done.reports
+            ),
+            entries=ngettext("%(num)s voce di cronologia", "%(num)s voci di cronologia", done.entries),
         ),
         "success",
     )
