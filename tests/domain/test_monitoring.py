@@ -61,6 +61,8 @@ def test_values_are_numbers_with_a_comma_or_a_point_and_no_units():
     assert m.value("-3.75") == Decimal("-3.75")
     assert m.value_text(Decimal("12.50")) == "12.5"
     assert m.value_text(Decimal("40")) == "40"
+    assert (m.value_decimals("84.5"), m.value_decimals("40"), m.value_decimals("-0.125")) == (1, 0, 3)
+    assert m.value_typed("84.5") == "84,5" and m.value_typed("40") == "40"
     for wrong in ("", "12 persone", "1.200,5", "1e3", "dodici", "9" * 13):
         assert code(m.value, wrong) == "monitoring_value_invalid"
 

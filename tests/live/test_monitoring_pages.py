@@ -127,7 +127,7 @@ def test_two_years_in_the_ui_and_by_csv_shown_on_staff_public_lab_pages_and_expo
         stato="in_corso",
         avanzamento="35",
         **{
-            "valore-1": "15",
+            "valore-1": "15,5",
             "speso-frna": "4.000,50",
             "voce_data": "2019-03-15",
             "voce_testo": "Avviato il gruppo",
@@ -138,7 +138,8 @@ def test_two_years_in_the_ui_and_by_csv_shown_on_staff_public_lab_pages_and_expo
     assert (
         "Avviato il gruppo" in staff_page and "Ufficio Piano" not in staff_page
     )  # names: display_name «Ufficio»
-    assert 'value="15"' in staff_page and 'value="4.000,50"' in staff_page
+    # A value typed «15,5» reads back as typed (the form showed «15.5», its hint «12,5»).
+    assert 'value="15,5"' in staff_page and 'value="4.000,50"' in staff_page
 
     refused = form(up, scheda, stato="conclusa", avanzamento="80")
     assert refused.status_code == 422 and "al 100%" in text(refused)
@@ -173,8 +174,9 @@ def test_two_years_in_the_ui_and_by_csv_shown_on_staff_public_lab_pages_and_expo
     assert "Avviato il gruppo" in public and "Intervento concluso" in public
     assert "Rita" not in public and "(Ufficio di Piano)" in public
     chart = re.search(r'id="monitoring-chart">(.*?)</script>', public, re.S)[1]
-    assert '"progress": [null, 35, 100]' in chart and '"values": [null, 15.0, 31.0]' in chart
+    assert '"progress": [null, 35, 100]' in chart and '"values": [null, 15.5, 31.0]' in chart
     assert 'id="monitoring-years-table"' in public and "js/monitoring.js" in public
+    assert re.search(r"<th scope=\"row\">2019</th><td>[^<]*</td><td class=\"num\">15,5</td>", public)
 
     # The lab's page: what became of its priorities, and how the action is doing now.
     lab = text(app.test_client().get("/laboratori/dimissioni-difficili"))
@@ -186,6 +188,7 @@ def test_two_years_in_the_ui_and_by_csv_shown_on_staff_public_lab_pages_and_expo
     assert "Conclusa: 1" in overview
     report = app.test_client().get("/monitoraggio.md?anno=2019").get_data(as_text=True)
     assert "Monitoraggio 2019" in report and "Avviato il gruppo" in report
+    assert "| 15,5 |" in report and "15,50" not in report  # a measure, not an amount
     assert app.test_client().get("/monitoraggio.md?anno=2031").status_code == 404
     latest = app.test_client().get("/monitoraggio.md").get_data(as_text=True)  # the latest year reported
     assert "Monitoraggio 2020" in latest and "Intervento concluso" in latest

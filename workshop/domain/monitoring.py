@@ -139,6 +139,17 @@ def value_text(number: Decimal | str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def value_decimals(text: str) -> int:
+    """How many decimals a stored value was given with («84.5» → 1): shown with as
+    many, not padded like an amount («84,50»)."""
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def value_typed(text: str) -> str:
+    """A stored value as an Italian types it back into the form: «84.5» → «84,5»."""
+    return text.replace(".", ",")
+
+
 def number_in(text: str | None) -> Decimal | None:
     """The first number in a baseline or target written as text («120 persone» →
     120, «almeno 30,5%» → 30.5), for charts; None when there is none. Dots

@@ -692,7 +692,7 @@ def monitoring_blocks(
                                     i["descrizione"],
                                     i["partenza"] or EMPTY,
                                     i["target"] or EMPTY,
-                                    number(i["value_num"], 2 if "." in (i["value"] or "") else 0)
+                                    number(i["value_num"], monitoring_rules.value_decimals(i["value"]))
                                     if i["value"] is not None
                                     else "non rilevato",
                                 ]

@@ -20,6 +20,7 @@ and globals.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from flask_login import current_user
 
 from workshop import i18n
 from workshop.context import services
+from workshop.domain import monitoring as monitoring_rules
 from workshop.domain import review
 from workshop.domain import scheda as fields
 from workshop.domain.errors import Rejected
@@ -155,6 +157,14 @@ def _num(value: float | None, decimals: int = 1) -> str:
     if value is None:
         return "—"
     return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0")
+
+
+@bp.app_template_filter("measured")
+def _measured(value: str | None) -> str:
+    """An indicator's measured value (stored «84.5») as the reader's language writes it."""
+    if value is None:
+        return "—"
+    return _num(Decimal(value), monitoring_rules.value_decimals(value))
 
 
 @bp.app_template_global("plan_state_label")

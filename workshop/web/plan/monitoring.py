@@ -34,6 +34,11 @@ def _status_label(status: str | None) -> str:
     return gettext(rules.LABELS[status]) if status in rules.LABELS else gettext(rules.NOT_REPORTED)
 
 
+@bp.app_template_global("monitoring_typed")
+def _typed(value: str) -> str:
+    return rules.value_typed(value)
+
+
 @bp.app_template_global("monitoring_body")
 def _body_label(body: str | None) -> str:
     return gettext(rules.BODIES[body]) if body in rules.BODIES else ""
