@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import PROCESS_SLUG
 from workshop.domain import cabine as rules
 from workshop.domain.errors import Rejected
-from workshop.services import cabine, exports, schede
+from workshop.services import cabine, documents, exports, schede
 from workshop.services.consolidation import consolidate
 from workshop.storage.models import BodyMeetingPresence, PlanAction, PlanActionTransition
 
@@ -211,6 +211,7 @@ def test_the_minutes_are_frozen_with_their_hash_and_download_as_stored(db, team,
     assert cabine.minutes_document(db, made, "pdf")[0] == pdf  # the same bytes every time
     frozen_md = cabine.minutes_document(db, made, "md")[0].decode()
     assert "Bozza del verbale" not in frozen_md and WHY in frozen_md
+    assert f"Verbale approvato il {documents.when(cabine.today())}." in frozen_md  # a copy read alone says so
     assert cabine.meeting_view(db, made)["hash"] == digest
     # Nothing of the meeting changes any more; a renamed member does not change the minutes.
     for fn, args in (

@@ -620,6 +620,9 @@ def freeze_minutes(db: Database, editor: PlanActor, meeting_id: int) -> str:
         # between the document and its freezing.
         view = _meeting_view(s, meeting_id)
         blocks = minutes_blocks(view)
+        # The document says when it was approved: a copy read alone carries it.
+        approved = Block("p", f"Verbale approvato il {documents.when(today())}.", {"role": "note"})
+        blocks.insert(1, approved)
         pdf, _ = exports.render(blocks, "pdf", f"Verbale — {view['title']}", minutes_header(view))
         digest = hashlib.sha256(pdf).hexdigest()
         meeting.minutes_pdf, meeting.minutes_hash = pdf, digest
