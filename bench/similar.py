@@ -140,6 +140,10 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=300)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
+    try:  # the agreement needs it: say so before the timings, not in a traceback after them
+        import sklearn  # noqa: F401
+    except ImportError:
+        sys.exit("bench/similar.py needs scikit-learn: .venv/bin/pip install -r bench/requirements.txt")
 
     import logging
 

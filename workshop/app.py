@@ -106,13 +106,15 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     db = Database(settings.database_url)
     publisher = SocketPublisher(socketio)
     tokens = ParticipantTokens(settings.secret_key)
+    # By name: a budget added to RateLimits must not shift the others (reads once took
+    # the code space's setting, and the code space the sign-in's).
     limiter = RateLimits(
         settings.rate_limit_storage,
-        settings.join_failures_per_minute,
-        settings.joins_per_minute,
-        settings.commands_per_minute,
-        settings.code_failures_per_minute,
-        settings.login_failures_per_minute,
+        failures_per_minute=settings.join_failures_per_minute,
+        joins_per_minute=settings.joins_per_minute,
+        commands_per_minute=settings.commands_per_minute,
+        code_failures_per_minute=settings.code_failures_per_minute,
+        login_failures_per_minute=settings.login_failures_per_minute,
         # Delayed failures wait without holding up the server (eventlet, gevent).
         sleep=socketio.sleep,
     )

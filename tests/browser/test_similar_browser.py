@@ -143,6 +143,8 @@ def test_a_facilitator_applies_suggestions_and_every_screen_updates(new_page, we
     # The two copies are a group too (and a duplicate); the lone note is in neither.
     expect(control.locator("#suggest-status")).to_contain_text("2 gruppi, 1 possibile doppione")
     expect(control.locator("#live-region")).to_contain_text("2 gruppi")
+    # Said once: the visible status line is not a second live region repeating it.
+    assert control.locator("[aria-live]", has_text="2 gruppi").count() == 1
     expect(panel).not_to_contain_text("associazioni sportive")
     new_group = panel.locator("li.suggestion", has_text="Nuovo gruppo").filter(has_text="ordinati")
     expect(new_group.locator(".suggest-note")).to_have_count(3)

@@ -129,6 +129,19 @@ def test_near_copies_are_flagged_for_merging_into_the_oldest():
     assert sim.suggest(notes, {i: None for i in notes}, {}, mergeable=[21, 22]).duplicates == ()
 
 
+def test_a_copy_already_in_a_group_is_the_one_kept():
+    # A merge keeps the note it goes into where it is: into the loose one, the
+    # idea would leave its group.
+    notes = {
+        21: "Mancano posti di sollievo in struttura.",
+        22: "Orari dello sportello troppo brevi.",
+        23: "mancano i posti di sollievo nelle strutture!",
+        24: "Posti di sollievo in struttura: mancano.",
+    }
+    suggestion = sim.suggest(notes, {21: None, 22: None, 23: 7, 24: 8}, {7: "Sollievo", 8: "Strutture"})
+    assert [(d.into_id, d.note_ids) for d in suggestion.duplicates] == [(23, (21, 24))]
+
+
 def test_nothing_to_suggest_on_an_empty_board_or_a_single_note():
     assert sim.suggest({}, {}, {}) == sim.Suggestion(groups=(), duplicates=())
     assert sim.suggest({1: "Una nota"}, {1: None}, {}).groups == ()

@@ -208,7 +208,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Duplicate:
-    """Notes that seem to say the same thing: merge `note_ids` into `into_id` (the oldest)."""
+    """Notes that seem to say the same thing: merge `note_ids` into `into_id` (the
+    oldest of them in a group, else the oldest)."""
 
     into_id: int
     note_ids: tuple[int, ...]
@@ -287,8 +288,11 @@ def _agglomerate(ids: list[int], sims, level: float) -> list[list[int]]:
     return list(groups.values())
 
 
-def _duplicates(ids: list[int], sims) -> list[Duplicate]:
-    """Connected notes above DUPLICATE_MIN, each set merged into its oldest note."""
+def _duplicates(ids: list[int], sims, grouped: frozenset[int] = frozenset()) -> list[Duplicate]:
+    """Connected notes above DUPLICATE_MIN, each set merged into its oldest note
+    in a group, else its oldest: a merge keeps the note it goes into where it is,
+    so a copy already grouped must not be merged into a loose one (the idea
+    would leave its group)."""
     parent = list(range(len(ids)))
 
     def root(k: int) -> int:
@@ -308,14 +312,17 @@ def _duplicates(ids: list[int], sims) -> list[Duplicate]:
     for k, i in enumerate(ids):
         if i in best:
             sets.setdefault(root(k), []).append(i)
-    return [
-        Duplicate(
-            into_id=min(members),
-            note_ids=tuple(sorted(members)[1:]),
-            score=round(min(best[m] for m in members), 3),
+    found = []
+    for members in sorted(sets.values(), key=min):
+        into = min((m for m in members if m in grouped), default=min(members))
+        found.append(
+            Duplicate(
+                into_id=into,
+                note_ids=tuple(sorted(m for m in members if m != into)),
+                score=round(min(best[m] for m in members), 3),
+            )
         )
-        for members in sorted(sets.values(), key=min)
-    ]
+    return found
 
 
 def suggest(
@@ -373,5 +380,6 @@ def suggest(
                     Group(note_ids=tuple(sorted(ids)), title=title(index, ids), score=round(float(mean), 3))
                 )
     pool = sorted(notes if mergeable is None else set(mergeable) & set(notes))
-    duplicates = _duplicates(pool, _among(sims, [at[i] for i in pool])) if len(pool) > 1 else []
+    grouped = frozenset(i for i in pool if cluster_of.get(i) is not None)
+    duplicates = _duplicates(pool, _among(sims, [at[i] for i in pool]), grouped) if len(pool) > 1 else []
     return Suggestion(groups=tuple(groups), duplicates=tuple(duplicates))

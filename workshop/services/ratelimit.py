@@ -132,13 +132,13 @@ class RateLimits:
     def __init__(
         self,
         storage_uri: str,
+        *,
         failures_per_minute: int = 10,
         joins_per_minute: int = 60,
         commands_per_minute: int = 120,
         reads_per_minute: int = 120,
         code_failures_per_minute: int = 100,
         login_failures_per_minute: int = 10,
-        *,
         sleep: Callable[[float], object] = time.sleep,
         concurrent_delayed: int = CONCURRENT_DELAYED,
     ):
