@@ -115,6 +115,13 @@ def test_other_clients_use_the_token_as_a_bearer(app, clients, live_session):
         "note.create", {"cid": cid(), "session_id": anna.session_id, "kind": "problema", "text": "ancora"}
     )
     assert refused["error"]["code"] == "invalid_token"
+    # And at its next read: a socket kept open learns nothing more of the room
+    # (sync and note.similar answered it after the erasure).
+    for event, payload in (
+        ("sync", {"session_id": anna.session_id, "since": 0}),
+        ("note.similar", {"session_id": anna.session_id, "text": "Mancano trasporti per le visite"}),
+    ):
+        assert anna.call(event, payload)["error"]["code"] == "invalid_token", event
 
 
 @pytest.fixture

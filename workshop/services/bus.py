@@ -411,7 +411,7 @@ class CommandBus:
         staff_view = view == "control"
         with self.db.reader() as s:
             live = s.get_one(LiveSession, actor.session_id)  # the actor joined it; sessions stay
-            participant = s.get(Participant, actor.participant_id) if actor.participant_id else None
+            participant = views.still_there(s, actor.participant_id)
             seen = views.visibility(live, staff=staff_view)
             if not staff_view and since is not None and 0 <= live.last_seq - since <= REPLAY_LIMIT:
                 ack = {

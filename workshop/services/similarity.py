@@ -82,6 +82,7 @@ def similar_notes(
     if len(draft) > rules.NOTE_MAX_CHARS:
         raise Rejected("note_too_long", limit=rules.NOTE_MAX_CHARS)
     with db.reader() as s:
+        views.still_there(s, actor.participant_id)
         live = s.get_one(LiveSession, actor.session_id)  # the actor joined it; sessions stay
         found = board_index(s, live).similar(draft, exclude=command.note_id) if draft else []
         seen = views.visibility(live)

@@ -21,6 +21,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from workshop.domain import joincode, phases, results
+from workshop.domain.errors import Rejected
 from workshop.domain.rules import NOTE_MAX_CHARS, VotingRules
 from workshop.domain.timer import Timer
 from workshop.storage.models import (
@@ -78,6 +79,19 @@ def note_kinds(live: LiveSession) -> tuple[str, ...]:
 
 def timer_of(live: LiveSession) -> Timer:
     return Timer(live.timer_duration_s, live.timer_remaining_s, live.timer_started_at)
+
+
+def still_there(s: Session, participant_id: int | None) -> Participant | None:
+    """The participant a socket is bound to, for a read it asks; None for staff.
+    Once they erased their data nobody is left to read as: `invalid_token`, as
+    for a command (bus.execute), so a socket kept open after the erasure learns
+    nothing more (protocol §12.1)."""
+    if participant_id is None:
+        return None
+    participant = s.get(Participant, participant_id)
+    if participant is None or participant.erased_at is not None:
+        raise Rejected("invalid_token")
+    return participant
 
 
 def author_view(p: Participant, show: bool = True) -> dict:
