@@ -512,7 +512,8 @@ def cover_blocks(
     states: tuple[str, ...],
     adoption: dict | None = None,
 ) -> list[Block]:
-    period = f"{years[0]}–{years[-1]}" if years else EMPTY
+    # One year (a programma attuativo) is that year, not «2020–2020».
+    period = (f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])) if years else EMPTY
     state = f"approvato — {act}" if approved else "bozza, non ancora approvata"
     if adoption:
         state = f"adottato — {adoption_text(adoption)}"
