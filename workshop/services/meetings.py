@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 from sqlalchemy import false
 from sqlmodel import col, select
 
@@ -170,5 +170,12 @@ def calendar(found: list[Meeting], name: str, host: str, url_of=lambda m: None) 
         days = [meetings.local(_start(m)).date() for m in dated]
         cal.add_missing_timezones(
             first_date=date(min(days).year, 1, 1), last_date=date(max(days).year + 1, 1, 1)
+        )
+    else:
+        # No meeting yet: RFC 5545 asks a calendar for at least one component, and
+        # a feed subscribed to before the first meeting must still be read.
+        year = meetings.local(utcnow()).year
+        cal.add_component(
+            Timezone.from_tzid(meetings.ROME.key, first_date=date(year, 1, 1), last_date=date(year + 1, 1, 1))
         )
     return cal.to_ical()
