@@ -45,7 +45,11 @@ class Meeting:
 
     @property
     def place(self) -> str:
-        return ", ".join(p for p in (self.room, self.address, self.territory) if p)
+        # The territory's name, unless the address already has it as one of
+        # its parts («Via Marx 5, Albinea» in Albinea: not «…, Albinea, Albinea»).
+        named = {part.strip().casefold() for part in self.address.split(",")}
+        territory = "" if self.territory.strip().casefold() in named else self.territory
+        return ", ".join(p for p in (self.room, self.address, territory) if p)
 
 
 @dataclass(frozen=True)
