@@ -126,7 +126,12 @@ def test_no_calendar_for_a_meeting_without_a_date_or_of_another_lab(app, facilit
     assert http.get(f"/laboratori/dopo-di-noi/incontri/{made.id}.ics").status_code == 404
     assert http.get(f"/laboratori/dimissioni-difficili/incontri/{made.id}.ics").status_code == 404
     assert http.get("/laboratori/nessuno/calendario.ics").status_code == 404
-    assert http.get("/laboratori/dopo-di-noi/calendario.ics").status_code == 200
+    empty = http.get("/laboratori/dopo-di-noi/calendario.ics")
+    assert empty.status_code == 200
+    # A feed with no meeting yet is still a calendar a client accepts: RFC 5545 asks
+    # for at least one component (the time zone, until the first meeting).
+    feed = Calendar.from_ical(empty.data)
+    assert feed.events == [] and [str(t["tzid"]) for t in feed.walk("VTIMEZONE")] == ["Europe/Rome"]
 
 
 def test_carrying_groups_from_the_control_room_is_applied_once(app, facilitator, closed_labs):

@@ -46,11 +46,12 @@ class Reader:
         self.sessions: dict[int, Published] = defaultdict(Published)
 
     def page(self, html: str, item: str) -> int:
-        """Cards of a page (`priority-card` on a lab page, `trace-item` on a scheda)."""
+        """Cards of a page (`priority-card` on a lab page, `trace-item` on a scheda;
+        a priority of several meetings by its meetings: `meeting-part`, `trace-meeting`)."""
         n = 0
         start = rf'<li class="{item}" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">'
-        # A card runs to the next card, or to the end of its section.
-        pattern = rf'{start}(.*?)(?=<li class="{item}" |</section>)'
+        # A card runs to the next card (of either kind on a scheda), or to the end of its section.
+        pattern = rf'{start}(.*?)(?=<li class="(?:{item}|trace-item|trace-meeting)[" ]|</section>)'
         for cluster, session, dots, body in re.findall(pattern, html, re.S):
             pub = self.sessions[int(session)]
             pub.total(int(cluster), int(dots))
@@ -297,3 +298,38 @@ def test_a_lab_where_people_said_their_territory_publishes_nothing_to_work_out_a
     small = {(c, t) for c in category_columns for t in territory_columns if crossing[(c, t)] < 5}
     assert recover(published) == []
     assert recover_crossed(published, small) == []
+
+
+def test_a_scheda_of_a_priority_voted_in_two_meetings_says_each_meetings_own(
+    app, closed_labs, facilitator, team
+):
+    """A carried group's scheda: each meeting with its own dots and published split,
+    read together with the lab's page and the open data, with nothing to conflict
+    (the trace gave the latest meeting's group the dots of both: 27, where the lab's
+    page and the open data say 8) and nothing to work out again."""
+    from tests.services.test_continuity import voted_again
+
+    db = db_of(app)
+    bus = app.extensions["workshop"].bus
+    first, groups, made, carried = voted_again(bus, db, facilitator, closed_labs)
+    action_id = schede.create_from_clusters(db, team["up"], PROCESS_SLUG, [carried])
+    schede.transition(db, team["up"], action_id, "revisione_up", WHY)
+    schede.transition(db, team["up"], action_id, "ristretta", WHY)  # public from here
+    anyone = app.test_client()
+    page = anyone.get(f"/schede/{action_id}").get_data(as_text=True)
+    assert re.findall(
+        r'<li class="trace-meeting" data-cluster-id="(\d+)" data-session-id="(\d+)" data-dots="(\d+)">', page
+    ) == [
+        (str(groups["Punto unico distrettuale e informazione alle famiglie"]), str(first.id), "19"),
+        (str(carried), str(made.id), "8"),
+    ]
+    reader = Reader()
+    lab = anyone.get("/laboratori/dimissioni-difficili").get_data(as_text=True)
+    reader.page(lab, "priority-card")
+    reader.page(lab, "meeting-part")
+    assert reader.page(page, "trace-meeting") == 2
+    assert reader.page(page, "trace-item") == 0  # the line's card is read by its meetings
+    reader.open_data(anyone.get(f"/dati-aperti/{PROCESS_SLUG}.zip").data)
+    for published in reader.sessions.values():
+        assert published.conflicts == []
+        assert recover(published) == [] and recover_crossed(published) == []

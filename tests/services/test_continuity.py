@@ -11,7 +11,7 @@ from tests.services.test_bus import join
 from workshop.domain import commands as c
 from workshop.domain.errors import Rejected
 from workshop.seed import create_session
-from workshop.services import exports, schede, views
+from workshop.services import documents, exports, schede, views
 from workshop.services.consolidation import consolidate
 from workshop.storage import eventlog
 from workshop.storage.models import Cluster, LiveSession, Note, Participant
@@ -303,3 +303,33 @@ def test_a_rehearsal_is_never_carried_into_a_real_meeting_nor_announced(bus, db,
     found = meetings.of_lab(db, "dimissioni-difficili")
     assert rehearsal.id not in [m.session_id for m in found[clock.UPCOMING] + found[clock.PAST]]
     assert meetings.one(db, rehearsal.id) is None  # no calendar file either
+
+
+def test_a_scheda_of_a_priority_voted_twice_traces_each_meeting(bus, db, facilitator, closed_labs, team):
+    """The scheda's «Da dove viene» names every meeting of the line, each with its
+    own dots, published split and results' fingerprint: not the latest meeting
+    alone beside the dots of both (27 of 72 next to a split adding up to 8)."""
+    first, groups, made, carried = voted_again(bus, db, facilitator, closed_labs)
+    slug = _process_slug(db)
+    action_id = schede.create_from_clusters(db, team["up"], slug, [carried])
+    with db.reader() as s:
+        hashes = {x: s.get(LiveSession, x).snapshot_hash for x in (first.id, made.id)}
+    [source] = schede.view(db, action_id)["content"]["tracciabilita"]["clusters"]
+    assert (source["dots"], source["dots_available"]) == (27, 72)
+    parts = source["incontri"]
+    assert [(m["session_id"], m["cluster_id"], m["dots"], m["dots_available"]) for m in parts] == [
+        (first.id, groups[A2], 19, 60),
+        (made.id, carried, 8, 12),
+    ]
+    assert [m["snapshot_hash"] for m in parts] == [hashes[first.id], hashes[made.id]]
+    [public] = schede.view(db, action_id, public=True)["content"]["tracciabilita"]["clusters"]
+    # No split of one meeting beside the dots of both; each meeting its own, as published.
+    assert not public.get("split_columns")
+    for m in public["incontri"]:
+        if m["split_columns"]:
+            assert sum(v for v in m["split"].values() if v is not None) <= m["dots"]
+    assert sum(m["dots"] for m in public["incontri"]) == public["dots"]
+    lines = documents.trace_lines(schede.view(db, action_id, public=True))
+    text = "\n".join(lines)
+    assert "19 punti su 60" in text and "8 punti su 12" in text
+    assert hashes[first.id] in text and hashes[made.id] in text

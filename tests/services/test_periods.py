@@ -133,6 +133,8 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
     )  # Markdown's escapes
     assert "Nel programma attuativo 2020" in document and "in continuità" in document
     assert "12.000,50" in document and title in document
+    # A programme is one year: its cover says that year, not «2020–2020».
+    assert "Periodo di programmazione: 2020\n" in document and "2020–2020" not in document
     assert schede.view(db, draft)["title"] not in document
     z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG, programme_id=second)))
     listed = list(csv.DictReader(io.StringIO(z.read("schede.csv").decode())))

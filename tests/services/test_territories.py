@@ -63,3 +63,27 @@ def test_consolidation_for_one_territory_keeps_the_global_ranks(bus, db, facilit
     assert consolidate(db, _process_slug(db), territory="altrove").rows == []
     with db.reader() as s:
         assert s.exec(select(LiveSession.territory_key).where(LiveSession.id == made.id)).one() == sud
+
+
+def test_a_place_already_naming_its_comune_does_not_say_it_twice(db, facilitator):
+    """«Sala civica, Via Marx 5, Albinea» in the Comune of Albinea, not «…, Albinea,
+    Albinea» (the lab's page, the calendar's LOCATION)."""
+    from workshop.seed import create_session
+
+    albinea = territories.add(db, "comune", "Albinea")
+    made = create_session(db, "dopo-di-noi", "Incontro", owner_id=facilitator.id)
+    meetings.set_meeting(
+        db,
+        made.id,
+        meetings.Place(
+            date(2026, 11, 10), time(17, 30), None, "Via Marx 5, albinea ", "Sala civica", albinea
+        ),
+    )
+    assert meetings.one(db, made.id).place == "Sala civica, Via Marx 5, albinea"
+    nord = territories.add(db, "polo", "Polo Nord")
+    meetings.set_meeting(
+        db,
+        made.id,
+        meetings.Place(date(2026, 11, 10), time(17, 30), None, "Via Albinea 3, Reggio Emilia", "", nord),
+    )
+    assert meetings.one(db, made.id).place == "Via Albinea 3, Reggio Emilia, Polo Nord"

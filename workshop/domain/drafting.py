@@ -49,6 +49,10 @@ class SourceCluster:
     snapshot_hash: str | None = None
     withheld: tuple[int, ...] = ()  # notes not (yet) reviewed as publishable: left out
     meetings: int = 1  # the lab's meetings it was voted in (a group carried forward)
+    # Those meetings, earliest first, when more than one: each one's session,
+    # group, dots, dots available and results' fingerprint (the traceability
+    # names them all, not the latest alone beside the dots of all).
+    parts: tuple[dict, ...] = ()
     # Where it came from: the territories of its meetings' places, then those of
     # its supporters where published (domain/territory.proposed_ambito).
     places: tuple[territory.Place, ...] = ()
@@ -140,6 +144,7 @@ def draft(clusters: list[SourceCluster], category_labels: dict[str, str]) -> dic
                         "scores": c.scores,
                         "priority_index": c.priority_index,
                         "snapshot_hash": c.snapshot_hash,
+                        **({"incontri": [dict(m) for m in c.parts]} if len(c.parts) > 1 else {}),
                     }
                     for c in clusters
                 ],

@@ -187,6 +187,18 @@ def indicator_rows(indicators: list[dict], years: tuple[int, ...]) -> list[list[
     ]
 
 
+def _split_words(source: dict) -> str:
+    """The published split of one group's dots, in words (empty when none is)."""
+    columns = source.get("split_columns") or []
+    if not columns:
+        return ""
+    split = source.get("split") or {}
+    return "; per categorie di chi ha votato: " + ", ".join(
+        f"{col['label']} {'riservato' if split.get(col['key']) is None else split[col['key']]}"
+        for col in columns
+    )
+
+
 def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
     """Where the scheda comes from, in words."""
     c = view["content"]
@@ -224,15 +236,16 @@ def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
                 "non ripres" + ("o" if withheld == 1 else "i")
             )
         out.append(line + ".")
-        dots = f"{source['dots']} punti su {source['dots_available']}"
-        columns = source.get("split_columns") or []
-        if columns:
-            split = source.get("split") or {}
-            dots += "; per categorie di chi ha votato: " + ", ".join(
-                f"{col['label']} {'riservato' if split.get(col['key']) is None else split[col['key']]}"
-                for col in columns
+        out.append(f"{source['dots']} punti su {source['dots_available']}" + _split_words(source) + ".")
+        # A priority voted in several meetings: each one with its own dots and split.
+        for m in source.get("incontri") or []:
+            part = (
+                f"Nell'incontro «{m['session_title']}» (n. {m['session_id']}): "
+                f"{m['dots']} punti su {m['dots_available']}" + _split_words(m)
             )
-        out.append(dots + ".")
+            if m.get("snapshot_hash"):
+                part += f"; impronta dei risultati (SHA-256): {m['snapshot_hash']}"
+            out.append(part + ".")
         scores = source.get("scores")
         out.append(
             "Valutazioni del tavolo: "
@@ -245,7 +258,7 @@ def trace_lines(view: dict, *, staff: bool = False) -> list[str]:
         )
         if source.get("priority_index") is not None:
             out.append(f"Indice di priorità: {number(source['priority_index'])} su 100.")
-        if source.get("snapshot_hash"):
+        if source.get("snapshot_hash") and not source.get("incontri"):
             out.append(f"Impronta dei risultati della sessione (SHA-256): {source['snapshot_hash']}.")
     if len(clusters) > 1:
         totals = view.get("trace_totals") or {}
@@ -512,7 +525,8 @@ def cover_blocks(
     states: tuple[str, ...],
     adoption: dict | None = None,
 ) -> list[Block]:
-    period = f"{years[0]}–{years[-1]}" if years else EMPTY
+    # One year (a programma attuativo) is that year, not «2020–2020».
+    period = (f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])) if years else EMPTY
     state = f"approvato — {act}" if approved else "bozza, non ancora approvata"
     if adoption:
         state = f"adottato — {adoption_text(adoption)}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 from sqlalchemy import false
 from sqlmodel import col, select
 
@@ -45,7 +45,11 @@ class Meeting:
 
     @property
     def place(self) -> str:
-        return ", ".join(p for p in (self.room, self.address, self.territory) if p)
+        # The territory's name, unless the address already has it as one of
+        # its parts («Via Marx 5, Albinea» in Albinea: not «…, Albinea, Albinea»).
+        named = {part.strip().casefold() for part in self.address.split(",")}
+        territory = "" if self.territory.strip().casefold() in named else self.territory
+        return ", ".join(p for p in (self.room, self.address, territory) if p)
 
 
 @dataclass(frozen=True)
@@ -170,5 +174,12 @@ def calendar(found: list[Meeting], name: str, host: str, url_of=lambda m: None) 
         days = [meetings.local(_start(m)).date() for m in dated]
         cal.add_missing_timezones(
             first_date=date(min(days).year, 1, 1), last_date=date(max(days).year + 1, 1, 1)
+        )
+    else:
+        # No meeting yet: RFC 5545 asks a calendar for at least one component, and
+        # a feed subscribed to before the first meeting must still be read.
+        year = meetings.local(utcnow()).year
+        cal.add_component(
+            Timezone.from_tzid(meetings.ROME.key, first_date=date(year, 1, 1), last_date=date(year + 1, 1, 1))
         )
     return cal.to_ical()

@@ -86,6 +86,30 @@ def _places(s: Session, row: PriorityRow) -> tuple[territory.Place, ...]:
     return tuple(known[k] for k in dict.fromkeys(keys) if k in known)
 
 
+def _parts(s: Session, row: PriorityRow) -> tuple[dict, ...]:
+    """The meetings of a priority voted in several, for its traceability."""
+    if len(row.meetings) < 2:
+        return ()
+    hashes = dict(
+        s.exec(
+            select(LiveSession.id, LiveSession.snapshot_hash).where(
+                col(LiveSession.id).in_([m["session_id"] for m in row.meetings])
+            )
+        ).all()
+    )
+    return tuple(
+        {
+            "session_id": m["session_id"],
+            "session_title": m["session_title"],
+            "cluster_id": m["cluster_id"],
+            "dots": m["dots"],
+            "dots_available": m["dots_available"],
+            "snapshot_hash": hashes.get(m["session_id"]),
+        }
+        for m in row.meetings
+    )
+
+
 def _sources(
     s: Session, cluster_ids: list[int], rows: dict[int, PriorityRow], by_session: dict[int, list[int]]
 ) -> list[drafting.SourceCluster]:
@@ -127,6 +151,7 @@ def _sources(
                 snapshot_hash=row.snapshot_hash,
                 meetings=max(1, len(row.meetings)),
                 places=_places(s, row),
+                parts=_parts(s, row),
             )
         )
     return out
@@ -419,12 +444,29 @@ def view(
         categories = {c.key: c.label for c in s.exec(select(Category))}
         if public:
             # The split as it may be published (the same cells as the lab's page), never the raw one.
-            split = published_splits(s, [c["cluster_id"] for c in clusters], split_tables)
+            # A priority voted in several meetings: each meeting's own split (one
+            # meeting's beside the dots of all would not add up; added together
+            # they would be a second cut of the same tables).
+            ids = [c["cluster_id"] for c in clusters]
+            ids += [m["cluster_id"] for c in clusters for m in c.get("incontri", [])]
+            split = published_splits(s, ids, split_tables)
+
+            def published(cluster_id: int) -> dict:
+                cells, columns = split.get(cluster_id, ({}, []))
+                return {"split": cells, "split_columns": columns}
+
             trace["clusters"] = [
                 {
                     **{k: v for k, v in c.items() if k != "by_category"},
-                    "split": split.get(c["cluster_id"], ({}, []))[0],
-                    "split_columns": split.get(c["cluster_id"], ({}, []))[1],
+                    **(
+                        {
+                            "split": {},
+                            "split_columns": [],
+                            "incontri": [{**m, **published(m["cluster_id"])} for m in c["incontri"]],
+                        }
+                        if c.get("incontri")
+                        else published(c["cluster_id"])
+                    ),
                 }
                 for c in clusters
             ]
