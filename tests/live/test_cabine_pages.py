@@ -397,7 +397,7 @@ def test_two_cabine_decide_at_their_meetings_the_minutes_are_frozen_and_the_plan
     assert anyone.get(f"/schede/{third}").status_code == 404  # back with the office: a draft again
     plan = anyone.get("/piano/bozza.md").get_data(as_text=True)
     assert "Stato del documento: adottato — Accordo di Programma per il Piano di Zona" in plan
-    assert "Cabina di regia allargata ha approvato la scheda, in riunione (Sala del Tricolore)" in plan
+    assert "La Cabina di regia allargata ha approvato la scheda, in riunione (Sala del Tricolore)" in plan
     page = text(anyone.get("/cabine-di-regia"))
     assert re.search(r"<th scope=\"row\">Ristretta 0</th><td>Componente</td><td>Comune</td>", page)
     assert "<td>Rappresentante del laboratorio</td>" in page and "Componenti in carica: 19" in page

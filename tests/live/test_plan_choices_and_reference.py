@@ -151,10 +151,10 @@ def test_the_public_scheda_page_says_who_decided_when_and_what(app, rows, team):
     items = [plain(li) for li in re.findall(r'<li class="decision".*?</li>', decisions, re.S)]
     assert len(items) == 4
     expected = [
-        ("Ufficio di Piano", "Prima lettura dell'ufficio"),
-        ("Ufficio di Piano", "Pronta per la ristretta"),
-        ("Cabina di regia ristretta", "Capofila definito"),
-        ("Cabina di regia allargata", "Mancano gli indicatori"),
+        ("L’Ufficio di Piano ha", "Prima lettura dell'ufficio"),  # with its article: a sentence
+        ("L’Ufficio di Piano ha", "Pronta per la ristretta"),
+        ("La Cabina di regia ristretta ha", "Capofila definito"),
+        ("La Cabina di regia allargata ha", "Mancano gli indicatori"),
     ]
     date = (
         r"\d{1,2} (gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|"

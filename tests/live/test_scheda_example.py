@@ -352,10 +352,10 @@ def expected_sections(bridge_id: int) -> dict[str, list[str]]:
             "impatto 5/5, fattibilità 4/5, urgenza 5/5",
         ],
         "Decisioni": [
-            "Ufficio di Piano ha avviato la revisione della scheda",
-            "Cabina di regia ristretta ha inviato la scheda alla cabina di regia allargata",
+            "L’Ufficio di Piano ha avviato la revisione della scheda",
+            "La Cabina di regia ristretta ha inviato la scheda alla cabina di regia allargata",
             "Motivazione: «Capofila, budget e indicatori definiti.»",
-            "Cabina di regia allargata ha approvato la scheda",
+            "La Cabina di regia allargata ha approvato la scheda",
         ],
     }
 

@@ -114,6 +114,14 @@ BODIES = {
     ALLARGATA: _("Cabina di regia allargata"),
     ADMIN: _("Amministrazione della piattaforma"),
 }
+# The same bodies as the subject of what they did: Italian needs the article
+# («La Cabina di regia allargata ha approvato…», not «Cabina di regia allargata ha…»).
+SUBJECTS = {
+    UFFICIO_PIANO: _("L’Ufficio di Piano"),
+    RISTRETTA: _("La Cabina di regia ristretta"),
+    ALLARGATA: _("La Cabina di regia allargata"),
+    ADMIN: _("L’Amministrazione della piattaforma"),
+}
 DONE = {
     (BOZZA, REVISIONE_UP): _("ha avviato la revisione della scheda"),
     (REVISIONE_UP, BOZZA): _("ha riportato la scheda in bozza"),

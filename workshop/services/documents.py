@@ -295,7 +295,7 @@ def decision_lines(view: dict) -> list[str]:
         done = t.get("done") or review.DONE.get((t["from"], t["to"]), "")
         where = f", in riunione ({meeting['place']})" if meeting else ""
         lines.append(
-            f"{day} — {review.BODIES.get(t.get('body'), '')} {done}{where}{votes_line(t.get('votes'))}. "
+            f"{day} — {review.SUBJECTS.get(t.get('body'), '')} {done}{where}{votes_line(t.get('votes'))}. "
             f"Motivazione: «{t['motivation']}»"
         )
     return lines

@@ -177,6 +177,11 @@ def _role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+@bp.app_template_global("plan_body_subject")
+def _body_subject(role: str | None) -> str:
+    return gettext(review.SUBJECTS.get(role, "")) if role else ""
+
+
 @bp.app_template_global("plan_body_label")
 def _body_label(role: str | None) -> str:
     return gettext(review.BODIES.get(role, "")) if role else ""
