@@ -29,7 +29,7 @@ from importlib import resources
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
-from workshop.domain import disclosure, publication, review
+from workshop.domain import disclosure, meetings, publication, review
 from workshop.domain import scheda as fields
 from workshop.services import documents, monitoring, office, periods, schede, tally, views
 from workshop.services.blocks import (
@@ -54,6 +54,7 @@ from workshop.storage.models import (
     PlanAction,
     Process,
     SessionSnapshot,
+    Territory,
     iso,
 )
 
@@ -184,6 +185,11 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
             for x in s.exec(select(SessionSnapshot).where(col(SessionSnapshot.session_id).in_(ids)))
         }
         groups = tally.groups(s)
+        territory_names = {x.key: x.name for x in s.exec(select(Territory))}
+        programme_years = {
+            x.id: x.year
+            for x in s.exec(select(AnnualProgramme).where(AnnualProgramme.process_id == process.id))
+        }
         categories = s.exec(select(Category).order_by(col(Category.position))).all()
         # Plain rows, not ORM objects: tens of thousands of notes at district scale.
         # SQLAlchemy's select: SQLModel's is typed for up to four columns.
@@ -238,6 +244,14 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
                 "file_risultati": f"{RESULTS_DIR}/sessione-{live.id}.json"
                 if snapshot is not None and snapshot.document
                 else "",
+                # When and where, as the lab's page says it (services/meetings.py).
+                "giorno": meetings.local(live.starts_at).date().isoformat() if live.starts_at else "",
+                "ora_inizio": meetings.local(live.starts_at).strftime("%H:%M") if live.starts_at else "",
+                "indirizzo": live.place_address,
+                "sala": live.place_room,
+                "territorio": live.territory_key or "",
+                "territorio_nome": territory_names.get(live.territory_key or "", ""),
+                "programma_attuativo": programme_years.get(live.programme_id, ""),
             }
         )
     for note_id, session_id, kind, text, public_text, state, cluster_id, category, copied in notes:
