@@ -520,3 +520,33 @@ def test_sessions_csv_says_when_and_where_each_meeting_was_held(db, closed_labs,
     assert [(int(r["id"]), r["programma_attuativo"]) for r in read_csv(z, "sessioni.csv")] == [
         (held.id, "2019")
     ]
+
+
+def test_a_programmes_zip_is_its_own_dataset(db, closed_labs, admin):
+    """/dati-aperti/<process>.zip?programma=2019 is not the whole process: its own
+    identifier, title and period (its year), pointing at the process's dataset."""
+    from sqlmodel import select
+
+    from workshop.services import periods
+
+    with db.reader() as s:
+        process = s.exec(select(Process).where(Process.slug == PROCESS_SLUG)).one()
+    programme = periods.add_programme(db, admin, process.id, 2019)
+    url = "https://example.org"
+
+    def meta(**kw):
+        z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG, base_url=url, **kw)))
+        return json.loads(z.read("metadati.jsonld")), json.loads(z.read("datapackage.json"))
+
+    (whole, _), (year, year_package) = meta(), meta(programme_id=programme)
+    assert year["dct:identifier"] == whole["dct:identifier"] + "-programma-2019"
+    assert year["dct:title"]["@value"] == whole["dct:title"]["@value"] + ", programma attuativo 2019"
+    assert year_package["title"] == year["dct:title"]["@value"]
+    temporal = year["dct:temporal"]
+    assert (temporal["dcat:startDate"]["@value"], temporal["dcat:endDate"]["@value"]) == (
+        "2019-01-01",
+        "2019-12-31",
+    )
+    assert year["@id"] == f"{url}/dati-aperti/{PROCESS_SLUG}.zip?programma=2019"
+    assert year["dct:isPartOf"] == {"@id": whole["@id"]} and "dct:isPartOf" not in whole
+    assert all(d["dcat:accessURL"]["@id"] == year["@id"] for d in year["dcat:distribution"])
