@@ -21,6 +21,8 @@ breadth (the rank is published; breadth comes from the split by category).
 
 import json
 import math
+from dataclasses import replace
+from datetime import UTC, datetime
 from importlib import resources
 
 import pytest
@@ -203,3 +205,33 @@ def test_a_carried_priority_ranks_on_its_combined_support():
     assert [p.facts.line for p in ranked][:2] == [101, 102]
     assert ranked[1].index == pytest.approx(ranked[0].index)
     assert ranked[1].support == pytest.approx(ranked[0].support)
+
+
+def test_the_latest_meeting_is_the_latest_by_date_not_by_session_id():
+    """Meetings can be created out of order: session 7, made first, meets on 20 March;
+    session 5 ... no: session 9, made later, is the earlier meeting (10 March). The
+    priority stands as it did at the meeting held last (20 March): its group, its
+    title, its scores; and its meetings are listed in the order they were held."""
+    march_20 = datetime(2026, 3, 20, 16, 30, tzinfo=UTC)
+    march_10 = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
+    later = replace(meeting(7, 71, 6, 10, lineage=91, scores=Scores(3, 4, 5)), held_at=march_20)
+    earlier = replace(meeting(9, 91, 19, 20, scores=Scores(1, 1, 1)), held_at=march_10)
+    p = priority(later, earlier)
+    assert [m.session_id for m in p.meetings] == [9, 7]
+    assert p.facts.session_id == 7 and p.scores == Scores(3, 4, 5)
+    assert p.scores_component == pytest.approx(0.75)
+
+
+def test_same_day_meetings_go_by_start_time_then_by_id():
+    morning = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    evening = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
+    p = priority(
+        replace(meeting(2, 21, 1, 5, scores=Scores(2, 2, 2)), held_at=morning),
+        replace(meeting(1, 11, 1, 5, lineage=21, scores=Scores(5, 5, 5)), held_at=evening),
+    )
+    assert p.facts.session_id == 1 and p.scores == Scores(5, 5, 5)
+    tie = priority(
+        replace(meeting(4, 41, 1, 5), held_at=morning),
+        replace(meeting(3, 31, 1, 5, lineage=41), held_at=morning),
+    )
+    assert [m.session_id for m in tie.meetings] == [3, 4]

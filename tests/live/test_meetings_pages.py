@@ -252,3 +252,19 @@ def test_a_priority_voted_in_two_meetings_is_shown_once_with_both_meetings(app, 
         assert A2 not in re.findall(r'class="priority-card".*?</h3>', section, re.S).__str__()
         assert 'href="#priorita-' in section and A2 in section
     assert page.count('class="priority-card"') == 3  # the first meeting's other three groups
+
+
+def test_each_priority_keeps_its_place_in_its_meeting(app, facilitator, closed_labs):
+    """Lifting the priority voted in two meetings out of the first meeting's list
+    must not renumber the others from «1.»: A2 was first there, so the others are
+    2nd, 3rd and 4th of that meeting. The line itself is the lab's 1st."""
+    from tests.services.test_continuity import voted_again
+
+    svc = app.extensions["workshop"]
+    first, groups, made, carried = voted_again(svc.bus, svc.db, facilitator, closed_labs)
+    page = app.test_client().get("/laboratori/dimissioni-difficili").get_data(as_text=True)
+    rank = r'<span class="priority-rank">(\d+)\.</span>'
+    lines = page.split('id="lab-priorities"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(rank, lines) == ["1"]
+    section = page.split(f'data-session-id="{first.id}">', 1)[1].split("</section>", 1)[0]
+    assert re.findall(rank, section) == ["2", "3", "4"]

@@ -333,3 +333,34 @@ def test_a_scheda_of_a_priority_voted_twice_traces_each_meeting(bus, db, facilit
     text = "\n".join(lines)
     assert "19 punti su 60" in text and "8 punti su 12" in text
     assert hashes[first.id] in text and hashes[made.id] in text
+
+
+def test_the_latest_meeting_is_the_one_held_last_not_the_one_created_last(bus, db, facilitator, closed_labs):
+    """Sessions created out of date order: the third meeting (20 May) was set up
+    before the second (10 May), so it has the lower id. The priority stands as the
+    20 May meeting left it: its group, its scores; meetings listed as held."""
+    from datetime import UTC, datetime
+
+    first, groups = first_meeting(db, closed_labs)
+    third, staff3 = second_meeting(bus, db, facilitator)  # created first, meets last
+    _, _, second, in_second = voted_again(bus, db, facilitator, closed_labs)
+    with db.transaction() as s:
+        s.get(LiveSession, second.id).starts_at = datetime(2099, 5, 10, 15, 0, tzinfo=UTC)
+        s.get(LiveSession, third.id).starts_at = datetime(2099, 5, 20, 15, 0, tzinfo=UTC)
+    ack = carry(bus, staff3, second.id, [in_second])
+    in_third = ack["events"][0]["data"]["cluster"]["id"]
+    advance(bus, staff3, "valutazione")
+    bus.execute(
+        staff3,
+        c.RecordScore(
+            cid=cid(), session_id=third.id, cluster_id=in_third, impatto=2, fattibilita=2, urgenza=2
+        ),
+    )
+    advance(bus, staff3, "chiusa")
+    assert third.id < second.id
+    line = next(
+        r for r in consolidate(db, _process_slug(db), lab="dimissioni-difficili").rows if r.title == A2
+    )
+    assert [m["session_id"] for m in line.meetings] == [first.id, second.id, third.id]
+    assert (line.session_id, line.cluster_id) == (third.id, in_third)
+    assert line.scores == {"impatto": 2, "fattibilita": 2, "urgenza": 2}

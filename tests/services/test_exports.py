@@ -439,3 +439,114 @@ def test_open_data_as_italian_open_data_practice_asks(db, scheda, team):
         for d in meta["dcat:distribution"]
     )
     assert {"metadati.jsonld", "dizionario-dati.csv", "excel/dizionario-dati.csv"} <= names
+
+
+@pytest.fixture
+def admin(db):
+    from workshop.services import accounts
+
+    made = accounts.create_user(db, "capo", "Capo", "admin", "una password lunga")
+    return schede.PlanActor(made.id, "admin")
+
+
+def test_sessions_csv_says_when_and_where_each_meeting_was_held(db, closed_labs, admin):
+    """What the lab's page publishes of a meeting, the open data has too: its day and
+    start time (on the district's clock), its place, its territory and the year of
+    the programma attuativo it was held for; new columns at the end, the others as
+    they were. A meeting without a date, place or programme leaves them empty."""
+    from datetime import date, time
+
+    from sqlmodel import select
+
+    from workshop.services import meetings, periods, territories
+    from workshop.storage.models import LiveSession
+
+    held, undated = closed_labs
+    with db.reader() as s:
+        process = s.exec(select(Process).where(Process.slug == PROCESS_SLUG)).one()
+    programme = periods.add_programme(db, admin, process.id, 2019)
+    albinea = territories.add(db, "comune", "Albinea")
+    meetings.set_meeting(
+        db,
+        held.id,
+        meetings.Place(date(2019, 3, 28), time(17, 30), None, "Via Roma 1, Albinea", "Sala 2", albinea),
+    )
+    with db.transaction() as s:
+        s.get(LiveSession, held.id).programme_id = programme
+    z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG)))
+    header = next(csv.reader(io.StringIO(z.read("sessioni.csv").decode("utf-8"))))
+    assert header[:11] == [
+        "id",
+        "laboratorio",
+        "titolo",
+        "domanda_guida",
+        "punti_per_partecipante",
+        "massimo_per_elemento",
+        "partecipanti_votanti",
+        "punti_assegnati",
+        "chiusa_il",
+        "hash_risultati",
+        "file_risultati",
+    ]
+    new = [
+        "giorno",
+        "ora_inizio",
+        "indirizzo",
+        "sala",
+        "territorio",
+        "territorio_nome",
+        "programma_attuativo",
+    ]
+    assert header[11:] == new
+    rows = {int(r["id"]): r for r in read_csv(z, "sessioni.csv")}
+    assert [rows[held.id][k] for k in new] == [
+        "2019-03-28",
+        "17:30",
+        "Via Roma 1, Albinea",
+        "Sala 2",
+        albinea,
+        "Albinea",
+        "2019",
+    ]
+    assert [rows[undated.id][k] for k in new] == [""] * len(new)
+    excel = z.read("excel/sessioni.csv").decode("utf-8-sig")
+    assert excel.splitlines()[0].endswith(";territorio;territorio_nome;programma_attuativo")
+    dictionary = {(r["file"], r["colonna"]) for r in read_csv(z, "dizionario-dati.csv")}
+    assert {("sessioni.csv", k) for k in new} <= dictionary
+    schema = next(r for r in json.loads(z.read("datapackage.json"))["resources"] if r["name"] == "sessioni")
+    assert [f["name"] for f in schema["schema"]["fields"]][11:] == new
+    # The programme's own ZIP: its meetings, with its year.
+    z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG, programme_id=programme)))
+    assert [(int(r["id"]), r["programma_attuativo"]) for r in read_csv(z, "sessioni.csv")] == [
+        (held.id, "2019")
+    ]
+
+
+def test_a_programmes_zip_is_its_own_dataset(db, closed_labs, admin):
+    """/dati-aperti/<process>.zip?programma=2019 is not the whole process: its own
+    identifier, title and period (its year), pointing at the process's dataset."""
+    from sqlmodel import select
+
+    from workshop.services import periods
+
+    with db.reader() as s:
+        process = s.exec(select(Process).where(Process.slug == PROCESS_SLUG)).one()
+    programme = periods.add_programme(db, admin, process.id, 2019)
+    url = "https://example.org"
+
+    def meta(**kw):
+        z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG, base_url=url, **kw)))
+        return json.loads(z.read("metadati.jsonld")), json.loads(z.read("datapackage.json"))
+
+    (whole, _), (year, year_package) = meta(), meta(programme_id=programme)
+    assert year["dct:identifier"] == whole["dct:identifier"] + "-programma-2019"
+    assert year["dct:title"]["@value"] == whole["dct:title"]["@value"] + ", programma attuativo 2019"
+    assert year_package["title"] == year["dct:title"]["@value"]
+    temporal = year["dct:temporal"]
+    assert (temporal["dcat:startDate"]["@value"], temporal["dcat:endDate"]["@value"]) == (
+        "2019-01-01",
+        "2019-12-31",
+    )
+    assert year["@id"] == f"{url}/dati-aperti/{PROCESS_SLUG}.zip?programma=2019"
+    assert year["dct:isPartOf"] == {"@id": whole["@id"]} and "dct:isPartOf" not in whole
+    assert all(d["dcat:accessURL"]["@id"] == year["@id"] for d in year["dcat:distribution"])

@@ -135,6 +135,9 @@ def test_the_rollover_proposes_approved_schede_and_copies_nothing_until_confirme
     assert "12.000,50" in document and title in document
     # A programme is one year: its cover says that year, not «2020–2020».
     assert "Periodo di programmazione: 2020\n" in document and "2020–2020" not in document
+    # What was approved is the programma attuativo, not the plan.
+    assert "Programma attuativo approvato: schede intervento" in document
+    assert "Piano approvato" not in document
     assert schede.view(db, draft)["title"] not in document
     z = zipfile.ZipFile(io.BytesIO(exports.opendata_zip(db, PROCESS_SLUG, programme_id=second)))
     listed = list(csv.DictReader(io.StringIO(z.read("schede.csv").decode())))

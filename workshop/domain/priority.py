@@ -39,7 +39,9 @@ meeting again must not make a priority grow by itself, and a meeting of 80
 weighs what a meeting of 12 weighs. Breadth is that of the dots of all
 those meetings together, over the most categories any of them had voting.
 The priority is shown with its latest meeting's group (title, areas); its
-dots and dots available are the meetings' sums.
+dots and dots available are the meetings' sums. «Latest» and «earlier» are
+by the day and start time each meeting was held (one without a date: when
+it closed), then by session id: sessions can be created out of date order.
 
 Worked by hand (budget 3, cap 2, so Sn_m = S_m × 3/2): meeting 1, 20
 voters, 19 dots: S_1 = 19/60 = 0.3167, Sn_1 = 0.475; meeting 2, 10 voters,
@@ -58,6 +60,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 SUPPORT_WEIGHT = 0.5
 SCORES_WEIGHT = 0.5
@@ -90,6 +93,9 @@ class ClusterFacts:
     # The first group of its line when carried forward from an earlier meeting:
     # the priority it belongs to (None: a line of its own).
     lineage: int | None = None
+    # When its meeting was held: the day and start time it was scheduled for (a
+    # meeting without a date: when it closed). None: unknown, the session id decides.
+    held_at: datetime | None = None
 
     @property
     def line(self) -> int:
@@ -98,6 +104,15 @@ class ClusterFacts:
     @property
     def available(self) -> int:
         return self.voters * self.budget
+
+    @property
+    def chronology(self) -> tuple:
+        """Its place among the meetings of its line: the day and start time it was
+        held, then the session id (sessions can be created out of date order)."""
+        when = self.held_at
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)  # stored moments are UTC
+        return (when.timestamp() if when is not None else -math.inf, self.session_id, self.cluster_id)
 
 
 @dataclass(frozen=True)
@@ -164,7 +179,7 @@ def priority(*meetings: ClusterFacts) -> Priority:
     of the same line): support per room, then their mean (module docstring)."""
     if not meetings:
         raise ValueError("a priority needs at least one meeting")
-    meetings = tuple(sorted(meetings, key=lambda f: (f.session_id, f.cluster_id)))
+    meetings = tuple(sorted(meetings, key=lambda f: f.chronology))
     latest = meetings[-1]
     voted = [m for m in meetings if m.available] or [latest]
     supports = [room_support(m) for m in voted]

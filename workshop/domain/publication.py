@@ -148,6 +148,19 @@ OPEN_DATA = (
             Column(
                 "file_risultati", _("il documento dei risultati nella cartella risultati/, se verificabile")
             ),
+            Column(
+                "giorno", _("il giorno dell'incontro (ora di Roma), vuoto se non aveva una data"), kind="date"
+            ),
+            Column("ora_inizio", _("l'ora di inizio, HH:MM (ora di Roma), vuota se non aveva una data")),
+            Column("indirizzo", _("l'indirizzo dell'incontro, se indicato")),
+            Column("sala", _("la sala, se indicata")),
+            Column("territorio", _("identificativo del territorio dove si è tenuto, se indicato")),
+            Column("territorio_nome", _("il nome di quel territorio")),
+            Column(
+                "programma_attuativo",
+                _("l'anno del programma attuativo per cui si è tenuto, vuoto se nessuno"),
+                kind="integer",
+            ),
         ),
     ),
     Dataset(

@@ -12,8 +12,9 @@ same cells for a cluster wherever they appear.
 
 A group carried forward across meetings (services/continuity.py) is one
 priority, one row: shown with its latest meeting's group (`cluster_id`,
-`session_id`, title, areas), its support combined as `domain.priority` says,
-and each meeting's own figures in `meetings`. Its published split is the sum
+`session_id`, title, areas; latest by the day it was held, domain/priority.py),
+its support combined as `domain.priority` says, and each meeting's own figures
+in `meetings`, in the order they were held. Its published split is the sum
 of the meetings' published cells, column by column, where every meeting
 published the same columns and none of the cells is reserved; otherwise
 only each meeting's own split is shown.
@@ -151,6 +152,7 @@ def _facts(
                 categories_voting=len([n for n in counted.voters_by_category.values() if n]),
                 scores=scores,
                 lineage=cluster.lineage_id,
+                held_at=live.starts_at or live.closed_at or live.created_at,
             )
         )
         clusters[cluster.id] = (cluster, live, lab)

@@ -439,6 +439,7 @@ def plan_blocks(
         len(views),
         states,
         None if programme else schede.adoption(process),
+        programme=programme is not None,
     )
     blocks += [Block("toc", "Indice"), Block("break", "")]
     first_part = True
@@ -524,19 +525,26 @@ def cover_blocks(
     count: int,
     states: tuple[str, ...],
     adoption: dict | None = None,
+    programme: bool = False,
 ) -> list[Block]:
+    """The cover. `programme`: a programma attuativo's document (what is
+    approved, or still a draft, is the programme, not the plan)."""
     # One year (a programma attuativo) is that year, not «2020–2020».
     period = (f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])) if years else EMPTY
     state = f"approvato — {act}" if approved else "bozza, non ancora approvata"
     if adoption:
         state = f"adottato — {adoption_text(adoption)}"
     included = ", ".join(review.LABELS[s].lower() for s in review.STATES if s in states)
+    if programme:
+        subtitle = "Programma attuativo approvato" if approved else "Bozza del programma attuativo"
+    else:
+        subtitle = "Piano approvato" if approved else "Bozza del piano"
     return [
         Block("p", f"{DISTRICT} · {OFFICE}", {"role": "cover-kicker"}),
         Block("h1", title, {"role": "cover-title", "toc": False}),
         Block(
             "p",
-            "Piano approvato: schede intervento" if approved else "Bozza del piano: schede intervento",
+            f"{subtitle}: schede intervento",
             {"role": "cover-title"},
         ),
         Block("p", f"Periodo di programmazione: {period}", {"role": "cover"}),

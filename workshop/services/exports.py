@@ -29,7 +29,7 @@ from importlib import resources
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
-from workshop.domain import disclosure, publication, review
+from workshop.domain import disclosure, meetings, publication, review
 from workshop.domain import scheda as fields
 from workshop.services import documents, monitoring, office, periods, schede, tally, views
 from workshop.services.blocks import (
@@ -54,6 +54,7 @@ from workshop.storage.models import (
     PlanAction,
     Process,
     SessionSnapshot,
+    Territory,
     iso,
 )
 
@@ -184,6 +185,11 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
             for x in s.exec(select(SessionSnapshot).where(col(SessionSnapshot.session_id).in_(ids)))
         }
         groups = tally.groups(s)
+        territory_names = {x.key: x.name for x in s.exec(select(Territory))}
+        programme_years = {
+            x.id: x.year
+            for x in s.exec(select(AnnualProgramme).where(AnnualProgramme.process_id == process.id))
+        }
         categories = s.exec(select(Category).order_by(col(Category.position))).all()
         # Plain rows, not ORM objects: tens of thousands of notes at district scale.
         # SQLAlchemy's select: SQLModel's is typed for up to four columns.
@@ -238,6 +244,14 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
                 "file_risultati": f"{RESULTS_DIR}/sessione-{live.id}.json"
                 if snapshot is not None and snapshot.document
                 else "",
+                # When and where, as the lab's page says it (services/meetings.py).
+                "giorno": meetings.local(live.starts_at).date().isoformat() if live.starts_at else "",
+                "ora_inizio": meetings.local(live.starts_at).strftime("%H:%M") if live.starts_at else "",
+                "indirizzo": live.place_address,
+                "sala": live.place_room,
+                "territorio": live.territory_key or "",
+                "territorio_nome": territory_names.get(live.territory_key or "", ""),
+                "programma_attuativo": programme_years.get(live.programme_id, ""),
             }
         )
     for note_id, session_id, kind, text, public_text, state, cluster_id, category, copied in notes:
@@ -518,13 +532,15 @@ def _field(column: publication.Column) -> dict:
     return field
 
 
-def _datapackage(process: Process, tables: dict[str, list[dict]], publisher: Publisher) -> dict:
+def _datapackage(
+    process: Process, tables: dict[str, list[dict]], publisher: Publisher, year: int | None = None
+) -> dict:
     """Frictionless Data Package metadata: every file, its columns with their
     types and allowed values, the licence and the publisher."""
     described = {d.name: d for d in publication.OPEN_DATA}
     return {
         "name": "laboratori-piano-di-zona",
-        "title": f"Laboratori partecipati — {process.title}",
+        "title": _title(process, year),
         "description": DESCRIPTION,
         "licenses": [
             {
@@ -562,13 +578,33 @@ DESCRIPTION = (
 EU = "http://publications.europa.eu/resource/authority/"
 
 
-def _dcat(process: Process, tables: dict[str, list[dict]], publisher: Publisher, base_url: str) -> dict:
-    """DCAT-AP_IT metadata of the dataset and each of its files, as JSON-LD."""
-    years = schede.years(process)
+def _title(process: Process, year: int | None) -> str:
+    title = f"Laboratori partecipati — {process.title}"
+    return f"{title}, programma attuativo {year}" if year else title
+
+
+def _dcat(
+    process: Process,
+    tables: dict[str, list[dict]],
+    publisher: Publisher,
+    base_url: str,
+    year: int | None = None,
+) -> dict:
+    """DCAT-AP_IT metadata of the dataset and each of its files, as JSON-LD. A
+    programma attuativo's (`year`) is a dataset of its own, part of the process's:
+    its identifier, title and period (its year)."""
+    years = [year] if year else schede.years(process)
     closed = sorted(r["chiusa_il"] for r in tables["sessioni"] if r.get("chiusa_il"))
     updated = sorted([r["aggiornata_il"] for r in tables["schede"]] + closed)
     now = datetime.now(UTC).date().isoformat()
-    zip_url = f"{base_url}/dati-aperti/{process.slug}.zip" if base_url else f"dati-aperti-{process.slug}.zip"
+    whole_url = (
+        f"{base_url}/dati-aperti/{process.slug}.zip" if base_url else f"dati-aperti-{process.slug}.zip"
+    )
+    if year:
+        zip_url = f"{whole_url}?programma={year}" if base_url else f"dati-aperti-{process.slug}-{year}.zip"
+    else:
+        zip_url = whole_url
+    identifier = f"{publisher.ipa}:laboratori-{process.slug}" + (f"-programma-{year}" if year else "")
     agent = {
         "@type": ["foaf:Agent", "dcatapit:Agent"],
         "foaf:name": publisher.name,
@@ -603,8 +639,9 @@ def _dcat(process: Process, tables: dict[str, list[dict]], publisher: Publisher,
         },
         "@id": zip_url,
         "@type": ["dcat:Dataset", "dcatapit:Dataset"],
-        "dct:identifier": f"{publisher.ipa}:laboratori-{process.slug}",
-        "dct:title": {"@language": "it", "@value": f"Laboratori partecipati — {process.title}"},
+        "dct:identifier": identifier,
+        "dct:title": {"@language": "it", "@value": _title(process, year)},
+        "dct:isPartOf": {"@id": whole_url} if year else None,
         "dct:description": {"@language": "it", "@value": DESCRIPTION},
         "dct:publisher": agent,
         "dct:rightsHolder": agent,
@@ -842,6 +879,7 @@ def opendata_zip(
     tables = opendata_rows(db, process_slug, programme_id)
     with db.reader() as s:
         process = s.exec(select(Process).where(Process.slug == process_slug)).one()
+        year = s.get_one(AnnualProgramme, programme_id).year if programme_id is not None else None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name, rows in tables.items():
@@ -853,19 +891,20 @@ def opendata_zip(
         z.writestr("dati.json", json.dumps(tables, ensure_ascii=False, default=_json_value))
         z.writestr(
             "datapackage.json",
-            json.dumps(_datapackage(process, tables, publisher), ensure_ascii=False, indent=1),
+            json.dumps(_datapackage(process, tables, publisher, year), ensure_ascii=False, indent=1),
         )
         z.writestr(
             METADATA,
             json.dumps(
-                {k: v for k, v in _dcat(process, tables, publisher, base_url).items() if v is not None},
+                {k: v for k, v in _dcat(process, tables, publisher, base_url, year).items() if v is not None},
                 ensure_ascii=False,
                 indent=1,
             ),
         )
         for name, data in results_files(db, process_slug, programme_id).items():
             z.writestr(name, data)
-        z.writestr("README.md", _readme(process.title, publisher))
+        readme_title = f"{process.title}, programma attuativo {year}" if year else process.title
+        z.writestr("README.md", _readme(readme_title, publisher))
         z.writestr("LICENSE.txt", resources.files("workshop").joinpath("data/CC-BY-4.0.txt").read_text())
     return buffer.getvalue()
 

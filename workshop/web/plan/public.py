@@ -76,6 +76,14 @@ def lab_page(slug: str):
     }
     territory = request.args.get("territorio") or None
     territory = territory if territory in places else None
+    # Each priority keeps its place, whatever is lifted out or filtered: in the lab
+    # (a priority of several meetings), or in the meeting where it was voted.
+    in_lab = {r.cluster_id: n for n, r in enumerate(every, 1)}
+    in_meeting: dict[int, dict[int, int]] = {}
+    for r in every:
+        for m in r.meetings:
+            its = in_meeting.setdefault(m["session_id"], {})
+            its[r.cluster_id] = len(its) + 1
     rows = [r for r in every if territory is None or in_territory(r, territory, public=True)]
     shown = {m["session_id"] for r in rows for m in r.meetings}
     sessions = [
@@ -93,11 +101,12 @@ def lab_page(slug: str):
         for m in row.meetings:
             voters[m["session_id"]] = m["voters"]
         if len(row.meetings) > 1:
-            lines.append(view)
+            lines.append(view | {"position": in_lab[row.cluster_id]})
             for m in row.meetings:
                 lines_of.setdefault(m["session_id"], []).append(view)
         else:
-            by_session.setdefault(row.session_id, []).append(view)
+            position = in_meeting[row.session_id][row.cluster_id]
+            by_session.setdefault(row.session_id, []).append(view | {"position": position})
         for action in row.actions:
             if action["id"] not in decided:
                 decided[action["id"]] = _public_view(action["id"])
