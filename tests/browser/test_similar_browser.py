@@ -197,3 +197,37 @@ def test_the_similar_notes_and_the_suggestions_pass_axe(context_at, web_server, 
     audit(control, found, "control room with suggestions")
     small_targets(control, found, "control room with suggestions", least=24)
     assert found == []
+
+
+def _a_room_with_a_similar_note(new_page, web_server, room, width, height):
+    anna, bruno = new_page(), new_page(width=width, height=height)
+    join(anna, web_server.url, room.code, "Anna")
+    join(bruno, web_server.url, room.code, "Bruno", "ausl")
+    post_note(anna, SAID, "problema")
+    others = ("Corsi di italiano serali per chi lavora", "Più panchine nel parco", "Orari della biblioteca")
+    for text in others:
+        post_note(anna, text)
+    expect(note_card(bruno, "Orari della biblioteca")).to_have_count(1)
+    draft = "Dopo le dimissioni ospedaliere le famiglie non sanno a chi rivolgersi"
+    bruno.locator("#note-text").press_sequentially(draft, delay=5)
+    return bruno, draft
+
+
+def test_on_a_phone_the_similar_notes_are_noticed_while_typing(new_page, web_server, room):
+    bruno, _ = _a_room_with_a_similar_note(new_page, web_server, room, 390, 844)
+    hint = bruno.locator("#similar-hint")
+    expect(hint).to_have_text("1 contributo simile: vedi sotto")
+    # In sight while typing (the list is under «Pubblica»), the focus still in the text box, and said once.
+    expect(hint).to_be_in_viewport()
+    assert bruno.evaluate("document.activeElement.id") == "note-text"
+    assert hint.get_attribute("aria-live") is None
+    expect(bruno.locator("#live-region")).to_contain_text("1 contributo simile")
+    assert bruno.locator("[aria-live]", has_text="contributo simile").count() == 1
+    assert hint.bounding_box()["height"] >= 44
+    # It leads to the list.
+    hint.click()
+    expect(bruno.locator("#similar-notes .similar-go")).to_be_focused()
+    # The draft published, the line goes with the list.
+    bruno.locator("#note-form [type=submit]").click()
+    expect(hint).to_be_hidden()
+    assert bruno.console_errors == [], bruno.console_errors

@@ -11,6 +11,11 @@
  * room's compose form, the inline editor of one's own note (the note being
  * edited left out: `note_id`), and the control room's «Agisci per conto di»
  * form, where a facilitator writes for someone without a device.
+ *
+ * Where the list is far from the text box (the room's form: under «Pubblica»,
+ * out of sight on a phone while typing), a short line right under the box
+ * (`hint`, a button, not a second live region) says how many there are and
+ * leads to them.
  */
 import { el } from "../live/dom.js";
 import { excerptOf, fmt, plural } from "../live/text.js";
@@ -31,7 +36,8 @@ function htmlToText(html) {
  * (LiveClient, for `read`), area (the textarea), box (hidden when nothing is
  * shown), list (the <ul>), canAsk() (writing allowed now), maxChars(),
  * known(id) (the note is on this page's board), goTo(id), kindLabel(kind),
- * announce(text), and noteId (the note being edited, never listed).
+ * announce(text), noteId (the note being edited, never listed), and hint
+ * (a button under the text box saying how many are listed, leading to them).
  */
 export function watchSimilar(opts) {
   const { T, client, area, box, list } = opts;
@@ -47,6 +53,21 @@ export function watchSimilar(opts) {
     shownIds = "";
     box.hidden = true;
     list.replaceChildren();
+    showHint(0);
+  }
+
+  /** The line under the text box: how many are listed, or nothing. */
+  function showHint(n) {
+    if (!opts.hint) return;
+    opts.hint.hidden = n === 0;
+    opts.hint.textContent = n ? plural(T, n, "similar_hint_one", "similar_hint_other") : "";
+  }
+  if (opts.hint) {
+    opts.hint.addEventListener("click", () => {
+      box.scrollIntoView({ block: "nearest" });
+      const first = list.querySelector(".similar-go");
+      if (first) first.focus();
+    });
   }
 
   function render(found) {
@@ -67,6 +88,7 @@ export function watchSimilar(opts) {
       }),
     );
     box.hidden = notes.length === 0;
+    showHint(notes.length);
     if (ids !== shownIds && notes.length) opts.announce(plural(T, notes.length, "similar_found_one", "similar_found_other"));
     shownIds = ids;
   }
@@ -102,6 +124,7 @@ export function watchSimilar(opts) {
       if (!opts.known(Number(li.dataset.noteId))) li.remove();
     }
     if (!list.children.length) box.hidden = true;
+    showHint(list.children.length);
   }
 
   /** The box is going away (an editor closed): no question left waiting. */
@@ -140,6 +163,7 @@ export function roomSimilar(ctx, client) {
     goTo: (id) => goToCard(ctx, id),
     kindLabel: ctx.kindLabel,
     announce: ctx.announce,
+    hint: ui.similarHint,
   });
 }
 
