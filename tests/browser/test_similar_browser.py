@@ -231,3 +231,23 @@ def test_on_a_phone_the_similar_notes_are_noticed_while_typing(new_page, web_ser
     bruno.locator("#note-form [type=submit]").click()
     expect(hint).to_be_hidden()
     assert bruno.console_errors == [], bruno.console_errors
+
+
+def test_after_going_to_a_similar_note_the_draft_is_one_tab_away(new_page, web_server, room):
+    bruno, draft = _a_room_with_a_similar_note(new_page, web_server, room, 390, 844)
+    go = bruno.locator("#similar-notes .similar-go")
+    go.focus()
+    go.press("Enter")
+    said_id = note_card(bruno, "Le famiglie non sanno").get_attribute("data-note-id")
+    assert bruno.evaluate("document.activeElement.dataset.noteId") == said_id
+    bruno.keyboard.press("Tab")
+    back = bruno.locator(".similar-back")
+    expect(back).to_be_focused()
+    expect(back).to_have_text("Torna alla bozza")
+    assert back.bounding_box()["height"] >= 44
+    bruno.keyboard.press("Enter")
+    area = bruno.locator("#note-text")
+    expect(area).to_be_focused()
+    expect(area).to_have_value(draft)
+    expect(back).to_have_count(0)
+    assert bruno.console_errors == [], bruno.console_errors

@@ -15,7 +15,8 @@
  * Where the list is far from the text box (the room's form: under «Pubblica»,
  * out of sight on a phone while typing), a short line right under the box
  * (`hint`, a button, not a second live region) says how many there are and
- * leads to them.
+ * leads to them. After «Vai al contributo», a «Torna alla bozza» button at the
+ * top of the note brings the focus back to the draft.
  */
 import { el } from "../live/dom.js";
 import { excerptOf, fmt, plural } from "../live/text.js";
@@ -82,7 +83,10 @@ export function watchSimilar(opts) {
         const go = el("button", "btn btn-outline-primary btn-sm similar-go", T.similar_go);
         go.type = "button";
         go.setAttribute("aria-label", fmt(T.similar_go_label, { text: excerptOf(f.note, 60, htmlToText) }));
-        go.addEventListener("click", () => opts.goTo(f.note.id));
+        go.addEventListener("click", () => {
+          opts.goTo(f.note.id);
+          offerWayBack(T, area);
+        });
         li.append(kind, " ", text, " ", go);
         return li;
       }),
@@ -113,6 +117,7 @@ export function watchSimilar(opts) {
     timer = setTimeout(ask, PAUSE_MS);
   }
   area.addEventListener("input", onInput);
+  area.addEventListener("focus", dropWayBack); // back at the draft, however it got there
 
   /** Writing closed (a phase change): the list goes with it; a note gone from the board leaves it. */
   function refresh() {
@@ -131,6 +136,7 @@ export function watchSimilar(opts) {
   function stop() {
     clear();
     area.removeEventListener("input", onInput);
+    area.removeEventListener("focus", dropWayBack);
   }
 
   return { clear, refresh, stop };
@@ -174,4 +180,29 @@ export function goToCard(ctx, id) {
   if (!target) return;
   target.scrollIntoView({ block: "center" });
   target.focus();
+}
+
+let wayBack = null; // the one «Torna alla bozza» button on the page, if any
+
+function dropWayBack() {
+  if (wayBack) wayBack.remove();
+  wayBack = null;
+}
+
+/**
+ * After «Vai al contributo»: a «Torna alla bozza» button first thing in the
+ * note that now has the focus (the next Tab reaches it), back to the text box.
+ */
+function offerWayBack(T, area) {
+  dropWayBack();
+  const note = document.activeElement;
+  if (!note || note === document.body || !T.similar_back) return;
+  const back = el("button", "btn btn-outline-secondary btn-sm similar-back", T.similar_back);
+  back.type = "button";
+  back.addEventListener("click", () => {
+    area.focus(); // drops the button
+    area.scrollIntoView({ block: "nearest" });
+  });
+  note.prepend(back);
+  wayBack = back;
 }
