@@ -151,9 +151,22 @@ def test_a_facilitator_applies_suggestions_and_every_screen_updates(new_page, we
     title = new_group.locator("input.suggest-title-input")
     assert "usili" in title.input_value()
     expect(control.locator("section.staff-cluster")).to_have_count(0)
+    # Every suggestion has «Crea il gruppo»/«Scarta»: each named after its own, none alike.
+    actions = panel.locator("button.suggest-apply, button.suggest-drop")
+    names = [b.get_attribute("aria-label") for b in actions.all()]
+    assert None not in names and len(set(names)) == len(names) == 6, names
+    suggested = title.input_value()
+    expect(new_group.get_by_role("button", name=f"Scarta il gruppo proposto «{suggested}»")).to_have_count(1)
+    duplicate = panel.locator("li.suggestion", has_text="Possibili doppioni")
+    expect(duplicate.locator("button.suggest-apply")).to_have_accessible_name(
+        "Seleziona per unire i possibili doppioni di «Mancano posti di sollievo in struttura»"
+    )
 
     # Edited, then applied: the ordinary cluster.create, seen by every screen.
     title.fill("Ausili pronti al rientro")
+    expect(new_group.locator("button.suggest-apply")).to_have_accessible_name(
+        "Crea il gruppo «Ausili pronti al rientro»"
+    )
     new_group.locator("button.suggest-apply").click()
     cluster = staff_cluster(control, "Ausili pronti al rientro")
     expect(cluster.locator("article.staff-note")).to_have_count(3)
