@@ -264,3 +264,22 @@ def test_after_going_to_a_similar_note_the_draft_is_one_tab_away(new_page, web_s
     expect(area).to_have_value(draft)
     expect(back).to_have_count(0)
     assert bruno.console_errors == [], bruno.console_errors
+
+
+@pytest.mark.parametrize(("code", "label"), [("fr", "Problème\u00a0:"), ("zh", "问题：")])
+def test_the_kind_of_a_similar_note_is_said_in_the_pages_language(new_page, web_server, room, code, label):
+    anna = new_page()
+    join(anna, web_server.url, room.code, "Anna")
+    post_note(anna, SAID, "problema")
+    page = new_page(390, 844)
+    page.goto(f"{web_server.url}/?lang={code}")
+    page.goto(f"{web_server.url}/s/{room.code}")
+    page.fill("#pseudonym", "Li")
+    page.select_option("#category", "cittadino")
+    page.locator("main form [type=submit]").click()
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
+    page.locator("#note-text").press_sequentially("le famiglie non sanno a chi rivolgersi", delay=5)
+    kind = page.locator("#similar-notes .similar-kind")
+    expect(kind).to_have_count(1)
+    assert kind.text_content() == label
+    assert page.console_errors == [], page.console_errors

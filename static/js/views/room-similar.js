@@ -78,7 +78,7 @@ export function watchSimilar(opts) {
       ...notes.map((f) => {
         const li = el("li", "similar-item");
         li.dataset.noteId = String(f.note.id);
-        const kind = el("span", "similar-kind", opts.kindLabel(f.note.kind) + ":");
+        const kind = el("span", "similar-kind", fmt(T.similar_kind, { kind: opts.kindLabel(f.note.kind) }));
         const text = el("span", "similar-text", excerptOf(f.note, 140, htmlToText));
         const go = el("button", "btn btn-outline-primary btn-sm similar-go", T.similar_go);
         go.type = "button";
