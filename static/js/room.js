@@ -67,6 +67,7 @@ const ui = {
   counterLive: $("note-text-counter-live"),
   similar: $("similar-notes"),
   similarList: $("similar-list"),
+  similarHint: $("similar-hint"),
   boardSection: $("board-section"),
   board: $("board"),
   boardTitle: $("board-title"),

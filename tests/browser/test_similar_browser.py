@@ -151,9 +151,22 @@ def test_a_facilitator_applies_suggestions_and_every_screen_updates(new_page, we
     title = new_group.locator("input.suggest-title-input")
     assert "usili" in title.input_value()
     expect(control.locator("section.staff-cluster")).to_have_count(0)
+    # Every suggestion has «Crea il gruppo»/«Scarta»: each named after its own, none alike.
+    actions = panel.locator("button.suggest-apply, button.suggest-drop")
+    names = [b.get_attribute("aria-label") for b in actions.all()]
+    assert None not in names and len(set(names)) == len(names) == 6, names
+    suggested = title.input_value()
+    expect(new_group.get_by_role("button", name=f"Scarta il gruppo proposto «{suggested}»")).to_have_count(1)
+    duplicate = panel.locator("li.suggestion", has_text="Possibili doppioni")
+    expect(duplicate.locator("button.suggest-apply")).to_have_accessible_name(
+        "Seleziona per unire i possibili doppioni di «Mancano posti di sollievo in struttura»"
+    )
 
     # Edited, then applied: the ordinary cluster.create, seen by every screen.
     title.fill("Ausili pronti al rientro")
+    expect(new_group.locator("button.suggest-apply")).to_have_accessible_name(
+        "Crea il gruppo «Ausili pronti al rientro»"
+    )
     new_group.locator("button.suggest-apply").click()
     cluster = staff_cluster(control, "Ausili pronti al rientro")
     expect(cluster.locator("article.staff-note")).to_have_count(3)
@@ -197,3 +210,76 @@ def test_the_similar_notes_and_the_suggestions_pass_axe(context_at, web_server, 
     audit(control, found, "control room with suggestions")
     small_targets(control, found, "control room with suggestions", least=24)
     assert found == []
+
+
+def _a_room_with_a_similar_note(new_page, web_server, room, width, height):
+    anna, bruno = new_page(), new_page(width=width, height=height)
+    join(anna, web_server.url, room.code, "Anna")
+    join(bruno, web_server.url, room.code, "Bruno", "ausl")
+    post_note(anna, SAID, "problema")
+    others = ("Corsi di italiano serali per chi lavora", "Più panchine nel parco", "Orari della biblioteca")
+    for text in others:
+        post_note(anna, text)
+    expect(note_card(bruno, "Orari della biblioteca")).to_have_count(1)
+    draft = "Dopo le dimissioni ospedaliere le famiglie non sanno a chi rivolgersi"
+    bruno.locator("#note-text").press_sequentially(draft, delay=5)
+    return bruno, draft
+
+
+def test_on_a_phone_the_similar_notes_are_noticed_while_typing(new_page, web_server, room):
+    bruno, _ = _a_room_with_a_similar_note(new_page, web_server, room, 390, 844)
+    hint = bruno.locator("#similar-hint")
+    expect(hint).to_have_text("1 contributo simile: vedi sotto")
+    # In sight while typing (the list is under «Pubblica»), the focus still in the text box, and said once.
+    expect(hint).to_be_in_viewport()
+    assert bruno.evaluate("document.activeElement.id") == "note-text"
+    assert hint.get_attribute("aria-live") is None
+    expect(bruno.locator("#live-region")).to_contain_text("1 contributo simile")
+    assert bruno.locator("[aria-live]", has_text="contributo simile").count() == 1
+    assert hint.bounding_box()["height"] >= 44
+    # It leads to the list.
+    hint.click()
+    expect(bruno.locator("#similar-notes .similar-go")).to_be_focused()
+    # The draft published, the line goes with the list.
+    bruno.locator("#note-form [type=submit]").click()
+    expect(hint).to_be_hidden()
+    assert bruno.console_errors == [], bruno.console_errors
+
+
+def test_after_going_to_a_similar_note_the_draft_is_one_tab_away(new_page, web_server, room):
+    bruno, draft = _a_room_with_a_similar_note(new_page, web_server, room, 390, 844)
+    go = bruno.locator("#similar-notes .similar-go")
+    go.focus()
+    go.press("Enter")
+    said_id = note_card(bruno, "Le famiglie non sanno").get_attribute("data-note-id")
+    assert bruno.evaluate("document.activeElement.dataset.noteId") == said_id
+    bruno.keyboard.press("Tab")
+    back = bruno.locator(".similar-back")
+    expect(back).to_be_focused()
+    expect(back).to_have_text("Torna alla bozza")
+    assert back.bounding_box()["height"] >= 44
+    bruno.keyboard.press("Enter")
+    area = bruno.locator("#note-text")
+    expect(area).to_be_focused()
+    expect(area).to_have_value(draft)
+    expect(back).to_have_count(0)
+    assert bruno.console_errors == [], bruno.console_errors
+
+
+@pytest.mark.parametrize(("code", "label"), [("fr", "Problème\u00a0:"), ("zh", "问题：")])
+def test_the_kind_of_a_similar_note_is_said_in_the_pages_language(new_page, web_server, room, code, label):
+    anna = new_page()
+    join(anna, web_server.url, room.code, "Anna")
+    post_note(anna, SAID, "problema")
+    page = new_page(390, 844)
+    page.goto(f"{web_server.url}/?lang={code}")
+    page.goto(f"{web_server.url}/s/{room.code}")
+    page.fill("#pseudonym", "Li")
+    page.select_option("#category", "cittadino")
+    page.locator("main form [type=submit]").click()
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
+    page.locator("#note-text").press_sequentially("le famiglie non sanno a chi rivolgersi", delay=5)
+    kind = page.locator("#similar-notes .similar-kind")
+    expect(kind).to_have_count(1)
+    assert kind.text_content() == label
+    assert page.console_errors == [], page.console_errors

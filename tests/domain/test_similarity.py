@@ -66,10 +66,31 @@ def test_a_word_every_note_uses_weighs_little():
 
 
 def test_at_most_three_best_first_and_the_note_being_edited_left_out():
-    board = {i: "Orari dello sportello sociale troppo brevi" for i in range(1, 6)}
+    board = {i: f"Orari dello sportello sociale troppo brevi {word}" for i, word in enumerate(SOMEWHERE, 1)}
     found = sim.similar("orari dello sportello sociale brevi", board)
     assert [i for i, _ in found] == [1, 2, 3]
     assert 1 not in [i for i, _ in sim.similar(board[1], board, exclude=1)]
+
+
+SOMEWHERE = ("ad Albinea", "a Quattro Castella", "a Vezzano", "a Casina", "a Carpineti")
+
+
+def test_one_note_per_identical_text_the_best_placed():
+    # A demo note and its copy carried from an earlier meeting, one typed again in capitals:
+    # one slot for the three, the oldest; the other slots for notes that say something else.
+    said = "Mancano posti di sollievo in struttura."
+    board = {
+        1: said,
+        2: "Posti di sollievo in struttura per l'estate",
+        3: said,
+        4: "  MANCANO posti di sollievo  in struttura!",
+    }
+    found = [i for i, _ in sim.similar("mancano posti di sollievo in struttura", board)]
+    assert found == [1, 2]
+    assert [i for i, _ in sim.similar(said, board, exclude=1)] == [3, 2]
+    # «Non» is a word of the text: not the same text.
+    assert sim.same_text(said, "mancano  posti di sollievo in struttura")
+    assert not sim.same_text(said, "Non mancano posti di sollievo in struttura.")
 
 
 def test_notes_in_other_languages_do_no_harm():

@@ -7,6 +7,7 @@ import pytest
 from tests.helpers import advance, cid
 from tests.services.test_bus import join, note
 from workshop.domain import commands as c
+from workshop.domain import rules
 from workshop.domain.errors import Rejected
 from workshop.seed import create_session, sample_data
 from workshop.services import similarity
@@ -77,6 +78,18 @@ def test_only_session_members_ask_and_drafts_over_the_limit_are_refused(bus, db,
     with pytest.raises(Rejected) as e:
         suggest(db, anna)
     assert e.value.code == "forbidden"
+
+
+def test_a_draft_is_cleaned_as_the_note_it_would_become(bus, db, session_code, staff):
+    # Zero-width spaces (pasted from a chat) are removed before counting, as note.create does:
+    # a draft that would publish is never refused as too long, and its words still match.
+    anna, bruno = join(bus, session_code), join(bus, session_code, "Bruno")
+    same = note(bus, anna, "Le famiglie non sanno a chi rivolgersi dopo la dimissione dall'ospedale.")
+    padded = "\u200b".join(DRAFT) + " " + "\u200b" * 400
+    assert len(padded) > 500 >= len(rules.note_text(padded))
+    assert [f["note"]["id"] for f in similar(db, bruno, padded)] == [same]
+    assert rules.note_text(padded) == DRAFT
+    assert similar(db, bruno, "\u200b\u200b\u200b") == []
 
 
 def test_suggested_groups_existing_fits_and_duplicates_then_applied_by_commands(bus, db, session_code, staff):

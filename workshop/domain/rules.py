@@ -57,13 +57,24 @@ def _without_controls(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
-def note_text(text: str) -> str:
-    """The text to store for a note, or the reason it cannot be stored."""
-    text = _without_controls(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if not text:
-        raise Rejected("note_empty")
+def clean_note_text(text: str) -> str:
+    """A note's text as it would be stored, before its checks: line ends as
+    `\n`, control and invisible characters (zero-width space) removed, ends
+    trimmed. A draft checked for similar notes is cleaned the same way."""
+    return _without_controls(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def check_note_length(text: str) -> None:
     if len(text) > NOTE_MAX_CHARS:
         raise Rejected("note_too_long", limit=NOTE_MAX_CHARS)
+
+
+def note_text(text: str) -> str:
+    """The text to store for a note, or the reason it cannot be stored."""
+    text = clean_note_text(text)
+    if not text:
+        raise Rejected("note_empty")
+    check_note_length(text)
     return text
 
 

@@ -119,6 +119,19 @@ def words(text: str) -> list[str]:
     ]
 
 
+def _text_key(text: str) -> str:
+    """A text as compared for «the same text»: case, spacing, punctuation and
+    accents typed or not aside; every word kept (stop words too: «non»)."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    text = _TYPED_ACCENT.sub(lambda m: _ACCENTED[m.group(1)], text)
+    return " ".join(_fold(w) for w in _WORD.findall(text))
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether two notes say the same words (a copy), whatever their case, spacing or punctuation."""
+    return _text_key(a) == _text_key(b)
+
+
 @lru_cache(maxsize=4096)
 def terms(text: str) -> tuple[str, ...]:
     """The stems of a text's content words, in order (cached: notes are read again at every check)."""
@@ -174,7 +187,19 @@ class Index:
             return []
         scored = [(i, _cosine(query, v)) for i, v in self.vectors.items() if i != exclude]
         best = sorted(((i, s) for i, s in scored if s >= minimum), key=lambda p: (-p[1], p[0]))
-        return [(i, round(s, 3)) for i, s in best[:limit]]
+        # One note per text: a copy (a note carried from an earlier meeting, the
+        # same words typed again) would take a slot and say nothing new.
+        out: list[tuple[int, float]] = []
+        said: set[str] = set()
+        for i, s in best:
+            key = _text_key(self.texts[i])
+            if key in said:
+                continue
+            said.add(key)
+            out.append((i, round(s, 3)))
+            if len(out) == limit:
+                break
+        return out
 
     def centroid(self, ids: Iterable[int], extra: str = "") -> Vector:
         total: dict[str, float] = {}

@@ -22,7 +22,6 @@ from sqlmodel import Session, col, select
 
 from workshop.domain import commands as c
 from workshop.domain import phases, rules, similarity
-from workshop.domain.errors import Rejected
 from workshop.domain.permissions import Actor, authorize
 from workshop.services import views
 from workshop.services.ratelimit import RateLimits
@@ -78,9 +77,8 @@ def similar_notes(
     actor = authorize(actor, command)
     if limiter is not None and not actor.is_staff:
         limiter.spend("reads", actor.scope)
-    draft = command.text.strip()
-    if len(draft) > rules.NOTE_MAX_CHARS:
-        raise Rejected("note_too_long", limit=rules.NOTE_MAX_CHARS)
+    draft = rules.clean_note_text(command.text)  # as note.create would store it
+    rules.check_note_length(draft)
     with db.reader() as s:
         views.still_there(s, actor.participant_id)
         live = s.get_one(LiveSession, actor.session_id)  # the actor joined it; sessions stay

@@ -80,14 +80,26 @@ export function controlSuggest(ctx, client) {
     return Array.from(item.querySelectorAll(".suggest-note-keep")).filter((b) => b.checked).map((b) => Number(b.value));
   }
 
-  function buttons(item, s, applyLabel, onApply) {
+  /**
+   * «Crea il gruppo» (or its like) and «Scarta». Every suggestion has them, so
+   * each is named after its own suggestion (`labels(name)`: [apply, drop]),
+   * `name()` read again when `nameInput` (a new group's title) changes.
+   */
+  function buttons(item, s, applyText, onApply, labels, name, nameInput) {
     const row = el("div", "suggest-actions");
-    const apply = el("button", "btn btn-primary btn-sm suggest-apply", applyLabel);
+    const apply = el("button", "btn btn-primary btn-sm suggest-apply", applyText);
     apply.type = "button";
     apply.addEventListener("click", () => onApply(item));
     const discard = el("button", "btn btn-outline-secondary btn-sm suggest-drop", T.suggest_drop);
     discard.type = "button";
     discard.addEventListener("click", () => drop(s.key, true));
+    const named = () => {
+      const [a, d] = labels(name());
+      apply.setAttribute("aria-label", a);
+      discard.setAttribute("aria-label", d);
+    };
+    named();
+    if (nameInput) nameInput.addEventListener("input", named);
     row.append(apply, discard);
     return row;
   }
@@ -121,6 +133,10 @@ export function controlSuggest(ctx, client) {
     const list = el("ul", "suggest-notes");
     list.append(...ids.map((id) => noteRow(s, id)));
     item.append(list, el("div", "suggest-alert"));
+    const labels = (name) => cluster
+      ? [fmt(T.suggest_apply_fit_label, { title: name }), fmt(T.suggest_drop_fit_label, { title: name })]
+      : [fmt(T.suggest_apply_new_label, { title: name }), fmt(T.suggest_drop_new_label, { title: name })];
+    const name = () => (cluster ? cluster.title : title.value.trim() || s.title);
     item.append(buttons(item, s, cluster ? T.suggest_apply_fit : T.suggest_apply_new, () => {
       const chosen = kept(item).filter(loose);
       const where = item.querySelector(".suggest-alert");
@@ -138,13 +154,13 @@ export function controlSuggest(ctx, client) {
       }
       ctx.send("cluster.create", { title: name, note_ids: chosen }, { where: where });
       drop(s.key, true);
-    }));
+    }, labels, name, title));
     return item;
   }
 
   function duplicateItem(s, ids) {
-    const item = suggestionItem(s, "suggestion suggestion-duplicate",
-      fmt(T.suggest_duplicate, { excerpt: ctx.noteExcerpt(board.notes.get(ids[0])) }));
+    const excerpt = ctx.noteExcerpt(board.notes.get(ids[0]));
+    const item = suggestionItem(s, "suggestion suggestion-duplicate", fmt(T.suggest_duplicate, { excerpt: excerpt }));
     const list = el("ul", "suggest-notes");
     list.append(...ids.slice(1).map((id) => noteRow(s, id)));
     item.append(list, el("div", "suggest-alert"));
@@ -157,7 +173,8 @@ export function controlSuggest(ctx, client) {
       ctx.view.renderSelection();
       drop(s.key, false);
       ui.mergeSelected.focus();
-    }));
+    }, (ex) => [fmt(T.suggest_select_merge_label, { excerpt: ex }), fmt(T.suggest_drop_duplicate_label, { excerpt: ex })],
+    () => excerpt));
     return item;
   }
 

@@ -11,6 +11,12 @@
  * room's compose form, the inline editor of one's own note (the note being
  * edited left out: `note_id`), and the control room's «Agisci per conto di»
  * form, where a facilitator writes for someone without a device.
+ *
+ * Where the list is far from the text box (the room's form: under «Pubblica»,
+ * out of sight on a phone while typing), a short line right under the box
+ * (`hint`, a button, not a second live region) says how many there are and
+ * leads to them. After «Vai al contributo», a «Torna alla bozza» button at the
+ * top of the note brings the focus back to the draft.
  */
 import { el } from "../live/dom.js";
 import { excerptOf, fmt, plural } from "../live/text.js";
@@ -31,7 +37,8 @@ function htmlToText(html) {
  * (LiveClient, for `read`), area (the textarea), box (hidden when nothing is
  * shown), list (the <ul>), canAsk() (writing allowed now), maxChars(),
  * known(id) (the note is on this page's board), goTo(id), kindLabel(kind),
- * announce(text), and noteId (the note being edited, never listed).
+ * announce(text), noteId (the note being edited, never listed), and hint
+ * (a button under the text box saying how many are listed, leading to them).
  */
 export function watchSimilar(opts) {
   const { T, client, area, box, list } = opts;
@@ -47,6 +54,21 @@ export function watchSimilar(opts) {
     shownIds = "";
     box.hidden = true;
     list.replaceChildren();
+    showHint(0);
+  }
+
+  /** The line under the text box: how many are listed, or nothing. */
+  function showHint(n) {
+    if (!opts.hint) return;
+    opts.hint.hidden = n === 0;
+    opts.hint.textContent = n ? plural(T, n, "similar_hint_one", "similar_hint_other") : "";
+  }
+  if (opts.hint) {
+    opts.hint.addEventListener("click", () => {
+      box.scrollIntoView({ block: "nearest" });
+      const first = list.querySelector(".similar-go");
+      if (first) first.focus();
+    });
   }
 
   function render(found) {
@@ -56,17 +78,21 @@ export function watchSimilar(opts) {
       ...notes.map((f) => {
         const li = el("li", "similar-item");
         li.dataset.noteId = String(f.note.id);
-        const kind = el("span", "similar-kind", opts.kindLabel(f.note.kind) + ":");
+        const kind = el("span", "similar-kind", fmt(T.similar_kind, { kind: opts.kindLabel(f.note.kind) }));
         const text = el("span", "similar-text", excerptOf(f.note, 140, htmlToText));
         const go = el("button", "btn btn-outline-primary btn-sm similar-go", T.similar_go);
         go.type = "button";
         go.setAttribute("aria-label", fmt(T.similar_go_label, { text: excerptOf(f.note, 60, htmlToText) }));
-        go.addEventListener("click", () => opts.goTo(f.note.id));
+        go.addEventListener("click", () => {
+          opts.goTo(f.note.id);
+          offerWayBack(T, area);
+        });
         li.append(kind, " ", text, " ", go);
         return li;
       }),
     );
     box.hidden = notes.length === 0;
+    showHint(notes.length);
     if (ids !== shownIds && notes.length) opts.announce(plural(T, notes.length, "similar_found_one", "similar_found_other"));
     shownIds = ids;
   }
@@ -91,6 +117,7 @@ export function watchSimilar(opts) {
     timer = setTimeout(ask, PAUSE_MS);
   }
   area.addEventListener("input", onInput);
+  area.addEventListener("focus", dropWayBack); // back at the draft, however it got there
 
   /** Writing closed (a phase change): the list goes with it; a note gone from the board leaves it. */
   function refresh() {
@@ -102,12 +129,14 @@ export function watchSimilar(opts) {
       if (!opts.known(Number(li.dataset.noteId))) li.remove();
     }
     if (!list.children.length) box.hidden = true;
+    showHint(list.children.length);
   }
 
   /** The box is going away (an editor closed): no question left waiting. */
   function stop() {
     clear();
     area.removeEventListener("input", onInput);
+    area.removeEventListener("focus", dropWayBack);
   }
 
   return { clear, refresh, stop };
@@ -140,6 +169,7 @@ export function roomSimilar(ctx, client) {
     goTo: (id) => goToCard(ctx, id),
     kindLabel: ctx.kindLabel,
     announce: ctx.announce,
+    hint: ui.similarHint,
   });
 }
 
@@ -150,4 +180,29 @@ export function goToCard(ctx, id) {
   if (!target) return;
   target.scrollIntoView({ block: "center" });
   target.focus();
+}
+
+let wayBack = null; // the one «Torna alla bozza» button on the page, if any
+
+function dropWayBack() {
+  if (wayBack) wayBack.remove();
+  wayBack = null;
+}
+
+/**
+ * After «Vai al contributo»: a «Torna alla bozza» button first thing in the
+ * note that now has the focus (the next Tab reaches it), back to the text box.
+ */
+function offerWayBack(T, area) {
+  dropWayBack();
+  const note = document.activeElement;
+  if (!note || note === document.body || !T.similar_back) return;
+  const back = el("button", "btn btn-outline-secondary btn-sm similar-back", T.similar_back);
+  back.type = "button";
+  back.addEventListener("click", () => {
+    area.focus(); // drops the button
+    area.scrollIntoView({ block: "nearest" });
+  });
+  note.prepend(back);
+  wayBack = back;
 }
