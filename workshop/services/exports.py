@@ -251,7 +251,9 @@ def opendata_rows(db: Database, process_slug: str, programme_id: int | None = No
                 "sala": live.place_room,
                 "territorio": live.territory_key or "",
                 "territorio_nome": territory_names.get(live.territory_key or "", ""),
-                "programma_attuativo": programme_years.get(live.programme_id, ""),
+                "programma_attuativo": programme_years.get(live.programme_id, "")
+                if live.programme_id
+                else "",
             }
         )
     for note_id, session_id, kind, text, public_text, state, cluster_id, category, copied in notes:
