@@ -463,6 +463,8 @@ def test_a_scheda_decided_at_another_meeting_is_no_longer_decided_on_here(app, t
     page = text(up.get(f"/cabine/riunioni/{first}"))
     assert f'class="decision-form" data-scheda-id="{scheda}"' not in page
     assert "La scheda non è più davanti a questo organo" in plain(page)
+    keeps = re.search(r'value="odg_togli">\s*<input type="hidden" name="scheda" value="(\d+)">', page)
+    assert keeps and keeps[1] == str(scheda)  # only taking it off the agenda is left
     minutes = up.get(f"/cabine/riunioni/{first}/verbale.md").get_data(as_text=True)
     assert "resta all'esame" not in minutes
     assert "Nessuna decisione in questa riunione" in minutes
